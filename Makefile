@@ -1,0 +1,55 @@
+# Sanad — `make run` serves the demo, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install run serve migrate demo test lint format check messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+migrate: install
+	DEBUG=1 $(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	DEBUG=1 $(BIN)/python manage.py seed_demo
+
+run: demo
+	@echo "Serving Sanad on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
+	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The suite runs with DEBUG off, as production does, with a throw-away key.
+test: install
+	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: install
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/ruff check .
+
+# Rebuild the translation catalogues (needs GNU gettext).
+messages: install
+	DEBUG=1 $(BIN)/python manage.py makemessages -l ar -l fr --no-obsolete
+	DEBUG=1 $(BIN)/python manage.py compilemessages
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,29 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _refresh_role_groups(sender, using="default", **kwargs):
+    """After every migrate, role groups carry exactly the permissions of
+    accounts.permissions.ROLE_PERMISSIONS (the map is code; groups follow it)."""
+    from django.apps import apps
+
+    # Permissions of every app exist only once the last app has had its post_migrate.
+    if sender.name != list(apps.get_app_configs())[-1].name:
+        return
+    from accounts.models import Agency
+    from accounts.services import apply_role_permissions
+
+    for agency in Agency.objects.using(using).all():
+        apply_role_permissions(agency)
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = _("Accounts and agencies")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        import config.schema  # noqa: F401  (registers the bearer-token OpenAPI extension)
+
+        post_migrate.connect(_refresh_role_groups, dispatch_uid="accounts.refresh_role_groups")

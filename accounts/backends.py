@@ -1,0 +1,28 @@
+"""Object permissions that come from a user's roles in agencies.
+
+A role's permissions (carried by its agency role group) hold for the records
+of that agency: the agency itself and any object with an ``agency_id``.
+Exceptions (a referral shared with a partner, break-glass) are guardian rows,
+answered by guardian's own backend next to this one.
+"""
+
+from django.contrib.auth.backends import BaseBackend
+
+from accounts.models import Agency
+from accounts.selectors import agency_permissions
+
+
+def agency_id_of(obj):
+    if isinstance(obj, Agency):
+        return obj.pk
+    return getattr(obj, "agency_id", None)
+
+
+class AgencyRoleBackend(BaseBackend):
+    def has_perm(self, user_obj, perm, obj=None):
+        if obj is None or not user_obj.is_active or user_obj.is_anonymous:
+            return False
+        agency_id = agency_id_of(obj)
+        if agency_id is None:
+            return False
+        return perm in agency_permissions(user_obj).get(agency_id, frozenset())

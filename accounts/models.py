@@ -1,0 +1,241 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import Group, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from accounts.permissions import Role
+
+language_code_validator = RegexValidator(
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", _("Use a language code such as 'ar', 'fa' or 'fr'.")
+)
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields["is_staff"] = True
+        extra_fields["is_superuser"] = True
+        return self._create_user(email, password, **extra_fields)
+
+    def get_by_natural_key(self, username):
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who logs in. Identified by e-mail; works for one or more agencies."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    email = models.EmailField(_("email address"), max_length=254, unique=True)
+    display_name = models.CharField(_("display name"), max_length=150)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("platform staff"), default=False)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+    # Rotated to end every session of the user at once (see get_session_auth_hash).
+    session_stamp = models.UUIDField(default=uuid.uuid4, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["password", "last_login", "session_stamp"])
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["display_name"]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name or str(self.pk)
+
+    def clean(self):
+        super().clean()
+        self.email = self.email.strip().lower()
+
+    def save(self, *args, **kwargs):
+        # Stored lower-case, so the unique index is case-insensitive in effect.
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    # Sessions carry an HMAC of (password hash, session stamp): changing either
+    # logs the user out everywhere on their next request.
+    def _session_hash(self, secret=None) -> str:
+        return salted_hmac(
+            "sanad.accounts.User.session",
+            f"{self.password}:{self.session_stamp}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash()
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(secret=fallback_secret)
+
+
+class Agency(models.Model):
+    """An NGO, public office or other organisation using Sanad."""
+
+    class Kind(models.TextChoices):
+        NGO = "ngo", _("NGO")
+        PUBLIC_OFFICE = "public_office", _("Public office")
+        INTERNATIONAL = "international", _("International organisation")
+        OTHER = "other", _("Other")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(
+        _("short name"),
+        max_length=20,
+        unique=True,
+        help_text=_("Lower-case letters, digits and hyphens; used in case numbers."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    country = CountryField(_("country"))
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    languages = models.JSONField(
+        _("languages"), default=list, blank=True, help_text=_("Language codes, e.g. ar, fr.")
+    )
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=40, blank=True)
+    website = models.URLField(_("website"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+    is_public_authority = models.BooleanField(
+        _("public authority"),
+        default=False,
+        help_text=_("Public authorities may not rely on legitimate interests (GDPR Art. 6(1))."),
+    )
+    data_sharing_agreement_valid_until = models.DateField(
+        _("data-sharing agreement valid until"), null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["name"]
+        permissions = [
+            ("manage_members", "Manage the agency's members"),
+            ("manage_agency", "Manage the agency's profile, services and agreements"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if not isinstance(self.languages, list):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"languages": _("Give a list of language codes.")})
+        for code in self.languages:
+            language_code_validator(code)
+
+    def has_valid_data_sharing_agreement(self, on=None) -> bool:
+        on = on or timezone.now().date()
+        valid_until = self.data_sharing_agreement_valid_until
+        return valid_until is not None and valid_until >= on
+
+
+class RoleGroup(models.Model):
+    """Links the Django group of one (agency, role) to that agency and role."""
+
+    group = models.OneToOneField(Group, on_delete=models.PROTECT, related_name="agency_role")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="role_groups")
+    role = models.CharField(max_length=20, choices=Role.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "role"], name="rolegroup_agency_role_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.group.name
+
+
+class Membership(models.Model):
+    """A user holds a role in an agency. Never deleted: deactivated."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["agency__name", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency", "role"], name="membership_user_agency_role_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["agency", "is_active"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.agency} ({self.get_role_display()})"
+
+
+class ApiToken(models.Model):
+    """A bearer token for integrations. Only its SHA-256 is stored."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, help_text="First characters, to recognise a token.")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,32 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/login/", views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/me/", views.account, name="account"),
+    path("accounts/me/tokens/<uuid:token_id>/revoke/", views.revoke_token, name="revoke_token"),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="registration/password_set.html",
+            success_url=reverse_lazy("accounts:password_reset_complete"),
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="registration/password_set_done.html"
+        ),
+        name="password_reset_complete",
+    ),
+    path("language/", views.switch_language, name="switch_language"),
+    path("agencies/<slug:slug>/team/", views.team, name="team"),
+    path("agencies/<slug:slug>/team/<uuid:membership_id>/", views.member, name="member"),
+]

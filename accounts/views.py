@@ -1,0 +1,270 @@
+"""HTML pages of accounts: login, home, own account, language, agency team.
+
+Views are thin: they read through selectors, write through services, and show
+a service's error next to the field it names.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import selectors, services
+from accounts.forms import (
+    AddMemberForm,
+    ChangeRoleForm,
+    DeactivateMemberForm,
+    LoginForm,
+    NewTokenForm,
+)
+from accounts.permissions import Perm
+from config.api import problem_response
+from config.errors import DomainError, InvalidInput
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpResponse:
+    """django-axes: too many failed logins for this e-mail address from this address."""
+    detail = _("Too many failed attempts. Wait a few minutes, then try again.")
+    if request.path.startswith("/api/"):
+        return problem_response(request, 429, "locked_out", detail)
+    form = LoginForm(request)
+    return render(
+        request, "registration/login.html", {"form": form, "locked_out": detail}, status=429
+    )
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers, 503 otherwise. No authentication, no data."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception:
+        return JsonResponse({"status": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    memberships = selectors.memberships_of(request.user)
+    return render(request, "accounts/home.html", {"memberships": memberships})
+
+
+@never_cache
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """The user's own page: agencies and roles, language, API tokens."""
+    new_token = None
+    form = NewTokenForm()
+    if request.method == "POST":
+        form = NewTokenForm(request.POST)
+        if form.is_valid():
+            _token, new_token = services.issue_api_token(
+                actor=request.user, name=form.cleaned_data["name"]
+            )
+            form = NewTokenForm()
+    return render(
+        request,
+        "accounts/account.html",
+        {
+            "memberships": selectors.memberships_of(request.user),
+            "tokens": selectors.live_tokens_of(request.user),
+            "token_form": form,
+            "new_token": new_token,
+        },
+    )
+
+
+@require_POST
+@login_required
+def revoke_token(request: HttpRequest, token_id) -> HttpResponse:
+    services.revoke_api_token(actor=request.user, token_id=token_id)
+    messages.success(request, _("The token was revoked."))
+    return redirect("accounts:account")
+
+
+@require_POST
+def switch_language(request: HttpRequest) -> HttpResponse:
+    """Switch the interface language; remembered on the account when logged in."""
+    language = request.POST.get("language", "")
+    next_url = request.POST.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "/"
+    response = HttpResponseRedirect(next_url)
+    if language not in dict(settings.LANGUAGES):
+        return response
+    if request.user.is_authenticated:
+        services.set_preferred_language(actor=request.user, language=language)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=365 * 24 * 3600,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=True,
+    )
+    return response
+
+
+# --- Agency team ---------------------------------------------------------------
+
+
+@login_required
+def team(request: HttpRequest, slug: str) -> HttpResponse:
+    """The agency's members. Members with VIEW_MEMBERS read it; admins manage it."""
+    agency = selectors.get_agency_for(request.user, slug, Perm.VIEW_MEMBERS)
+    can_manage = request.user.has_perm(Perm.MANAGE_MEMBERS, agency)
+    form = AddMemberForm()
+    if request.method == "POST":
+        agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_MEMBERS)
+        form = AddMemberForm(request.POST)
+        if form.is_valid():
+            try:
+                membership = services.add_member(
+                    actor=request.user, agency=agency, **form.cleaned_data
+                )
+            except InvalidInput as error:
+                form.add_error(
+                    error.field if error.field in form.fields else None, str(error.message)
+                )
+            except DomainError as error:
+                form.add_error(None, str(error.message))
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s now has the role %(role)s.")
+                    % {"name": membership.user.display_name, "role": membership.get_role_display()},
+                )
+                return redirect("accounts:team", slug=agency.slug)
+    return render(
+        request,
+        "accounts/team.html",
+        {
+            "agency": agency,
+            "members": selectors.members_of(agency),
+            "can_manage": can_manage,
+            "form": form,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def member(request: HttpRequest, slug: str, membership_id) -> HttpResponse:
+    """One membership: change its role, deactivate or reactivate it (admins only)."""
+    agency = selectors.get_agency_for(request.user, slug, Perm.VIEW_MEMBERS)
+    membership = selectors.get_membership_in(agency, membership_id)
+    agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_MEMBERS)
+    role_form = ChangeRoleForm(initial={"role": membership.role})
+    deactivate_form = DeactivateMemberForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "change_role":
+                role_form = ChangeRoleForm(request.POST)
+                if role_form.is_valid():
+                    services.change_member_role(
+                        actor=request.user,
+                        agency=agency,
+                        membership_id=membership.pk,
+                        role=role_form.cleaned_data["role"],
+                    )
+                    messages.success(request, _("The role was changed."))
+                    return redirect("accounts:team", slug=agency.slug)
+            elif action == "deactivate":
+                deactivate_form = DeactivateMemberForm(request.POST)
+                if deactivate_form.is_valid():
+                    services.deactivate_member(
+                        actor=request.user,
+                        agency=agency,
+                        membership_id=membership.pk,
+                        reason=deactivate_form.cleaned_data["reason"],
+                    )
+                    messages.success(
+                        request, _("The member was deactivated and signed out everywhere.")
+                    )
+                    return redirect("accounts:team", slug=agency.slug)
+            elif action == "reactivate":
+                services.reactivate_member(
+                    actor=request.user, agency=agency, membership_id=membership.pk
+                )
+                messages.success(request, _("The member was reactivated."))
+                return redirect("accounts:team", slug=agency.slug)
+            else:
+                raise InvalidInput(_("Unknown action."), field="action")
+        except InvalidInput as error:
+            target = role_form if error.field == "role" else deactivate_form
+            target.add_error(
+                None if error.field not in target.fields else error.field, str(error.message)
+            )
+        except DomainError as error:
+            if error.status in (403, 404):
+                raise
+            messages.error(request, str(error.message))
+    return render(
+        request,
+        "accounts/member.html",
+        {
+            "agency": agency,
+            "membership": membership,
+            "role_form": role_form,
+            "deactivate_form": deactivate_form,
+        },
+        status=400 if (role_form.errors or deactivate_form.errors) else 200,
+    )
+
+
+def problem_or_page(request: HttpRequest, status: int, template: str, code: str, detail: str):
+    if request.path.startswith("/api/"):
+        return problem_response(request, status, code, detail)
+    return render(request, template, status=status)
+
+
+def handler404(request: HttpRequest, exception=None) -> HttpResponse:
+    return problem_or_page(request, 404, "404.html", "not_found", _("Not found."))
+
+
+def handler403(request: HttpRequest, exception=None) -> HttpResponse:
+    return problem_or_page(
+        request, 403, "403.html", "permission_denied", _("You do not have permission to do this.")
+    )
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    return problem_or_page(
+        request,
+        500,
+        "500.html",
+        "server_error",
+        _("Something went wrong on our side. It has been logged."),
+    )
+
+
+def handler400(request: HttpRequest, exception=None) -> HttpResponse:
+    return problem_or_page(request, 400, "400.html", "bad_request", _("Bad request."))
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return problem_or_page(
+        request,
+        403,
+        "403_csrf.html",
+        "csrf_failed",
+        _("The form expired or was sent from elsewhere. Reload and retry."),
+    )

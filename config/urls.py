@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts import views as accounts_views
+
+urlpatterns = [
+    path("healthz", accounts_views.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/v1/", include("accounts.api_urls")),
+    path("", include("accounts.urls")),
+]
+
+handler400 = "accounts.views.handler400"
+handler403 = "accounts.views.handler403"
+handler404 = "accounts.views.handler404"
+handler500 = "accounts.views.handler500"

@@ -1,0 +1,36 @@
+import pytest
+
+from accounts.models import RoleGroup
+from accounts.permissions import ROLE_PERMISSIONS, Perm, Role
+
+pytestmark = pytest.mark.django_db
+
+
+def test_creating_an_agency_creates_one_group_per_role(agency):
+    groups = RoleGroup.objects.filter(agency=agency).select_related("group")
+    assert {g.role for g in groups} == set(Role.values)
+    for role_group in groups:
+        granted = {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in role_group.group.permissions.select_related("content_type")
+        }
+        assert granted == {str(p) for p in ROLE_PERMISSIONS[role_group.role]}
+
+
+def test_role_permissions_hold_only_in_the_role_agency(agency_admin, agency, other_agency):
+    assert agency_admin.has_perm(Perm.MANAGE_MEMBERS, agency)
+    assert not agency_admin.has_perm(Perm.MANAGE_MEMBERS, other_agency)
+
+
+def test_every_vocabulary_permission_exists():
+    from django.contrib.auth.models import Permission
+
+    for perm in Perm:
+        assert Permission.objects.filter(
+            content_type__app_label=perm.app_label, codename=perm.codename
+        ).exists(), perm
+
+
+def test_inactive_user_has_no_object_permission(agency_admin, agency):
+    agency_admin.is_active = False
+    assert not agency_admin.has_perm(Perm.MANAGE_MEMBERS, agency)

@@ -1,0 +1,103 @@
+"""Personas. "agency" owns the records under test; "partner_agency" receives
+referrals; "other_agency" is a stranger whose members must see nothing."""
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from accounts.permissions import Role
+from tests.factories import AgencyFactory, make_member
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings, tmp_path):
+    """Fresh throttle counters and a private media folder for every test."""
+    cache.clear()
+    # Password hashing at production strength costs ~0.3 s per user.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {
+                **settings.STORAGES["default"]["OPTIONS"],
+                "location": tmp_path / "private",
+            },
+        },
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def agency(db):
+    return AgencyFactory(slug="amal", name="Amal Refugee Support", languages=["ar", "en"])
+
+
+@pytest.fixture
+def partner_agency(db):
+    return AgencyFactory(slug="casa", name="Casa Comune", languages=["it", "en"])
+
+
+@pytest.fixture
+def other_agency(db):
+    return AgencyFactory(
+        slug="city",
+        name="City Social Services Office",
+        kind="public_office",
+        is_public_authority=True,
+    )
+
+
+@pytest.fixture
+def agency_admin(agency):
+    return make_member(agency, Role.AGENCY_ADMIN, display_name="Karim Admin")
+
+
+@pytest.fixture
+def caseworker(agency, agency_admin):
+    return make_member(agency, Role.CASEWORKER, display_name="Layla Caseworker")
+
+
+@pytest.fixture
+def supervisor(agency, agency_admin):
+    return make_member(agency, Role.SUPERVISOR, display_name="Omar Supervisor")
+
+
+@pytest.fixture
+def dpo(agency, agency_admin):
+    return make_member(agency, Role.DPO, display_name="Hana DPO")
+
+
+@pytest.fixture
+def referral_officer(partner_agency):
+    return make_member(partner_agency, Role.REFERRAL_OFFICER, display_name="Chiara Referrals")
+
+
+@pytest.fixture
+def outsider(other_agency):
+    """A caseworker of an agency that has nothing to do with the records."""
+    return make_member(other_agency, Role.CASEWORKER, display_name="Paolo Outsider")
+
+
+@pytest.fixture
+def outsider_admin(other_agency):
+    return make_member(other_agency, Role.AGENCY_ADMIN, display_name="Francesca Other Admin")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def client_as(client):
+    """client_as(user) → the Django test client logged in as ``user``."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login

@@ -1,0 +1,74 @@
+"""factory_boy factories. Records that services own are created through them."""
+
+import factory
+from django.contrib.auth.models import Permission
+from factory.django import DjangoModelFactory
+
+from accounts import services
+from accounts.models import Agency, Membership, User
+from accounts.permissions import Role
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@test.example")
+    display_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def platform_operator() -> User:
+    """Platform staff who may register agencies and users."""
+    operator = User.objects.filter(email="operator@test.example").first()
+    if operator is None:
+        operator = UserFactory(
+            email="operator@test.example", display_name="Operator", is_staff=True
+        )
+        operator.user_permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="accounts", codename__in=["add_agency", "add_user"]
+            )
+        )
+    return User.objects.get(pk=operator.pk)
+
+
+class AgencyFactory(DjangoModelFactory):
+    class Meta:
+        model = Agency
+
+    slug = factory.Sequence(lambda n: f"agency{n}")
+    name = factory.Sequence(lambda n: f"Agency {n}")
+    kind = Agency.Kind.NGO
+    country = "IT"
+    city = "Torino"
+    languages = factory.LazyFunction(lambda: ["en", "ar"])
+    is_public_authority = False
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        return services.create_agency(actor=platform_operator(), **kwargs)
+
+
+def make_member(agency: Agency, role: str, user: User | None = None, **user_fields) -> User:
+    """A user holding ``role`` in ``agency``, added as an administrator would."""
+    user = user or UserFactory(**user_fields)
+    if role == Role.AGENCY_ADMIN:
+        services.appoint_agency_admin(actor=platform_operator(), agency=agency, user=user)
+    else:
+        admin = (
+            Membership.objects.filter(agency=agency, role=Role.AGENCY_ADMIN, is_active=True)
+            .select_related("user")
+            .first()
+        )
+        admin_user = admin.user if admin else make_member(agency, Role.AGENCY_ADMIN)
+        services.add_member(actor=admin_user, agency=agency, email=user.email, role=role)
+    return User.objects.get(pk=user.pk)

@@ -1,0 +1,75 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_django(**env):
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}
+    }
+    environment.update(env, DJANGO_SETTINGS_MODULE="config.settings")
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_refuses_to_start_without_secret_key_when_debug_is_off():
+    result = start_django(DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+    assert "started" not in result.stdout
+
+
+def test_starts_with_a_secret_key(tmp_path):
+    result = start_django(DEBUG="0", SECRET_KEY="a" * 50, SANAD_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+def test_debug_without_key_keeps_a_private_development_key(tmp_path):
+    result = start_django(DEBUG="1", SANAD_VAR_DIR=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    key_file = tmp_path / "secret_key"
+    assert len(key_file.read_text()) >= 50
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+
+
+def test_database_url_switches_to_postgresql(tmp_path):
+    environment = {
+        "DEBUG": "1",
+        "SANAD_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": "postgres://someone@127.0.0.1:5432/somedb",
+    }
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **environment, "DJANGO_SETTINGS_MODULE": "config.settings"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", "somedb"]
+
+
+def test_sqlite_default_uses_wal_and_immediate_transactions(settings):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return
+    options = settings.DATABASES["default"]["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert "journal_mode=WAL" in options["init_command"]
+    assert options["timeout"] >= 5
