@@ -13,9 +13,14 @@ from accounts.selectors import agency_permissions
 
 
 def agency_id_of(obj):
+    """The agency whose role permissions govern ``obj``, for the objects this
+    backend answers: agencies and records that declare ``ROLE_SCOPED = True``.
+    Records with finer rules (cases, clients) have their own backend."""
     if isinstance(obj, Agency):
         return obj.pk
-    return getattr(obj, "agency_id", None)
+    if getattr(obj, "ROLE_SCOPED", False):
+        return obj.agency_id
+    return None
 
 
 class AgencyRoleBackend(BaseBackend):

@@ -1,8 +1,9 @@
+import copy
 import uuid
 
 from django.conf import settings
-from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
-from django.contrib.auth.models import Group, PermissionsMixin
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import Group, PermissionsMixin, _user_has_perm
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -12,13 +13,14 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from accounts.permissions import Role
+from accounts.tracking import TrackedManager, TrackedUserManager
 
 language_code_validator = RegexValidator(
     r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", _("Use a language code such as 'ar', 'fa' or 'fr'.")
 )
 
 
-class UserManager(BaseUserManager):
+class UserManager(TrackedUserManager):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):
@@ -86,6 +88,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.email.strip().lower()
         super().save(*args, **kwargs)
 
+    def has_perm(self, perm, obj=None):
+        # Need to know: being a platform superuser gives no implicit access to
+        # any agency's records; object checks go through the backends only.
+        if obj is not None and self.is_superuser:
+            plain = copy.copy(self)
+            plain.is_superuser = False
+            return _user_has_perm(plain, perm, obj)
+        return super().has_perm(perm, obj)
+
     # Sessions carry an HMAC of (password hash, session stamp): changing either
     # logs the user out everywhere on their next request.
     def _session_hash(self, secret=None) -> str:
@@ -143,6 +154,7 @@ class Agency(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    objects = TrackedManager()
 
     class Meta:
         verbose_name = _("agency")
@@ -190,6 +202,8 @@ class RoleGroup(models.Model):
 class Membership(models.Model):
     """A user holds a role in an agency. Never deleted: deactivated."""
 
+    ROLE_SCOPED = True  # its agency's role permissions govern it (accounts.backends)
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="memberships")
@@ -199,6 +213,7 @@ class Membership(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
+    objects = TrackedManager()
 
     class Meta:
         verbose_name = _("membership")
@@ -239,3 +254,26 @@ class ApiToken(models.Model):
     @property
     def is_live(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST sent with an ``Idempotency-Key``; a retry
+    with the same key gets the same answer instead of a second record."""
+
+    id = models.BigAutoField(primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=60)
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.pk)

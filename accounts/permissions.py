@@ -29,6 +29,27 @@ class Perm(StrEnum):
     MANAGE_MEMBERS = "accounts.manage_members"
     MANAGE_AGENCY = "accounts.manage_agency"
 
+    # casework: clients
+    VIEW_CLIENT = "casework.view_client"
+    ADD_CLIENT = "casework.add_client"
+    CHANGE_CLIENT = "casework.change_client"
+    VIEW_SENSITIVE = "casework.view_sensitive"
+    # casework: cases
+    VIEW_CASE = "casework.view_case"
+    VIEW_ALL_CASES = "casework.view_all_cases"
+    ADD_CASE = "casework.add_case"
+    CHANGE_CASE = "casework.change_case"
+    ASSIGN_CASE = "casework.assign_case"
+    RESTRICT_CASE = "casework.restrict_case"
+    CLOSE_CASE = "casework.close_case"
+    VIEW_CASE_HISTORY = "casework.view_case_history"
+    ADD_NOTE = "casework.add_casenote"
+    VIEW_CONFIDENTIAL_NOTES = "casework.view_confidential_note"
+    ADD_FOLLOW_UP = "casework.add_followup"
+    COMPLETE_FOLLOW_UP = "casework.change_followup"
+    VIEW_DOCUMENT = "casework.view_document"
+    ADD_DOCUMENT = "casework.add_document"
+
     @property
     def app_label(self) -> str:
         return self.value.split(".", 1)[0]
@@ -38,9 +59,38 @@ class Perm(StrEnum):
         return self.value.split(".", 1)[1]
 
 
+_CASEWORK = frozenset(
+    {
+        Perm.VIEW_CLIENT,
+        Perm.ADD_CLIENT,
+        Perm.CHANGE_CLIENT,
+        Perm.VIEW_CASE,
+        Perm.ADD_CASE,
+        Perm.CHANGE_CASE,
+        Perm.CLOSE_CASE,
+        Perm.ADD_NOTE,
+        Perm.ADD_FOLLOW_UP,
+        Perm.COMPLETE_FOLLOW_UP,
+        Perm.VIEW_DOCUMENT,
+        Perm.ADD_DOCUMENT,
+    }
+)
+
+# Special-category data: supervisors hold VIEW_SENSITIVE for the whole agency;
+# a caseworker holds it only on the cases (and their clients) assigned to them,
+# a rule of accounts.backends, not a role permission.
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
-    Role.CASEWORKER: frozenset(),
-    Role.SUPERVISOR: frozenset({Perm.VIEW_MEMBERS}),
+    Role.CASEWORKER: _CASEWORK,
+    Role.SUPERVISOR: _CASEWORK
+    | {
+        Perm.VIEW_MEMBERS,
+        Perm.VIEW_ALL_CASES,
+        Perm.VIEW_SENSITIVE,
+        Perm.ASSIGN_CASE,
+        Perm.RESTRICT_CASE,
+        Perm.VIEW_CASE_HISTORY,
+        Perm.VIEW_CONFIDENTIAL_NOTES,
+    },
     Role.REFERRAL_OFFICER: frozenset(),
     Role.DPO: frozenset({Perm.VIEW_MEMBERS}),
     Role.AGENCY_ADMIN: frozenset({Perm.VIEW_MEMBERS, Perm.MANAGE_MEMBERS, Perm.MANAGE_AGENCY}),

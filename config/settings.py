@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "django_countries",
     "axes",
     "accounts",
+    "casework",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +176,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "accounts.backends.AgencyRoleBackend",
+    "casework.backends.CaseworkBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -268,6 +270,7 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = DEBUG
 FILE_UPLOAD_PERMISSIONS = 0o600
+DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Cache, mail, background work -------------------------------------------------

@@ -101,3 +101,36 @@ def client_as(client):
         return client
 
     return login
+
+
+# --- casework --------------------------------------------------------------------
+
+
+@pytest.fixture
+def second_caseworker(agency, agency_admin):
+    return make_member(agency, Role.CASEWORKER, display_name="Nour Second")
+
+
+@pytest.fixture
+def client_record(caseworker):
+    from tests.factories import make_client
+
+    return make_client(caseworker)
+
+
+@pytest.fixture
+def case(caseworker, client_record):
+    """An open case of the agency, assigned to ``caseworker``."""
+    from tests.factories import make_case
+
+    return make_case(caseworker, client_record)
+
+
+@pytest.fixture
+def restricted_case(supervisor, caseworker, client_record):
+    """A restricted case assigned to ``caseworker``."""
+    from tests.factories import make_case
+
+    return make_case(
+        supervisor, client_record, assigned_to=caseworker, is_restricted=True, case_type="gbv"
+    )

@@ -72,3 +72,36 @@ def make_member(agency: Agency, role: str, user: User | None = None, **user_fiel
         admin_user = admin.user if admin else make_member(agency, Role.AGENCY_ADMIN)
         services.add_member(actor=admin_user, agency=agency, email=user.email, role=role)
     return User.objects.get(pk=user.pk)
+
+
+# --- casework -------------------------------------------------------------------
+
+
+def make_client(actor: User, agency: Agency | None = None, **data):
+    """A client registered by ``actor`` through the service (duplicates allowed)."""
+    from casework import services as casework_services
+
+    agency = agency or actor.memberships.filter(is_active=True).first().agency
+    fields = {
+        "name": "محمد الحسن",
+        "name_latin": "Mohammed al-Hassan",
+        "date_of_birth": "1990-04-02",
+        "sex": "male",
+        "nationalities": ["SY"],
+        "languages": ["ar"],
+    }
+    fields.update(data)
+    documents = fields.pop("documents", [])
+    return casework_services.register_client(
+        actor=actor, agency=agency, data=fields, documents=documents, confirmed_not_duplicate=True
+    )
+
+
+def make_case(actor: User, client=None, **data):
+    """A case opened by ``actor`` (assigned to them unless told otherwise)."""
+    from casework import services as casework_services
+
+    client = client or make_client(actor)
+    fields = {"case_type": "housing", "risk_level": "medium", "summary": "Needs housing."}
+    fields.update(data)
+    return casework_services.open_case(actor=actor, client_id=client.pk, **fields)

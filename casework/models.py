@@ -1,0 +1,453 @@
+"""Casework: clients, their documents and special-category data, cases, notes,
+follow-ups and case documents.
+
+Every model here keeps django-simple-history and uses ``TrackedQuerySet``, so
+no code path can write rows behind history's back. Reads go through
+``casework.selectors``; writes through ``casework.services``.
+"""
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from simple_history.models import HistoricalRecords
+
+from accounts.models import Agency
+from accounts.tracking import TrackedManager
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other / intersex")
+    UNKNOWN = "unknown", _("Not stated")
+
+
+class Client(models.Model):
+    """A person the agency supports (the data subject)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="clients",
+        verbose_name=_("registering agency"),
+    )
+    name = models.CharField(
+        _("name as written"), max_length=200, help_text=_("In the person's own script.")
+    )
+    name_latin = models.CharField(_("name in Latin letters"), max_length=200, blank=True)
+    preferred_name = models.CharField(_("preferred name"), max_length=120, blank=True)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    date_of_birth_estimated = models.BooleanField(_("date of birth is estimated"), default=False)
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    gender_identity = models.CharField(_("gender identity"), max_length=80, blank=True)
+    nationalities = models.JSONField(
+        _("nationalities"), default=list, blank=True, help_text=_("Country codes, e.g. SY, AF.")
+    )
+    languages = models.JSONField(
+        _("languages spoken"),
+        default=list,
+        blank=True,
+        help_text=_("Language codes, e.g. ar, fa, ti."),
+    )
+    interpreter_needed = models.BooleanField(_("interpreter needed"), default=False)
+    interpreter_language = models.CharField(_("interpreter language"), max_length=16, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    address = models.TextField(_("address"), blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+
+    # Derived by the services from the names; never typed in.
+    search_text = models.TextField(editable=False, default="")
+    name_key = models.CharField(max_length=200, editable=False, default="", db_index=True)
+    name_latin_key = models.CharField(max_length=200, editable=False, default="", db_index=True)
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(excluded_fields=["search_text", "name_key", "name_latin_key"])
+    objects = TrackedManager()
+
+    class Meta:
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        indexes = [models.Index(fields=["agency", "-created_at"], name="client_agency_created")]
+        permissions = [
+            ("view_sensitive", "View and edit the special-category section"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+    @property
+    def display_name(self) -> str:
+        return self.preferred_name or self.name
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if not isinstance(self.nationalities, list) or any(
+            code not in dict(countries) for code in self.nationalities
+        ):
+            errors["nationalities"] = _("Use a list of country codes such as SY or AF.")
+        if not isinstance(self.languages, list) or any(
+            not isinstance(code, str) or not code.isalpha() or not 2 <= len(code) <= 3
+            for code in self.languages
+        ):
+            errors["languages"] = _("Use a list of language codes such as ar, fa or ti.")
+        if isinstance(self.date_of_birth, date) and self.date_of_birth > timezone.now().date():
+            errors["date_of_birth"] = _("The date of birth cannot be in the future.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class ClientSensitive(models.Model):
+    """Special-category data (GDPR Art. 9): its own section, withheld unless the
+    viewer holds VIEW_SENSITIVE on the client."""
+
+    class Vulnerability(models.TextChoices):
+        UNACCOMPANIED_MINOR = "unaccompanied_minor", _("Unaccompanied or separated child")
+        SURVIVOR_OF_TORTURE = "survivor_of_torture", _("Survivor of torture")
+        GBV_SURVIVOR = "gbv_survivor", _("Survivor of gender-based violence")
+        TRAFFICKING = "trafficking", _("Victim of trafficking")
+        PREGNANT = "pregnant", _("Pregnant")
+        SERIOUS_ILLNESS = "serious_illness", _("Serious medical condition")
+        DISABILITY = "disability", _("Disability")
+        ELDERLY = "elderly", _("Older person at risk")
+        LGBTIQ = "lgbtiq", _("LGBTIQ+ person at risk")
+
+    client = models.OneToOneField(
+        Client, on_delete=models.PROTECT, primary_key=True, related_name="sensitive"
+    )
+    health = models.TextField(_("health"), blank=True)
+    disability = models.TextField(_("disability"), blank=True)
+    protection_concerns = models.TextField(_("protection concerns"), blank=True)
+    ethnicity = models.CharField(_("ethnicity"), max_length=120, blank=True)
+    religion = models.CharField(_("religion"), max_length=120, blank=True)
+    sexual_orientation = models.CharField(_("sexual orientation"), max_length=120, blank=True)
+    vulnerabilities = models.JSONField(_("vulnerabilities"), default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = TrackedManager()
+
+    class Meta:
+        verbose_name = _("special-category data")
+        verbose_name_plural = _("special-category data")
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+class IdentityDocument(models.Model):
+    class Type(models.TextChoices):
+        PASSPORT = "passport", _("Passport")
+        RESIDENCE_PERMIT = "residence_permit", _("Residence permit")
+        ASYLUM_SEEKER_CARD = "asylum_seeker_card", _("Asylum-seeker card")
+        NATIONAL_ID = "national_id", _("National identity card")
+        OTHER = "other", _("Other")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="identity_documents")
+    type = models.CharField(_("type"), max_length=24, choices=Type.choices)
+    number = models.CharField(_("number"), max_length=60)
+    number_key = models.CharField(max_length=60, editable=False, default="", db_index=True)
+    issuing_country = models.CharField(_("issuing country"), max_length=2, blank=True)
+    expires_on = models.DateField(_("expires on"), null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords(excluded_fields=["number_key"])
+    objects = TrackedManager()
+
+    class Meta:
+        verbose_name = _("identity document")
+        verbose_name_plural = _("identity documents")
+        ordering = ["type", "expires_on"]
+
+    def __str__(self) -> str:
+        return self.get_type_display()
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_on is not None and self.expires_on < timezone.now().date()
+
+
+class Case(models.Model):
+    """One line of support for a client, owned by one agency."""
+
+    class Type(models.TextChoices):
+        ASYLUM_LEGAL = "asylum_legal", _("Asylum / legal")
+        HOUSING = "housing", _("Housing")
+        HEALTH = "health", _("Health")
+        EMPLOYMENT = "employment", _("Employment")
+        EDUCATION = "education", _("Education")
+        LANGUAGE = "language", _("Language")
+        FAMILY_REUNIFICATION = "family_reunification", _("Family reunification")
+        CHILD_PROTECTION = "child_protection", _("Child protection")
+        GBV = "gbv", _("Gender-based violence")
+        SOCIAL_SUPPORT = "social_support", _("Social support")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ON_HOLD = "on_hold", _("On hold")
+        CLOSED = "closed", _("Closed")
+
+    class Risk(models.TextChoices):
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
+        CRITICAL = "critical", _("Critical")
+
+    class ClosureReason(models.TextChoices):
+        GOALS_MET = "goals_met", _("Goals met")
+        REFERRED = "referred", _("Referred elsewhere")
+        CLIENT_WITHDREW = "client_withdrew", _("Client withdrew")
+        LOST_CONTACT = "lost_contact", _("Lost contact")
+        MOVED_AWAY = "moved_away", _("Moved away")
+        NOT_ELIGIBLE = "not_eligible", _("Not eligible")
+        DECEASED = "deceased", _("Deceased")
+        OTHER = "other", _("Other")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The common facts of the access rule live on the case itself (indexed):
+    # owning agency, restricted flag, assignee. Guardian rows hold the exceptions.
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="cases", verbose_name=_("owning agency")
+    )
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="cases")
+    number = models.CharField(_("case number"), max_length=40, editable=False)
+    case_type = models.CharField(_("type"), max_length=24, choices=Type.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    closure_reason = models.CharField(
+        _("closure reason"), max_length=20, choices=ClosureReason.choices, blank=True
+    )
+    risk_level = models.CharField(
+        _("risk level"), max_length=10, choices=Risk.choices, default=Risk.LOW
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_cases",
+        verbose_name=_("assigned caseworker"),
+    )
+    is_restricted = models.BooleanField(
+        _("restricted"),
+        default=False,
+        help_text=_("Only the assigned caseworker and supervisors see a restricted case."),
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now, editable=False)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = TrackedManager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "number"], name="case_number_per_agency"),
+            models.CheckConstraint(
+                condition=~models.Q(status="closed") | ~models.Q(closure_reason=""),
+                name="closed_case_has_reason",
+            ),
+        ]
+        indexes = [
+            # Keyset pagination of each scope shape: whole agency, and unrestricted part.
+            models.Index(fields=["agency", "-updated_at", "-id"], name="case_agency_updated"),
+            models.Index(fields=["assigned_to", "status"], name="case_assignee_status"),
+            models.Index(fields=["-updated_at", "-id"], name="case_updated"),
+        ]
+        permissions = [
+            ("view_all_cases", "See every case of the agency, restricted ones included"),
+            ("assign_case", "Assign a case to a caseworker"),
+            ("restrict_case", "Mark a case restricted or unrestricted"),
+            ("close_case", "Close and reopen a case"),
+            ("view_case_history", "See the field-level history of a case"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseCounter(models.Model):
+    """The last case number used by an agency in a year (no history: a counter)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year"], name="case_counter_agency_year"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+class CaseNote(models.Model):
+    class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
+        CALL = "call", _("Phone call")
+        MEETING = "meeting", _("Meeting")
+        HOME_VISIT = "home_visit", _("Home visit")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.NOTE)
+    body = models.TextField(_("note"))
+    is_confidential = models.BooleanField(
+        _("confidential"),
+        default=False,
+        help_text=_("Only you and the supervisors will see this note."),
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+    objects = TrackedManager()
+
+    class Meta:
+        verbose_name = _("case note")
+        verbose_name_plural = _("case notes")
+        permissions = [("view_confidential_note", "See other people's confidential notes")]
+        indexes = [models.Index(fields=["case", "-created_at"], name="note_case_created")]
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+
+class FollowUp(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="follow_ups")
+    title = models.CharField(_("what to do"), max_length=200)
+    due_on = models.DateField(_("due on"))
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="follow_ups",
+        verbose_name=_("assigned to"),
+    )
+    done_at = models.DateTimeField(_("done"), null=True, blank=True, editable=False)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+    objects = TrackedManager()
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["due_on"]
+        indexes = [
+            models.Index(fields=["assigned_to", "done_at", "due_on"], name="followup_assignee_due"),
+            models.Index(fields=["case", "done_at", "due_on"], name="followup_case_due"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.done_at is None and self.due_on < timezone.now().date()
+
+
+def document_path(instance, filename):
+    # The stored name never comes from the client: a fresh UUID, no extension.
+    return f"documents/{instance.case.agency_id}/{uuid.uuid4().hex}"
+
+
+class Document(models.Model):
+    class Category(models.TextChoices):
+        IDENTITY = "identity", _("Identity")
+        LEGAL = "legal", _("Legal / immigration")
+        MEDICAL = "medical", _("Medical")
+        EDUCATION = "education", _("Education / employment")
+        CONSENT = "consent", _("Consent form")
+        CORRESPONDENCE = "correspondence", _("Correspondence")
+        OTHER = "other", _("Other")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="documents")
+    file = models.FileField(upload_to=document_path, max_length=200)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    content_type = models.CharField(max_length=100, editable=False)
+    extension = models.CharField(max_length=10, editable=False)
+    size = models.PositiveIntegerField(editable=False)
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+    objects = TrackedManager()
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+    @property
+    def download_name(self) -> str:
+        return f"{self.case.number}-{str(self.pk)[:8]}.{self.extension}"
+
+    @property
+    def is_sensitive(self) -> bool:
+        return self.category == self.Category.MEDICAL
+
+
+# Guardian's direct foreign-key tables: the exceptions to the agency rule
+# (referrals, break-glass, explicit shares), granted only by services.
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class ClientUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Client, on_delete=models.CASCADE)
+
+
+class ClientGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Client, on_delete=models.CASCADE)

@@ -1,0 +1,212 @@
+"""Normalised search keys for names in any script.
+
+Two keys are derived from every name:
+
+* ``normalise(text)`` — the text with case, diacritics (Latin accents, Arabic
+  harakat, shadda), tatweel and Arabic letter variants folded away: alef forms
+  (أ إ آ ٱ → ا), taa marbuta (ة → ه), alif maqsura and Farsi yeh (ى ی → ي),
+  Farsi kaf (ک → ك), hamza seats (ؤ → و, ئ → ي). Substring search runs on it.
+* ``skeleton(token)`` — a consonant skeleton shared by the ways one name is
+  written across scripts and transliterations: محمد, Mohammed, MOHAMMED,
+  Muhammad and Mohamed all give ``mhmd``. Arabic, Farsi and Cyrillic letters
+  map to Latin consonants; vowels (and the weak letters ا و ي) after the
+  first letter are dropped; doubled letters collapse; a leading vowel is ``a``;
+  a final ``h`` (taa marbuta, Fatimah) is dropped.
+  Whole-token matches on it find a name written another way.
+"""
+
+import re
+import unicodedata
+
+_ARABIC_VARIANTS = str.maketrans(
+    {
+        "أ": "ا",
+        "إ": "ا",
+        "آ": "ا",
+        "ٱ": "ا",
+        "ة": "ه",
+        "ى": "ي",
+        "ی": "ي",
+        "ې": "ي",
+        "ک": "ك",
+        "ڪ": "ك",
+        "ؤ": "و",
+        "ئ": "ي",
+        "ـ": None,  # tatweel
+        "\u200c": None,
+        "\u200d": None,  # zero-width (non-)joiner, common in Farsi
+    }
+)
+
+# Arabic-script and Cyrillic letters → the Latin symbols of a skeleton, already
+# in the folded form the Latin spelling reaches below (kh → k, sh → s, g → j …).
+_SCRIPT_TO_SKELETON = {
+    # Arabic and Farsi
+    "ا": "a",
+    "ب": "b",
+    "پ": "b",
+    "ت": "t",
+    "ث": "t",
+    "ج": "j",
+    "چ": "s",
+    "ح": "h",
+    "خ": "k",
+    "د": "d",
+    "ذ": "d",
+    "ر": "r",
+    "ز": "z",
+    "ژ": "z",
+    "س": "s",
+    "ش": "s",
+    "ص": "s",
+    "ض": "d",
+    "ط": "t",
+    "ظ": "z",
+    "ع": "a",
+    "غ": "j",
+    "ف": "f",
+    "ق": "k",
+    "ك": "k",
+    "گ": "j",
+    "ل": "l",
+    "م": "m",
+    "ن": "n",
+    "ه": "h",
+    "و": "w",
+    "ي": "y",
+    "ء": "",
+    # Cyrillic (Ukrainian and Russian)
+    "а": "a",
+    "б": "b",
+    "в": "f",
+    "г": "h",
+    "ґ": "j",
+    "д": "d",
+    "е": "e",
+    "є": "e",
+    "ё": "e",
+    "ж": "z",
+    "з": "z",
+    "и": "y",
+    "і": "i",
+    "ї": "i",
+    "й": "y",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "о": "o",
+    "п": "b",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "у": "u",
+    "ф": "f",
+    "х": "k",
+    "ц": "s",
+    "ч": "s",
+    "ш": "s",
+    "щ": "s",
+    "ъ": "",
+    "ы": "y",
+    "ь": "",
+    "э": "e",
+    "ю": "u",
+    "я": "a",
+}
+
+# Latin spellings that stand for one sound across transliteration habits.
+_LATIN_DIGRAPHS = [
+    ("sch", "sh"),
+    ("ch", "sh"),
+    ("kh", "k"),
+    ("gh", "g"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("ph", "f"),
+    ("sh", "s"),
+    ("zh", "z"),
+    ("ts", "s"),
+    ("ck", "k"),
+    ("dj", "j"),
+]
+_LATIN_LETTERS = str.maketrans({"q": "k", "c": "k", "g": "j", "v": "f", "p": "b", "x": "ks"})
+_VOWELS = set("aeiouyw")
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def _strip_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    # Combining marks: Latin accents and Arabic harakat/shadda/sukun/dagger alef.
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def normalise(text: str) -> str:
+    """Case-, diacritic- and letter-variant-insensitive form of ``text``."""
+    if not text:
+        return ""
+    folded = _strip_marks(text).casefold().translate(_ARABIC_VARIANTS)
+    folded = unicodedata.normalize("NFKC", folded)
+    return " ".join(_TOKEN.findall(folded)).replace("_", " ")
+
+
+def tokens(text: str) -> list[str]:
+    return [token for token in normalise(text).split() if token]
+
+
+def _symbols(token: str) -> str:
+    """Latin symbols of one token, or "" when its script has no mapping."""
+    letters = [ch for ch in token if ch.isalpha()]
+    if not letters:
+        return ""
+    if all(ch.isascii() for ch in letters):
+        latin = "".join(letters)
+        for digraph, single in _LATIN_DIGRAPHS:
+            latin = latin.replace(digraph, single)
+        return latin.translate(_LATIN_LETTERS)
+    if all(ch in _SCRIPT_TO_SKELETON for ch in letters):
+        return "".join(_SCRIPT_TO_SKELETON[ch] for ch in letters)
+    return ""  # e.g. Ge'ez script: matched through normalise() and the Latin name only
+
+
+def skeleton(token: str) -> str:
+    """The consonant skeleton of one normalised token ("" if it has no mapping)."""
+    symbols = _symbols(token)
+    if not symbols:
+        return ""
+    first, rest = symbols[0], symbols[1:]
+    if first in "aeiou":
+        first = "a"
+    consonants = [first] + [ch for ch in rest if ch not in _VOWELS]
+    collapsed = [ch for i, ch in enumerate(consonants) if i == 0 or ch != consonants[i - 1]]
+    # A final h is mostly a vowel ending (taa marbuta, Fatimah, Abdullah).
+    if len(collapsed) > 2 and collapsed[-1] == "h":
+        collapsed.pop()
+    return "".join(collapsed)
+
+
+def skeletons(text: str) -> list[str]:
+    return [key for key in (skeleton(token) for token in tokens(text)) if key]
+
+
+def name_key(text: str) -> str:
+    """The key duplicate detection compares: the skeletons of a name, in order."""
+    return " ".join(skeletons(text))
+
+
+def search_text(*names: str) -> str:
+    """What a client's name search runs on: every normalised token and every
+    skeleton, each wrapped in spaces so a whole-token match is ``" tok "``."""
+    words: list[str] = []
+    for name in names:
+        for token in tokens(name):
+            words.append(token)
+            key = skeleton(token)
+            if key:
+                words.append(f"~{key}")
+    return " " + " ".join(dict.fromkeys(words)) + " "
+
+
+def document_number_key(number: str) -> str:
+    """Document numbers compared without spaces, dashes, dots or case."""
+    return re.sub(r"[^0-9A-Z]", "", _strip_marks(number).upper())

@@ -1,0 +1,391 @@
+"""Scoped reads of casework data.
+
+``cases_visible_to`` and ``clients_visible_to`` are the only way a list,
+search, count, dashboard, export or API reads cases and clients. Each is one
+SQL query whose shape follows the user's grant shape: agencies where the user
+sees every case, agencies where they see the unrestricted cases plus their
+own, and (only if they have any) the few cases granted to them one by one.
+The same rule, object by object, is ``casework.backends.CaseworkBackend``.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from uuid import UUID
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.permissions import Perm
+from accounts.selectors import agency_permissions
+from casework.models import (
+    Case,
+    CaseGroupObjectPermission,
+    CaseNote,
+    CaseUserObjectPermission,
+    Client,
+    ClientGroupObjectPermission,
+    ClientUserObjectPermission,
+    Document,
+    FollowUp,
+    IdentityDocument,
+)
+from casework.names import document_number_key, skeleton, tokens
+from config.errors import Forbidden, NotFound
+
+_SCOPE_ATTR = "_sanad_casework_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    all_cases: frozenset[UUID] = field(default_factory=frozenset)  # agencies: every case
+    own_cases: frozenset[UUID] = field(default_factory=frozenset)  # agencies: unrestricted + own
+    clients: frozenset[UUID] = field(default_factory=frozenset)  # agencies: their clients
+    granted_cases: frozenset[UUID] = field(default_factory=frozenset)
+    granted_clients: frozenset[UUID] = field(default_factory=frozenset)
+
+
+def _granted_ids(user: User, user_table, group_table) -> frozenset[UUID]:
+    codename = "view_case" if user_table is CaseUserObjectPermission else "view_client"
+    by_user = user_table.objects.filter(user=user, permission__codename=codename).values_list(
+        "content_object_id", flat=True
+    )
+    by_group = group_table.objects.filter(
+        group__user=user, permission__codename=codename
+    ).values_list("content_object_id", flat=True)
+    return frozenset(by_user.union(by_group))
+
+
+def scope_of(user: User) -> Scope:
+    """The user's grant shape, loaded once per request (cached on the user)."""
+    cached = getattr(user, _SCOPE_ATTR, None)
+    if cached is not None:
+        return cached
+    if not user.is_authenticated or not user.is_active:
+        return Scope()
+    all_cases, own_cases, clients = set(), set(), set()
+    for agency_id, perms in agency_permissions(user).items():
+        if Perm.VIEW_ALL_CASES in perms:
+            all_cases.add(agency_id)
+        elif Perm.VIEW_CASE in perms:
+            own_cases.add(agency_id)
+        if Perm.VIEW_CLIENT in perms:
+            clients.add(agency_id)
+    granted_cases = _granted_ids(user, CaseUserObjectPermission, CaseGroupObjectPermission)
+    granted_clients = _granted_ids(user, ClientUserObjectPermission, ClientGroupObjectPermission)
+    if granted_cases:
+        granted_clients |= frozenset(
+            Case.objects.filter(pk__in=granted_cases).values_list("client_id", flat=True)
+        )
+    scope = Scope(
+        frozenset(all_cases),
+        frozenset(own_cases),
+        frozenset(clients),
+        granted_cases,
+        frozenset(granted_clients),
+    )
+    setattr(user, _SCOPE_ATTR, scope)
+    return scope
+
+
+def forget_scope(user: User) -> None:
+    if hasattr(user, _SCOPE_ATTR):
+        delattr(user, _SCOPE_ATTR)
+
+
+def _case_condition(user: User, scope: Scope) -> Q | None:
+    parts = []
+    if scope.all_cases:
+        parts.append(Q(agency_id__in=scope.all_cases))
+    if scope.own_cases:
+        parts.append(Q(agency_id__in=scope.own_cases, is_restricted=False))
+        parts.append(Q(agency_id__in=scope.own_cases, assigned_to=user))
+    if scope.granted_cases:
+        parts.append(Q(pk__in=scope.granted_cases))
+    if not parts:
+        return None
+    condition = parts[0]
+    for part in parts[1:]:
+        condition |= part
+    return condition
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    """Every case ``user`` may see. One SQL query; empty for strangers."""
+    condition = _case_condition(user, scope_of(user))
+    if condition is None:
+        return Case.objects.none()
+    return Case.objects.filter(condition)
+
+
+def clients_visible_to(user: User) -> QuerySet[Client]:
+    """Every client ``user`` may see: clients of agencies where the role may
+    view clients, and clients of cases granted to them. One SQL query."""
+    scope = scope_of(user)
+    condition = Q(pk__in=[])
+    if scope.clients:
+        condition = Q(agency_id__in=scope.clients)
+    if scope.granted_clients:
+        condition |= Q(pk__in=scope.granted_clients)
+    if not scope.clients and not scope.granted_clients:
+        return Client.objects.none()
+    return Client.objects.filter(condition)
+
+
+def get_case_for(actor: User, case_id, perm: Perm = Perm.VIEW_CASE, *, lock=False) -> Case:
+    """The case if ``actor`` may see it (NotFound otherwise) and holds ``perm``
+    on it (Forbidden otherwise). ``lock`` takes a row lock for a state change."""
+    queryset = cases_visible_to(actor).select_related("client", "agency", "assigned_to")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    case = queryset.filter(pk=case_id).first() if _is_uuid(case_id) else None
+    if case is None:
+        raise NotFound()
+    if perm != Perm.VIEW_CASE and not actor.has_perm(perm, case):
+        raise Forbidden()
+    return case
+
+
+def get_client_for(actor: User, client_id, perm: Perm = Perm.VIEW_CLIENT, *, lock=False) -> Client:
+    """The client if visible to ``actor`` (else NotFound) and ``perm`` held (else Forbidden)."""
+    queryset = clients_visible_to(actor).select_related("agency")
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    client = queryset.filter(pk=client_id).first() if _is_uuid(client_id) else None
+    if client is None:
+        raise NotFound()
+    if perm != Perm.VIEW_CLIENT and not actor.has_perm(perm, client):
+        raise Forbidden()
+    return client
+
+
+def _is_uuid(value) -> bool:
+    if isinstance(value, UUID):
+        return True
+    try:
+        UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+# --- Search ------------------------------------------------------------------
+
+
+def name_condition(query: str, prefix: str = "") -> Q | None:
+    """Every word of ``query`` must match a client name: as written (any case,
+    diacritics, Arabic letter variants) or through its consonant skeleton."""
+    words = tokens(query)
+    if not words:
+        return None
+    condition = Q()
+    for word in words:
+        match = Q(**{f"{prefix}search_text__contains": word})
+        key = skeleton(word)
+        if len(key) >= 3:
+            match |= Q(**{f"{prefix}search_text__contains": f" ~{key}"})
+        condition &= match
+    return condition
+
+
+def _document_match(query: str, client_ref: str):
+    key = document_number_key(query)
+    if len(key) < 4:
+        return None
+    return Exists(IdentityDocument.objects.filter(client=OuterRef(client_ref), number_key=key))
+
+
+def search_clients(actor: User, query: str) -> QuerySet[Client]:
+    """Visible clients whose name or identity-document number matches ``query``."""
+    clients = clients_visible_to(actor)
+    condition = name_condition(query)
+    document = _document_match(query, "pk")
+    if condition is None and document is None:
+        return clients.none()
+    if condition is None:
+        return clients.filter(document)
+    if document is not None:
+        condition |= Q(document)
+    return clients.filter(condition)
+
+
+def filter_cases(
+    actor: User,
+    *,
+    query: str = "",
+    status: str = "",
+    case_type: str = "",
+    risk_level: str = "",
+    assigned_to_me: bool = False,
+    overdue_follow_ups: bool = False,
+    updated_since=None,
+) -> QuerySet[Case]:
+    """Visible cases narrowed by the list filters and a search ``query`` that
+    matches the case number, the client's name or an identity-document number."""
+    cases = cases_visible_to(actor)
+    if status:
+        cases = cases.filter(status=status)
+    if case_type:
+        cases = cases.filter(case_type=case_type)
+    if risk_level:
+        cases = cases.filter(risk_level=risk_level)
+    if assigned_to_me:
+        cases = cases.filter(assigned_to=actor)
+    if updated_since:
+        cases = cases.filter(updated_at__gte=updated_since)
+    if overdue_follow_ups:
+        cases = cases.filter(
+            Exists(
+                FollowUp.objects.filter(
+                    case=OuterRef("pk"), done_at__isnull=True, due_on__lt=timezone.now().date()
+                )
+            )
+        )
+    query = query.strip()
+    if query:
+        condition = Q(number__iexact=query) | Q(number__icontains=query)
+        names = name_condition(query, prefix="client__")
+        if names is not None:
+            condition |= names
+        document = _document_match(query, "client_id")
+        if document is not None:
+            condition |= Q(document)
+        cases = cases.filter(condition)
+    return cases
+
+
+def find_possible_duplicates(
+    actor: User,
+    *,
+    name: str,
+    name_latin: str = "",
+    date_of_birth: date | None = None,
+    document_numbers: list[str] | tuple[str, ...] = (),
+    exclude_id=None,
+) -> QuerySet[Client]:
+    """Visible clients who may be the same person: the same normalised name
+    (as written or in Latin letters) with a date of birth within a year, or the
+    same identity-document number."""
+    from casework.names import name_key
+
+    keys = {key for key in (name_key(name), name_key(name_latin)) if key}
+    condition = Q(pk__in=[])
+    if keys:
+        same_name = Q(name_key__in=keys) | Q(name_latin_key__in=keys)
+        if date_of_birth:
+            same_name &= Q(
+                date_of_birth__range=(
+                    date_of_birth - timedelta(days=366),
+                    date_of_birth + timedelta(days=366),
+                )
+            )
+        else:
+            same_name &= Q(date_of_birth__isnull=True)
+        condition |= same_name
+    numbers = {document_number_key(number) for number in document_numbers if number}
+    numbers.discard("")
+    if numbers:
+        condition |= Q(
+            Exists(IdentityDocument.objects.filter(client=OuterRef("pk"), number_key__in=numbers))
+        )
+    clients = clients_visible_to(actor).filter(condition)
+    if exclude_id:
+        clients = clients.exclude(pk=exclude_id)
+    return clients.order_by("-created_at")[:20]
+
+
+# --- Inside one case ---------------------------------------------------------------
+
+
+def notes_visible_to(actor: User, case: Case) -> QuerySet[CaseNote]:
+    """Notes of a visible case; confidential notes only for their author and
+    holders of VIEW_CONFIDENTIAL_NOTES (supervisors)."""
+    notes = CaseNote.objects.filter(case=case).select_related("author").order_by("-created_at")
+    if not actor.has_perm(Perm.VIEW_CONFIDENTIAL_NOTES, case):
+        notes = notes.filter(Q(is_confidential=False) | Q(author=actor))
+    return notes
+
+
+def follow_ups_of(case: Case) -> QuerySet[FollowUp]:
+    return (
+        FollowUp.objects.filter(case=case)
+        .select_related("assigned_to", "done_by")
+        .order_by("done_at", "due_on")
+    )
+
+
+def documents_visible_to(actor: User, case: Case) -> QuerySet[Document]:
+    """Documents of a visible case; medical ones only with VIEW_SENSITIVE."""
+    if not actor.has_perm(Perm.VIEW_DOCUMENT, case):
+        return Document.objects.none()
+    documents = Document.objects.filter(case=case).select_related("uploaded_by", "case")
+    if not actor.has_perm(Perm.VIEW_SENSITIVE, case):
+        documents = documents.exclude(category=Document.Category.MEDICAL)
+    return documents
+
+
+def get_document_for(actor: User, case_id, document_id) -> Document:
+    """A document of a visible case (NotFound for a document the actor may not see)."""
+    case = get_case_for(actor, case_id, Perm.VIEW_DOCUMENT)
+    document = (
+        documents_visible_to(actor, case).filter(pk=document_id).first()
+        if _is_uuid(document_id)
+        else None
+    )
+    if document is None:
+        raise NotFound()
+    return document
+
+
+# --- Dashboard -----------------------------------------------------------------
+
+
+def dashboard_for(actor: User) -> dict:
+    """What a caseworker sees first: their open cases, their follow-ups due
+    today and overdue, and recently updated cases they can see."""
+    today = timezone.now().date()
+    visible = cases_visible_to(actor)
+    my_follow_ups = FollowUp.objects.filter(
+        assigned_to=actor, done_at__isnull=True, case__in=visible.values("pk")
+    ).select_related("case", "case__client")
+    return {
+        "my_open_cases": visible.filter(assigned_to=actor, status=Case.Status.OPEN)
+        .select_related("client")
+        .order_by("-updated_at")[:20],
+        "due_today": my_follow_ups.filter(due_on=today).order_by("case__number"),
+        "overdue": my_follow_ups.filter(due_on__lt=today).order_by("due_on")[:50],
+        "recently_updated": visible.select_related("client", "assigned_to").order_by(
+            "-updated_at", "-id"
+        )[:10],
+    }
+
+
+def with_client_and_assignee(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.select_related("client", "assigned_to")
+
+
+def cases_of_client(actor: User, client: Client) -> QuerySet[Case]:
+    return (
+        cases_visible_to(actor)
+        .filter(client=client)
+        .select_related("assigned_to")
+        .order_by("-opened_at")
+    )
+
+
+def client_detail_queryset() -> Prefetch:
+    return Prefetch("identity_documents", queryset=IdentityDocument.objects.order_by("type"))
+
+
+def editable_case_ids(actor: User, cases) -> set[UUID]:
+    """Which of ``cases`` the actor may edit, decided in memory from the grant
+    shape already loaded (no query per row)."""
+    from casework.backends import sees_case
+
+    permissions = agency_permissions(actor)
+    return {
+        case.pk
+        for case in cases
+        if sees_case(permissions.get(case.agency_id, frozenset()), actor, case)
+        and Perm.CHANGE_CASE in permissions.get(case.agency_id, frozenset())
+    }
