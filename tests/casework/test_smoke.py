@@ -24,3 +24,25 @@ def test_case_number_and_scope(
         assert case in filter_cases(caseworker, query=q), q
     other = make_case(second_caseworker)
     assert other.number != case.number
+
+
+def test_history_of_a_case(supervisor, caseworker, case):
+    from casework import services
+    from casework.selectors import case_history
+
+    services.update_case(
+        actor=caseworker,
+        case_id=case.pk,
+        expected_version=case.version,
+        changes={"risk_level": "high"},
+        reason="new threat",
+    )
+    services.add_note(actor=caseworker, case_id=case.pk, body="secret", is_confidential=True)
+    entries = case_history(supervisor, case.pk)
+    change = next(e for e in entries if e["action"] == "changed")
+    assert change["changes"] == [
+        {"field": "risk_level", "label": "risk level", "old": "Medium", "new": "High"}
+    ]
+    assert change["reason"] == "new threat"
+    assert change["actor"] == caseworker.display_name
+    assert any(e["object"] == "note" for e in entries)
