@@ -7,6 +7,7 @@ DATABASE_URL, ALLOWED_HOSTS, CELERY_BROKER_URL and friends; see docs/deployment.
 
 import os
 import secrets
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -145,6 +146,8 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
+    # One test database per test process, so parallel runs on one server never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:
     DATABASES = {
         "default": {
@@ -163,7 +166,11 @@ else:
                     "PRAGMA foreign_keys=ON;"
                 ),
             },
-            "TEST": {"NAME": env_str("SQLITE_TEST_PATH", "") or None},
+            # A file, not memory: concurrency tests need real separate connections.
+            "TEST": {
+                "NAME": env_str("SQLITE_TEST_PATH", "")
+                or str(Path(tempfile.gettempdir()) / f"sanad-test-{os.getpid()}.sqlite3")
+            },
         }
     }
 

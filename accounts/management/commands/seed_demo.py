@@ -104,7 +104,10 @@ class Command(BaseCommand):
             self._print_logins(logins, password)
 
     def extend(self, *, operator, agencies, password):
-        """Later parts of Sanad add their demo data here."""
+        """Each part of Sanad adds its demo data, written by the agencies' staff."""
+        from casework.demo import seed_casework
+
+        seed_casework(agencies)
 
     def _operator(self, password: str) -> User:
         operator = User.objects.filter(email=OPERATOR_EMAIL).first()

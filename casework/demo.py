@@ -1,0 +1,219 @@
+"""Demo casework for ``manage.py seed_demo``: about forty clients with names in
+Arabic, Farsi, Tigrinya, Ukrainian and Latin script, cases in every status,
+notes, follow-ups (some overdue) and a few documents. Everything is written
+through the services, by the demo agencies' own staff."""
+
+import random
+from datetime import date, timedelta
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from accounts.models import Agency, User
+from casework import services
+from casework.models import Case, CaseNote, Client
+
+# (name as written, Latin, sex, date of birth, nationalities, languages)
+PEOPLE = [
+    ("محمد الحسن", "Mohammed al-Hassan", "male", "1988-03-14", ["SY"], ["ar"]),
+    ("فاطمة الزهراء", "Fatima al-Zahraa", "female", "1992-07-01", ["SY"], ["ar"]),
+    ("أحمد يوسف", "Ahmed Youssef", "male", "1979-11-23", ["IQ"], ["ar", "ku"]),
+    ("خالد العمر", "Khaled al-Omar", "male", "2001-01-09", ["SY"], ["ar"]),
+    ("آمنة إبراهيم", "Amina Ibrahim", "female", "1995-05-30", ["SD"], ["ar"]),
+    ("يوسف عبد الله", "Yusuf Abdullah", "male", "2007-02-17", ["SD"], ["ar"]),
+    ("مريم صالح", "Maryam Saleh", "female", "1985-09-05", ["YE"], ["ar"]),
+    ("عمر حسين", "Omar Hussein", "male", "1990-12-12", ["IQ"], ["ar"]),
+    ("ليلى نصر", "Layla Nasr", "female", "1998-04-21", ["LB"], ["ar", "fr"]),
+    ("حسن جميل", "Hassan Jamil", "male", "1975-08-08", ["PS"], ["ar"]),
+    ("زينب علي", "Zainab Ali", "female", "2004-06-19", ["IQ"], ["ar"]),
+    ("سارا محمدی", "Sara Mohammadi", "female", "1996-10-02", ["AF"], ["fa"]),
+    ("علی رضایی", "Ali Rezaei", "male", "2006-03-03", ["AF"], ["fa", "ps"]),
+    ("گلنار احمدی", "Golnar Ahmadi", "female", "1989-01-27", ["IR"], ["fa"]),
+    ("مهدی حسینی", "Mehdi Hosseini", "male", "1983-12-30", ["AF"], ["fa"]),
+    ("فرشته کریمی", "Fereshteh Karimi", "female", "2000-08-15", ["AF"], ["fa"]),
+    ("ሰላም ተስፋይ", "Selam Tesfay", "female", "1997-02-11", ["ER"], ["ti"]),
+    ("ዳዊት ገብረመድህን", "Dawit Gebremedhin", "male", "1993-06-06", ["ER"], ["ti", "am"]),
+    ("ሳባ ሃይለ", "Saba Haile", "female", "2005-11-01", ["ER"], ["ti"]),
+    ("ዮናስ ብርሃነ", "Yonas Berhane", "male", "1987-04-04", ["ER"], ["ti"]),
+    ("ሄለን ኪዳነ", "Helen Kidane", "female", "1991-09-09", ["ET"], ["ti", "am"]),
+    ("Олександр Коваленко", "Oleksandr Kovalenko", "male", "1980-05-18", ["UA"], ["uk"]),
+    ("Оксана Шевченко", "Oksana Shevchenko", "female", "1986-03-08", ["UA"], ["uk"]),
+    ("Дмитро Бондаренко", "Dmytro Bondarenko", "male", "2008-07-20", ["UA"], ["uk", "ru"]),
+    ("Марія Ткаченко", "Mariia Tkachenko", "female", "1999-12-24", ["UA"], ["uk"]),
+    ("Ірина Мельник", "Iryna Melnyk", "female", "1972-10-10", ["UA"], ["uk"]),
+    ("Aminata Diallo", "", "female", "1994-01-15", ["GN"], ["fr", "ff"]),
+    ("Mamadou Bah", "", "male", "2003-03-25", ["GN"], ["fr", "ff"]),
+    ("Fatoumata Camara", "", "female", "1990-11-11", ["ML"], ["fr", "bm"]),
+    ("Ibrahima Sow", "", "male", "1984-02-29", ["SN"], ["fr", "wo"]),
+    ("Blessing Okafor", "", "female", "1998-08-08", ["NG"], ["en", "ig"]),
+    ("Chinedu Eze", "", "male", "1995-05-05", ["NG"], ["en"]),
+    ("Abdirahman Warsame", "", "male", "2006-09-13", ["SO"], ["so"]),
+    ("Hodan Farah", "", "female", "1989-06-21", ["SO"], ["so", "ar"]),
+    ("José Ramírez", "", "male", "1977-04-30", ["VE"], ["es"]),
+    ("Ana Lucía Gómez", "", "female", "2001-12-05", ["CO"], ["es"]),
+    ("Nguyen Thi Lan", "", "female", "1993-03-17", ["VN"], ["vi"]),
+    ("Bashir Rahimi", "", "male", "1999-07-07", ["AF"], ["ps", "fa"]),
+]
+
+# A likely duplicate of the first person, registered by another caseworker
+# with a different spelling and a slightly different estimated birth date.
+DUPLICATE = ("مُحَمَّد الحسن", "Muhammad Al Hassan", "male", "1988-09-01", ["SY"], ["ar"])
+
+NOTES = [
+    ("note", "First interview held with an interpreter. Documents reviewed."),
+    ("call", "Called about the appointment; confirmed for next week."),
+    ("meeting", "Met with the housing office together with the client."),
+    ("home_visit", "Home visit: the flat is overcrowded, two families share one room."),
+]
+FOLLOW_UPS = [
+    "Call the legal aid office about the hearing date",
+    "Check the residence permit renewal",
+    "Book an interpreter for the next appointment",
+    "Send the housing application",
+    "Follow up on school enrolment",
+]
+
+# Smallest files whose bytes are what they claim (the upload sniffs content).
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+PNG_BYTES = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d4944415478da63f8cfc0f01f0005000201e2a0b4f40000000049454e44ae426082"
+)
+
+
+def _member(agency: Agency, role: str) -> User:
+    return User.objects.get(email=f"{role}@{agency.slug}.example")
+
+
+def seed_casework(agencies: dict[str, Agency]) -> None:
+    """Create the demo clients and cases unless they exist already."""
+    if Client.objects.filter(agency__in=agencies.values()).exists():
+        return
+    randomiser = random.Random(2026)  # noqa: S311 - demo data, not security
+    today = timezone.now().date()
+    slugs = list(agencies)
+    statuses = ["open", "open", "open", "on_hold", "closed"]
+    case_types = [t for t, _label in Case.Type.choices]
+    for index, (name, latin, sex, born, nationalities, languages) in enumerate(PEOPLE):
+        agency = agencies[slugs[index % len(slugs)]]
+        caseworker = _member(agency, "caseworker")
+        supervisor = _member(agency, "supervisor")
+        client = services.register_client(
+            actor=caseworker,
+            agency=agency,
+            data={
+                "name": name,
+                "name_latin": latin,
+                "sex": sex,
+                "date_of_birth": date.fromisoformat(born),
+                "date_of_birth_estimated": index % 7 == 3,
+                "nationalities": nationalities,
+                "languages": languages,
+                "interpreter_needed": languages[0] not in agency.languages,
+                "interpreter_language": languages[0]
+                if languages[0] not in agency.languages
+                else "",
+                "phone": f"+39 011 555 {1000 + index:04d}",
+                "city": agency.city,
+            },
+            documents=[
+                {
+                    "type": ["passport", "residence_permit", "asylum_seeker_card"][index % 3],
+                    "number": f"{nationalities[0]}{482910 + index * 37}",
+                    "issuing_country": nationalities[0] if index % 3 == 0 else "IT",
+                    # Every fifth document has already expired.
+                    "expires_on": today + timedelta(days=-30 if index % 5 == 0 else 400 + index),
+                }
+            ],
+            confirmed_not_duplicate=True,
+        )
+        status = statuses[index % len(statuses)]
+        restricted = index % 9 == 4
+        case = services.open_case(
+            actor=supervisor if restricted else caseworker,
+            client_id=client.pk,
+            case_type="gbv" if restricted else case_types[index % len(case_types)],
+            risk_level=["low", "medium", "high", "critical"][index % 4],
+            summary="Support with housing, legal status and school enrolment.",
+            assigned_to=caseworker,
+            is_restricted=restricted,
+        )
+        if index % 4 == 0:
+            services.update_client_sensitive(
+                actor=caseworker,
+                client_id=client.pk,
+                changes={
+                    "health": "Chronic condition, needs regular medication.",
+                    "vulnerabilities": ["serious_illness"],
+                },
+            )
+        for kind, body in NOTES[: 1 + index % len(NOTES)]:
+            services.add_note(
+                actor=caseworker,
+                case_id=case.pk,
+                kind=kind,
+                body=body,
+                is_confidential=kind == CaseNote.Kind.HOME_VISIT,
+            )
+        for offset in (-5, 0, 7) if index % 3 == 0 else (14,):
+            services.schedule_follow_up(
+                actor=caseworker,
+                case_id=case.pk,
+                title=randomiser.choice(FOLLOW_UPS),
+                due_on=today + timedelta(days=offset),
+            )
+        if index % 6 == 0:
+            services.upload_document(
+                actor=caseworker,
+                case_id=case.pk,
+                uploaded_file=SimpleUploadedFile("passport-scan.pdf", PDF_BYTES),
+                category="identity",
+                description="Passport scan",
+            )
+        if index % 8 == 0:
+            services.upload_document(
+                actor=caseworker,
+                case_id=case.pk,
+                uploaded_file=SimpleUploadedFile("photo.png", PNG_BYTES),
+                category="medical",
+                description="Medical certificate (photo)",
+            )
+        if status == "on_hold":
+            services.put_case_on_hold(
+                actor=caseworker, case_id=case.pk, reason="Client travelling for two weeks"
+            )
+        elif status == "closed":
+            services.close_case(
+                actor=caseworker,
+                case_id=case.pk,
+                closure_reason="goals_met",
+                note="Housing found and residence permit renewed.",
+            )
+        if index % 10 == 1:
+            services.assign_case(
+                actor=supervisor,
+                case_id=case.pk,
+                assignee=_member(agency, "supervisor"),
+                reason="Complex case taken over by the supervisor",
+            )
+
+    # The likely duplicate: same person, another spelling, in the first agency.
+    first = agencies[slugs[0]]
+    name, latin, sex, born, nationalities, languages = DUPLICATE
+    services.register_client(
+        actor=_member(first, "supervisor"),
+        agency=first,
+        data={
+            "name": name,
+            "name_latin": latin,
+            "sex": sex,
+            "date_of_birth": date.fromisoformat(born),
+            "date_of_birth_estimated": True,
+            "nationalities": nationalities,
+            "languages": languages,
+        },
+        confirmed_not_duplicate=True,
+    )

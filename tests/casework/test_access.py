@@ -1,0 +1,112 @@
+"""The list scope and the object check never disagree, for every persona and
+every demo case; strangers see nothing."""
+
+import pytest
+from django.core.management import call_command
+from guardian.shortcuts import assign_perm
+
+from accounts.models import User
+from accounts.permissions import Perm
+from casework.models import Case, Client
+from casework.selectors import cases_visible_to, clients_visible_to, scope_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", "--password", "demo pass phrase", "--quiet")
+
+
+def fresh(user):
+    return User.objects.get(pk=user.pk)
+
+
+def test_scope_and_object_check_agree_for_every_demo_persona_and_case(demo):
+    cases = list(Case.objects.all())
+    clients = list(Client.objects.all())
+    assert len(cases) >= 30
+    users = list(User.objects.filter(memberships__isnull=False).distinct())
+    assert len(users) == 15
+    # An explicit grant: the city referral officer may see one amal case.
+    granted = Case.objects.filter(agency__slug="amal").first()
+    officer = User.objects.get(email="referral_officer@city.example")
+    assign_perm("casework.view_case", officer, granted)
+    for user in users:
+        user = fresh(user)
+        visible = set(cases_visible_to(user).values_list("pk", flat=True))
+        visible_clients = set(clients_visible_to(user).values_list("pk", flat=True))
+        for case in cases:
+            assert (case.pk in visible) == fresh(user).has_perm(Perm.VIEW_CASE, case), (
+                user.email,
+                case.number,
+            )
+        for client in clients:
+            expected = fresh(user).has_perm(Perm.VIEW_CLIENT, client) or any(
+                c.client_id == client.pk for c in cases if c.pk in visible
+            )
+            assert (client.pk in visible_clients) == expected, (user.email, client.pk)
+    assert granted.pk in set(cases_visible_to(fresh(officer)).values_list("pk", flat=True))
+
+
+def test_who_sees_what_in_the_demo(demo):
+    def visible(email):
+        return cases_visible_to(User.objects.get(email=email))
+
+    amal = Case.objects.filter(agency__slug="amal")
+    assert set(visible("supervisor@amal.example")) == set(amal)
+    caseworker = User.objects.get(email="caseworker@amal.example")
+    expected = {c for c in amal if not c.is_restricted or c.assigned_to_id == caseworker.pk}
+    assert set(visible("caseworker@amal.example")) == expected
+    for email in (
+        "dpo@amal.example",
+        "agency_admin@amal.example",
+        "referral_officer@amal.example",
+        "caseworker@casa.example",
+    ):
+        assert not visible(email).filter(agency__slug="amal").exists(), email
+
+
+def test_restricted_case_is_seen_only_by_assignee_and_supervisors(
+    restricted_case, caseworker, second_caseworker, supervisor
+):
+    assert restricted_case in cases_visible_to(fresh(caseworker))
+    assert restricted_case in cases_visible_to(fresh(supervisor))
+    assert restricted_case not in cases_visible_to(fresh(second_caseworker))
+    assert not fresh(second_caseworker).has_perm(Perm.VIEW_CASE, restricted_case)
+
+
+def test_scope_is_one_query_once_the_grant_shape_is_loaded(
+    case, caseworker, django_assert_num_queries
+):
+    user = fresh(caseworker)
+    scope_of(user)
+    with django_assert_num_queries(1):
+        list(cases_visible_to(user)[:50])
+    with django_assert_num_queries(1):
+        assert cases_visible_to(user).count() == 1
+
+
+def test_stranger_and_roles_without_casework_see_nothing(
+    case, outsider, dpo, agency_admin, referral_officer
+):
+    for user in (outsider, dpo, agency_admin, referral_officer):
+        assert not cases_visible_to(fresh(user)).exists()
+        assert not clients_visible_to(fresh(user)).exists()
+        assert not fresh(user).has_perm(Perm.VIEW_CASE, case)
+
+
+def test_a_platform_superuser_gets_no_implicit_access(case):
+    root = User.objects.create_superuser("root@test.example", "x" * 20, display_name="Root")
+    assert not root.has_perm(Perm.VIEW_CASE, case)
+    assert not cases_visible_to(root).exists()
+
+
+def test_special_category_permission(
+    case, restricted_case, caseworker, second_caseworker, supervisor
+):
+    client = case.client
+    assert fresh(supervisor).has_perm(Perm.VIEW_SENSITIVE, client)
+    assert fresh(caseworker).has_perm(Perm.VIEW_SENSITIVE, client)  # assigned to its case
+    assert not fresh(second_caseworker).has_perm(Perm.VIEW_SENSITIVE, client)
+    assert not fresh(second_caseworker).has_perm(Perm.VIEW_SENSITIVE, case)

@@ -1,0 +1,69 @@
+"""Two people save the same version of a case at the same moment: exactly one
+wins, the other gets 412 and changes nothing. Real connections, real threads,
+on SQLite (BEGIN IMMEDIATE) and on PostgreSQL (SELECT … FOR UPDATE)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from casework import services
+from casework.models import Case
+from config.errors import PreconditionFailed
+from tests.factories import make_case
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_together(*jobs):
+    barrier = threading.Barrier(len(jobs))
+    results = [None] * len(jobs)
+
+    def runner(index, job):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = job()
+        except Exception as error:  # noqa: BLE001 - the outcome is what we compare
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_concurrent_updates_with_the_same_version(caseworker, supervisor):
+    case = make_case(caseworker)
+    version = case.version
+
+    def update(actor, risk):
+        return lambda: services.update_case(
+            actor=actor,
+            case_id=case.pk,
+            expected_version=version,
+            changes={"risk_level": risk},
+            reason=f"set to {risk}",
+        )
+
+    results = run_together(update(caseworker, "high"), update(supervisor, "critical"))
+    winners = [r for r in results if isinstance(r, Case)]
+    losers = [r for r in results if isinstance(r, PreconditionFailed)]
+    assert len(winners) == 1, results
+    assert len(losers) == 1, results
+    case.refresh_from_db()
+    assert case.version == version + 1
+    assert case.risk_level == winners[0].risk_level
+    assert case.history.count() == 2  # opened + the one winning change
+
+
+def test_concurrent_case_openings_get_distinct_numbers(caseworker, client_record):
+    def opening():
+        return services.open_case(actor=caseworker, client_id=client_record.pk, case_type="housing")
+
+    results = run_together(opening, opening, opening)
+    assert all(isinstance(r, Case) for r in results), results
+    assert len({r.number for r in results}) == 3

@@ -1,0 +1,125 @@
+"""Names in any script: search and duplicate detection."""
+
+import pytest
+
+from casework import services
+from casework.names import normalise, skeleton
+from casework.selectors import filter_cases, search_clients
+from tests.factories import make_case, make_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("written", "variant"),
+    [
+        ("محمد", "Mohammed"),
+        ("محمد", "MOHAMMED"),
+        ("محمد", "Muhammad"),
+        ("محمد", "Mohamed"),
+        ("مُحَمَّد", "محمد"),
+        ("أحمد", "احمد"),
+        ("إبراهيم", "ابراهيم"),
+        ("فاطمة", "فاطمه"),
+        ("مصطفى", "مصطفي"),
+        ("فاطمة", "Fatima"),
+        ("Олександр", "Oleksandr"),
+        ("José", "JOSE"),
+        ("علی", "علي"),
+    ],
+)
+def test_variants_share_a_key(written, variant):
+    same_text = normalise(written) == normalise(variant)
+    same_skeleton = skeleton(normalise(written)) == skeleton(normalise(variant))
+    assert same_text or same_skeleton
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["محمد", "Mohammed", "MOHAMMED", "Muhammad", "mohamed", "مُحَمَّد", "hassan", "الحسن", "Moh"],
+)
+def test_search_finds_a_client_in_any_spelling(caseworker, query):
+    client = make_client(caseworker, name="محمد الحسن", name_latin="Mohammed al-Hassan")
+    other = make_client(
+        caseworker,
+        name="Оксана Шевченко",
+        name_latin="Oksana Shevchenko",
+        date_of_birth="1986-03-08",
+    )
+    found = set(search_clients(caseworker, query))
+    assert client in found
+    assert other not in found
+
+
+def test_arabic_letter_variants_find_each_other(caseworker):
+    client = make_client(caseworker, name="أحمد إبراهيم", name_latin="")
+    assert client in search_clients(caseworker, "احمد ابراهيم")
+    amina = make_client(caseworker, name="آمنة", name_latin="")
+    assert amina in search_clients(caseworker, "امنه")
+
+
+def test_cases_are_found_by_number_name_and_document(caseworker):
+    client = make_client(
+        caseworker,
+        name="سارا محمدی",
+        name_latin="Sara Mohammadi",
+        documents=[{"type": "passport", "number": "AF-123 456"}],
+    )
+    case = make_case(caseworker, client)
+    assert list(filter_cases(caseworker, query=case.number)) == [case]
+    assert list(filter_cases(caseworker, query=case.number.lower())) == [case]
+    assert list(filter_cases(caseworker, query="sara")) == [case]
+    assert list(filter_cases(caseworker, query="af123456")) == [case]
+    assert list(filter_cases(caseworker, query="nobody-like-this")) == []
+
+
+def test_search_never_reaches_another_agency(caseworker, outsider):
+    make_client(caseworker, name="محمد الحسن")
+    assert not search_clients(outsider, "Mohammed").exists()
+    assert not filter_cases(outsider, query="Mohammed").exists()
+
+
+def test_registration_detects_a_duplicate_by_name_and_birth_date(caseworker, agency):
+    existing = make_client(
+        caseworker, name="محمد الحسن", name_latin="Mohammed al-Hassan", date_of_birth="1988-03-14"
+    )
+    with pytest.raises(services.PossibleDuplicate) as raised:
+        services.register_client(
+            actor=caseworker,
+            agency=agency,
+            data={
+                "name": "مُحَمَّد الحسن",
+                "name_latin": "Muhammad Al Hassan",
+                "date_of_birth": "1988-09-01",
+            },
+        )
+    assert raised.value.candidates == [existing]
+    confirmed = services.register_client(
+        actor=caseworker,
+        agency=agency,
+        data={"name": "مُحَمَّد الحسن", "date_of_birth": "1988-09-01"},
+        confirmed_not_duplicate=True,
+    )
+    assert confirmed.pk != existing.pk
+
+
+def test_registration_detects_a_duplicate_by_document_number(caseworker, agency):
+    existing = make_client(
+        caseworker, name="Selam Tesfay", documents=[{"type": "passport", "number": "ER 0042-77"}]
+    )
+    with pytest.raises(services.PossibleDuplicate) as raised:
+        services.register_client(
+            actor=caseworker,
+            agency=agency,
+            data={"name": "ሰላም ተስፋይ"},
+            documents=[{"type": "passport", "number": "er004277"}],
+        )
+    assert raised.value.candidates == [existing]
+
+
+def test_different_birth_year_is_not_a_duplicate(caseworker, agency):
+    make_client(caseworker, name="Omar Hussein", date_of_birth="1990-01-01")
+    client = services.register_client(
+        actor=caseworker, agency=agency, data={"name": "عمر حسين", "date_of_birth": "1995-06-01"}
+    )
+    assert client.pk
