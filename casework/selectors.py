@@ -93,15 +93,7 @@ def forget_scope(user: User) -> None:
         delattr(user, _SCOPE_ATTR)
 
 
-def _case_condition(user: User, scope: Scope) -> Q | None:
-    parts = []
-    if scope.all_cases:
-        parts.append(Q(agency_id__in=scope.all_cases))
-    if scope.own_cases:
-        parts.append(Q(agency_id__in=scope.own_cases, is_restricted=False))
-        parts.append(Q(agency_id__in=scope.own_cases, assigned_to=user))
-    if scope.granted_cases:
-        parts.append(Q(pk__in=scope.granted_cases))
+def _any_of(parts: list[Q]) -> Q | None:
     if not parts:
         return None
     condition = parts[0]
@@ -112,24 +104,30 @@ def _case_condition(user: User, scope: Scope) -> Q | None:
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
     """Every case ``user`` may see. One SQL query; empty for strangers."""
-    condition = _case_condition(user, scope_of(user))
-    if condition is None:
-        return Case.objects.none()
-    return Case.objects.filter(condition)
+    scope = scope_of(user)
+    parts = []
+    if scope.all_cases:
+        parts.append(Q(agency_id__in=scope.all_cases))
+    if scope.own_cases:
+        parts.append(Q(agency_id__in=scope.own_cases, is_restricted=False))
+        parts.append(Q(agency_id__in=scope.own_cases, assigned_to=user))
+    if scope.granted_cases:
+        parts.append(Q(pk__in=scope.granted_cases))
+    condition = _any_of(parts)
+    return Case.objects.none() if condition is None else Case.objects.filter(condition)
 
 
 def clients_visible_to(user: User) -> QuerySet[Client]:
     """Every client ``user`` may see: clients of agencies where the role may
     view clients, and clients of cases granted to them. One SQL query."""
     scope = scope_of(user)
-    condition = Q(pk__in=[])
+    parts = []
     if scope.clients:
-        condition = Q(agency_id__in=scope.clients)
+        parts.append(Q(agency_id__in=scope.clients))
     if scope.granted_clients:
-        condition |= Q(pk__in=scope.granted_clients)
-    if not scope.clients and not scope.granted_clients:
-        return Client.objects.none()
-    return Client.objects.filter(condition)
+        parts.append(Q(pk__in=scope.granted_clients))
+    condition = _any_of(parts)
+    return Client.objects.none() if condition is None else Client.objects.filter(condition)
 
 
 def get_case_for(actor: User, case_id, perm: Perm = Perm.VIEW_CASE, *, lock=False) -> Case:
