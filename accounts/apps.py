@@ -18,12 +18,29 @@ def _refresh_role_groups(sender, using="default", **kwargs):
         apply_role_permissions(agency)
 
 
+def _record_last_login(sender, user, **kwargs):
+    from django.utils import timezone
+
+    user.last_login = timezone.now()
+    user.skip_history_when_saving = True
+    try:
+        user.save(update_fields=["last_login"])
+    finally:
+        del user.skip_history_when_saving
+
+
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Accounts and agencies")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.contrib.auth.models import update_last_login
+        from django.contrib.auth.signals import user_logged_in
+
+        # Logging in is not a change of the person's record: no history row.
+        user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
+        user_logged_in.connect(_record_last_login, dispatch_uid="sanad.record_last_login")
         import config.schema  # noqa: F401  (registers the bearer-token OpenAPI extension)
 
         post_migrate.connect(_refresh_role_groups, dispatch_uid="accounts.refresh_role_groups")

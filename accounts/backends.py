@@ -6,7 +6,9 @@ Exceptions (a referral shared with a partner, break-glass) are guardian rows,
 answered by guardian's own backend next to this one.
 """
 
+from django.conf import settings
 from django.contrib.auth.backends import BaseBackend
+from guardian.backends import ObjectPermissionBackend
 
 from accounts.models import Agency
 from accounts.selectors import agency_permissions
@@ -31,3 +33,20 @@ class AgencyRoleBackend(BaseBackend):
         if agency_id is None:
             return False
         return perm in agency_permissions(user_obj).get(agency_id, frozenset())
+
+
+class GrantBackend(ObjectPermissionBackend):
+    """django-guardian's object permissions, asked only where Sanad keeps grant
+    tables (direct foreign-key tables of cases, clients, referrals).
+
+    Guardian raises WrongAppError for a permission of another app than the
+    object's (``has_perm("casework.add_case", agency)``); outside the models
+    that hold grants the answer is simply no.
+    """
+
+    def has_perm(self, user_obj, perm, obj=None):
+        if obj is None or obj._meta.label_lower not in settings.SANAD_GRANT_MODELS:
+            return False
+        if perm.split(".", 1)[0] != obj._meta.app_label:
+            return False
+        return super().has_perm(user_obj, perm, obj)

@@ -1,41 +1,56 @@
 """``Idempotency-Key`` for POSTs that create records (clients, cases, referrals).
 
-The first successful answer is stored with the key, in the same transaction as
-the record it created; a retry with the same key and body gets that answer
-again (``Idempotent-Replayed: true``) and creates nothing.
+The first successful request stores which record it created, in the same
+transaction as the record. A retry with the same key and body within 24 hours
+creates nothing: it answers with that record *as the caller may see it now*
+(``replay`` reads it again through the scoped selectors, so a record the
+caller lost access to answers 404) and ``Idempotent-Replayed: true``. Only
+ids are stored, never the response body.
+
+Concurrent requests with one key are serialised: a transaction-scoped
+advisory lock on PostgreSQL; SQLite runs every transaction as BEGIN IMMEDIATE.
 """
 
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from accounts.models import IdempotencyRecord
 from config.errors import Conflict, InvalidInput
 
 HEADER = "Idempotency-Key"
-REPLAYED_HEADERS = ("ETag", "Location")
+LIFETIME = timedelta(hours=24)
 
 
-def _replay(record: IdempotencyRecord, request_hash: str) -> Response:
-    if record.request_hash != request_hash:
-        raise Conflict(
-            _("This Idempotency-Key was already used with a different request."),
-            code="idempotency_key_reused",
-        )
-    return Response(
-        record.response_body,
-        status=record.status_code,
-        headers={**record.headers, "Idempotent-Replayed": "true"},
-    )
+def _request_hash(data) -> str:
+    body = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(body.encode()).hexdigest()
 
 
-def idempotent(request, scope: str, produce: Callable[[], Response]) -> Response:
-    """Run ``produce`` once per (user, scope, Idempotency-Key)."""
+def _lock(user_id, scope: str, key: str) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                [f"idempotency:{user_id}:{scope}:{key}"],
+            )
+
+
+def idempotent(
+    request,
+    scope: str,
+    produce: Callable[[], Response],
+    replay: Callable[[str], Response] | None = None,
+) -> Response:
+    """Run ``produce`` once per (user, scope, Idempotency-Key); ``produce``
+    returns a 2xx response whose data has the new record's ``id``, ``replay``
+    answers for that id on a retry."""
     key = request.headers.get(HEADER, "").strip()
     if not key:
         return produce()
@@ -45,27 +60,33 @@ def idempotent(request, scope: str, produce: Callable[[], Response]) -> Response
             code="invalid",
             field=HEADER,
         )
-    body = JSONRenderer().render(request.data)
-    request_hash = hashlib.sha256(body).hexdigest()
-    lookup = {"user": request.user, "scope": scope, "key": key}
-    record = IdempotencyRecord.objects.filter(**lookup).first()
-    if record is not None:
-        return _replay(record, request_hash)
-    try:
-        with transaction.atomic():
-            response = produce()
-            if 200 <= response.status_code < 300:
-                IdempotencyRecord.objects.create(
-                    **lookup,
-                    request_hash=request_hash,
-                    status_code=response.status_code,
-                    response_body=json.loads(JSONRenderer().render(response.data)),
-                    headers={h: response[h] for h in REPLAYED_HEADERS if response.has_header(h)},
-                )
-            return response
-    except IntegrityError:
-        # A concurrent request with the same key committed first: its answer is ours.
+    request_hash = _request_hash(request.data)
+    with transaction.atomic():
+        _lock(request.user.pk, scope, key)
+        now = timezone.now()
+        lookup = {"user": request.user, "scope": scope, "key": key}
+        IdempotencyRecord.objects.filter(**lookup, expires_at__lte=now).delete()
         record = IdempotencyRecord.objects.filter(**lookup).first()
-        if record is None:
-            raise
-        return _replay(record, request_hash)
+        if record is not None:
+            if record.request_hash != request_hash:
+                raise Conflict(
+                    _("This Idempotency-Key was already used with a different request."),
+                    code="idempotency_key_reused",
+                )
+            response = (
+                replay(record.resource_id)
+                if replay
+                else Response({"id": record.resource_id}, status=record.status_code)
+            )
+            response["Idempotent-Replayed"] = "true"
+            return response
+        response = produce()
+        if 200 <= response.status_code < 300:
+            IdempotencyRecord.objects.create(
+                **lookup,
+                request_hash=request_hash,
+                status_code=response.status_code,
+                resource_id=str(response.data["id"]),
+                expires_at=now + LIFETIME,
+            )
+        return response

@@ -45,7 +45,8 @@ class UserManager(TrackedUserManager):
         return self._create_user(email, password, **extra_fields)
 
     def get_by_natural_key(self, username):
-        return self.get(email__iexact=username)
+        # E-mails are stored lower-case, so the unique index answers this.
+        return self.get(email=(username or "").strip().lower())
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -257,8 +258,8 @@ class ApiToken(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """The first answer to a POST sent with an ``Idempotency-Key``; a retry
-    with the same key gets the same answer instead of a second record."""
+    """Which record a POST sent with an ``Idempotency-Key`` created (its id
+    only, never the response body); kept 24 hours."""
 
     id = models.BigAutoField(primary_key=True)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
@@ -266,9 +267,9 @@ class IdempotencyRecord(models.Model):
     key = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
-    headers = models.JSONField(default=dict)
+    resource_id = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
         constraints = [

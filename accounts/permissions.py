@@ -24,7 +24,10 @@ class Role(models.TextChoices):
 class Perm(StrEnum):
     """Every permission Sanad checks, as ``app_label.codename``."""
 
-    # accounts
+    # accounts (platform staff)
+    ADD_AGENCY = "accounts.add_agency"
+    ADD_USER = "accounts.add_user"
+    # accounts (agency roles)
     VIEW_MEMBERS = "accounts.view_membership"
     MANAGE_MEMBERS = "accounts.manage_members"
     MANAGE_AGENCY = "accounts.manage_agency"
@@ -43,8 +46,10 @@ class Perm(StrEnum):
     RESTRICT_CASE = "casework.restrict_case"
     CLOSE_CASE = "casework.close_case"
     VIEW_CASE_HISTORY = "casework.view_case_history"
+    VIEW_NOTES = "casework.view_casenote"
     ADD_NOTE = "casework.add_casenote"
     VIEW_CONFIDENTIAL_NOTES = "casework.view_confidential_note"
+    VIEW_FOLLOW_UPS = "casework.view_followup"
     ADD_FOLLOW_UP = "casework.add_followup"
     COMPLETE_FOLLOW_UP = "casework.change_followup"
     VIEW_DOCUMENT = "casework.view_document"
@@ -68,7 +73,9 @@ _CASEWORK = frozenset(
         Perm.ADD_CASE,
         Perm.CHANGE_CASE,
         Perm.CLOSE_CASE,
+        Perm.VIEW_NOTES,
         Perm.ADD_NOTE,
+        Perm.VIEW_FOLLOW_UPS,
         Perm.ADD_FOLLOW_UP,
         Perm.COMPLETE_FOLLOW_UP,
         Perm.VIEW_DOCUMENT,
@@ -78,7 +85,7 @@ _CASEWORK = frozenset(
 
 # Special-category data: supervisors hold VIEW_SENSITIVE for the whole agency;
 # a caseworker holds it only on the cases (and their clients) assigned to them,
-# a rule of accounts.backends, not a role permission.
+# a rule of casework.backends, not a role permission.
 ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
     Role.CASEWORKER: _CASEWORK,
     Role.SUPERVISOR: _CASEWORK

@@ -2,7 +2,6 @@
 
 from uuid import UUID
 
-from django.contrib.auth.models import Permission
 from django.db.models import QuerySet
 
 from accounts.models import Agency, ApiToken, Membership, RoleGroup, User
@@ -21,21 +20,27 @@ def agency_permissions(user: User) -> dict[UUID, frozenset[str]]:
     if cached is not None:
         return cached
     result: dict[UUID, set[str]] = {}
-    role_groups = RoleGroup.objects.filter(group__user=user).values_list("group_id", "agency_id")
-    agency_by_group = dict(role_groups)
-    if agency_by_group:
-        rows = Permission.objects.filter(group__in=agency_by_group.keys()).values_list(
-            "group", "content_type__app_label", "codename"
-        )
-        for group_id, app_label, codename in rows:
-            result.setdefault(agency_by_group[group_id], set()).add(f"{app_label}.{codename}")
+    rows = RoleGroup.objects.filter(group__user=user).values_list(
+        "agency_id", "group__permissions__content_type__app_label", "group__permissions__codename"
+    )
+    for agency_id, app_label, codename in rows:
+        perms = result.setdefault(agency_id, set())
+        if codename:
+            perms.add(f"{app_label}.{codename}")
     frozen = {agency_id: frozenset(perms) for agency_id, perms in result.items()}
     setattr(user, _CACHE_ATTR, frozen)
     return frozen
 
 
 def forget_cached_permissions(user: User) -> None:
-    for attr in (_CACHE_ATTR, "_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+    """Drop what was cached on the user object after their roles or grants change."""
+    for attr in (
+        _CACHE_ATTR,
+        "_perm_cache",
+        "_user_perm_cache",
+        "_group_perm_cache",
+        "_sanad_casework_scope",
+    ):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -86,6 +91,7 @@ def get_membership_in(agency: Agency, membership_id) -> Membership:
 
 
 def live_tokens_of(user: User) -> QuerySet[ApiToken]:
+    """The user's own tokens that still work (for their account page)."""
     from django.utils import timezone
 
     return ApiToken.objects.filter(

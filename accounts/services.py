@@ -69,8 +69,8 @@ def create_agency(
     data_sharing_agreement_valid_until: date | None = None,
 ) -> Agency:
     """Register an agency and create one group per role. Platform staff only
-    (``accounts.add_agency``)."""
-    if not actor.has_perm("accounts.add_agency"):
+    (ADD_AGENCY)."""
+    if not actor.has_perm(Perm.ADD_AGENCY):
         raise Forbidden()
     agency = Agency(
         slug=slug,
@@ -99,8 +99,8 @@ def register_user(
     preferred_language: str = "",
 ) -> User:
     """Create a user account without any membership. Platform staff only
-    (``accounts.add_user``); agency admins add people with ``add_member``."""
-    if not actor.has_perm("accounts.add_user"):
+    (ADD_USER); agency admins add people with ``add_member``."""
+    if not actor.has_perm(Perm.ADD_USER):
         raise Forbidden()
     user = User(email=email, display_name=display_name, preferred_language=preferred_language)
     if password:
@@ -245,10 +245,10 @@ def add_member(
 
 @transaction.atomic
 def appoint_agency_admin(*, actor: User, agency: Agency, user: User) -> Membership:
-    """Platform staff (``accounts.add_agency``) make ``user`` an administrator of
+    """Platform staff (ADD_AGENCY) make ``user`` an administrator of
     ``agency``: how an agency gets its first administrator, or a new one when
     the last has left."""
-    if not actor.has_perm("accounts.add_agency"):
+    if not actor.has_perm(Perm.ADD_AGENCY):
         raise Forbidden()
     _lock_agency(agency)
     membership = Membership.objects.filter(user=user, agency=agency, role=Role.AGENCY_ADMIN).first()
@@ -299,7 +299,7 @@ def change_member_role(
     return membership
 
 
-def end_sessions(*, actor: User, user: User, reason: str) -> None:
+def _end_sessions(*, actor: User, user: User, reason: str) -> None:
     """End every session and API token of ``user`` at once: their next request
     is anonymous (the session hash includes the rotated stamp)."""
     user.session_stamp = uuid.uuid4()
@@ -331,7 +331,7 @@ def deactivate_member(
     )
     _sync_group(membership)
     user = membership.user
-    end_sessions(actor=actor, user=user, reason="membership deactivated")
+    _end_sessions(actor=actor, user=user, reason="membership deactivated")
     if not user.is_staff and not user.memberships.filter(is_active=True).exists():
         user.is_active = False
         save_with_history(

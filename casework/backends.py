@@ -46,10 +46,17 @@ class CaseworkBackend(BaseBackend):
         role_perms = agency_permissions(user).get(client.agency_id, frozenset())
         if Perm.VIEW_CLIENT not in role_perms:
             return False
+        supervises = Perm.VIEW_ALL_CASES in role_perms
+        if client.is_restricted and not supervises and not self._assigned(user, client):
+            return False
+        if perm == Perm.VIEW_CLIENT:
+            return True
         if perm == Perm.VIEW_SENSITIVE:
-            if Perm.VIEW_SENSITIVE in role_perms:
-                return True
-            return Case.objects.filter(
-                client=client, assigned_to=user, agency_id=client.agency_id
-            ).exists()
+            return Perm.VIEW_SENSITIVE in role_perms or self._assigned(user, client)
         return perm in role_perms
+
+    @staticmethod
+    def _assigned(user, client: Client) -> bool:
+        return Case.objects.filter(
+            client=client, assigned_to=user, agency_id=client.agency_id
+        ).exists()

@@ -64,6 +64,9 @@ class Client(models.Model):
     address = models.TextField(_("address"), blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
 
+    # Kept by the services: every case of the client is restricted, so only
+    # supervisors and the assigned caseworkers may see the client either.
+    is_restricted = models.BooleanField(default=False, editable=False)
     # Derived by the services from the names; never typed in.
     search_text = models.TextField(editable=False, default="")
     name_key = models.CharField(max_length=200, editable=False, default="", db_index=True)
@@ -82,7 +85,10 @@ class Client(models.Model):
     class Meta:
         verbose_name = _("client")
         verbose_name_plural = _("clients")
-        indexes = [models.Index(fields=["agency", "-created_at"], name="client_agency_created")]
+        indexes = [
+            models.Index(fields=["agency", "-created_at", "-id"], name="client_agency_created"),
+            models.Index(fields=["-created_at", "-id"], name="client_created"),
+        ]
         permissions = [
             ("view_sensitive", "View and edit the special-category section"),
         ]
@@ -98,7 +104,7 @@ class Client(models.Model):
         super().clean()
         errors = {}
         if not isinstance(self.nationalities, list) or any(
-            code not in dict(countries) for code in self.nationalities
+            not isinstance(code, str) or code not in dict(countries) for code in self.nationalities
         ):
             errors["nationalities"] = _("Use a list of country codes such as SY or AF.")
         if not isinstance(self.languages, list) or any(
@@ -274,7 +280,7 @@ class Case(models.Model):
             ),
         ]
         indexes = [
-            # Keyset pagination of each scope shape: whole agency, and unrestricted part.
+            # Keyset pagination of the list (whole agency, or all visible cases).
             models.Index(fields=["agency", "-updated_at", "-id"], name="case_agency_updated"),
             models.Index(fields=["assigned_to", "status"], name="case_assignee_status"),
             models.Index(fields=["-updated_at", "-id"], name="case_updated"),

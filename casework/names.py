@@ -150,8 +150,18 @@ def normalise(text: str) -> str:
     return " ".join(_TOKEN.findall(folded)).replace("_", " ")
 
 
+_ARTICLES = {"al", "el", "ul"}
+
+
 def tokens(text: str) -> list[str]:
-    return [token for token in normalise(text).split() if token]
+    """Normalised words of ``text``; the Arabic article is split off (الحسن →
+    حسن) since Latin spellings write it apart (al-Hassan)."""
+    words = []
+    for token in normalise(text).split():
+        if token.startswith("ال") and len(token) > 3:
+            token = token[2:]
+        words.append(token)
+    return words
 
 
 def _symbols(token: str) -> str:
@@ -190,8 +200,10 @@ def skeletons(text: str) -> list[str]:
 
 
 def name_key(text: str) -> str:
-    """The key duplicate detection compares: the skeletons of a name, in order."""
-    return " ".join(skeletons(text))
+    """The key duplicate detection compares: the skeletons of a name's words,
+    articles left out, in alphabetical order (so word order does not matter)."""
+    words = [token for token in tokens(text) if token not in _ARTICLES]
+    return " ".join(sorted(key for key in (skeleton(token) for token in words) if key))
 
 
 def search_text(*names: str) -> str:

@@ -5,6 +5,8 @@ search, count, dashboard, export or API reads cases and clients. Each is one
 SQL query whose shape follows the user's grant shape: agencies where the user
 sees every case, agencies where they see the unrestricted cases plus their
 own, and (only if they have any) the few cases granted to them one by one.
+The grant shape costs two queries per request (``scope_of``, cached on the
+user object); after that each scope is a single statement.
 The same rule, object by object, is ``casework.backends.CaseworkBackend``.
 """
 
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from accounts.models import User
@@ -30,7 +32,7 @@ from casework.models import (
     FollowUp,
     IdentityDocument,
 )
-from casework.names import document_number_key, skeleton, tokens
+from casework.names import document_number_key, name_key, skeleton, tokens
 from config.errors import Forbidden, NotFound
 
 _SCOPE_ATTR = "_sanad_casework_scope"
@@ -38,57 +40,78 @@ _SCOPE_ATTR = "_sanad_casework_scope"
 
 @dataclass(frozen=True)
 class Scope:
+    """A user's grant shape: which agencies' rules apply, and the exceptions."""
+
     all_cases: frozenset[UUID] = field(default_factory=frozenset)  # agencies: every case
     own_cases: frozenset[UUID] = field(default_factory=frozenset)  # agencies: unrestricted + own
-    clients: frozenset[UUID] = field(default_factory=frozenset)  # agencies: their clients
+    all_clients: frozenset[UUID] = field(default_factory=frozenset)  # agencies: every client
+    own_clients: frozenset[UUID] = field(default_factory=frozenset)  # agencies: unrestricted
+    assigned_restricted_clients: frozenset[UUID] = field(default_factory=frozenset)
     granted_cases: frozenset[UUID] = field(default_factory=frozenset)
     granted_clients: frozenset[UUID] = field(default_factory=frozenset)
 
 
-def _granted_ids(user: User, user_table, group_table) -> frozenset[UUID]:
-    codename = "view_case" if user_table is CaseUserObjectPermission else "view_client"
-    by_user = user_table.objects.filter(user=user, permission__codename=codename).values_list(
-        "content_object_id", flat=True
-    )
-    by_group = group_table.objects.filter(
-        group__user=user, permission__codename=codename
-    ).values_list("content_object_id", flat=True)
-    return frozenset(by_user.union(by_group))
+def _exception_ids(user: User) -> dict[str, set[UUID]]:
+    """Guardian grants on cases and clients, and the restricted clients whose
+    cases are assigned to the user: one UNION query."""
+    view_case, view_client = Perm.VIEW_CASE.codename, Perm.VIEW_CLIENT.codename
+    parts = [
+        CaseUserObjectPermission.objects.filter(user=user, permission__codename=view_case)
+        .annotate(kind=Value("case"))
+        .values_list("kind", "content_object_id"),
+        CaseGroupObjectPermission.objects.filter(group__user=user, permission__codename=view_case)
+        .annotate(kind=Value("case"))
+        .values_list("kind", "content_object_id"),
+        ClientUserObjectPermission.objects.filter(user=user, permission__codename=view_client)
+        .annotate(kind=Value("client"))
+        .values_list("kind", "content_object_id"),
+        ClientGroupObjectPermission.objects.filter(
+            group__user=user, permission__codename=view_client
+        )
+        .annotate(kind=Value("client"))
+        .values_list("kind", "content_object_id"),
+        Case.objects.filter(assigned_to=user, client__is_restricted=True)
+        .annotate(kind=Value("assigned"))
+        .values_list("kind", "client_id"),
+    ]
+    found: dict[str, set[UUID]] = {"case": set(), "client": set(), "assigned": set()}
+    for kind, object_id in parts[0].union(*parts[1:], all=True):
+        found[kind].add(object_id if isinstance(object_id, UUID) else UUID(str(object_id)))
+    return found
 
 
 def scope_of(user: User) -> Scope:
-    """The user's grant shape, loaded once per request (cached on the user)."""
+    """The user's grant shape, loaded once per request (cached on the user):
+    two queries, whatever the size of the agencies."""
     cached = getattr(user, _SCOPE_ATTR, None)
     if cached is not None:
         return cached
     if not user.is_authenticated or not user.is_active:
         return Scope()
-    all_cases, own_cases, clients = set(), set(), set()
+    all_cases, own_cases, all_clients, own_clients = set(), set(), set(), set()
     for agency_id, perms in agency_permissions(user).items():
         if Perm.VIEW_ALL_CASES in perms:
             all_cases.add(agency_id)
         elif Perm.VIEW_CASE in perms:
             own_cases.add(agency_id)
         if Perm.VIEW_CLIENT in perms:
-            clients.add(agency_id)
-    granted_cases = _granted_ids(user, CaseUserObjectPermission, CaseGroupObjectPermission)
-    granted_clients = _granted_ids(user, ClientUserObjectPermission, ClientGroupObjectPermission)
-    if granted_cases:
-        granted_clients |= frozenset(
-            Case.objects.filter(pk__in=granted_cases).values_list("client_id", flat=True)
-        )
+            (all_clients if Perm.VIEW_ALL_CASES in perms else own_clients).add(agency_id)
+    exceptions = _exception_ids(user)
     scope = Scope(
-        frozenset(all_cases),
-        frozenset(own_cases),
-        frozenset(clients),
-        granted_cases,
-        frozenset(granted_clients),
+        all_cases=frozenset(all_cases),
+        own_cases=frozenset(own_cases),
+        all_clients=frozenset(all_clients),
+        own_clients=frozenset(own_clients),
+        assigned_restricted_clients=frozenset(exceptions["assigned"]),
+        granted_cases=frozenset(exceptions["case"]),
+        granted_clients=frozenset(exceptions["client"]),
     )
     setattr(user, _SCOPE_ATTR, scope)
     return scope
 
 
 def forget_scope(user: User) -> None:
+    """Drop the cached grant shape (after a grant or assignment changes)."""
     if hasattr(user, _SCOPE_ATTR):
         delattr(user, _SCOPE_ATTR)
 
@@ -118,12 +141,20 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
 
 
 def clients_visible_to(user: User) -> QuerySet[Client]:
-    """Every client ``user`` may see: clients of agencies where the role may
-    view clients, and clients of cases granted to them. One SQL query."""
+    """Every client ``user`` may see: the clients of agencies where the role may
+    view clients (a client all of whose cases are restricted only for
+    supervisors and the assigned caseworkers), and clients granted one by one.
+    A grant on a case does not reveal its client. One SQL query."""
     scope = scope_of(user)
     parts = []
-    if scope.clients:
-        parts.append(Q(agency_id__in=scope.clients))
+    if scope.all_clients:
+        parts.append(Q(agency_id__in=scope.all_clients))
+    if scope.own_clients:
+        parts.append(Q(agency_id__in=scope.own_clients, is_restricted=False))
+        if scope.assigned_restricted_clients:
+            parts.append(
+                Q(agency_id__in=scope.own_clients, pk__in=scope.assigned_restricted_clients)
+            )
     if scope.granted_clients:
         parts.append(Q(pk__in=scope.granted_clients))
     condition = _any_of(parts)
@@ -136,7 +167,7 @@ def get_case_for(actor: User, case_id, perm: Perm = Perm.VIEW_CASE, *, lock=Fals
     queryset = cases_visible_to(actor).select_related("client", "agency", "assigned_to")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
-    case = queryset.filter(pk=case_id).first() if _is_uuid(case_id) else None
+    case = queryset.filter(pk=case_id).first() if is_uuid(case_id) else None
     if case is None:
         raise NotFound()
     if perm != Perm.VIEW_CASE and not actor.has_perm(perm, case):
@@ -149,7 +180,7 @@ def get_client_for(actor: User, client_id, perm: Perm = Perm.VIEW_CLIENT, *, loc
     queryset = clients_visible_to(actor).select_related("agency")
     if lock:
         queryset = queryset.select_for_update(of=("self",))
-    client = queryset.filter(pk=client_id).first() if _is_uuid(client_id) else None
+    client = queryset.filter(pk=client_id).first() if is_uuid(client_id) else None
     if client is None:
         raise NotFound()
     if perm != Perm.VIEW_CLIENT and not actor.has_perm(perm, client):
@@ -157,7 +188,8 @@ def get_client_for(actor: User, client_id, perm: Perm = Perm.VIEW_CLIENT, *, loc
     return client
 
 
-def _is_uuid(value) -> bool:
+def is_uuid(value) -> bool:
+    """True for a UUID or a string that parses as one (anything else is not found)."""
     if isinstance(value, UUID):
         return True
     try:
@@ -170,41 +202,49 @@ def _is_uuid(value) -> bool:
 # --- Search ------------------------------------------------------------------
 
 
-def name_condition(query: str, prefix: str = "") -> Q | None:
-    """Every word of ``query`` must match a client name: as written (any case,
+MAX_QUERY_LENGTH = 100
+MAX_QUERY_WORDS = 6
+
+
+def _words(query: str) -> list[str]:
+    return list(dict.fromkeys(tokens(query[:MAX_QUERY_LENGTH])))[:MAX_QUERY_WORDS]
+
+
+def name_condition(query: str) -> Q | None:
+    """Every word of ``query`` must match a client's name: as written (any case,
     diacritics, Arabic letter variants) or through its consonant skeleton."""
-    words = tokens(query)
+    words = _words(query)
     if not words:
         return None
     condition = Q()
     for word in words:
-        match = Q(**{f"{prefix}search_text__contains": word})
+        match = Q(search_text__contains=word)
         key = skeleton(word)
         if len(key) >= 3:
-            match |= Q(**{f"{prefix}search_text__contains": f" ~{key}"})
+            match |= Q(search_text__contains=f" ~{key}")
         condition &= match
     return condition
 
 
-def _document_match(query: str, client_ref: str):
-    key = document_number_key(query)
+def _clients_with_document(query: str):
+    key = document_number_key(query[:MAX_QUERY_LENGTH])
     if len(key) < 4:
         return None
-    return Exists(IdentityDocument.objects.filter(client=OuterRef(client_ref), number_key=key))
+    return IdentityDocument.objects.filter(number_key=key).values("client_id")
 
 
 def search_clients(actor: User, query: str) -> QuerySet[Client]:
     """Visible clients whose name or identity-document number matches ``query``."""
+    parts = []
+    names = name_condition(query)
+    if names is not None:
+        parts.append(names)
+    with_document = _clients_with_document(query)
+    if with_document is not None:
+        parts.append(Q(pk__in=with_document))
+    condition = _any_of(parts)
     clients = clients_visible_to(actor)
-    condition = name_condition(query)
-    document = _document_match(query, "pk")
-    if condition is None and document is None:
-        return clients.none()
-    if condition is None:
-        return clients.filter(document)
-    if document is not None:
-        condition |= Q(document)
-    return clients.filter(condition)
+    return clients.none() if condition is None else clients.filter(condition)
 
 
 def filter_cases(
@@ -239,16 +279,20 @@ def filter_cases(
                 )
             )
         )
-    query = query.strip()
+    query = query.strip()[:MAX_QUERY_LENGTH]
     if query:
-        condition = Q(number__iexact=query) | Q(number__icontains=query)
-        names = name_condition(query, prefix="client__")
+        # The client match is a subquery on the client table, evaluated once,
+        # not a join tested row by row against a large agency's cases.
+        parts = [Q(number=query.upper())]
+        if any(ch.isdigit() for ch in query):
+            parts.append(Q(number__icontains=query))
+        names = name_condition(query)
         if names is not None:
-            condition |= names
-        document = _document_match(query, "client_id")
-        if document is not None:
-            condition |= Q(document)
-        cases = cases.filter(condition)
+            parts.append(Q(client_id__in=Client.objects.filter(names).values("pk")))
+        with_document = _clients_with_document(query)
+        if with_document is not None:
+            parts.append(Q(client_id__in=with_document))
+        cases = cases.filter(_any_of(parts))
     return cases
 
 
@@ -260,44 +304,43 @@ def find_possible_duplicates(
     date_of_birth: date | None = None,
     document_numbers: list[str] | tuple[str, ...] = (),
     exclude_id=None,
-) -> QuerySet[Client]:
+) -> list[Client]:
     """Visible clients who may be the same person: the same normalised name
-    (as written or in Latin letters) with a date of birth within a year, or the
-    same identity-document number."""
-    from casework.names import name_key
-
+    (as written or in Latin letters, any word order) with a date of birth
+    within a year of the given one (or none recorded on either side), or the
+    same identity-document number. At most 20, newest first."""
     keys = {key for key in (name_key(name), name_key(name_latin)) if key}
-    condition = Q(pk__in=[])
+    parts = []
     if keys:
         same_name = Q(name_key__in=keys) | Q(name_latin_key__in=keys)
         if date_of_birth:
-            same_name &= Q(
-                date_of_birth__range=(
-                    date_of_birth - timedelta(days=366),
-                    date_of_birth + timedelta(days=366),
-                )
-            )
-        else:
-            same_name &= Q(date_of_birth__isnull=True)
-        condition |= same_name
+            window = (date_of_birth - timedelta(days=366), date_of_birth + timedelta(days=366))
+            same_name &= Q(date_of_birth__range=window) | Q(date_of_birth__isnull=True)
+        parts.append(same_name)
     numbers = {document_number_key(number) for number in document_numbers if number}
     numbers.discard("")
     if numbers:
-        condition |= Q(
-            Exists(IdentityDocument.objects.filter(client=OuterRef("pk"), number_key__in=numbers))
+        parts.append(
+            Q(pk__in=IdentityDocument.objects.filter(number_key__in=numbers).values("client_id"))
         )
+    condition = _any_of(parts)
+    if condition is None:
+        return []
     clients = clients_visible_to(actor).filter(condition)
     if exclude_id:
         clients = clients.exclude(pk=exclude_id)
-    return clients.order_by("-created_at")[:20]
+    return list(clients.order_by("-created_at")[:20])
 
 
 # --- Inside one case ---------------------------------------------------------------
 
 
 def notes_visible_to(actor: User, case: Case) -> QuerySet[CaseNote]:
-    """Notes of a visible case; confidential notes only for their author and
+    """Notes of a visible case for holders of VIEW_NOTES (a grant to see a case
+    does not include its notes); confidential notes only for their author and
     holders of VIEW_CONFIDENTIAL_NOTES (supervisors)."""
+    if not actor.has_perm(Perm.VIEW_NOTES, case):
+        return CaseNote.objects.none()
     notes = CaseNote.objects.filter(case=case).select_related("author").order_by("-created_at")
     if not actor.has_perm(Perm.VIEW_CONFIDENTIAL_NOTES, case):
         notes = notes.filter(Q(is_confidential=False) | Q(author=actor))
@@ -327,7 +370,7 @@ def get_document_for(actor: User, case_id, document_id) -> Document:
     case = get_case_for(actor, case_id, Perm.VIEW_DOCUMENT)
     document = (
         documents_visible_to(actor, case).filter(pk=document_id).first()
-        if _is_uuid(document_id)
+        if is_uuid(document_id)
         else None
     )
     if document is None:

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from accounts.audit import save_with_history
 from accounts.models import Agency, Membership, User
@@ -31,8 +32,8 @@ from casework.models import (
     IdentityDocument,
 )
 from casework.names import document_number_key, name_key, search_text
-from casework.selectors import find_possible_duplicates, get_case_for, get_client_for
-from config.errors import Conflict, Forbidden, InvalidInput, PreconditionFailed
+from casework.selectors import find_possible_duplicates, get_case_for, get_client_for, is_uuid
+from config.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 
 CLIENT_FIELDS = (
     "name",
@@ -78,29 +79,68 @@ class PossibleDuplicate(Conflict):
         )
 
 
-def _check_version(instance, expected_version: int | None) -> None:
-    if expected_version is None:
+def _check_version(instance, expected_version) -> None:
+    if expected_version is None or expected_version == "":
         raise InvalidInput(
             _("The record's version is required."), code="version_required", field="version"
         )
-    if int(expected_version) != instance.version:
+    try:
+        expected = int(str(expected_version).strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise InvalidInput(
+            _("The version must be a whole number."), code="invalid", field="version"
+        ) from None
+    if expected != instance.version:
         raise PreconditionFailed()
 
 
-def _unknown_fields(data: dict, allowed) -> None:
+def _require_mapping(data, field: str) -> dict:
+    if not isinstance(data, dict):
+        raise InvalidInput(_("Expected an object with fields."), code="invalid", field=field)
+    return data
+
+
+def _unknown_fields(data: dict, allowed, prefix: str = "") -> None:
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise InvalidInput(
             _("Unknown field: %(field)s.") % {"field": unknown[0]},
             code="unknown_field",
-            field=unknown[0],
+            field=f"{prefix}{unknown[0]}",
         )
 
 
-def _refresh_client_keys(client: Client) -> None:
+def _require_bool(value, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(_("Must be true or false."), code="invalid", field=field)
+    return value
+
+
+def _require_text(value, field: str, *, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(_("Must be text."), code="invalid", field=field)
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(_("This field is required."), code="required", field=field)
+    return value
+
+
+def _validated_client(client: Client) -> Client:
+    """Validate first (full_clean turns form input into typed values), then
+    derive the search keys from the cleaned names."""
+    client.full_clean(exclude=["search_text", "name_key", "name_latin_key"])
     client.search_text = search_text(client.name, client.name_latin, client.preferred_name)
     client.name_key = name_key(client.name)
     client.name_latin_key = name_key(client.name_latin)
+    return client
+
+
+def _prefixed(error: ValidationError, prefix: str) -> ValidationError:
+    if not hasattr(error, "error_dict"):
+        return ValidationError({prefix.rstrip("."): error.messages})
+    return ValidationError(
+        {f"{prefix}{name}": messages for name, messages in error.message_dict.items()}
+    )
 
 
 # --- Clients -----------------------------------------------------------------
@@ -122,34 +162,31 @@ def register_client(
     needs VIEW_SENSITIVE in the agency."""
     if not actor.has_perm(Perm.ADD_CLIENT, agency):
         raise Forbidden()
-    _unknown_fields(data, CLIENT_FIELDS)
+    _unknown_fields(_require_mapping(data, "data"), CLIENT_FIELDS)
     documents = documents or []
+    if not isinstance(documents, list):
+        raise InvalidInput(_("Expected a list."), code="invalid", field="documents")
     if sensitive and not actor.has_perm(Perm.VIEW_SENSITIVE, agency):
         raise Forbidden(_("Your role may not record special-category data for this client."))
-    client = Client(agency=agency, registered_by=actor, **data)
-    _refresh_client_keys(client)
-    client.full_clean()
+    client = _validated_client(Client(agency=agency, registered_by=actor, **data))
+    # Validate every document before anything is written or compared.
+    identity_documents = [
+        _identity_document(client, document, prefix=f"documents.{index}.")
+        for index, document in enumerate(documents)
+    ]
     if not confirmed_not_duplicate:
         candidates = find_possible_duplicates(
             actor,
             name=client.name,
             name_latin=client.name_latin,
             date_of_birth=client.date_of_birth,
-            document_numbers=[d.get("number", "") for d in documents],
+            document_numbers=[document.number for document in identity_documents],
         )
         if candidates:
             raise PossibleDuplicate(candidates)
     save_with_history(client, actor=actor, reason="client registered")
-    for index, document in enumerate(documents):
-        try:
-            _add_identity_document(actor, client, document)
-        except ValidationError as error:
-            raise ValidationError(
-                {
-                    f"documents.{index}.{name}": messages
-                    for name, messages in error.message_dict.items()
-                }
-            ) from error
+    for document in identity_documents:
+        save_with_history(document, actor=actor, reason="identity document recorded")
     if sensitive:
         _save_sensitive(actor, client, sensitive, reason="recorded at registration")
     return client
@@ -166,26 +203,29 @@ def update_client(
 ) -> Client:
     """Change a client's identity and contact fields. Needs CHANGE_CLIENT; a
     stale ``expected_version`` raises PreconditionFailed (412), changing nothing."""
-    _unknown_fields(changes, CLIENT_FIELDS)
+    _unknown_fields(_require_mapping(changes, "changes"), CLIENT_FIELDS)
     client = get_client_for(actor, client_id, Perm.CHANGE_CLIENT, lock=True)
     _check_version(client, expected_version)
     for name, value in changes.items():
         setattr(client, name, value)
-    _refresh_client_keys(client)
+    _validated_client(client)
     client.version += 1
     save_with_history(client, actor=actor, reason=reason or "client updated")
     return client
 
 
 def _save_sensitive(actor: User, client: Client, changes: dict[str, Any], reason: str):
-    _unknown_fields(changes, SENSITIVE_FIELDS)
+    _unknown_fields(_require_mapping(changes, "sensitive"), SENSITIVE_FIELDS)
     section = ClientSensitive.objects.filter(client=client).first() or ClientSensitive(
         client=client
     )
     for name, value in changes.items():
         setattr(section, name, value)
     allowed = set(ClientSensitive.Vulnerability.values)
-    if not isinstance(section.vulnerabilities, list) or not set(section.vulnerabilities) <= allowed:
+    vulnerabilities = section.vulnerabilities
+    if not isinstance(vulnerabilities, list) or not all(
+        isinstance(item, str) and item in allowed for item in vulnerabilities
+    ):
         raise ValidationError({"vulnerabilities": _("Choose from the listed vulnerabilities.")})
     save_with_history(section, actor=actor, reason=reason)
     return section
@@ -203,14 +243,27 @@ def update_client_sensitive(
     return _save_sensitive(actor, client, changes, reason or "special-category data updated")
 
 
-def _add_identity_document(actor: User, client: Client, data: dict[str, Any]):
-    _unknown_fields(data, ("type", "number", "issuing_country", "expires_on"))
+def _identity_document(client: Client, data, prefix: str = "") -> IdentityDocument:
+    """A validated, unsaved identity document (errors name ``prefix`` + field)."""
+    if not isinstance(data, dict):
+        raise InvalidInput(
+            _("Expected an object with fields."),
+            code="invalid",
+            field=prefix.rstrip(".") or "document",
+        )
+    _unknown_fields(data, ("type", "number", "issuing_country", "expires_on"), prefix)
     document = IdentityDocument(client=client, **data)
-    document.number = (document.number or "").strip()
+    try:
+        document.full_clean(exclude=["client", "number_key"])
+    except ValidationError as error:
+        raise _prefixed(error, prefix) from error
+    document.number = document.number.strip()
     document.number_key = document_number_key(document.number)
-    if document.issuing_country:
-        document.issuing_country = document.issuing_country.upper()
-    save_with_history(document, actor=actor, reason="identity document recorded")
+    if not document.number_key:
+        raise ValidationError({f"{prefix}number": [_("Give the document number.")]})
+    document.issuing_country = document.issuing_country.upper()
+    if document.issuing_country and document.issuing_country not in dict(countries):
+        raise ValidationError({f"{prefix}issuing_country": [_("Use a country code such as SY.")]})
     return document
 
 
@@ -218,7 +271,9 @@ def _add_identity_document(actor: User, client: Client, data: dict[str, Any]):
 def add_identity_document(*, actor: User, client_id, data: dict[str, Any]) -> IdentityDocument:
     """Record an identity document of a client. Needs CHANGE_CLIENT."""
     client = get_client_for(actor, client_id, Perm.CHANGE_CLIENT, lock=True)
-    return _add_identity_document(actor, client, data)
+    document = _identity_document(client, data)
+    save_with_history(document, actor=actor, reason="identity document recorded")
+    return document
 
 
 # --- Cases -------------------------------------------------------------------
@@ -251,6 +306,20 @@ def _check_assignee(case_agency_id, assignee: User | None) -> None:
         )
 
 
+def _refresh_client_restriction(actor: User, client: Client) -> None:
+    """A client all of whose cases are restricted is restricted too."""
+    statuses = list(Case.objects.filter(client=client).values_list("is_restricted", flat=True))
+    restricted = bool(statuses) and all(statuses)
+    if client.is_restricted != restricted:
+        client.is_restricted = restricted
+        save_with_history(
+            client,
+            actor=actor,
+            reason="restriction follows its cases",
+            update_fields=["is_restricted"],
+        )
+
+
 @transaction.atomic
 def open_case(
     *,
@@ -264,8 +333,10 @@ def open_case(
 ) -> Case:
     """Open a case for a visible client, in the client's agency. Needs ADD_CASE
     there. The case gets the next number ``<AGENCY>-<YEAR>-<SEQ>`` and, unless
-    told otherwise, is assigned to the actor. Restricting needs RESTRICT_CASE."""
-    client = get_client_for(actor, client_id)
+    told otherwise, is assigned to the actor. Assigning someone else needs
+    ASSIGN_CASE; restricting needs RESTRICT_CASE."""
+    _require_bool(is_restricted, "is_restricted")
+    client = get_client_for(actor, client_id, lock=True)
     agency = client.agency
     if not actor.has_perm(Perm.ADD_CASE, agency):
         raise Forbidden()
@@ -288,16 +359,22 @@ def open_case(
     case.full_clean(exclude=["number"])
     case.number = _next_case_number(agency, timezone.now().year)
     save_with_history(case, actor=actor, reason="case opened")
+    _refresh_client_restriction(actor, client)
     return case
 
 
 @transaction.atomic
 def update_case(
-    *, actor: User, case_id, expected_version: int | None, changes: dict[str, Any], reason: str = ""
+    *,
+    actor: User,
+    case_id,
+    expected_version: int | None,
+    changes: dict[str, Any],
+    reason: str = "",
 ) -> Case:
     """Edit a case's type, risk level and summary. Needs CHANGE_CASE; a stale
     ``expected_version`` raises PreconditionFailed (412) and changes nothing."""
-    _unknown_fields(changes, CASE_EDIT_FIELDS)
+    _unknown_fields(_require_mapping(changes, "changes"), CASE_EDIT_FIELDS)
     case = get_case_for(actor, case_id, Perm.CHANGE_CASE, lock=True)
     _check_version(case, expected_version)
     if case.status == Case.Status.CLOSED:
@@ -309,10 +386,20 @@ def update_case(
     return case
 
 
-def _transition(actor, case_id, perm, expected_version, allowed_from, apply, reason):
-    case = get_case_for(actor, case_id, perm, lock=True)
+def _locked_case(actor: User, case_id, expected_version) -> Case:
+    case = get_case_for(actor, case_id, lock=True)
     if expected_version is not None:
         _check_version(case, expected_version)
+    return case
+
+
+def _require_case_perm(actor: User, perm: Perm, case: Case) -> None:
+    if not actor.has_perm(perm, case):
+        raise Forbidden()
+
+
+def _change_status(actor: User, case: Case, allowed_from: set[str], apply, reason: str) -> Case:
+    """Apply a state change to a case already locked and checked."""
     if case.status not in allowed_from:
         raise Conflict(
             _("The case is %(status)s; this is not possible now.")
@@ -327,24 +414,24 @@ def _transition(actor, case_id, perm, expected_version, allowed_from, apply, rea
 
 @transaction.atomic
 def assign_case(
-    *, actor: User, case_id, assignee: User, expected_version: int | None = None, reason: str = ""
+    *,
+    actor: User,
+    case_id,
+    assignee: User,
+    expected_version: int | None = None,
+    reason: str = "",
 ) -> Case:
-    """Reassign a case to an active caseworker or supervisor of its agency.
-    Needs ASSIGN_CASE (supervisors)."""
-    case = get_case_for(actor, case_id, Perm.ASSIGN_CASE, lock=True)
+    """Reassign an open or on-hold case to an active caseworker or supervisor
+    of its agency. Needs ASSIGN_CASE (supervisors)."""
+    case = _locked_case(actor, case_id, expected_version)
+    _require_case_perm(actor, Perm.ASSIGN_CASE, case)
     _check_assignee(case.agency_id, assignee)
 
     def apply(c):
         c.assigned_to = assignee
 
-    return _transition(
-        actor,
-        case.pk,
-        Perm.ASSIGN_CASE,
-        expected_version,
-        {Case.Status.OPEN, Case.Status.ON_HOLD},
-        apply,
-        reason or "case reassigned",
+    return _change_status(
+        actor, case, {Case.Status.OPEN, Case.Status.ON_HOLD}, apply, reason or "case reassigned"
     )
 
 
@@ -352,7 +439,9 @@ def assign_case(
 def set_case_restricted(*, actor: User, case_id, restricted: bool, reason: str = "") -> Case:
     """Restrict a case to its assigned caseworker and supervisors, or lift the
     restriction. Needs RESTRICT_CASE (supervisors)."""
-    case = get_case_for(actor, case_id, Perm.RESTRICT_CASE, lock=True)
+    _require_bool(restricted, "restricted")
+    case = _locked_case(actor, case_id, None)
+    _require_case_perm(actor, Perm.RESTRICT_CASE, case)
     if case.is_restricted == restricted:
         return case
     case.is_restricted = restricted
@@ -362,6 +451,7 @@ def set_case_restricted(*, actor: User, case_id, restricted: bool, reason: str =
         actor=actor,
         reason=reason or ("case restricted" if restricted else "restriction lifted"),
     )
+    _refresh_client_restriction(actor, case.client)
     return case
 
 
@@ -370,15 +460,14 @@ def put_case_on_hold(
     *, actor: User, case_id, reason: str, expected_version: int | None = None
 ) -> Case:
     """Pause an open case. Needs CHANGE_CASE; a reason is required."""
-    if not reason.strip():
-        raise InvalidInput(_("Say why the case is put on hold."), code="required", field="reason")
+    reason = _require_text(reason, "reason")
+    case = _locked_case(actor, case_id, expected_version)
+    _require_case_perm(actor, Perm.CHANGE_CASE, case)
 
-    def apply(case):
-        case.status = Case.Status.ON_HOLD
+    def apply(c):
+        c.status = Case.Status.ON_HOLD
 
-    return _transition(
-        actor, case_id, Perm.CHANGE_CASE, expected_version, {Case.Status.OPEN}, apply, reason
-    )
+    return _change_status(actor, case, {Case.Status.OPEN}, apply, reason)
 
 
 @transaction.atomic
@@ -395,17 +484,18 @@ def close_case(
         raise InvalidInput(
             _("Choose a closure reason."), code="invalid_choice", field="closure_reason"
         )
+    note = _require_text(note, "note", required=False)
+    case = _locked_case(actor, case_id, expected_version)
+    _require_case_perm(actor, Perm.CLOSE_CASE, case)
 
-    def apply(case):
-        case.status = Case.Status.CLOSED
-        case.closure_reason = closure_reason
-        case.closed_at = timezone.now()
+    def apply(c):
+        c.status = Case.Status.CLOSED
+        c.closure_reason = closure_reason
+        c.closed_at = timezone.now()
 
-    return _transition(
+    return _change_status(
         actor,
-        case_id,
-        Perm.CLOSE_CASE,
-        expected_version,
+        case,
         {Case.Status.OPEN, Case.Status.ON_HOLD},
         apply,
         note or f"closed: {closure_reason}",
@@ -415,26 +505,19 @@ def close_case(
 @transaction.atomic
 def reopen_case(*, actor: User, case_id, reason: str, expected_version: int | None = None) -> Case:
     """Reopen a closed or on-hold case. Needs CLOSE_CASE for a closed case,
-    CHANGE_CASE for one on hold; a reason is required."""
-    if not reason.strip():
-        raise InvalidInput(_("Say why the case is reopened."), code="required", field="reason")
-    case = get_case_for(actor, case_id)
-    perm = Perm.CLOSE_CASE if case.status == Case.Status.CLOSED else Perm.CHANGE_CASE
+    CHANGE_CASE for one on hold (decided on the locked row); a reason is required."""
+    reason = _require_text(reason, "reason")
+    case = _locked_case(actor, case_id, expected_version)
+    _require_case_perm(
+        actor, Perm.CLOSE_CASE if case.status == Case.Status.CLOSED else Perm.CHANGE_CASE, case
+    )
 
     def apply(c):
         c.status = Case.Status.OPEN
         c.closure_reason = ""
         c.closed_at = None
 
-    return _transition(
-        actor,
-        case_id,
-        perm,
-        expected_version,
-        {Case.Status.CLOSED, Case.Status.ON_HOLD},
-        apply,
-        reason,
-    )
+    return _change_status(actor, case, {Case.Status.CLOSED, Case.Status.ON_HOLD}, apply, reason)
 
 
 # --- Notes, follow-ups, documents ------------------------------------------------
@@ -451,10 +534,10 @@ def add_note(
 ) -> CaseNote:
     """Write a note on a case. Needs ADD_NOTE. A confidential note is seen only
     by its author and supervisors."""
+    body = _require_text(body, "body")
+    _require_bool(is_confidential, "is_confidential")
     case = get_case_for(actor, case_id, Perm.ADD_NOTE)
-    note = CaseNote(
-        case=case, author=actor, kind=kind, body=body.strip(), is_confidential=is_confidential
-    )
+    note = CaseNote(case=case, author=actor, kind=kind, body=body, is_confidential=is_confidential)
     save_with_history(note, actor=actor, reason="note added")
     return note
 
@@ -465,11 +548,12 @@ def schedule_follow_up(
 ) -> FollowUp:
     """Schedule a follow-up on a case for its assignee (default: the actor).
     Needs ADD_FOLLOW_UP."""
+    title = _require_text(title, "title")
     case = get_case_for(actor, case_id, Perm.ADD_FOLLOW_UP)
     assignee = assigned_to or actor
     _check_assignee(case.agency_id, assignee)
     follow_up = FollowUp(
-        case=case, title=title.strip(), due_on=due_on, assigned_to=assignee, created_by=actor
+        case=case, title=title, due_on=due_on, assigned_to=assignee, created_by=actor
     )
     save_with_history(follow_up, actor=actor, reason="follow-up scheduled")
     return follow_up
@@ -479,10 +563,12 @@ def schedule_follow_up(
 def complete_follow_up(*, actor: User, case_id, follow_up_id) -> FollowUp:
     """Mark a follow-up of a case done. Needs COMPLETE_FOLLOW_UP on the case."""
     case = get_case_for(actor, case_id, Perm.COMPLETE_FOLLOW_UP)
-    follow_up = FollowUp.objects.select_for_update().filter(case=case, pk=follow_up_id).first()
+    follow_up = (
+        FollowUp.objects.select_for_update().filter(case=case, pk=follow_up_id).first()
+        if is_uuid(follow_up_id)
+        else None
+    )
     if follow_up is None:
-        from config.errors import NotFound
-
         raise NotFound()
     if follow_up.done_at is not None:
         return follow_up

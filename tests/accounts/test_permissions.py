@@ -34,3 +34,9 @@ def test_every_vocabulary_permission_exists():
 def test_inactive_user_has_no_object_permission(agency_admin, agency):
     agency_admin.is_active = False
     assert not agency_admin.has_perm(Perm.MANAGE_MEMBERS, agency)
+
+
+def test_a_role_without_a_permission_gets_no_not_an_error(dpo, agency):
+    # Guardian alone would raise WrongAppError for a casework permission on an agency.
+    assert not dpo.has_perm(Perm.ADD_CASE, agency)
+    assert not dpo.has_perm(Perm.ADD_CLIENT, agency)

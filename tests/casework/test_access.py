@@ -23,30 +23,43 @@ def fresh(user):
 
 
 def test_scope_and_object_check_agree_for_every_demo_persona_and_case(demo):
+    from django.contrib.auth.models import Group
+
     cases = list(Case.objects.all())
     clients = list(Client.objects.all())
     assert len(cases) >= 30
+    assert any(c.is_restricted for c in cases)
+    assert any(c.is_restricted for c in clients)
     users = list(User.objects.filter(memberships__isnull=False).distinct())
     assert len(users) == 15
-    # An explicit grant: the city referral officer may see one amal case.
-    granted = Case.objects.filter(agency__slug="amal").first()
+    # Exceptions: a grant to one user, and one to a role group of another agency.
+    amal_cases = Case.objects.filter(agency__slug="amal").order_by("number")
     officer = User.objects.get(email="referral_officer@city.example")
-    assign_perm("casework.view_case", officer, granted)
+    assign_perm(Perm.VIEW_CASE, officer, amal_cases[0])
+    assign_perm(Perm.VIEW_CASE, Group.objects.get(name="casa:caseworker"), amal_cases[1])
     for user in users:
-        user = fresh(user)
-        visible = set(cases_visible_to(user).values_list("pk", flat=True))
-        visible_clients = set(clients_visible_to(user).values_list("pk", flat=True))
+        visible = set(cases_visible_to(fresh(user)).values_list("pk", flat=True))
+        visible_clients = set(clients_visible_to(fresh(user)).values_list("pk", flat=True))
         for case in cases:
-            assert (case.pk in visible) == fresh(user).has_perm(Perm.VIEW_CASE, case), (
-                user.email,
-                case.number,
-            )
+            allowed = fresh(user).has_perm(Perm.VIEW_CASE, case)
+            assert (case.pk in visible) == allowed, (user.email, case.number)
         for client in clients:
-            expected = fresh(user).has_perm(Perm.VIEW_CLIENT, client) or any(
-                c.client_id == client.pk for c in cases if c.pk in visible
-            )
-            assert (client.pk in visible_clients) == expected, (user.email, client.pk)
-    assert granted.pk in set(cases_visible_to(fresh(officer)).values_list("pk", flat=True))
+            allowed = fresh(user).has_perm(Perm.VIEW_CLIENT, client)
+            assert (client.pk in visible_clients) == allowed, (user.email, str(client.pk))
+    assert amal_cases[0].pk in set(cases_visible_to(fresh(officer)).values_list("pk", flat=True))
+    casa_worker = User.objects.get(email="caseworker@casa.example")
+    assert amal_cases[1] in cases_visible_to(fresh(casa_worker))
+
+
+def test_a_grant_on_a_case_shows_neither_its_client_nor_its_notes(case, outsider):
+    from casework.selectors import notes_visible_to
+
+    assign_perm(Perm.VIEW_CASE, outsider, case)
+    user = fresh(outsider)
+    assert case in cases_visible_to(user)
+    assert case.client not in clients_visible_to(user)
+    assert not user.has_perm(Perm.VIEW_CLIENT, case.client)
+    assert not notes_visible_to(user, case).exists()
 
 
 def test_who_sees_what_in_the_demo(demo):
@@ -110,3 +123,24 @@ def test_special_category_permission(
     assert fresh(caseworker).has_perm(Perm.VIEW_SENSITIVE, client)  # assigned to its case
     assert not fresh(second_caseworker).has_perm(Perm.VIEW_SENSITIVE, client)
     assert not fresh(second_caseworker).has_perm(Perm.VIEW_SENSITIVE, case)
+
+
+def test_a_client_whose_cases_are_all_restricted_is_hidden_like_them(
+    supervisor, caseworker, second_caseworker
+):
+    from casework import services
+    from tests.factories import make_case, make_client
+
+    client = make_client(supervisor, name="Hidden Person")
+    case = make_case(supervisor, client, assigned_to=caseworker, is_restricted=True)
+    client.refresh_from_db()
+    assert client.is_restricted
+    assert client in clients_visible_to(fresh(caseworker))
+    assert client in clients_visible_to(fresh(supervisor))
+    assert client not in clients_visible_to(fresh(second_caseworker))
+    assert not fresh(second_caseworker).has_perm(Perm.VIEW_CLIENT, client)
+    # Lifting the restriction shows the client again.
+    services.set_case_restricted(actor=supervisor, case_id=case.pk, restricted=False)
+    client.refresh_from_db()
+    assert not client.is_restricted
+    assert client in clients_visible_to(fresh(second_caseworker))
