@@ -182,9 +182,11 @@ LOCATION_HEADER = OpenApiParameter(
 
 @contextmanager
 def casework_permission_on_agency():
-    """Work-around: ``has_perm("casework.…", agency)`` for a permission that no
-    Sanad backend grants reaches guardian's backend, which raises WrongAppError
-    (a 500) instead of answering False. Not granted is a 403."""
+    """Work-around: with guardian's own backend configured, ``has_perm(
+    "casework.…", agency)`` for a permission no Sanad backend grants raises
+    WrongAppError (a 500) instead of answering False. Not granted is a 403.
+    Redundant (but harmless) once ``accounts.backends.GrantBackend`` replaces
+    guardian's backend in AUTHENTICATION_BACKENDS."""
     try:
         yield
     except WrongAppError as error:
@@ -469,11 +471,20 @@ class ClientListView(GenericAPIView):
                     )
             except DjangoValidationError as error:
                 raise _renamed_document_errors(error) from error
+            except InvalidInput as error:
+                if (error.field or "").startswith("documents."):
+                    error.field = f"identity_{error.field}"
+                raise
+            response = Response(_client_body(request.user, client), status=201)
+            return _with_headers(response, client, _client_url(client))
+
+        def replay(client_id: str) -> Response:
+            client = selectors.get_client_for(request.user, client_id)
             response = Response(_client_body(request.user, client), status=201)
             return _with_headers(response, client, _client_url(client))
 
         try:
-            return idempotent(request, "clients.create", produce)
+            return idempotent(request, "clients.create", produce, replay)
         except services.PossibleDuplicate as error:
             return _possible_duplicate_response(request, error)
 
@@ -724,7 +735,11 @@ class CaseListView(GenericAPIView):
                 )
             return _case_response(request, case, status_code=201)
 
-        return idempotent(request, "cases.create", produce)
+        def replay(case_id: str) -> Response:
+            case = selectors.get_case_for(request.user, case_id)
+            return _case_response(request, case, status_code=201)
+
+        return idempotent(request, "cases.create", produce, replay)
 
 
 class CaseDetailView(APIView):
@@ -943,12 +958,12 @@ class CaseNotesView(GenericAPIView):
     @extend_schema(
         operation_id="cases_notes_list",
         summary="Notes of a case",
-        description="Newest first, cursor-paginated. Others' confidential notes only for "
-        "supervisors.",
+        description="Newest first, cursor-paginated. Needs VIEW_NOTES (a grant to see a case "
+        "does not include its notes: 403). Others' confidential notes only for supervisors.",
         responses={200: NoteOutSerializer(many=True)},
     )
     def get(self, request, case_id):
-        case = selectors.get_case_for(request.user, case_id)
+        case = selectors.get_case_for(request.user, case_id, Perm.VIEW_NOTES)
         page = self.paginate_queryset(selectors.notes_visible_to(request.user, case))
         return self.get_paginated_response(NoteOutSerializer(page, many=True).data)
 
@@ -992,11 +1007,12 @@ class CaseFollowUpsView(GenericAPIView):
     @extend_schema(
         operation_id="cases_follow_ups_list",
         summary="Follow-ups of a case",
-        description="Earliest due first, done ones included (`done_at`), cursor-paginated.",
+        description="Earliest due first, done ones included (`done_at`), cursor-paginated. "
+        "Needs VIEW_FOLLOW_UPS.",
         responses={200: FollowUpOutSerializer(many=True)},
     )
     def get(self, request, case_id):
-        case = selectors.get_case_for(request.user, case_id)
+        case = selectors.get_case_for(request.user, case_id, Perm.VIEW_FOLLOW_UPS)
         page = self.paginate_queryset(selectors.follow_ups_of(case))
         return self.get_paginated_response(FollowUpOutSerializer(page, many=True).data)
 

@@ -42,10 +42,11 @@ def as_user(api_client):
 
 
 @pytest.fixture
-def partner_viewer(referral_officer, case):
-    """A partner's referral officer explicitly granted to see ``case`` (and so its
-    client) and nothing more: the persona that sees a record but may not act."""
+def partner_viewer(referral_officer, case, client_record):
+    """A partner's referral officer explicitly granted to see ``case`` and its
+    client, and nothing more: the persona that sees records but may not act."""
     assign_perm(Perm.VIEW_CASE.value, referral_officer, case)
+    assign_perm(Perm.VIEW_CLIENT.value, referral_officer, client_record)
     return referral_officer
 
 
@@ -837,7 +838,8 @@ def test_notes(as_user, caseworker, second_caseworker, supervisor, case):
 
 def test_notes_refusals(as_user, partner_viewer, outsider, case):
     api = as_user(partner_viewer)
-    assert api.get(case_url(case, "notes/")).status_code == 200  # may see the case
+    assert api.get(case_url(case)).status_code == 200  # may see the case, not its notes
+    assert_problem(api.get(case_url(case, "notes/")), 403, "permission_denied")
     assert_problem(
         api.post(case_url(case, "notes/"), {"body": "x"}, format="json"), 403, "permission_denied"
     )
@@ -890,7 +892,7 @@ def test_follow_ups_refusals(as_user, caseworker, partner_viewer, outsider, case
     complete = case_url(case, f"follow-ups/{follow_up.pk}/complete/")
     body = {"title": "x", "due_on": "2030-01-01"}
     api = as_user(partner_viewer)
-    assert api.get(case_url(case, "follow-ups/")).status_code == 200
+    assert_problem(api.get(case_url(case, "follow-ups/")), 403, "permission_denied")
     assert_problem(
         api.post(case_url(case, "follow-ups/"), body, format="json"), 403, "permission_denied"
     )
