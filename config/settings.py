@@ -184,8 +184,12 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "accounts.backends.AgencyRoleBackend",
     "casework.backends.CaseworkBackend",
-    "guardian.backends.ObjectPermissionBackend",
+    "accounts.backends.GrantBackend",
 ]
+# accounts.backends.GrantBackend is guardian's backend, narrowed to the grant tables.
+SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
+# Models whose exceptions to the agency rule are guardian rows (direct FK tables).
+SANAD_GRANT_MODELS = {"casework.case", "casework.client"}
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
