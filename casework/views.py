@@ -573,7 +573,7 @@ def _notes_context(user, case, can, note_form=None, done_message="") -> dict:
         "case": case,
         "can": can,
         "notes": selectors.notes_visible_to(user, case),
-        "note_form": note_form or NoteForm(),
+        "note_form": note_form if note_form is not None else NoteForm(),
         "done_message": done_message,
     }
 
