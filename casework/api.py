@@ -10,7 +10,6 @@ it back in ``If-Match``.
 import logging
 import re
 from collections.abc import Mapping
-from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -18,10 +17,8 @@ from django.db.models import prefetch_related_objects
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from guardian.exceptions import WrongAppError
 from rest_framework import serializers, status
 from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.fields import SkipField
@@ -45,7 +42,12 @@ from casework.models import (
     Sex,
 )
 from config.api import PROBLEM_CONTENT_TYPE, problem
-from config.errors import DomainError, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from config.errors import (
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PreconditionRequired,
+)
 from config.pagination import KeysetCursorPagination
 from config.schema import ProblemSerializer
 
@@ -53,16 +55,6 @@ logger = logging.getLogger(__name__)
 
 
 # --- Versions: ETag and If-Match ------------------------------------------------------
-
-
-class PreconditionRequired(DomainError):
-    """428: an update must say which version of the record it was made against."""
-
-    status = 428
-    code = "precondition_required"
-    default_message = gettext_lazy(
-        'Send the record\'s ETag in an If-Match header to change it (e.g. If-Match: "3").'
-    )
 
 
 _IF_MATCH = re.compile(r'^(?:W/"(\d{1,9})"|"(\d{1,9})"|(\d{1,9}))$')
@@ -178,19 +170,6 @@ ETAG_HEADER = OpenApiParameter(
 LOCATION_HEADER = OpenApiParameter(
     "Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[201]
 )
-
-
-@contextmanager
-def casework_permission_on_agency():
-    """Work-around: with guardian's own backend configured, ``has_perm(
-    "casework.…", agency)`` for a permission no Sanad backend grants raises
-    WrongAppError (a 500) instead of answering False. Not granted is a 403.
-    Redundant (but harmless) once ``accounts.backends.GrantBackend`` replaces
-    guardian's backend in AUTHENTICATION_BACKENDS."""
-    try:
-        yield
-    except WrongAppError as error:
-        raise Forbidden() from error
 
 
 def _with_headers(response: Response, instance, location: str = "") -> Response:
@@ -460,15 +439,14 @@ class ClientListView(GenericAPIView):
 
         def produce() -> Response:
             try:
-                with casework_permission_on_agency():
-                    client = services.register_client(
-                        actor=request.user,
-                        agency=_registering_agency(request.user, slug),
-                        data=fields,
-                        documents=[dict(document) for document in documents],
-                        sensitive=dict(sensitive) if sensitive else None,
-                        confirmed_not_duplicate=confirmed,
-                    )
+                client = services.register_client(
+                    actor=request.user,
+                    agency=_registering_agency(request.user, slug),
+                    data=fields,
+                    documents=[dict(document) for document in documents],
+                    sensitive=dict(sensitive) if sensitive else None,
+                    confirmed_not_duplicate=confirmed,
+                )
             except DjangoValidationError as error:
                 raise _renamed_document_errors(error) from error
             except InvalidInput as error:
@@ -723,16 +701,15 @@ class CaseListView(GenericAPIView):
         fields = data.validated_data
 
         def produce() -> Response:
-            with casework_permission_on_agency():
-                case = services.open_case(
-                    actor=request.user,
-                    client_id=fields["client"],
-                    case_type=fields["case_type"],
-                    risk_level=fields["risk_level"],
-                    summary=fields["summary"],
-                    assigned_to=_active_user(fields.get("assigned_to"), "assigned_to"),
-                    is_restricted=fields["is_restricted"],
-                )
+            case = services.open_case(
+                actor=request.user,
+                client_id=fields["client"],
+                case_type=fields["case_type"],
+                risk_level=fields["risk_level"],
+                summary=fields["summary"],
+                assigned_to=_active_user(fields.get("assigned_to"), "assigned_to"),
+                is_restricted=fields["is_restricted"],
+            )
             return _case_response(request, case, status_code=201)
 
         def replay(case_id: str) -> Response:
@@ -824,19 +801,13 @@ class CaseAssignView(APIView):
         version = if_match_version(request, required=False)
         data = AssignInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            case = services.assign_case(
-                actor=request.user,
-                case_id=case_id,
-                assignee=_active_user(data.validated_data["assignee"], "assignee"),
-                expected_version=version,
-                reason=data.validated_data.get("reason", ""),
-            )
-        except InvalidInput as error:
-            # The service names the field after its own argument.
-            if error.field == "assigned_to":
-                error.field = "assignee"
-            raise
+        case = services.assign_case(
+            actor=request.user,
+            case_id=case_id,
+            assignee=_active_user(data.validated_data["assignee"], "assignee"),
+            expected_version=version,
+            reason=data.validated_data.get("reason", ""),
+        )
         return _case_response(request, case)
 
 
@@ -852,21 +823,13 @@ class CaseRestrictView(APIView):
         version = if_match_version(request, required=False)
         data = RestrictInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        with transaction.atomic():
-            if version is not None:
-                # set_case_restricted takes no expected_version: check it under the
-                # same row lock, in the same transaction, before the change.
-                locked = selectors.get_case_for(
-                    request.user, case_id, Perm.RESTRICT_CASE, lock=True
-                )
-                if locked.version != version:
-                    raise PreconditionFailed()
-            case = services.set_case_restricted(
-                actor=request.user,
-                case_id=case_id,
-                restricted=data.validated_data["restricted"],
-                reason=data.validated_data.get("reason", ""),
-            )
+        case = services.set_case_restricted(
+            actor=request.user,
+            case_id=case_id,
+            restricted=data.validated_data["restricted"],
+            reason=data.validated_data.get("reason", ""),
+            expected_version=version,
+        )
         return _case_response(request, case)
 
 

@@ -288,7 +288,7 @@ def _next_case_number(agency: Agency, year: int) -> str:
     return f"{agency.slug.upper()}-{year}-{counter.last_value:05d}"
 
 
-def _check_assignee(case_agency_id, assignee: User | None) -> None:
+def _check_assignee(case_agency_id, assignee: User | None, field: str = "assigned_to") -> None:
     if assignee is None:
         return
     works_there = Membership.objects.filter(
@@ -302,7 +302,7 @@ def _check_assignee(case_agency_id, assignee: User | None) -> None:
         raise InvalidInput(
             _("Choose an active caseworker or supervisor of the case's agency."),
             code="invalid_assignee",
-            field="assigned_to",
+            field=field,
         )
 
 
@@ -425,7 +425,7 @@ def assign_case(
     of its agency. Needs ASSIGN_CASE (supervisors)."""
     case = _locked_case(actor, case_id, expected_version)
     _require_case_perm(actor, Perm.ASSIGN_CASE, case)
-    _check_assignee(case.agency_id, assignee)
+    _check_assignee(case.agency_id, assignee, field="assignee")
 
     def apply(c):
         c.assigned_to = assignee
@@ -436,11 +436,18 @@ def assign_case(
 
 
 @transaction.atomic
-def set_case_restricted(*, actor: User, case_id, restricted: bool, reason: str = "") -> Case:
+def set_case_restricted(
+    *,
+    actor: User,
+    case_id,
+    restricted: bool,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Case:
     """Restrict a case to its assigned caseworker and supervisors, or lift the
     restriction. Needs RESTRICT_CASE (supervisors)."""
     _require_bool(restricted, "restricted")
-    case = _locked_case(actor, case_id, None)
+    case = _locked_case(actor, case_id, expected_version)
     _require_case_perm(actor, Perm.RESTRICT_CASE, case)
     if case.is_restricted == restricted:
         return case

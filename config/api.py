@@ -68,8 +68,8 @@ def _flatten(detail: Any, prefix: str = "") -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = key if key not in ("non_field_errors", "__all__") else ""
-            rows += _flatten(value, f"{prefix}.{name}" if prefix and name else (name or prefix))
+            name = "" if key in ("non_field_errors", "__all__") else str(key)
+            rows += _flatten(value, ".".join(part for part in (prefix, name) if part))
     elif isinstance(detail, list):
         for index, value in enumerate(detail):
             if isinstance(value, dict | list):

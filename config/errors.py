@@ -59,3 +59,13 @@ class PreconditionFailed(DomainError):
     status = 412
     code = "stale_version"
     default_message = _("The record was changed by someone else. Reload it and try again.")
+
+
+class PreconditionRequired(DomainError):
+    """428: an update must say which version of the record it was made against."""
+
+    status = 428
+    code = "precondition_required"
+    default_message = _(
+        'Send the record\'s ETag in an If-Match header to change it (e.g. If-Match: "3").'
+    )

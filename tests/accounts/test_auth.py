@@ -76,3 +76,11 @@ def test_healthz_answers_when_the_database_answers(client):
 def test_private_media_is_not_served(client_as, caseworker, settings):
     client = client_as(caseworker)
     assert client.get(settings.MEDIA_URL + "secret_key").status_code == 404
+
+
+def test_logging_in_records_last_login_without_a_history_row(client, caseworker):
+    before = caseworker.history.count()
+    login(client, caseworker.email, PASSWORD)
+    caseworker.refresh_from_db()
+    assert caseworker.last_login is not None
+    assert caseworker.history.count() == before
