@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.audit import save_with_history
 from accounts.authentication import hash_token
@@ -84,7 +85,7 @@ def create_agency(
         is_public_authority=is_public_authority,
         data_sharing_agreement_valid_until=data_sharing_agreement_valid_until,
     )
-    save_with_history(agency, actor=actor, reason="agency registered")
+    save_with_history(agency, actor=actor, reason=gettext_noop("agency registered"))
     apply_role_permissions(agency)
     return agency
 
@@ -107,7 +108,7 @@ def register_user(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    save_with_history(user, actor=actor, reason="account created")
+    save_with_history(user, actor=actor, reason=gettext_noop("account created"))
     return user
 
 
@@ -226,16 +227,22 @@ def add_member(
         )
     if membership is None:
         membership = Membership(user=user, agency=agency, role=role)
-        save_with_history(membership, actor=actor, reason="member added")
+        save_with_history(membership, actor=actor, reason=gettext_noop("member added"))
     else:
         membership.is_active = True
         save_with_history(
-            membership, actor=actor, reason="member re-added", update_fields=["is_active"]
+            membership,
+            actor=actor,
+            reason=gettext_noop("member re-added"),
+            update_fields=["is_active"],
         )
     if not user.is_active:
         user.is_active = True
         save_with_history(
-            user, actor=actor, reason="reactivated by a new membership", update_fields=["is_active"]
+            user,
+            actor=actor,
+            reason=gettext_noop("reactivated by a new membership"),
+            update_fields=["is_active"],
         )
     _sync_group(membership)
     if invite:
@@ -254,13 +261,15 @@ def appoint_agency_admin(*, actor: User, agency: Agency, user: User) -> Membersh
     membership = Membership.objects.filter(user=user, agency=agency, role=Role.AGENCY_ADMIN).first()
     if membership is None:
         membership = Membership(user=user, agency=agency, role=Role.AGENCY_ADMIN)
-        save_with_history(membership, actor=actor, reason="agency administrator appointed")
+        save_with_history(
+            membership, actor=actor, reason=gettext_noop("agency administrator appointed")
+        )
     elif not membership.is_active:
         membership.is_active = True
         save_with_history(
             membership,
             actor=actor,
-            reason="agency administrator appointed",
+            reason=gettext_noop("agency administrator appointed"),
             update_fields=["is_active"],
         )
     _sync_group(membership)
@@ -327,15 +336,21 @@ def deactivate_member(
     _ensure_other_admin_remains(membership)
     membership.is_active = False
     save_with_history(
-        membership, actor=actor, reason=reason or "member deactivated", update_fields=["is_active"]
+        membership,
+        actor=actor,
+        reason=reason or gettext_noop("member deactivated"),
+        update_fields=["is_active"],
     )
     _sync_group(membership)
     user = membership.user
-    _end_sessions(actor=actor, user=user, reason="membership deactivated")
+    _end_sessions(actor=actor, user=user, reason=gettext_noop("membership deactivated"))
     if not user.is_staff and not user.memberships.filter(is_active=True).exists():
         user.is_active = False
         save_with_history(
-            user, actor=actor, reason="no active membership left", update_fields=["is_active"]
+            user,
+            actor=actor,
+            reason=gettext_noop("no active membership left"),
+            update_fields=["is_active"],
         )
     return membership
 
@@ -349,13 +364,19 @@ def reactivate_member(*, actor: User, agency: Agency, membership_id: uuid.UUID) 
         return membership
     membership.is_active = True
     save_with_history(
-        membership, actor=actor, reason="member reactivated", update_fields=["is_active"]
+        membership,
+        actor=actor,
+        reason=gettext_noop("member reactivated"),
+        update_fields=["is_active"],
     )
     user = membership.user
     if not user.is_active:
         user.is_active = True
         save_with_history(
-            user, actor=actor, reason="member reactivated", update_fields=["is_active"]
+            user,
+            actor=actor,
+            reason=gettext_noop("member reactivated"),
+            update_fields=["is_active"],
         )
     _sync_group(membership)
     return membership
@@ -374,7 +395,10 @@ def set_preferred_language(*, actor: User, language: str) -> User:
     if actor.preferred_language != language:
         actor.preferred_language = language
         save_with_history(
-            actor, actor=actor, reason="language changed", update_fields=["preferred_language"]
+            actor,
+            actor=actor,
+            reason=gettext_noop("language changed"),
+            update_fields=["preferred_language"],
         )
     return actor
 

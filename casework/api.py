@@ -976,7 +976,7 @@ class CaseFollowUpsView(GenericAPIView):
     )
     def get(self, request, case_id):
         case = selectors.get_case_for(request.user, case_id, Perm.VIEW_FOLLOW_UPS)
-        page = self.paginate_queryset(selectors.follow_ups_of(case))
+        page = self.paginate_queryset(selectors.follow_ups_visible_to(request.user, case))
         return self.get_paginated_response(FollowUpOutSerializer(page, many=True).data)
 
     @extend_schema(

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from accounts.models import User
-from accounts.permissions import Perm
+from accounts.models import Membership, User
+from accounts.permissions import Perm, Role
 from accounts.selectors import agency_permissions
 from casework.models import (
     Case,
@@ -27,6 +28,7 @@ from casework.models import (
     CaseUserObjectPermission,
     Client,
     ClientGroupObjectPermission,
+    ClientSensitive,
     ClientUserObjectPermission,
     Document,
     FollowUp,
@@ -347,11 +349,37 @@ def notes_visible_to(actor: User, case: Case) -> QuerySet[CaseNote]:
     return notes
 
 
-def follow_ups_of(case: Case) -> QuerySet[FollowUp]:
+def follow_ups_visible_to(actor: User, case: Case) -> QuerySet[FollowUp]:
+    """Follow-ups of a visible case for holders of VIEW_FOLLOW_UPS: open ones
+    first, each group by due date."""
+    if not actor.has_perm(Perm.VIEW_FOLLOW_UPS, case):
+        return FollowUp.objects.none()
     return (
         FollowUp.objects.filter(case=case)
         .select_related("assigned_to", "done_by")
-        .order_by("done_at", "due_on")
+        .order_by(F("done_at").asc(nulls_first=True), "due_on", "id")
+    )
+
+
+def sensitive_section_for(actor: User, client: Client) -> ClientSensitive | None:
+    """The client's special-category section if ``actor`` holds VIEW_SENSITIVE
+    on the client, else None (pages, API and PDFs all withhold it the same way)."""
+    if not actor.has_perm(Perm.VIEW_SENSITIVE, client):
+        return None
+    return ClientSensitive.objects.filter(client=client).first()
+
+
+def assignable_members(agency) -> QuerySet[Membership]:
+    """Who may take a case of ``agency``: its active caseworkers and supervisors."""
+    return (
+        Membership.objects.filter(
+            agency=agency,
+            is_active=True,
+            user__is_active=True,
+            role__in=[Role.CASEWORKER, Role.SUPERVISOR],
+        )
+        .select_related("user")
+        .order_by("user__display_name", "role")
     )
 
 
@@ -386,9 +414,13 @@ def dashboard_for(actor: User) -> dict:
     today and overdue, and recently updated cases they can see."""
     today = timezone.now().date()
     visible = cases_visible_to(actor)
-    my_follow_ups = FollowUp.objects.filter(
-        assigned_to=actor, done_at__isnull=True, case__in=visible.values("pk")
-    ).select_related("case", "case__client")
+    my_follow_ups = (
+        FollowUp.objects.filter(
+            assigned_to=actor, done_at__isnull=True, case__in=visible.values("pk")
+        )
+        .exclude(case__status=Case.Status.CLOSED)
+        .select_related("case", "case__client")
+    )
     return {
         "my_open_cases": visible.filter(assigned_to=actor, status=Case.Status.OPEN)
         .select_related("client")
@@ -445,7 +477,7 @@ def _display(field, value, users: dict) -> str:
     if field.is_relation:
         return users.get(value, "")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     return str(value)
 
 

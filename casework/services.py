@@ -16,11 +16,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django_countries import countries
 
 from accounts.audit import save_with_history
-from accounts.models import Agency, Membership, User
-from accounts.permissions import Perm, Role
+from accounts.models import Agency, User
+from accounts.permissions import Perm
 from casework.models import (
     Case,
     CaseCounter,
@@ -32,7 +33,13 @@ from casework.models import (
     IdentityDocument,
 )
 from casework.names import document_number_key, name_key, search_text
-from casework.selectors import find_possible_duplicates, get_case_for, get_client_for, is_uuid
+from casework.selectors import (
+    assignable_members,
+    find_possible_duplicates,
+    get_case_for,
+    get_client_for,
+    is_uuid,
+)
 from config.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 
 CLIENT_FIELDS = (
@@ -184,11 +191,11 @@ def register_client(
         )
         if candidates:
             raise PossibleDuplicate(candidates)
-    save_with_history(client, actor=actor, reason="client registered")
+    save_with_history(client, actor=actor, reason=gettext_noop("client registered"))
     for document in identity_documents:
-        save_with_history(document, actor=actor, reason="identity document recorded")
+        save_with_history(document, actor=actor, reason=gettext_noop("identity document recorded"))
     if sensitive:
-        _save_sensitive(actor, client, sensitive, reason="recorded at registration")
+        _save_sensitive(actor, client, sensitive, reason=gettext_noop("recorded at registration"))
     return client
 
 
@@ -210,7 +217,7 @@ def update_client(
         setattr(client, name, value)
     _validated_client(client)
     client.version += 1
-    save_with_history(client, actor=actor, reason=reason or "client updated")
+    save_with_history(client, actor=actor, reason=reason or gettext_noop("client updated"))
     return client
 
 
@@ -240,7 +247,9 @@ def update_client_sensitive(
     client = get_client_for(actor, client_id, Perm.CHANGE_CLIENT, lock=True)
     if not actor.has_perm(Perm.VIEW_SENSITIVE, client):
         raise Forbidden(_("Only the assigned caseworker and supervisors may change this section."))
-    return _save_sensitive(actor, client, changes, reason or "special-category data updated")
+    return _save_sensitive(
+        actor, client, changes, reason or gettext_noop("special-category data updated")
+    )
 
 
 def _identity_document(client: Client, data, prefix: str = "") -> IdentityDocument:
@@ -272,7 +281,7 @@ def add_identity_document(*, actor: User, client_id, data: dict[str, Any]) -> Id
     """Record an identity document of a client. Needs CHANGE_CLIENT."""
     client = get_client_for(actor, client_id, Perm.CHANGE_CLIENT, lock=True)
     document = _identity_document(client, data)
-    save_with_history(document, actor=actor, reason="identity document recorded")
+    save_with_history(document, actor=actor, reason=gettext_noop("identity document recorded"))
     return document
 
 
@@ -291,14 +300,7 @@ def _next_case_number(agency: Agency, year: int) -> str:
 def _check_assignee(case_agency_id, assignee: User | None, field: str = "assigned_to") -> None:
     if assignee is None:
         return
-    works_there = Membership.objects.filter(
-        user=assignee,
-        agency_id=case_agency_id,
-        is_active=True,
-        user__is_active=True,
-        role__in=[Role.CASEWORKER, Role.SUPERVISOR],
-    ).exists()
-    if not works_there:
+    if not assignable_members(case_agency_id).filter(user=assignee).exists():
         raise InvalidInput(
             _("Choose an active caseworker or supervisor of the case's agency."),
             code="invalid_assignee",
@@ -315,7 +317,7 @@ def _refresh_client_restriction(actor: User, client: Client) -> None:
         save_with_history(
             client,
             actor=actor,
-            reason="restriction follows its cases",
+            reason=gettext_noop("restriction follows its cases"),
             update_fields=["is_restricted"],
         )
 
@@ -358,7 +360,7 @@ def open_case(
     )
     case.full_clean(exclude=["number"])
     case.number = _next_case_number(agency, timezone.now().year)
-    save_with_history(case, actor=actor, reason="case opened")
+    save_with_history(case, actor=actor, reason=gettext_noop("case opened"))
     _refresh_client_restriction(actor, client)
     return case
 
@@ -382,7 +384,7 @@ def update_case(
     for name, value in changes.items():
         setattr(case, name, value)
     case.version += 1
-    save_with_history(case, actor=actor, reason=reason or "case updated")
+    save_with_history(case, actor=actor, reason=reason or gettext_noop("case updated"))
     return case
 
 
@@ -431,7 +433,11 @@ def assign_case(
         c.assigned_to = assignee
 
     return _change_status(
-        actor, case, {Case.Status.OPEN, Case.Status.ON_HOLD}, apply, reason or "case reassigned"
+        actor,
+        case,
+        {Case.Status.OPEN, Case.Status.ON_HOLD},
+        apply,
+        reason or gettext_noop("case reassigned"),
     )
 
 
@@ -456,7 +462,8 @@ def set_case_restricted(
     save_with_history(
         case,
         actor=actor,
-        reason=reason or ("case restricted" if restricted else "restriction lifted"),
+        reason=reason
+        or (gettext_noop("case restricted") if restricted else gettext_noop("restriction lifted")),
     )
     _refresh_client_restriction(actor, case.client)
     return case
@@ -545,7 +552,7 @@ def add_note(
     _require_bool(is_confidential, "is_confidential")
     case = get_case_for(actor, case_id, Perm.ADD_NOTE)
     note = CaseNote(case=case, author=actor, kind=kind, body=body, is_confidential=is_confidential)
-    save_with_history(note, actor=actor, reason="note added")
+    save_with_history(note, actor=actor, reason=gettext_noop("note added"))
     return note
 
 
@@ -562,7 +569,7 @@ def schedule_follow_up(
     follow_up = FollowUp(
         case=case, title=title, due_on=due_on, assigned_to=assignee, created_by=actor
     )
-    save_with_history(follow_up, actor=actor, reason="follow-up scheduled")
+    save_with_history(follow_up, actor=actor, reason=gettext_noop("follow-up scheduled"))
     return follow_up
 
 
@@ -582,7 +589,10 @@ def complete_follow_up(*, actor: User, case_id, follow_up_id) -> FollowUp:
     follow_up.done_at = timezone.now()
     follow_up.done_by = actor
     save_with_history(
-        follow_up, actor=actor, reason="follow-up done", update_fields=["done_at", "done_by"]
+        follow_up,
+        actor=actor,
+        reason=gettext_noop("follow-up done"),
+        update_fields=["done_at", "done_by"],
     )
     return follow_up
 
@@ -659,7 +669,7 @@ def upload_document(
     document.file.save("upload", uploaded_file, save=False)
     # Storage is not transactional: if the row cannot be written, remove the file.
     try:
-        save_with_history(document, actor=actor, reason="document uploaded")
+        save_with_history(document, actor=actor, reason=gettext_noop("document uploaded"))
     except Exception:
         document.file.storage.delete(document.file.name)
         raise

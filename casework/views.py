@@ -109,15 +109,6 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
-def role_allows(user, perm: Perm, agency) -> bool:
-    """Whether the user's roles in ``agency`` carry ``perm`` (agency-level
-    checks: register, open, assign, restrict). Read from the grant shape
-    already cached for the request; unlike ``user.has_perm(perm, agency)`` it
-    never reaches guardian's backend, which raises WrongAppError for a
-    ``casework.*`` permission on an ``Agency``."""
-    return perm in accounts_selectors.agency_permissions(user).get(agency.pk, frozenset())
-
-
 def language_name(code: str) -> str:
     try:
         return get_language_info(code)["name_translated"]
@@ -207,7 +198,7 @@ def _agencies_for_registration(user) -> list:
     return [
         agency
         for agency in accounts_selectors.agencies_of(user).order_by("name")
-        if role_allows(user, Perm.ADD_CLIENT, agency)
+        if user.has_perm(Perm.ADD_CLIENT, agency)
     ]
 
 
@@ -316,13 +307,6 @@ def _show_registration_error(form, documents, error) -> None:
     form.error_status = 400
 
 
-def _sensitive_section(client: Client) -> ClientSensitive | None:
-    try:
-        return client.sensitive
-    except ClientSensitive.DoesNotExist:
-        return None
-
-
 @never_cache
 @login_required
 def client_detail(request: HttpRequest, client_id: UUID) -> HttpResponse:
@@ -333,7 +317,7 @@ def client_detail(request: HttpRequest, client_id: UUID) -> HttpResponse:
     prefetch_related_objects([client], selectors.client_detail_queryset())
     can_view_sensitive = user.has_perm(Perm.VIEW_SENSITIVE, client)
     can_change = user.has_perm(Perm.CHANGE_CLIENT, client)
-    sensitive = _sensitive_section(client) if can_view_sensitive else None
+    sensitive = selectors.sensitive_section_for(user, client)
     vulnerabilities = []
     if sensitive is not None:
         labels = dict(ClientSensitive.Vulnerability.choices)
@@ -348,7 +332,7 @@ def client_detail(request: HttpRequest, client_id: UUID) -> HttpResponse:
             "spoken_languages": [language_name(code) for code in client.languages],
             "cases": selectors.cases_of_client(user, client),
             "can_change": can_change,
-            "can_open_case": role_allows(user, Perm.ADD_CASE, client.agency),
+            "can_open_case": user.has_perm(Perm.ADD_CASE, client.agency),
             "can_view_sensitive": can_view_sensitive,
             "sensitive": sensitive,
             "vulnerabilities": vulnerabilities,
@@ -431,7 +415,7 @@ def client_sensitive(request: HttpRequest, client_id: UUID) -> HttpResponse:
     client = selectors.get_client_for(user, client_id, Perm.CHANGE_CLIENT)
     if not user.has_perm(Perm.VIEW_SENSITIVE, client):
         raise Forbidden()
-    section = _sensitive_section(client)
+    section = selectors.sensitive_section_for(user, client)
     initial = (
         {name: getattr(section, name) for name in SensitiveForm.SENSITIVE_FIELDS} if section else {}
     )
@@ -484,7 +468,7 @@ def identity_document_add(request: HttpRequest, client_id: UUID) -> HttpResponse
 
 
 def _assignable_memberships(agency) -> list:
-    return list(accounts_selectors.members_of(agency).filter(is_active=True))
+    return list(selectors.assignable_members(agency))
 
 
 @never_cache
@@ -494,13 +478,13 @@ def case_open(request: HttpRequest, client_id: UUID) -> HttpResponse:
     user = request.user
     client = selectors.get_client_for(user, client_id)
     agency = client.agency
-    if not role_allows(user, Perm.ADD_CASE, agency):
+    if not user.has_perm(Perm.ADD_CASE, agency):
         raise Forbidden()
-    can_assign = role_allows(user, Perm.ASSIGN_CASE, agency)
+    can_assign = user.has_perm(Perm.ASSIGN_CASE, agency)
     form = OpenCaseForm(
         _post_data(request),
         assignees=_assignable_memberships(agency) if can_assign else None,
-        can_restrict=role_allows(user, Perm.RESTRICT_CASE, agency),
+        can_restrict=user.has_perm(Perm.RESTRICT_CASE, agency),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -584,8 +568,7 @@ def _follow_ups_context(user, case, can, follow_up_form=None, done_message="") -
     return {
         "case": case,
         "can": can,
-        # follow_ups_of does not check VIEW_FOLLOW_UPS itself (notes_visible_to does).
-        "follow_ups": selectors.follow_ups_of(case) if can["view_follow_ups"] else [],
+        "follow_ups": selectors.follow_ups_visible_to(user, case),
         "follow_up_form": follow_up_form,
         "done_message": done_message,
         "today": _today(),
