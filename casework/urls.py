@@ -1,42 +1,42 @@
 from django.urls import path
 
-from casework import views
+from casework.views import cases, clients, dashboard
 
 app_name = "casework"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
-    path("clients/", views.client_list, name="client_list"),
-    path("clients/new/", views.client_register, name="client_register"),
-    path("clients/<uuid:client_id>/", views.client_detail, name="client_detail"),
-    path("clients/<uuid:client_id>/edit/", views.client_edit, name="client_edit"),
-    path("clients/<uuid:client_id>/sensitive/", views.client_sensitive, name="client_sensitive"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("clients/", clients.client_list, name="client_list"),
+    path("clients/new/", clients.client_register, name="client_register"),
+    path("clients/<uuid:client_id>/", clients.client_detail, name="client_detail"),
+    path("clients/<uuid:client_id>/edit/", clients.client_edit, name="client_edit"),
+    path("clients/<uuid:client_id>/sensitive/", clients.client_sensitive, name="client_sensitive"),
     path(
         "clients/<uuid:client_id>/documents/new/",
-        views.identity_document_add,
+        clients.identity_document_add,
         name="identity_document_add",
     ),
-    path("clients/<uuid:client_id>/cases/new/", views.case_open, name="case_open"),
-    path("cases/", views.case_list, name="case_list"),
-    path("cases/<uuid:case_id>/", views.case_detail, name="case_detail"),
-    path("cases/<uuid:case_id>/edit/", views.case_edit, name="case_edit"),
-    path("cases/<uuid:case_id>/history/", views.case_history, name="case_history"),
-    path("cases/<uuid:case_id>/notes/", views.note_add, name="note_add"),
-    path("cases/<uuid:case_id>/follow-ups/", views.follow_up_add, name="follow_up_add"),
+    path("clients/<uuid:client_id>/cases/new/", cases.case_open, name="case_open"),
+    path("cases/", cases.case_list, name="case_list"),
+    path("cases/<uuid:case_id>/", cases.case_detail, name="case_detail"),
+    path("cases/<uuid:case_id>/edit/", cases.case_edit, name="case_edit"),
+    path("cases/<uuid:case_id>/history/", cases.case_history, name="case_history"),
+    path("cases/<uuid:case_id>/notes/", cases.note_add, name="note_add"),
+    path("cases/<uuid:case_id>/follow-ups/", cases.follow_up_add, name="follow_up_add"),
     path(
         "cases/<uuid:case_id>/follow-ups/<uuid:follow_up_id>/done/",
-        views.follow_up_done,
+        cases.follow_up_done,
         name="follow_up_done",
     ),
-    path("cases/<uuid:case_id>/documents/", views.document_upload, name="document_upload"),
+    path("cases/<uuid:case_id>/documents/", cases.document_upload, name="document_upload"),
     path(
         "cases/<uuid:case_id>/documents/<uuid:document_id>/download/",
-        views.document_download,
+        cases.document_download,
         name="document_download",
     ),
-    path("cases/<uuid:case_id>/hold/", views.case_hold, name="case_hold"),
-    path("cases/<uuid:case_id>/close/", views.case_close, name="case_close"),
-    path("cases/<uuid:case_id>/reopen/", views.case_reopen, name="case_reopen"),
-    path("cases/<uuid:case_id>/assign/", views.case_assign, name="case_assign"),
-    path("cases/<uuid:case_id>/restrict/", views.case_restrict, name="case_restrict"),
+    path("cases/<uuid:case_id>/hold/", cases.case_hold, name="case_hold"),
+    path("cases/<uuid:case_id>/close/", cases.case_close, name="case_close"),
+    path("cases/<uuid:case_id>/reopen/", cases.case_reopen, name="case_reopen"),
+    path("cases/<uuid:case_id>/assign/", cases.case_assign, name="case_assign"),
+    path("cases/<uuid:case_id>/restrict/", cases.case_restrict, name="case_restrict"),
 ]

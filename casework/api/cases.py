@@ -1,0 +1,372 @@
+"""Cases: list, open, read, change, and the state actions."""
+
+import logging
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.idempotency import idempotent
+from casework import selectors, services
+from casework.api.common import (
+    ETAG_HEADER,
+    IDEMPOTENCY_KEY,
+    IF_MATCH_OPTIONAL,
+    IF_MATCH_REQUIRED,
+    LOCATION_HEADER,
+    PROBLEM_412,
+    PROBLEM_428,
+    InputSerializer,
+    UserRefSerializer,
+    active_user,
+    if_match_version,
+    with_version_headers,
+)
+from casework.models import (
+    Case,
+)
+from config.pagination import KeysetCursorPagination
+
+logger = logging.getLogger(__name__)
+
+
+# --- Cases -------------------------------------------------------------------------
+
+
+class ClientRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    name_latin = serializers.CharField()
+
+
+class CaseListItemSerializer(serializers.Serializer):
+    """A case in a list: no per-row permission query (``can_edit`` comes from
+    ``selectors.editable_case_ids`` for the whole page)."""
+
+    id = serializers.UUIDField()
+    number = serializers.CharField()
+    client = ClientRefSerializer()
+    case_type = serializers.CharField()
+    status = serializers.CharField()
+    risk_level = serializers.CharField()
+    assigned_to = UserRefSerializer(allow_null=True)
+    is_restricted = serializers.BooleanField()
+    opened_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    version = serializers.IntegerField()
+    can_edit = serializers.SerializerMethodField()
+
+    def get_can_edit(self, case) -> bool:
+        return case.pk in self.context["editable"]
+
+
+class CaseDetailSerializer(CaseListItemSerializer):
+    agency = serializers.CharField(source="agency.slug", help_text="The owning agency.")
+    summary = serializers.CharField()
+    closure_reason = serializers.CharField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+def _case_response(request, case: Case, *, status_code: int = 200) -> Response:
+    editable = selectors.editable_case_ids(request.user, [case])
+    response = Response(
+        CaseDetailSerializer(case, context={"editable": editable}).data, status=status_code
+    )
+    location = reverse("api-case-detail", kwargs={"case_id": case.pk}) if status_code == 201 else ""
+    return with_version_headers(response, case, location)
+
+
+class CaseListQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Case number, client name (any script or spelling) or identity-document number.",
+    )
+    status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
+    type = serializers.ChoiceField(choices=Case.Type.choices, required=False)
+    risk = serializers.ChoiceField(choices=Case.Risk.choices, required=False)
+    assigned_to_me = serializers.BooleanField(required=False, default=False)
+    overdue_follow_ups = serializers.BooleanField(
+        required=False, default=False, help_text="Only cases with an open follow-up past due."
+    )
+    updated_since = serializers.DateTimeField(
+        required=False, help_text="ISO 8601, e.g. 2026-01-31T08:00:00Z."
+    )
+
+
+class CaseCreateInSerializer(InputSerializer):
+    client = serializers.UUIDField(help_text="The client's id (a client you can see).")
+    case_type = serializers.ChoiceField(choices=Case.Type.choices)
+    risk_level = serializers.ChoiceField(choices=Case.Risk.choices, default=Case.Risk.LOW)
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    assigned_to = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        help_text="A caseworker or supervisor of the agency (default: you). Assigning to "
+        "someone else needs ASSIGN_CASE.",
+    )
+    is_restricted = serializers.BooleanField(
+        default=False, help_text="Restricting needs RESTRICT_CASE (supervisors)."
+    )
+
+
+class CaseUpdateInSerializer(InputSerializer):
+    case_type = serializers.ChoiceField(choices=Case.Type.choices, required=False)
+    risk_level = serializers.ChoiceField(choices=Case.Risk.choices, required=False)
+    summary = serializers.CharField(required=False, allow_blank=True)
+    reason = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Kept in the history."
+    )
+
+    def validate(self, attrs):
+        if not set(attrs) - {"reason"}:
+            raise ValidationError(_("Send at least one field to change."), code="empty")
+        return attrs
+
+
+class CaseListView(GenericAPIView):
+    """Cases you can see, most recently updated first."""
+
+    pagination_class = KeysetCursorPagination
+    cursor_ordering = ("-updated_at", "-id")
+
+    @extend_schema(
+        operation_id="cases_list",
+        summary="List and search cases",
+        parameters=[CaseListQuerySerializer],
+        responses={200: CaseListItemSerializer(many=True)},
+        description="Cursor-paginated (`cursor`, `page_size` ≤ 100, default 50), most "
+        "recently updated first; no total count.",
+    )
+    def get(self, request):
+        params = CaseListQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        filters = params.validated_data
+        cases = selectors.filter_cases(
+            request.user,
+            query=filters.get("q", ""),
+            status=filters.get("status", ""),
+            case_type=filters.get("type", ""),
+            risk_level=filters.get("risk", ""),
+            assigned_to_me=filters["assigned_to_me"],
+            overdue_follow_ups=filters["overdue_follow_ups"],
+            updated_since=filters.get("updated_since"),
+        )
+        page = self.paginate_queryset(selectors.with_client_and_assignee(cases))
+        editable = selectors.editable_case_ids(request.user, page)
+        return self.get_paginated_response(
+            CaseListItemSerializer(page, many=True, context={"editable": editable}).data
+        )
+
+    @extend_schema(
+        operation_id="cases_create",
+        summary="Open a case",
+        request=CaseCreateInSerializer,
+        parameters=[IDEMPOTENCY_KEY, ETAG_HEADER, LOCATION_HEADER],
+        responses={201: CaseDetailSerializer},
+        description="Opens a case for a client you can see, in the client's agency; it gets "
+        "the next case number. A client you cannot see answers 404.",
+    )
+    def post(self, request):
+        data = CaseCreateInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+
+        def produce() -> Response:
+            case = services.open_case(
+                actor=request.user,
+                client_id=fields["client"],
+                case_type=fields["case_type"],
+                risk_level=fields["risk_level"],
+                summary=fields["summary"],
+                assigned_to=active_user(fields.get("assigned_to"), "assigned_to"),
+                is_restricted=fields["is_restricted"],
+            )
+            return _case_response(request, case, status_code=201)
+
+        def replay(case_id: str) -> Response:
+            case = selectors.get_case_for(request.user, case_id)
+            return _case_response(request, case, status_code=201)
+
+        return idempotent(request, "cases.create", produce, replay)
+
+
+class CaseDetailView(APIView):
+    @extend_schema(
+        operation_id="cases_retrieve",
+        summary="Get a case",
+        parameters=[ETAG_HEADER],
+        responses={200: CaseDetailSerializer},
+    )
+    def get(self, request, case_id):
+        return _case_response(request, selectors.get_case_for(request.user, case_id))
+
+    @extend_schema(
+        operation_id="cases_partial_update",
+        summary="Change a case's type, risk level or summary",
+        request=CaseUpdateInSerializer,
+        parameters=[IF_MATCH_REQUIRED, ETAG_HEADER],
+        responses={200: CaseDetailSerializer, **PROBLEM_428},
+        description="Needs CHANGE_CASE. A closed case answers 409 `case_closed`.",
+    )
+    def patch(self, request, case_id):
+        version = if_match_version(request, required=True)
+        data = CaseUpdateInSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        reason = changes.pop("reason", "")
+        case = services.update_case(
+            actor=request.user,
+            case_id=case_id,
+            expected_version=version,
+            changes=changes,
+            reason=reason,
+        )
+        return _case_response(request, case)
+
+
+# --- Case actions ----------------------------------------------------------------------
+
+
+class AssignInSerializer(InputSerializer):
+    assignee = serializers.UUIDField(help_text="An active caseworker or supervisor of the agency.")
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class RestrictInSerializer(InputSerializer):
+    restricted = serializers.BooleanField()
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class HoldInSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class CloseInSerializer(InputSerializer):
+    closure_reason = serializers.ChoiceField(choices=Case.ClosureReason.choices)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class ReopenInSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=500)
+
+
+def _action_schema(operation_id: str, summary: str, request, description: str):
+    return extend_schema(
+        operation_id=operation_id,
+        summary=summary,
+        request=request,
+        parameters=[IF_MATCH_OPTIONAL, ETAG_HEADER],
+        responses={200: CaseDetailSerializer, **PROBLEM_412},
+        description=description + " Returns the case with its new ETag.",
+    )
+
+
+class CaseAssignView(APIView):
+    @_action_schema(
+        "cases_assign",
+        "Reassign a case",
+        AssignInSerializer,
+        "Needs ASSIGN_CASE (supervisors). The case must be open or on hold.",
+    )
+    def post(self, request, case_id):
+        version = if_match_version(request, required=False)
+        data = AssignInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.assign_case(
+            actor=request.user,
+            case_id=case_id,
+            assignee=active_user(data.validated_data["assignee"], "assignee"),
+            expected_version=version,
+            reason=data.validated_data.get("reason", ""),
+        )
+        return _case_response(request, case)
+
+
+class CaseRestrictView(APIView):
+    @_action_schema(
+        "cases_restrict",
+        "Restrict a case or lift the restriction",
+        RestrictInSerializer,
+        "Needs RESTRICT_CASE (supervisors). A restricted case is seen only by its assigned "
+        "caseworker and supervisors.",
+    )
+    def post(self, request, case_id):
+        version = if_match_version(request, required=False)
+        data = RestrictInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.set_case_restricted(
+            actor=request.user,
+            case_id=case_id,
+            restricted=data.validated_data["restricted"],
+            reason=data.validated_data.get("reason", ""),
+            expected_version=version,
+        )
+        return _case_response(request, case)
+
+
+class CaseHoldView(APIView):
+    @_action_schema(
+        "cases_hold",
+        "Put a case on hold",
+        HoldInSerializer,
+        "Needs CHANGE_CASE; the case must be open.",
+    )
+    def post(self, request, case_id):
+        version = if_match_version(request, required=False)
+        data = HoldInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.put_case_on_hold(
+            actor=request.user,
+            case_id=case_id,
+            reason=data.validated_data["reason"],
+            expected_version=version,
+        )
+        return _case_response(request, case)
+
+
+class CaseCloseView(APIView):
+    @_action_schema(
+        "cases_close",
+        "Close a case",
+        CloseInSerializer,
+        "Needs CLOSE_CASE; the case must be open or on hold.",
+    )
+    def post(self, request, case_id):
+        version = if_match_version(request, required=False)
+        data = CloseInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.close_case(
+            actor=request.user,
+            case_id=case_id,
+            closure_reason=data.validated_data["closure_reason"],
+            note=data.validated_data["note"],
+            expected_version=version,
+        )
+        return _case_response(request, case)
+
+
+class CaseReopenView(APIView):
+    @_action_schema(
+        "cases_reopen",
+        "Reopen a case",
+        ReopenInSerializer,
+        "Needs CLOSE_CASE for a closed case, CHANGE_CASE for one on hold.",
+    )
+    def post(self, request, case_id):
+        version = if_match_version(request, required=False)
+        data = ReopenInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        case = services.reopen_case(
+            actor=request.user,
+            case_id=case_id,
+            reason=data.validated_data["reason"],
+            expected_version=version,
+        )
+        return _case_response(request, case)

@@ -1,0 +1,411 @@
+"""Clients: list and search, register, read, change, possible duplicates."""
+
+import logging
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import prefetch_related_objects
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.fields import SkipField
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors as accounts_selectors
+from accounts.idempotency import idempotent
+from accounts.models import User
+from accounts.permissions import Perm
+from casework import selectors, services
+from casework.api.common import (
+    ETAG_HEADER,
+    IDEMPOTENCY_KEY,
+    IF_MATCH_REQUIRED,
+    LOCATION_HEADER,
+    PROBLEM_428,
+    InputSerializer,
+    PossibleDuplicateProblemSerializer,
+    PossibleDuplicateSerializer,
+    if_match_version,
+    with_version_headers,
+)
+from casework.models import (
+    Client,
+    ClientSensitive,
+    IdentityDocument,
+    Sex,
+)
+from config.api import PROBLEM_CONTENT_TYPE, problem
+from config.errors import (
+    Forbidden,
+    InvalidInput,
+)
+from config.pagination import KeysetCursorPagination
+
+logger = logging.getLogger(__name__)
+
+
+# --- Clients -----------------------------------------------------------------------
+
+
+class IdentityDocumentInSerializer(InputSerializer):
+    type = serializers.ChoiceField(choices=IdentityDocument.Type.choices)
+    number = serializers.CharField(max_length=60)
+    issuing_country = serializers.CharField(
+        max_length=2, required=False, allow_blank=True, help_text="Country code, e.g. SY."
+    )
+    expires_on = serializers.DateField(required=False, allow_null=True)
+
+
+class IdentityDocumentOutSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    type = serializers.CharField()
+    number = serializers.CharField()
+    issuing_country = serializers.CharField()
+    expires_on = serializers.DateField(allow_null=True)
+    is_expired = serializers.BooleanField()
+
+
+class ClientSensitiveInSerializer(InputSerializer):
+    health = serializers.CharField(required=False, allow_blank=True)
+    disability = serializers.CharField(required=False, allow_blank=True)
+    protection_concerns = serializers.CharField(required=False, allow_blank=True)
+    ethnicity = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    religion = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    sexual_orientation = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    vulnerabilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=ClientSensitive.Vulnerability.choices),
+        required=False,
+    )
+
+
+class ClientSensitiveOutSerializer(serializers.Serializer):
+    health = serializers.CharField()
+    disability = serializers.CharField()
+    protection_concerns = serializers.CharField()
+    ethnicity = serializers.CharField()
+    religion = serializers.CharField()
+    sexual_orientation = serializers.CharField()
+    vulnerabilities = serializers.ListField(child=serializers.CharField())
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+
+class SensitiveSectionField(ClientSensitiveOutSerializer):
+    """The special-category section, rendered only when the view says the
+    caller holds VIEW_SENSITIVE on the client; otherwise the key is absent."""
+
+    def get_attribute(self, instance):
+        if not self.context.get("show_sensitive"):
+            raise SkipField()
+        # No section recorded yet: an empty one (all fields blank).
+        return getattr(instance, "sensitive", None) or ClientSensitive(client=instance)
+
+
+class ClientFieldsInSerializer(InputSerializer):
+    name = serializers.CharField(max_length=200, help_text="In the person's own script.")
+    name_latin = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    preferred_name = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth_estimated = serializers.BooleanField(required=False)
+    sex = serializers.ChoiceField(choices=Sex.choices, required=False)
+    gender_identity = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    nationalities = serializers.ListField(
+        child=serializers.CharField(max_length=2),
+        required=False,
+        max_length=10,
+        help_text="Country codes, e.g. SY, AF.",
+    )
+    languages = serializers.ListField(
+        child=serializers.CharField(max_length=3),
+        required=False,
+        max_length=20,
+        help_text="Language codes, e.g. ar, fa, ti.",
+    )
+    interpreter_needed = serializers.BooleanField(required=False)
+    interpreter_language = serializers.CharField(max_length=16, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True)
+    city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class ClientCreateInSerializer(ClientFieldsInSerializer):
+    agency = serializers.SlugField(
+        required=False,
+        help_text="Slug of the registering agency; needed only if you work for several.",
+    )
+    identity_documents = IdentityDocumentInSerializer(many=True, required=False)
+    sensitive = ClientSensitiveInSerializer(
+        required=False, help_text="Special-category data; needs VIEW_SENSITIVE in the agency."
+    )
+    confirmed_not_duplicate = serializers.BooleanField(
+        default=False,
+        help_text="Send true after a 409 possible_duplicate when this is a different person.",
+    )
+
+
+class ClientUpdateInSerializer(ClientFieldsInSerializer):
+    sensitive = ClientSensitiveInSerializer(
+        required=False,
+        help_text="Changes to the special-category section (assigned caseworker and "
+        "supervisors only; 403 otherwise).",
+    )
+    reason = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Kept in the history."
+    )
+
+    def validate(self, attrs):
+        if not set(attrs) - {"reason"}:
+            raise ValidationError(_("Send at least one field to change."), code="empty")
+        return attrs
+
+
+class ClientListQuerySerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Name in any script or spelling, or an identity-document number.",
+    )
+
+
+class ClientListItemSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    name_latin = serializers.CharField()
+    preferred_name = serializers.CharField()
+    date_of_birth = serializers.DateField(allow_null=True)
+    sex = serializers.CharField()
+    nationalities = serializers.ListField(child=serializers.CharField())
+    created_at = serializers.DateTimeField()
+    version = serializers.IntegerField()
+
+
+class ClientDetailSerializer(ClientListItemSerializer):
+    agency = serializers.CharField(source="agency.slug", help_text="The registering agency.")
+    date_of_birth_estimated = serializers.BooleanField()
+    gender_identity = serializers.CharField()
+    languages = serializers.ListField(child=serializers.CharField())
+    interpreter_needed = serializers.BooleanField()
+    interpreter_language = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    address = serializers.CharField()
+    city = serializers.CharField()
+    identity_documents = IdentityDocumentOutSerializer(many=True)
+    sensitive = SensitiveSectionField(
+        required=False,
+        help_text="Special-category data. Present only when you hold VIEW_SENSITIVE on the "
+        "client (supervisors, and caseworkers assigned to one of the client's cases).",
+    )
+    updated_at = serializers.DateTimeField()
+
+
+def _client_body(actor: User, client: Client) -> dict:
+    prefetch_related_objects([client], selectors.client_detail_queryset())
+    show_sensitive = actor.has_perm(Perm.VIEW_SENSITIVE, client)
+    return ClientDetailSerializer(client, context={"show_sensitive": show_sensitive}).data
+
+
+def _client_url(client: Client) -> str:
+    return reverse("api-client-detail", kwargs={"client_id": client.pk})
+
+
+def _registering_agency(actor: User, slug: str):
+    """The agency named by ``slug``, or the only agency where the actor may
+    register clients."""
+    if slug:
+        return accounts_selectors.get_agency_for(actor, slug, Perm.ADD_CLIENT)
+    permissions = accounts_selectors.agency_permissions(actor)
+    agencies = [
+        agency
+        for agency in accounts_selectors.agencies_of(actor)
+        if Perm.ADD_CLIENT in permissions.get(agency.pk, frozenset())
+    ]
+    if not agencies:
+        raise Forbidden()
+    if len(agencies) > 1:
+        raise InvalidInput(
+            _("You work for several agencies: say which one registers the client."),
+            code="required",
+            field="agency",
+        )
+    return agencies[0]
+
+
+def _possible_duplicate_response(request, error: services.PossibleDuplicate) -> Response:
+    body = problem(409, error.code, str(error.message), instance=request.path)
+    body["candidates"] = PossibleDuplicateSerializer(error.candidates, many=True).data
+    return Response(body, status=409, content_type=PROBLEM_CONTENT_TYPE)
+
+
+def _renamed_document_errors(error: DjangoValidationError) -> DjangoValidationError:
+    """register_client names identity-document errors ``documents.N.field``;
+    in the API the list is ``identity_documents``."""
+    if not hasattr(error, "error_dict"):
+        return error
+    prefix = "documents."
+    return DjangoValidationError(
+        {
+            f"identity_{name}" if name.startswith(prefix) else name: messages
+            for name, messages in error.message_dict.items()
+        }
+    )
+
+
+class ClientListView(GenericAPIView):
+    """Clients you can see, newest first; search by name or document number."""
+
+    pagination_class = KeysetCursorPagination
+    cursor_ordering = ("-created_at", "-id")
+
+    @extend_schema(
+        operation_id="clients_list",
+        summary="List or search clients",
+        parameters=[ClientListQuerySerializer],
+        responses={200: ClientListItemSerializer(many=True)},
+        description="Cursor-paginated (`cursor`, `page_size` ≤ 100), newest first, no total "
+        "count. `q` matches names in any script or transliteration (محمد, Mohammed, "
+        "Muhammad…) and identity-document numbers.",
+    )
+    def get(self, request):
+        params = ClientListQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        query = params.validated_data.get("q", "").strip()
+        if query:
+            clients = selectors.search_clients(request.user, query)
+        else:
+            clients = selectors.clients_visible_to(request.user)
+        page = self.paginate_queryset(clients)
+        return self.get_paginated_response(ClientListItemSerializer(page, many=True).data)
+
+    @extend_schema(
+        operation_id="clients_create",
+        summary="Register a client",
+        request=ClientCreateInSerializer,
+        parameters=[IDEMPOTENCY_KEY, ETAG_HEADER, LOCATION_HEADER],
+        responses={
+            201: ClientDetailSerializer,
+            (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                PossibleDuplicateProblemSerializer,
+                description="`possible_duplicate` (with `candidates`): confirm with "
+                "`confirmed_not_duplicate: true` or open the existing record; or "
+                "`idempotency_key_reused`.",
+            ),
+        },
+    )
+    def post(self, request):
+        data = ClientCreateInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        slug = fields.pop("agency", "")
+        documents = fields.pop("identity_documents", [])
+        sensitive = fields.pop("sensitive", None)
+        confirmed = fields.pop("confirmed_not_duplicate")
+
+        def produce() -> Response:
+            try:
+                client = services.register_client(
+                    actor=request.user,
+                    agency=_registering_agency(request.user, slug),
+                    data=fields,
+                    documents=[dict(document) for document in documents],
+                    sensitive=dict(sensitive) if sensitive else None,
+                    confirmed_not_duplicate=confirmed,
+                )
+            except DjangoValidationError as error:
+                raise _renamed_document_errors(error) from error
+            except InvalidInput as error:
+                if (error.field or "").startswith("documents."):
+                    error.field = f"identity_{error.field}"
+                raise
+            response = Response(_client_body(request.user, client), status=201)
+            return with_version_headers(response, client, _client_url(client))
+
+        def replay(client_id: str) -> Response:
+            client = selectors.get_client_for(request.user, client_id)
+            response = Response(_client_body(request.user, client), status=201)
+            return with_version_headers(response, client, _client_url(client))
+
+        try:
+            return idempotent(request, "clients.create", produce, replay)
+        except services.PossibleDuplicate as error:
+            return _possible_duplicate_response(request, error)
+
+
+class ClientDetailView(APIView):
+    """One client: identity, contact, identity documents and, for those allowed,
+    the special-category section."""
+
+    @extend_schema(
+        operation_id="clients_retrieve",
+        summary="Get a client",
+        parameters=[ETAG_HEADER],
+        responses={200: ClientDetailSerializer},
+    )
+    def get(self, request, client_id):
+        client = selectors.get_client_for(request.user, client_id)
+        return with_version_headers(Response(_client_body(request.user, client)), client)
+
+    @extend_schema(
+        operation_id="clients_partial_update",
+        summary="Change a client",
+        description="Send only the fields to change, with `If-Match` carrying the ETag you "
+        "read. Changes to `sensitive` need VIEW_SENSITIVE on the client (403 otherwise); "
+        "they also move the client's version. All or nothing.",
+        request=ClientUpdateInSerializer,
+        parameters=[IF_MATCH_REQUIRED, ETAG_HEADER],
+        responses={200: ClientDetailSerializer, **PROBLEM_428},
+    )
+    def patch(self, request, client_id):
+        version = if_match_version(request, required=True)
+        data = ClientUpdateInSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        changes = dict(data.validated_data)
+        reason = changes.pop("reason", "")
+        sensitive = changes.pop("sensitive", None)
+        # update_client_sensitive neither checks nor moves the client's version:
+        # both writes share one transaction so a stale or forbidden part undoes all.
+        with transaction.atomic():
+            client = services.update_client(
+                actor=request.user,
+                client_id=client_id,
+                expected_version=version,
+                changes=changes,
+                reason=reason,
+            )
+            if sensitive is not None:
+                services.update_client_sensitive(
+                    actor=request.user,
+                    client_id=client_id,
+                    changes=dict(sensitive),
+                    reason=reason,
+                )
+        client = selectors.get_client_for(request.user, client_id)
+        return with_version_headers(Response(_client_body(request.user, client)), client)
+
+
+class ClientDuplicatesView(APIView):
+    """Other clients you can see who may be the same person."""
+
+    @extend_schema(
+        operation_id="clients_duplicates",
+        summary="Possible duplicates of a client",
+        description="Same normalised name (as written or in Latin letters) with a date of "
+        "birth within a year, or the same identity-document number. At most 20, newest first.",
+        responses={200: PossibleDuplicateSerializer(many=True)},
+    )
+    def get(self, request, client_id):
+        client = selectors.get_client_for(request.user, client_id)
+        candidates = selectors.find_possible_duplicates(
+            request.user,
+            name=client.name,
+            name_latin=client.name_latin,
+            date_of_birth=client.date_of_birth,
+            document_numbers=list(client.identity_documents.values_list("number", flat=True)),
+            exclude_id=client.pk,
+        )
+        return Response(PossibleDuplicateSerializer(candidates, many=True).data)

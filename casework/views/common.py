@@ -1,0 +1,164 @@
+"""Helpers shared by the casework pages: service errors on forms, safe redirects, keyset pages."""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_info, gettext_lazy
+from django.utils.translation import gettext as _
+
+from accounts import selectors as accounts_selectors
+from accounts.permissions import Perm
+from config.errors import DomainError, Forbidden, NotFound
+
+PAGE_SIZE = 50
+
+STALE_MESSAGE = gettext_lazy(
+    "This record was changed by someone else while you were editing. "
+    "Here is the current version; re-apply your changes."
+)
+
+
+# --- Helpers -----------------------------------------------------------------------
+
+
+# --- Helpers -----------------------------------------------------------------------
+
+
+def show_error(form, error: Exception) -> None:
+    """Put a service's error on ``form``: next to the field it names when the
+    form has that field, otherwise at the top of the form."""
+    form.error_status = getattr(error, "status", 400)
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            for name, errors in error.message_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        else:
+            form.add_error(None, error.messages)
+        return
+    field = getattr(error, "field", None)
+    form.add_error(field if field in form.fields else None, str(error.message))
+
+
+def attempt(form, service, **kwargs):
+    """Run one service. On a domain or validation error, show it on ``form``
+    and return None; NotFound and Forbidden go on to the 404 and 403 pages."""
+    try:
+        return service(**kwargs)
+    except (NotFound, Forbidden):
+        raise
+    except (DomainError, ValidationError) as error:
+        show_error(form, error)
+        return None
+
+
+def error_status(*forms) -> int:
+    statuses = [getattr(form, "error_status", 400) for form in forms if form.errors]
+    return max(statuses, default=200)
+
+
+def post_data(request: HttpRequest):
+    return request.POST if request.method == "POST" else None
+
+
+def safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def language_name(code: str) -> str:
+    try:
+        return get_language_info(code)["name_translated"]
+    except KeyError:
+        return code
+
+
+# --- Keyset pagination -----------------------------------------------------------------
+# No COUNT over the whole scope: fetch one row more than a page to know whether
+# there is a next one, and continue after the last row seen.
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str | None
+    is_first: bool
+
+
+def _encode_cursor(value: datetime, pk: UUID) -> str:
+    raw = f"{value.isoformat()}|{pk}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, UUID] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        value, pk = raw.split("|", 1)
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            return None
+        return moment, UUID(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def keyset_page(queryset: QuerySet, cursor: str, field: str, size: int | None = None) -> Page:
+    """One page of ``queryset`` ordered by ``-field, -id``, after ``cursor``."""
+    size = size or PAGE_SIZE
+    position = _decode_cursor(cursor)
+    queryset = queryset.order_by(f"-{field}", "-id")
+    if position is not None:
+        value, pk = position
+        queryset = queryset.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}))
+    rows = list(queryset[: size + 1])
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        next_cursor = _encode_cursor(getattr(last, field), last.pk)
+    return Page(rows, next_cursor, position is None)
+
+
+def differences(form, record, names) -> list[tuple[str, str]]:
+    """The values the user typed that differ from ``record``'s current ones."""
+    result = []
+    for name in names:
+        typed = form.cleaned_data.get(name)
+        if typed != getattr(record, name):
+            field = form[name]
+            if isinstance(typed, list):
+                shown = ", ".join(str(value) for value in typed)
+            elif isinstance(typed, bool):
+                shown = _("yes") if typed else _("no")
+            else:
+                shown = "" if typed is None else str(typed)
+            result.append((field.label, shown))
+    return result
+
+
+def today():
+    return timezone.now().date()
+
+
+def agencies_for_registration(user) -> list:
+    permissions = accounts_selectors.agency_permissions(user)
+    if not any(Perm.ADD_CLIENT in perms for perms in permissions.values()):
+        return []
+    return [
+        agency
+        for agency in accounts_selectors.agencies_of(user).order_by("name")
+        if user.has_perm(Perm.ADD_CLIENT, agency)
+    ]
