@@ -1,0 +1,40 @@
+"""Casework: clients, their documents and special-category data, cases, notes,
+follow-ups and case documents.
+
+Every model here keeps django-simple-history and uses ``TrackedQuerySet``, so
+no code path can write rows behind history's back. Reads go through
+``casework.selectors``; writes through ``casework.services``.
+"""
+
+from casework.models.cases import (
+    Case,
+    CaseCounter,
+    CaseNote,
+    Document,
+    FollowUp,
+    document_path,
+)
+from casework.models.clients import Client, ClientSensitive, IdentityDocument, Sex
+from casework.models.grants import (
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
+    ClientGroupObjectPermission,
+    ClientUserObjectPermission,
+)
+
+__all__ = [
+    "Case",
+    "CaseCounter",
+    "CaseGroupObjectPermission",
+    "CaseNote",
+    "CaseUserObjectPermission",
+    "Client",
+    "ClientGroupObjectPermission",
+    "ClientSensitive",
+    "ClientUserObjectPermission",
+    "Document",
+    "FollowUp",
+    "IdentityDocument",
+    "Sex",
+    "document_path",
+]
