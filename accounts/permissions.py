@@ -52,6 +52,11 @@ class Perm(StrEnum):
     VIEW_FOLLOW_UPS = "casework.view_followup"
     ADD_FOLLOW_UP = "casework.add_followup"
     COMPLETE_FOLLOW_UP = "casework.change_followup"
+    VIEW_CONSENT = "casework.view_consent"
+    RECORD_CONSENT = "casework.add_consent"
+    WITHDRAW_CONSENT = "casework.withdraw_consent"
+    VIEW_DO_NOT_DISCLOSE = "casework.view_donotdisclose"
+    ADD_DO_NOT_DISCLOSE = "casework.add_donotdisclose"
     VIEW_DOCUMENT = "casework.view_document"
     ADD_DOCUMENT = "casework.add_document"
 
@@ -80,6 +85,11 @@ _CASEWORK = frozenset(
         Perm.COMPLETE_FOLLOW_UP,
         Perm.VIEW_DOCUMENT,
         Perm.ADD_DOCUMENT,
+        Perm.VIEW_CONSENT,
+        Perm.RECORD_CONSENT,
+        Perm.WITHDRAW_CONSENT,
+        Perm.VIEW_DO_NOT_DISCLOSE,
+        Perm.ADD_DO_NOT_DISCLOSE,
     }
 )
 

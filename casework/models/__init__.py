@@ -15,6 +15,14 @@ from casework.models.cases import (
     document_path,
 )
 from casework.models.clients import Client, ClientSensitive, IdentityDocument, Sex
+from casework.models.consent import (
+    SPECIAL_CATEGORIES,
+    Consent,
+    ConsentIsAppendOnly,
+    DataCategory,
+    DoNotDisclose,
+    ServiceCategory,
+)
 from casework.models.grants import (
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
@@ -23,6 +31,7 @@ from casework.models.grants import (
 )
 
 __all__ = [
+    "SPECIAL_CATEGORIES",
     "Case",
     "CaseCounter",
     "CaseGroupObjectPermission",
@@ -32,9 +41,14 @@ __all__ = [
     "ClientGroupObjectPermission",
     "ClientSensitive",
     "ClientUserObjectPermission",
+    "Consent",
+    "ConsentIsAppendOnly",
+    "DataCategory",
+    "DoNotDisclose",
     "Document",
     "FollowUp",
     "IdentityDocument",
+    "ServiceCategory",
     "Sex",
     "document_path",
 ]

@@ -1,0 +1,77 @@
+"""Scoped reads of casework data.
+
+``cases_visible_to`` and ``clients_visible_to`` are the only way a list,
+search, count, dashboard, export or API reads cases and clients. Each is one
+SQL query whose shape follows the user's grant shape: agencies where the user
+sees every case, agencies where they see the unrestricted cases plus their
+own, and (only if they have any) the few cases granted to them one by one.
+The grant shape costs two queries per request (``scope_of``, cached on the
+user object); after that each scope is a single statement.
+The same rule, object by object, is ``casework.backends.CaseworkBackend``.
+"""
+
+from casework.selectors.case_items import (
+    assignable_members,
+    cases_of_client,
+    client_detail_queryset,
+    dashboard_for,
+    documents_visible_to,
+    editable_case_ids,
+    follow_ups_visible_to,
+    get_document_for,
+    notes_visible_to,
+    sensitive_section_for,
+    with_client_and_assignee,
+)
+from casework.selectors.history import (
+    case_history,
+)
+from casework.selectors.scope import (
+    Scope,
+    any_of,
+    cases_visible_to,
+    clients_visible_to,
+    forget_scope,
+    get_case_for,
+    get_client_for,
+    is_uuid,
+    scope_of,
+)
+from casework.selectors.search import (
+    MAX_QUERY_LENGTH,
+    MAX_QUERY_WORDS,
+    filter_cases,
+    find_possible_duplicates,
+    name_condition,
+    search_clients,
+)
+
+__all__ = [
+    "MAX_QUERY_LENGTH",
+    "MAX_QUERY_WORDS",
+    "Scope",
+    "any_of",
+    "assignable_members",
+    "case_history",
+    "cases_of_client",
+    "cases_visible_to",
+    "client_detail_queryset",
+    "clients_visible_to",
+    "dashboard_for",
+    "documents_visible_to",
+    "editable_case_ids",
+    "filter_cases",
+    "find_possible_duplicates",
+    "follow_ups_visible_to",
+    "forget_scope",
+    "get_case_for",
+    "get_client_for",
+    "get_document_for",
+    "is_uuid",
+    "name_condition",
+    "notes_visible_to",
+    "scope_of",
+    "search_clients",
+    "sensitive_section_for",
+    "with_client_and_assignee",
+]

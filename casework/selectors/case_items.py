@@ -1,0 +1,153 @@
+"""What is inside a visible case or client: notes, follow-ups, documents, the
+special-category section; the dashboard and batch permission checks."""
+
+from uuid import UUID
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Membership, User
+from accounts.permissions import Perm, Role
+from accounts.selectors import agency_permissions
+from casework.models import (
+    Case,
+    CaseNote,
+    Client,
+    ClientSensitive,
+    Document,
+    FollowUp,
+    IdentityDocument,
+)
+from casework.selectors.scope import (
+    cases_visible_to,
+    get_case_for,
+    is_uuid,
+)
+from config.errors import NotFound
+
+
+def notes_visible_to(actor: User, case: Case) -> QuerySet[CaseNote]:
+    """Notes of a visible case for holders of VIEW_NOTES (a grant to see a case
+    does not include its notes); confidential notes only for their author and
+    holders of VIEW_CONFIDENTIAL_NOTES (supervisors)."""
+    if not actor.has_perm(Perm.VIEW_NOTES, case):
+        return CaseNote.objects.none()
+    notes = CaseNote.objects.filter(case=case).select_related("author").order_by("-created_at")
+    if not actor.has_perm(Perm.VIEW_CONFIDENTIAL_NOTES, case):
+        notes = notes.filter(Q(is_confidential=False) | Q(author=actor))
+    return notes
+
+
+def follow_ups_visible_to(actor: User, case: Case) -> QuerySet[FollowUp]:
+    """Follow-ups of a visible case for holders of VIEW_FOLLOW_UPS: open ones
+    first, each group by due date."""
+    if not actor.has_perm(Perm.VIEW_FOLLOW_UPS, case):
+        return FollowUp.objects.none()
+    return (
+        FollowUp.objects.filter(case=case)
+        .select_related("assigned_to", "done_by")
+        .order_by(F("done_at").asc(nulls_first=True), "due_on", "id")
+    )
+
+
+def sensitive_section_for(actor: User, client: Client) -> ClientSensitive | None:
+    """The client's special-category section if ``actor`` holds VIEW_SENSITIVE
+    on the client, else None (pages, API and PDFs all withhold it the same way)."""
+    if not actor.has_perm(Perm.VIEW_SENSITIVE, client):
+        return None
+    return ClientSensitive.objects.filter(client=client).first()
+
+
+def assignable_members(agency) -> QuerySet[Membership]:
+    """Who may take a case of ``agency``: its active caseworkers and supervisors."""
+    return (
+        Membership.objects.filter(
+            agency=agency,
+            is_active=True,
+            user__is_active=True,
+            role__in=[Role.CASEWORKER, Role.SUPERVISOR],
+        )
+        .select_related("user")
+        .order_by("user__display_name", "role")
+    )
+
+
+def documents_visible_to(actor: User, case: Case) -> QuerySet[Document]:
+    """Documents of a visible case; medical ones only with VIEW_SENSITIVE."""
+    if not actor.has_perm(Perm.VIEW_DOCUMENT, case):
+        return Document.objects.none()
+    documents = Document.objects.filter(case=case).select_related("uploaded_by", "case")
+    if not actor.has_perm(Perm.VIEW_SENSITIVE, case):
+        documents = documents.exclude(category=Document.Category.MEDICAL)
+    return documents
+
+
+def get_document_for(actor: User, case_id, document_id) -> Document:
+    """A document of a visible case (NotFound for a document the actor may not see)."""
+    case = get_case_for(actor, case_id, Perm.VIEW_DOCUMENT)
+    document = (
+        documents_visible_to(actor, case).filter(pk=document_id).first()
+        if is_uuid(document_id)
+        else None
+    )
+    if document is None:
+        raise NotFound()
+    return document
+
+
+# --- Dashboard -----------------------------------------------------------------
+
+
+def dashboard_for(actor: User) -> dict:
+    """What a caseworker sees first: their open cases, their follow-ups due
+    today and overdue, and recently updated cases they can see."""
+    today = timezone.now().date()
+    visible = cases_visible_to(actor)
+    my_follow_ups = (
+        FollowUp.objects.filter(
+            assigned_to=actor, done_at__isnull=True, case__in=visible.values("pk")
+        )
+        .exclude(case__status=Case.Status.CLOSED)
+        .select_related("case", "case__client")
+    )
+    return {
+        "my_open_cases": visible.filter(assigned_to=actor, status=Case.Status.OPEN)
+        .select_related("client")
+        .order_by("-updated_at")[:20],
+        "due_today": my_follow_ups.filter(due_on=today).order_by("case__number"),
+        "overdue": my_follow_ups.filter(due_on__lt=today).order_by("due_on")[:50],
+        "recently_updated": visible.select_related("client", "assigned_to").order_by(
+            "-updated_at", "-id"
+        )[:10],
+    }
+
+
+def with_client_and_assignee(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.select_related("client", "assigned_to")
+
+
+def cases_of_client(actor: User, client: Client) -> QuerySet[Case]:
+    return (
+        cases_visible_to(actor)
+        .filter(client=client)
+        .select_related("assigned_to")
+        .order_by("-opened_at")
+    )
+
+
+def client_detail_queryset() -> Prefetch:
+    return Prefetch("identity_documents", queryset=IdentityDocument.objects.order_by("type"))
+
+
+def editable_case_ids(actor: User, cases) -> set[UUID]:
+    """Which of ``cases`` the actor may edit, decided in memory from the grant
+    shape already loaded (no query per row)."""
+    from casework.backends import sees_case
+
+    permissions = agency_permissions(actor)
+    return {
+        case.pk
+        for case in cases
+        if sees_case(permissions.get(case.agency_id, frozenset()), actor, case)
+        and Perm.CHANGE_CASE in permissions.get(case.agency_id, frozenset())
+    }
