@@ -23,6 +23,15 @@ from casework.selectors.case_items import (
     sensitive_section_for,
     with_client_and_assignee,
 )
+from casework.selectors.consent import (
+    ConsentCoverage,
+    Gap,
+    consent_covering,
+    consent_evidence_documents,
+    consents_of,
+    do_not_disclose_of,
+    get_consent_for,
+)
 from casework.selectors.history import (
     case_history,
 )
@@ -49,6 +58,8 @@ from casework.selectors.search import (
 __all__ = [
     "MAX_QUERY_LENGTH",
     "MAX_QUERY_WORDS",
+    "ConsentCoverage",
+    "Gap",
     "Scope",
     "any_of",
     "assignable_members",
@@ -57,7 +68,11 @@ __all__ = [
     "cases_visible_to",
     "client_detail_queryset",
     "clients_visible_to",
+    "consent_covering",
+    "consent_evidence_documents",
+    "consents_of",
     "dashboard_for",
+    "do_not_disclose_of",
     "documents_visible_to",
     "editable_case_ids",
     "filter_cases",
@@ -66,6 +81,7 @@ __all__ = [
     "forget_scope",
     "get_case_for",
     "get_client_for",
+    "get_consent_for",
     "get_document_for",
     "is_uuid",
     "name_condition",

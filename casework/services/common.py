@@ -1,0 +1,117 @@
+"""Shared by the casework services: input checks, versions, field lists."""
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from casework.models import (
+    Client,
+)
+from casework.names import name_key, search_text
+from config.errors import Conflict, InvalidInput, PreconditionFailed
+
+CLIENT_FIELDS = (
+    "name",
+    "name_latin",
+    "preferred_name",
+    "date_of_birth",
+    "date_of_birth_estimated",
+    "sex",
+    "gender_identity",
+    "nationalities",
+    "languages",
+    "interpreter_needed",
+    "interpreter_language",
+    "phone",
+    "email",
+    "address",
+    "city",
+)
+SENSITIVE_FIELDS = (
+    "health",
+    "disability",
+    "protection_concerns",
+    "ethnicity",
+    "religion",
+    "sexual_orientation",
+    "vulnerabilities",
+)
+CASE_EDIT_FIELDS = ("case_type", "risk_level", "summary")
+
+
+class PossibleDuplicate(Conflict):
+    """409: the client may already be registered; the caller confirms or opens it."""
+
+    code = "possible_duplicate"
+
+    def __init__(self, candidates):
+        self.candidates = list(candidates)
+        super().__init__(
+            _(
+                "This person may already be registered. Open the existing record, or confirm "
+                "that this is a different person."
+            )
+        )
+
+
+def check_version(instance, expected_version) -> None:
+    if expected_version is None or expected_version == "":
+        raise InvalidInput(
+            _("The record's version is required."), code="version_required", field="version"
+        )
+    try:
+        expected = int(str(expected_version).strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise InvalidInput(
+            _("The version must be a whole number."), code="invalid", field="version"
+        ) from None
+    if expected != instance.version:
+        raise PreconditionFailed()
+
+
+def require_mapping(data, field: str) -> dict:
+    if not isinstance(data, dict):
+        raise InvalidInput(_("Expected an object with fields."), code="invalid", field=field)
+    return data
+
+
+def unknown_fields(data: dict, allowed, prefix: str = "") -> None:
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise InvalidInput(
+            _("Unknown field: %(field)s.") % {"field": unknown[0]},
+            code="unknown_field",
+            field=f"{prefix}{unknown[0]}",
+        )
+
+
+def require_bool(value, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(_("Must be true or false."), code="invalid", field=field)
+    return value
+
+
+def require_text(value, field: str, *, required: bool = True) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(_("Must be text."), code="invalid", field=field)
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(_("This field is required."), code="required", field=field)
+    return value
+
+
+def validated_client(client: Client) -> Client:
+    """Validate first (full_clean turns form input into typed values), then
+    derive the search keys from the cleaned names."""
+    client.full_clean(exclude=["search_text", "name_key", "name_latin_key"])
+    client.search_text = search_text(client.name, client.name_latin, client.preferred_name)
+    client.name_key = name_key(client.name)
+    client.name_latin_key = name_key(client.name_latin)
+    return client
+
+
+def prefixed(error: ValidationError, prefix: str) -> ValidationError:
+    if not hasattr(error, "error_dict"):
+        return ValidationError({prefix.rstrip("."): error.messages})
+    return ValidationError(
+        {f"{prefix}{name}": messages for name, messages in error.message_dict.items()}
+    )
