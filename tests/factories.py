@@ -105,3 +105,20 @@ def make_case(actor: User, client=None, **data):
     fields = {"case_type": "housing", "risk_level": "medium", "summary": "Needs housing."}
     fields.update(data)
     return casework_services.open_case(actor=actor, client_id=client.pk, **fields)
+
+
+def make_consent(actor: User, client, **data):
+    """A consent recorded by ``actor`` through the service."""
+    from casework import services as casework_services
+
+    fields = {
+        "purpose": "referral",
+        "lawful_basis": "consent",
+        "data_categories": ["identity", "contact"],
+        "given_by": "client",
+        "method": "verbal",
+        "notice_version": "2026-01",
+        "explanation_language": "ar",
+    }
+    fields.update(data)
+    return casework_services.record_consent(actor=actor, client_id=client.pk, **fields)

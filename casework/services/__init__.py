@@ -43,6 +43,12 @@ from casework.services.common import (
     unknown_fields,
     validated_client,
 )
+from casework.services.consent import (
+    add_do_not_disclose,
+    record_consent,
+    withdraw_all_consents,
+    withdraw_consent,
+)
 
 __all__ = [
     "ACCEPTED_DOCUMENT_TYPES",
@@ -50,6 +56,7 @@ __all__ = [
     "CLIENT_FIELDS",
     "SENSITIVE_FIELDS",
     "PossibleDuplicate",
+    "add_do_not_disclose",
     "add_identity_document",
     "add_note",
     "assign_case",
@@ -60,6 +67,7 @@ __all__ = [
     "open_case",
     "prefixed",
     "put_case_on_hold",
+    "record_consent",
     "register_client",
     "reopen_case",
     "require_bool",
@@ -74,4 +82,6 @@ __all__ = [
     "update_client_sensitive",
     "upload_document",
     "validated_client",
+    "withdraw_all_consents",
+    "withdraw_consent",
 ]
