@@ -398,3 +398,16 @@ def test_the_admin_refuses_edits_and_deletes_over_http(
     )
     consent.refresh_from_db()
     assert consent.purpose == "referral"
+
+
+def test_demo_data_has_consents_in_every_state():
+    from django.core.management import call_command
+
+    from casework.models import DoNotDisclose
+
+    call_command("seed_demo", "--password", "demo pass phrase", "--quiet")
+    statuses = {consent.status for consent in Consent.objects.all()}
+    assert {"active", "expired", "withdrawn"} <= statuses
+    assert set(Consent.objects.values_list("lawful_basis", flat=True)) >= {"consent", "public_task"}
+    assert Consent.objects.filter(method="written", evidence__isnull=False).exists()
+    assert DoNotDisclose.objects.exists()

@@ -105,9 +105,10 @@ class Command(BaseCommand):
 
     def extend(self, *, operator, agencies, password):
         """Each part of Sanad adds its demo data, written by the agencies' staff."""
-        from casework.demo import seed_casework
+        from casework.demo import seed_casework, seed_consents
 
         seed_casework(agencies)
+        seed_consents(agencies)
 
     def _operator(self, password: str) -> User:
         operator = User.objects.filter(email=OPERATOR_EMAIL).first()
