@@ -4,7 +4,7 @@ import logging
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -258,115 +258,95 @@ class ReopenInSerializer(InputSerializer):
 
 
 def _action_schema(operation_id: str, summary: str, request, description: str):
-    return extend_schema(
-        operation_id=operation_id,
-        summary=summary,
-        request=request,
-        parameters=[IF_MATCH_OPTIONAL, ETAG_HEADER],
-        responses={200: CaseDetailSerializer, **PROBLEM_412},
-        description=description + " Returns the case with its new ETag.",
+    return extend_schema_view(
+        post=extend_schema(
+            operation_id=operation_id,
+            summary=summary,
+            request=request,
+            parameters=[IF_MATCH_OPTIONAL, ETAG_HEADER],
+            responses={200: CaseDetailSerializer, **PROBLEM_412},
+            description=description + " Returns the case with its new ETag.",
+        )
     )
 
 
-class CaseAssignView(APIView):
-    @_action_schema(
-        "cases_assign",
-        "Reassign a case",
-        AssignInSerializer,
-        "Needs ASSIGN_CASE (supervisors). The case must be open or on hold.",
-    )
+class CaseActionView(APIView):
+    """A POST that runs one case service with the validated body as its
+    keyword arguments, checking the optional If-Match under the service's lock."""
+
+    input_serializer: type[InputSerializer]
+    service = None
+
+    def arguments(self, validated: dict) -> dict:
+        return validated
+
     def post(self, request, case_id):
         version = if_match_version(request, required=False)
-        data = AssignInSerializer(data=request.data)
+        data = self.input_serializer(data=request.data)
         data.is_valid(raise_exception=True)
-        case = services.assign_case(
+        case = type(self).service(
             actor=request.user,
             case_id=case_id,
-            assignee=active_user(data.validated_data["assignee"], "assignee"),
             expected_version=version,
-            reason=data.validated_data.get("reason", ""),
+            **self.arguments(dict(data.validated_data)),
         )
         return _case_response(request, case)
 
 
-class CaseRestrictView(APIView):
-    @_action_schema(
-        "cases_restrict",
-        "Restrict a case or lift the restriction",
-        RestrictInSerializer,
-        "Needs RESTRICT_CASE (supervisors). A restricted case is seen only by its assigned "
-        "caseworker and supervisors.",
-    )
-    def post(self, request, case_id):
-        version = if_match_version(request, required=False)
-        data = RestrictInSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = services.set_case_restricted(
-            actor=request.user,
-            case_id=case_id,
-            restricted=data.validated_data["restricted"],
-            reason=data.validated_data.get("reason", ""),
-            expected_version=version,
-        )
-        return _case_response(request, case)
+@_action_schema(
+    "cases_assign",
+    "Reassign a case",
+    AssignInSerializer,
+    "Needs ASSIGN_CASE (supervisors). The case must be open or on hold.",
+)
+class CaseAssignView(CaseActionView):
+    input_serializer = AssignInSerializer
+    service = services.assign_case
+
+    def arguments(self, validated: dict) -> dict:
+        return {**validated, "assignee": active_user(validated["assignee"], "assignee")}
 
 
-class CaseHoldView(APIView):
-    @_action_schema(
-        "cases_hold",
-        "Put a case on hold",
-        HoldInSerializer,
-        "Needs CHANGE_CASE; the case must be open.",
-    )
-    def post(self, request, case_id):
-        version = if_match_version(request, required=False)
-        data = HoldInSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = services.put_case_on_hold(
-            actor=request.user,
-            case_id=case_id,
-            reason=data.validated_data["reason"],
-            expected_version=version,
-        )
-        return _case_response(request, case)
+@_action_schema(
+    "cases_restrict",
+    "Restrict a case or lift the restriction",
+    RestrictInSerializer,
+    "Needs RESTRICT_CASE (supervisors). A restricted case is seen only by its assigned "
+    "caseworker and supervisors.",
+)
+class CaseRestrictView(CaseActionView):
+    input_serializer = RestrictInSerializer
+    service = services.set_case_restricted
 
 
-class CaseCloseView(APIView):
-    @_action_schema(
-        "cases_close",
-        "Close a case",
-        CloseInSerializer,
-        "Needs CLOSE_CASE; the case must be open or on hold.",
-    )
-    def post(self, request, case_id):
-        version = if_match_version(request, required=False)
-        data = CloseInSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = services.close_case(
-            actor=request.user,
-            case_id=case_id,
-            closure_reason=data.validated_data["closure_reason"],
-            note=data.validated_data["note"],
-            expected_version=version,
-        )
-        return _case_response(request, case)
+@_action_schema(
+    "cases_hold",
+    "Put a case on hold",
+    HoldInSerializer,
+    "Needs CHANGE_CASE; the case must be open.",
+)
+class CaseHoldView(CaseActionView):
+    input_serializer = HoldInSerializer
+    service = services.put_case_on_hold
 
 
-class CaseReopenView(APIView):
-    @_action_schema(
-        "cases_reopen",
-        "Reopen a case",
-        ReopenInSerializer,
-        "Needs CLOSE_CASE for a closed case, CHANGE_CASE for one on hold.",
-    )
-    def post(self, request, case_id):
-        version = if_match_version(request, required=False)
-        data = ReopenInSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        case = services.reopen_case(
-            actor=request.user,
-            case_id=case_id,
-            reason=data.validated_data["reason"],
-            expected_version=version,
-        )
-        return _case_response(request, case)
+@_action_schema(
+    "cases_close",
+    "Close a case",
+    CloseInSerializer,
+    "Needs CLOSE_CASE; the case must be open or on hold.",
+)
+class CaseCloseView(CaseActionView):
+    input_serializer = CloseInSerializer
+    service = services.close_case
+
+
+@_action_schema(
+    "cases_reopen",
+    "Reopen a case",
+    ReopenInSerializer,
+    "Needs CLOSE_CASE for a closed case, CHANGE_CASE for one on hold.",
+)
+class CaseReopenView(CaseActionView):
+    input_serializer = ReopenInSerializer
+    service = services.reopen_case
