@@ -196,6 +196,8 @@ class ClientEditForm(ClientForm):
         help_text=_("Optional; kept in the record's history."),
     )
 
+    EDIT_FIELDS = ClientForm.CLIENT_FIELDS
+
 
 class IdentityDocumentForm(forms.Form):
     type = forms.ChoiceField(
@@ -345,6 +347,7 @@ class CaseEditForm(forms.Form):
     )
 
     CASE_FIELDS = ("case_type", "risk_level", "summary")
+    EDIT_FIELDS = CASE_FIELDS
 
     def case_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.CASE_FIELDS}

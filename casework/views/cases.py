@@ -4,7 +4,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,17 +29,15 @@ from casework.forms import (
 )
 from casework.models import Case
 from casework.views.common import (
-    STALE_MESSAGE,
     attempt,
-    differences,
     error_status,
     keyset_page,
     post_data,
     safe_next,
-    show_error,
     today,
+    versioned_edit,
 )
-from config.errors import DomainError, Forbidden, NotFound, PreconditionFailed
+from config.errors import Forbidden
 
 # --- Helpers -----------------------------------------------------------------------
 
@@ -426,41 +423,30 @@ def _case_initial(case: Case) -> dict:
 @login_required
 def case_edit(request: HttpRequest, case_id: UUID) -> HttpResponse:
     """Edit type, risk and summary. A stale version changes nothing."""
-    case = selectors.get_case_for(request.user, case_id, Perm.CHANGE_CASE)
-    form = CaseEditForm(post_data(request), initial=_case_initial(case))
-    stale_changes = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_case(
-                actor=request.user,
-                case_id=case.pk,
-                expected_version=form.cleaned_data["version"],
-                changes=form.case_data(),
-                reason=form.cleaned_data["reason"],
-            )
-        except PreconditionFailed:
-            case = selectors.get_case_for(request.user, case_id, Perm.CHANGE_CASE)
-            stale_changes = differences(form, case, CaseEditForm.CASE_FIELDS)
-            form = CaseEditForm(initial=_case_initial(case))
-        except (NotFound, Forbidden):
-            raise
-        except (DomainError, ValidationError) as error:
-            show_error(form, error)
-        else:
-            messages.success(request, _("The case was saved."))
-            return redirect("casework:case_detail", case_id=case.pk)
-    status = 412 if stale_changes is not None else error_status(form)
-    return render(
+
+    def reload():
+        return selectors.get_case_for(request.user, case_id, Perm.CHANGE_CASE)
+
+    def save(form):
+        services.update_case(
+            actor=request.user,
+            case_id=case_id,
+            expected_version=form.cleaned_data["version"],
+            changes=form.case_data(),
+            reason=form.cleaned_data["reason"],
+        )
+
+    return versioned_edit(
         request,
-        "casework/case_edit.html",
-        {
-            "case": case,
-            "form": form,
-            "stale_message": STALE_MESSAGE if stale_changes is not None else "",
-            "stale_changes": stale_changes or [],
-            "section": "cases",
-        },
-        status=status,
+        record=reload(),
+        reload=reload,
+        form_class=CaseEditForm,
+        initial=_case_initial,
+        save=save,
+        template="casework/case_edit.html",
+        context=lambda case: {"case": case, "section": "cases"},
+        success_message=_("The case was saved."),
+        success_url=reverse("casework:case_detail", args=[case_id]),
     )
 
 

@@ -26,17 +26,16 @@ from casework.forms import (
 )
 from casework.models import Client, ClientSensitive
 from casework.views.common import (
-    STALE_MESSAGE,
     agencies_for_registration,
     attempt,
-    differences,
     error_status,
     keyset_page,
     language_name,
     post_data,
     show_error,
+    versioned_edit,
 )
-from config.errors import DomainError, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from config.errors import DomainError, Forbidden, InvalidInput, NotFound
 
 # --- Helpers -----------------------------------------------------------------------
 
@@ -194,41 +193,30 @@ def _client_initial(client: Client) -> dict:
 def client_edit(request: HttpRequest, client_id: UUID) -> HttpResponse:
     """Edit identity and contact. A stale version changes nothing: the page
     shows the current record and what the user had typed."""
-    client = selectors.get_client_for(request.user, client_id, Perm.CHANGE_CLIENT)
-    form = ClientEditForm(post_data(request), initial=_client_initial(client))
-    stale_changes = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_client(
-                actor=request.user,
-                client_id=client.pk,
-                expected_version=form.cleaned_data["version"],
-                changes=form.client_data(),
-                reason=form.cleaned_data["reason"],
-            )
-        except PreconditionFailed:
-            client = selectors.get_client_for(request.user, client_id, Perm.CHANGE_CLIENT)
-            stale_changes = differences(form, client, ClientEditForm.CLIENT_FIELDS)
-            form = ClientEditForm(initial=_client_initial(client))
-        except (NotFound, Forbidden):
-            raise
-        except (DomainError, ValidationError) as error:
-            show_error(form, error)
-        else:
-            messages.success(request, _("The client's record was saved."))
-            return redirect("casework:client_detail", client_id=client.pk)
-    status = 412 if stale_changes is not None else error_status(form)
-    return render(
+
+    def reload():
+        return selectors.get_client_for(request.user, client_id, Perm.CHANGE_CLIENT)
+
+    def save(form):
+        services.update_client(
+            actor=request.user,
+            client_id=client_id,
+            expected_version=form.cleaned_data["version"],
+            changes=form.client_data(),
+            reason=form.cleaned_data["reason"],
+        )
+
+    return versioned_edit(
         request,
-        "casework/client_edit.html",
-        {
-            "client": client,
-            "form": form,
-            "stale_message": STALE_MESSAGE if stale_changes is not None else "",
-            "stale_changes": stale_changes or [],
-            "section": "clients",
-        },
-        status=status,
+        record=reload(),
+        reload=reload,
+        form_class=ClientEditForm,
+        initial=_client_initial,
+        save=save,
+        template="casework/client_edit.html",
+        context=lambda client: {"client": client, "section": "clients"},
+        success_message=_("The client's record was saved."),
+        success_url=reverse("casework:client_detail", args=[client_id]),
     )
 
 

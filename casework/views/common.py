@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language_info, gettext_lazy
@@ -16,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts import selectors as accounts_selectors
 from accounts.permissions import Perm
-from config.errors import DomainError, Forbidden, NotFound
+from config.errors import DomainError, Forbidden, NotFound, PreconditionFailed
 
 PAGE_SIZE = 50
 
@@ -162,3 +164,49 @@ def agencies_for_registration(user) -> list:
         for agency in accounts_selectors.agencies_of(user).order_by("name")
         if user.has_perm(Perm.ADD_CLIENT, agency)
     ]
+
+
+def versioned_edit(
+    request: HttpRequest,
+    *,
+    record,
+    reload,
+    form_class,
+    initial,
+    save,
+    template: str,
+    context,
+    success_message: str,
+    success_url: str,
+) -> HttpResponse:
+    """The edit page of a record with a version. ``save(form)`` calls the
+    service; when someone else saved first (PreconditionFailed) nothing is
+    written and the page shows the current record and what the user had
+    typed, with status 412."""
+    form = form_class(post_data(request), initial=initial(record))
+    stale_changes = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form)
+        except PreconditionFailed:
+            record = reload()
+            stale_changes = differences(form, record, form_class.EDIT_FIELDS)
+            form = form_class(initial=initial(record))
+        except (NotFound, Forbidden):
+            raise
+        except (DomainError, ValidationError) as error:
+            show_error(form, error)
+        else:
+            messages.success(request, success_message)
+            return redirect(success_url)
+    return render(
+        request,
+        template,
+        {
+            **context(record),
+            "form": form,
+            "stale_message": STALE_MESSAGE if stale_changes is not None else "",
+            "stale_changes": stale_changes or [],
+        },
+        status=412 if stale_changes is not None else error_status(form),
+    )
