@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.api import case_items, cases, clients
+from casework.api import case_items, cases, clients, consent
 
 urlpatterns = [
     path("clients/", clients.ClientListView.as_view(), name="api-clients"),
@@ -9,6 +9,31 @@ urlpatterns = [
         "clients/<uuid:client_id>/duplicates/",
         clients.ClientDuplicatesView.as_view(),
         name="api-client-duplicates",
+    ),
+    path(
+        "clients/<uuid:client_id>/consents/",
+        consent.ClientConsentsView.as_view(),
+        name="api-client-consents",
+    ),
+    path(
+        "clients/<uuid:client_id>/consents/withdraw-all/",
+        consent.ClientConsentsWithdrawAllView.as_view(),
+        name="api-client-consents-withdraw-all",
+    ),
+    path(
+        "clients/<uuid:client_id>/consent-coverage/",
+        consent.ClientConsentCoverageView.as_view(),
+        name="api-client-consent-coverage",
+    ),
+    path(
+        "consents/<uuid:consent_id>/",
+        consent.ConsentDetailView.as_view(),
+        name="api-consent-detail",
+    ),
+    path(
+        "consents/<uuid:consent_id>/withdraw/",
+        consent.ConsentWithdrawView.as_view(),
+        name="api-consent-withdraw",
     ),
     path("cases/", cases.CaseListView.as_view(), name="api-cases"),
     path("cases/<uuid:case_id>/", cases.CaseDetailView.as_view(), name="api-case-detail"),
@@ -46,5 +71,10 @@ urlpatterns = [
         "cases/<uuid:case_id>/history/",
         case_items.CaseHistoryView.as_view(),
         name="api-case-history",
+    ),
+    path(
+        "cases/<uuid:case_id>/do-not-disclose/",
+        consent.CaseDoNotDiscloseView.as_view(),
+        name="api-case-do-not-disclose",
     ),
 ]
