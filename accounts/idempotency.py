@@ -28,8 +28,8 @@ HEADER = "Idempotency-Key"
 LIFETIME = timedelta(hours=24)
 
 
-def _request_hash(data) -> str:
-    body = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+def _request_hash(path: str, data) -> str:
+    body = json.dumps([path, data], sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -60,7 +60,7 @@ def idempotent(
             code="invalid",
             field=HEADER,
         )
-    request_hash = _request_hash(request.data)
+    request_hash = _request_hash(request.path, request.data)
     with transaction.atomic():
         _lock(request.user.pk, scope, key)
         now = timezone.now()

@@ -7,13 +7,9 @@ is its withdrawal.
 """
 
 import logging
-from datetime import datetime
 
-from django.db import models
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -23,7 +19,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Agency
-from accounts.permissions import Perm
 from casework import selectors, services
 from casework.api.common import LOCATION_HEADER, InputSerializer, UserRefSerializer
 from casework.models import Consent, DataCategory, ServiceCategory
@@ -78,15 +73,6 @@ def _agency_field(**kwargs) -> serializers.PrimaryKeyRelatedField:
 # --- Consents ------------------------------------------------------------------------
 
 
-class ConsentStatus(models.TextChoices):
-    """What ``Consent.status_at`` answers."""
-
-    ACTIVE = "active", _("Active")
-    EXPIRED = "expired", _("Expired")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
-    NOT_YET_VALID = "not_yet_valid", _("Not valid yet")
-
-
 GAP_CODES = (
     "no_consent",
     "withdrawn",
@@ -98,22 +84,6 @@ GAP_CODES = (
     "legitimate_interests_public_authority",
     "do_not_disclose",
 )
-
-
-def _with_status(consents: QuerySet[Consent], wanted: str, at: datetime) -> QuerySet[Consent]:
-    """``Consent.status_at`` as a filter, with the same precedence: withdrawn,
-    then not yet valid, then expired, else active."""
-    withdrawn = Q(withdrawn_at__isnull=False, withdrawn_at__lte=at)
-    if wanted == ConsentStatus.WITHDRAWN:
-        return consents.filter(withdrawn)
-    consents = consents.exclude(withdrawn)
-    if wanted == ConsentStatus.NOT_YET_VALID:
-        return consents.filter(given_at__gt=at)
-    consents = consents.filter(given_at__lte=at)
-    expired = Q(expires_at__isnull=False, expires_at__lte=at)
-    if wanted == ConsentStatus.EXPIRED:
-        return consents.filter(expired)
-    return consents.exclude(expired)
 
 
 class ConsentOutSerializer(serializers.Serializer):
@@ -150,12 +120,12 @@ class ConsentOutSerializer(serializers.Serializer):
     recorded_by = UserRefSerializer()
     recorded_at = serializers.DateTimeField()
     status = serializers.ChoiceField(
-        choices=ConsentStatus.choices, help_text="Now, as the server's clock says."
+        choices=Consent.Status.choices, help_text="Now, as the server's clock says."
     )
 
 
 class ConsentListQuerySerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=ConsentStatus.choices, required=False)
+    status = serializers.ChoiceField(choices=Consent.Status.choices, required=False)
 
 
 class ConsentInSerializer(InputSerializer):
@@ -242,10 +212,9 @@ class ClientConsentsView(GenericAPIView):
     def get(self, request, client_id):
         params = ConsentListQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        consents = selectors.consents_of(request.user, client_id)
-        wanted = params.validated_data.get("status")
-        if wanted:
-            consents = _with_status(consents, wanted, timezone.now())
+        consents = selectors.consents_of(
+            request.user, client_id, status=params.validated_data.get("status", "")
+        )
         page = self.paginate_queryset(consents)
         return self.get_paginated_response(ConsentOutSerializer(page, many=True).data)
 
@@ -406,9 +375,9 @@ class ClientConsentCoverageView(APIView):
         params = CoverageQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         query = params.validated_data
-        client = selectors.get_client_for(request.user, client_id, Perm.VIEW_CONSENT)
-        coverage = selectors.consent_covering(
-            client,
+        coverage = selectors.consent_coverage_for(
+            request.user,
+            client_id,
             recipient_agency=query["recipient_agency"],
             purpose=query["purpose"],
             data_categories=query["data_categories"],

@@ -58,6 +58,23 @@ class ConsentQuerySet(TrackedQuerySet):
     def delete(self):
         raise ConsentIsAppendOnly()
 
+    def with_status(self, status: str, at=None):
+        """Consents in ``status`` at ``at`` (default now): the SQL twin of
+        ``Consent.status_at``."""
+        at = at or timezone.now()
+        live = models.Q(withdrawn_at__isnull=True) | models.Q(withdrawn_at__gt=at)
+        if status == Consent.Status.WITHDRAWN:
+            return self.filter(withdrawn_at__lte=at)
+        if status == Consent.Status.NOT_YET_VALID:
+            return self.filter(live, given_at__gt=at)
+        if status == Consent.Status.EXPIRED:
+            return self.filter(live, given_at__lte=at, expires_at__lte=at)
+        if status == Consent.Status.ACTIVE:
+            return self.filter(live, given_at__lte=at).filter(
+                models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=at)
+            )
+        raise ValueError(f"Unknown consent status {status!r}")
+
 
 class ConsentIsAppendOnly(ValidationError):
     """A recorded consent changes only by its withdrawal; it is never deleted."""
@@ -70,6 +87,12 @@ class ConsentIsAppendOnly(ValidationError):
 
 
 class Consent(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        NOT_YET_VALID = "not_yet_valid", _("Not yet valid")
+
     class Purpose(models.TextChoices):
         CASE_MANAGEMENT = "case_management", _("Case management")
         REFERRAL = "referral", _("Referral and sharing with other agencies")
@@ -195,12 +218,12 @@ class Consent(models.Model):
         """active, expired, withdrawn or not_yet_valid at ``at`` (default now)."""
         at = at or timezone.now()
         if self.withdrawn_at is not None and self.withdrawn_at <= at:
-            return "withdrawn"
+            return self.Status.WITHDRAWN
         if self.given_at > at:
-            return "not_yet_valid"
+            return self.Status.NOT_YET_VALID
         if self.expires_at is not None and self.expires_at <= at:
-            return "expired"
-        return "active"
+            return self.Status.EXPIRED
+        return self.Status.ACTIVE
 
     @property
     def status(self) -> str:
@@ -250,6 +273,11 @@ class DoNotDisclose(models.Model):
             models.CheckConstraint(
                 condition=models.Q(agency__isnull=False) | ~models.Q(person_name=""),
                 name="do_not_disclose_names_someone",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "agency"],
+                condition=models.Q(agency__isnull=False),
+                name="do_not_disclose_agency_once_per_case",
             ),
         ]
 

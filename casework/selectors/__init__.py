@@ -26,6 +26,7 @@ from casework.selectors.case_items import (
 from casework.selectors.consent import (
     ConsentCoverage,
     Gap,
+    consent_coverage_for,
     consent_covering,
     consent_evidence_documents,
     consents_of,
@@ -68,6 +69,7 @@ __all__ = [
     "cases_visible_to",
     "client_detail_queryset",
     "clients_visible_to",
+    "consent_coverage_for",
     "consent_covering",
     "consent_evidence_documents",
     "consents_of",

@@ -200,16 +200,35 @@ def consent_covering(
     return ConsentCoverage(None if gaps else closest, (*block, *gaps))
 
 
+def consent_coverage_for(
+    actor: User,
+    client_id,
+    recipient_agency: Agency,
+    purpose: str,
+    data_categories,
+    *,
+    service_category: str | None = None,
+) -> ConsentCoverage:
+    """``consent_covering`` for a client the actor may see (VIEW_CONSENT on the
+    client): what pages and the API ask before offering a disclosure."""
+    client = get_client_for(actor, client_id, Perm.VIEW_CONSENT)
+    return consent_covering(
+        client, recipient_agency, purpose, data_categories, service_category=service_category
+    )
+
+
 # --- Reads for pages and the API ---------------------------------------------------
 
 
-def consents_of(actor: User, client_id) -> QuerySet[Consent]:
+def consents_of(actor: User, client_id, status: str = "") -> QuerySet[Consent]:
     """The consents of a client the actor may see (VIEW_CONSENT on the client),
-    newest first, all states."""
+    newest first; all states, or those in ``status`` now."""
     client = get_client_for(actor, client_id, Perm.VIEW_CONSENT)
+    consents = Consent.objects.filter(client=client)
+    if status:
+        consents = consents.with_status(status)
     return (
-        Consent.objects.filter(client=client)
-        .select_related("agency", "recorded_by", "withdrawn_by", "evidence")
+        consents.select_related("agency", "recorded_by", "withdrawn_by", "evidence")
         .prefetch_related("recipient_agencies")
         .order_by("-given_at", "-recorded_at")
     )

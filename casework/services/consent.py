@@ -144,19 +144,18 @@ def record_consent(
         errors["given_at"] = _("A consent cannot be given in the future.")
     if consent.expires_at is not None and consent.expires_at <= consent.given_at:
         errors["expires_at"] = _("The expiry must come after the date it was given.")
-    if consent.method == Consent.Method.WRITTEN:
-        if evidence_id is None:
-            errors["evidence"] = _("A written consent needs its signed form.")
-        else:
-            consent.evidence = (
-                consent_evidence_documents(actor, client).filter(pk=evidence_id).first()
-                if is_uuid(evidence_id)
-                else None
+    if evidence_id is not None:
+        consent.evidence = (
+            consent_evidence_documents(actor, client).filter(pk=evidence_id).first()
+            if is_uuid(evidence_id)
+            else None
+        )
+        if consent.evidence is None:
+            errors["evidence"] = _(
+                "Choose a signed consent form uploaded to one of this client's cases."
             )
-            if consent.evidence is None:
-                errors["evidence"] = _(
-                    "Choose a signed consent form uploaded to one of this client's cases."
-                )
+    elif consent.method == Consent.Method.WRITTEN:
+        errors["evidence"] = _("A written consent needs its signed form.")
     if errors:
         raise ValidationError(errors)
     save_with_history(consent, actor=actor, reason=gettext_noop("consent recorded"))
@@ -205,13 +204,18 @@ def withdraw_all_consents(*, actor: User, client_id, reason: str = "") -> list[C
 
 @transaction.atomic
 def add_do_not_disclose(
-    *, actor: User, case_id, agency: Agency | None = None, person_name: str = "", reason: str = ""
+    *, actor: User, case_id, agency=None, person_name: str = "", reason: str = ""
 ) -> DoNotDisclose:
     """Record an agency or a person who must never learn about this case's
-    client. Needs ADD_DO_NOT_DISCLOSE on the case. Referrals to a listed agency
-    are refused from then on."""
-    case = get_case_for(actor, case_id, Perm.ADD_DO_NOT_DISCLOSE)
+    client (``agency`` an Agency or its id). Needs ADD_DO_NOT_DISCLOSE on the
+    case. Referrals to a listed agency are refused from then on."""
+    case = get_case_for(actor, case_id, Perm.ADD_DO_NOT_DISCLOSE, lock=True)
     person_name = require_text(person_name, "person_name", required=False)
+    if agency is not None and not isinstance(agency, Agency):
+        found = Agency.objects.filter(pk=agency).first() if is_uuid(agency) else None
+        if found is None:
+            raise InvalidInput(_("Unknown agency."), code="invalid_choice", field="agency")
+        agency = found
     if agency is None and not person_name:
         raise InvalidInput(_("Name an agency or a person."), code="required", field="agency")
     if agency is not None and DoNotDisclose.objects.filter(case=case, agency=agency).exists():

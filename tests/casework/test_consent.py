@@ -411,3 +411,49 @@ def test_demo_data_has_consents_in_every_state():
     assert set(Consent.objects.values_list("lawful_basis", flat=True)) >= {"consent", "public_task"}
     assert Consent.objects.filter(method="written", evidence__isnull=False).exists()
     assert DoNotDisclose.objects.exists()
+
+
+def test_status_filter_in_sql_agrees_with_status_at(caseworker, client_record, partner_agency):
+    now = timezone.now()
+    made = [
+        make_consent(caseworker, client_record, recipient_agencies=[partner_agency]),
+        make_consent(
+            caseworker,
+            client_record,
+            recipient_agencies=[partner_agency],
+            given_at=now - timedelta(days=40),
+            expires_at=now - timedelta(days=1),
+        ),
+    ]
+    withdrawn = make_consent(caseworker, client_record, recipient_agencies=[partner_agency])
+    services.withdraw_consent(actor=caseworker, consent_id=withdrawn.pk)
+    made.append(withdrawn)
+    for status in Consent.Status.values:
+        in_sql = set(Consent.objects.with_status(status).values_list("pk", flat=True))
+        in_python = {c.pk for c in Consent.objects.all() if c.status == status}
+        assert in_sql == in_python, status
+    assert {c.status for c in Consent.objects.all()} == {"active", "expired", "withdrawn"}
+
+
+def test_evidence_is_kept_for_any_method_and_checked(
+    caseworker, client_record, partner_agency, case
+):
+    with pytest.raises(ValidationError) as raised:
+        make_consent(
+            caseworker,
+            client_record,
+            recipient_agencies=[partner_agency],
+            method="digital",
+            evidence_id=case.pk,
+        )
+    assert "evidence" in raised.value.message_dict
+
+
+def test_an_agency_is_listed_once_per_case(caseworker, case, partner_agency):
+    services.add_do_not_disclose(actor=caseworker, case_id=case.pk, agency=partner_agency.pk)
+    with pytest.raises(InvalidInput) as raised:
+        services.add_do_not_disclose(actor=caseworker, case_id=case.pk, agency=partner_agency)
+    assert raised.value.code == "already_listed"
+    with pytest.raises(InvalidInput) as raised:
+        services.add_do_not_disclose(actor=caseworker, case_id=case.pk, agency="nope")
+    assert raised.value.field == "agency"
