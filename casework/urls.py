@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.views import cases, clients, dashboard
+from casework.views import cases, clients, consent, dashboard
 
 app_name = "casework"
 
@@ -17,6 +17,19 @@ urlpatterns = [
         name="identity_document_add",
     ),
     path("clients/<uuid:client_id>/cases/new/", cases.case_open, name="case_open"),
+    # Consent: recorded and withdrawn, never edited or deleted (no such routes).
+    path("clients/<uuid:client_id>/consents/", consent.client_consents, name="client_consents"),
+    path("clients/<uuid:client_id>/consents/new/", consent.consent_record, name="consent_record"),
+    path(
+        "clients/<uuid:client_id>/consents/withdraw-all/",
+        consent.consent_withdraw_all,
+        name="consent_withdraw_all",
+    ),
+    path("clients/<uuid:client_id>/consent-form/", consent.consent_form, name="consent_form"),
+    path("consents/<uuid:consent_id>/", consent.consent_detail, name="consent_detail"),
+    path(
+        "consents/<uuid:consent_id>/withdraw/", consent.consent_withdraw, name="consent_withdraw"
+    ),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/<uuid:case_id>/", cases.case_detail, name="case_detail"),
     path("cases/<uuid:case_id>/edit/", cases.case_edit, name="case_edit"),
@@ -39,4 +52,9 @@ urlpatterns = [
     path("cases/<uuid:case_id>/reopen/", cases.case_reopen, name="case_reopen"),
     path("cases/<uuid:case_id>/assign/", cases.case_assign, name="case_assign"),
     path("cases/<uuid:case_id>/restrict/", cases.case_restrict, name="case_restrict"),
+    path(
+        "cases/<uuid:case_id>/do-not-disclose/",
+        consent.do_not_disclose_add,
+        name="do_not_disclose_add",
+    ),
 ]

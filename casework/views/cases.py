@@ -37,6 +37,7 @@ from casework.views.common import (
     today,
     versioned_edit,
 )
+from casework.views.consent import do_not_disclose_section
 from config.errors import Forbidden
 
 # --- Helpers -----------------------------------------------------------------------
@@ -188,6 +189,7 @@ def _case_page(request: HttpRequest, case: Case, **forms) -> HttpResponse:
     }
     context.update(_notes_context(user, case, can, forms.get("note_form")))
     context.update(_follow_ups_context(user, case, can, forms.get("follow_up_form")))
+    context.update(do_not_disclose_section(user, case))
     context.update(
         {
             "documents": selectors.documents_visible_to(user, case),

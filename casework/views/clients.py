@@ -35,6 +35,7 @@ from casework.views.common import (
     show_error,
     versioned_edit,
 )
+from casework.views.consent import consent_summary
 from config.errors import DomainError, Forbidden, InvalidInput, NotFound
 
 # --- Helpers -----------------------------------------------------------------------
@@ -177,6 +178,7 @@ def client_detail(request: HttpRequest, client_id: UUID) -> HttpResponse:
             "can_view_sensitive": can_view_sensitive,
             "sensitive": sensitive,
             "vulnerabilities": vulnerabilities,
+            "consents": consent_summary(user, client),
             "section": "clients",
         },
     )
