@@ -27,9 +27,7 @@ urlpatterns = [
     ),
     path("clients/<uuid:client_id>/consent-form/", consent.consent_form, name="consent_form"),
     path("consents/<uuid:consent_id>/", consent.consent_detail, name="consent_detail"),
-    path(
-        "consents/<uuid:consent_id>/withdraw/", consent.consent_withdraw, name="consent_withdraw"
-    ),
+    path("consents/<uuid:consent_id>/withdraw/", consent.consent_withdraw, name="consent_withdraw"),
     path("cases/", cases.case_list, name="case_list"),
     path("cases/<uuid:case_id>/", cases.case_detail, name="case_detail"),
     path("cases/<uuid:case_id>/edit/", cases.case_edit, name="case_edit"),
