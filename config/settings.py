@@ -243,6 +243,8 @@ ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
 API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 90)
+# The version of the information notice clients are given with a consent.
+CONSENT_NOTICE_VERSION = env_str("CONSENT_NOTICE_VERSION", "2026-01")
 
 # --- Internationalisation ------------------------------------------------------
 

@@ -262,8 +262,11 @@ def do_not_disclose_of(actor: User, case_id) -> QuerySet[DoNotDisclose]:
 
 def consent_evidence_documents(actor: User, client: Client) -> QuerySet[Document]:
     """Signed consent forms (documents of category "consent") on the client's
-    cases visible to the actor: what a written consent can point to."""
-    return Document.objects.filter(
-        case__in=cases_visible_to(actor).filter(client=client).values("pk"),
-        category=Document.Category.CONSENT,
-    ).order_by("-uploaded_at")
+    cases where the actor may see documents: what a written consent can point to."""
+    cases = cases_visible_to(actor).filter(client=client).select_related("agency")
+    readable = [case.pk for case in cases if actor.has_perm(Perm.VIEW_DOCUMENT, case)]
+    return (
+        Document.objects.filter(case__in=readable, category=Document.Category.CONSENT)
+        .select_related("case")
+        .order_by("-uploaded_at")
+    )

@@ -6,12 +6,13 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.audit import save_with_history
-from accounts.models import Agency, User
+from accounts.models import Agency, User, language_code_validator
 from accounts.permissions import Perm
 from casework.models import (
     SPECIAL_CATEGORIES,
@@ -65,6 +66,19 @@ def _recipient_agencies(values) -> list[Agency]:
     return agencies
 
 
+def _language_code(value) -> str:
+    value = require_text(value, "explanation_language")
+    try:
+        language_code_validator(value)
+    except ValidationError:
+        raise InvalidInput(
+            _("Use a language code such as 'ar', 'fa' or 'ti'."),
+            code="invalid",
+            field="explanation_language",
+        ) from None
+    return value
+
+
 @transaction.atomic
 def record_consent(
     *,
@@ -114,7 +128,7 @@ def record_consent(
         given_by_name=require_text(given_by_name, "given_by_name", required=False),
         method=method,
         notice_version=require_text(notice_version, "notice_version"),
-        explanation_language=require_text(explanation_language, "explanation_language"),
+        explanation_language=_language_code(explanation_language),
         interpreter_used=interpreter_used,
         given_at=given_at or timezone.now(),
         expires_at=expires_at,
@@ -191,13 +205,16 @@ def withdraw_consent(*, actor: User, consent_id, reason: str = "") -> Consent:
 
 @transaction.atomic
 def withdraw_all_consents(*, actor: User, client_id, reason: str = "") -> list[Consent]:
-    """Withdraw every consent of the client that is not withdrawn yet, in one
-    step. Needs WITHDRAW_CONSENT on the client. One signal per consent."""
+    """Withdraw every consent of the client still in force, in one step.
+    Needs WITHDRAW_CONSENT on the client. One signal per consent."""
     reason = require_text(reason, "reason", required=False)
     client = get_client_for(actor, client_id, Perm.WITHDRAW_CONSENT, lock=True)
     now = timezone.now()
+    # Consents still in force (active or not yet valid); expired ones stay expired.
     open_consents = Consent.objects.select_for_update().filter(
-        client=client, withdrawn_at__isnull=True
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+        client=client,
+        withdrawn_at__isnull=True,
     )
     return [_withdraw(actor, consent, reason, now) for consent in open_consents]
 

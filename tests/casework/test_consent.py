@@ -457,3 +457,30 @@ def test_an_agency_is_listed_once_per_case(caseworker, case, partner_agency):
     with pytest.raises(InvalidInput) as raised:
         services.add_do_not_disclose(actor=caseworker, case_id=case.pk, agency="nope")
     assert raised.value.field == "agency"
+
+
+def test_withdraw_all_leaves_expired_consents_expired(caseworker, client_record, partner_agency):
+    now = timezone.now()
+    expired = make_consent(
+        caseworker,
+        client_record,
+        recipient_agencies=[partner_agency],
+        given_at=now - timedelta(days=40),
+        expires_at=now - timedelta(days=1),
+    )
+    active = make_consent(caseworker, client_record, recipient_agencies=[partner_agency])
+    withdrawn = services.withdraw_all_consents(actor=caseworker, client_id=client_record.pk)
+    assert [c.pk for c in withdrawn] == [active.pk]
+    expired.refresh_from_db()
+    assert expired.status == "expired"
+
+
+def test_the_explanation_language_is_a_language_code(caseworker, client_record, partner_agency):
+    with pytest.raises(InvalidInput) as raised:
+        make_consent(
+            caseworker,
+            client_record,
+            recipient_agencies=[partner_agency],
+            explanation_language="the client's language",
+        )
+    assert raised.value.field == "explanation_language"
