@@ -62,12 +62,17 @@ def language_label(code: str) -> str:
     """A language code as "Arabic — العربية" (or the code itself when unknown)."""
     for known, name, local in COMMON_LANGUAGES:
         if known == code:
-            return f"{name} — {local}"
+            return _both_names(str(name), local)
     try:
         info = get_language_info(code)
     except KeyError:
         return code
-    return f"{info['name_translated']} — {info['name_local']}"
+    return _both_names(str(info["name_translated"]), info["name_local"])
+
+
+def _both_names(translated: str, local: str) -> str:
+    # In the language itself the two names are the same word: say it once.
+    return translated if translated == local else f"{translated} — {local}"
 
 
 def _purpose_choices():
