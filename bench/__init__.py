@@ -1,0 +1,1 @@
+"""Scale benchmarks for Sanad (not part of the test suite; see bench/README.md)."""

@@ -1,0 +1,597 @@
+"""How fast is the case list for every user shape? Run after ``bench.generate``.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sanad_bench python -m bench.case_list
+
+For each user shape it measures, in one run (``--iterations`` timed runs after
+``--warmup`` untimed ones; median and p95, in milliseconds):
+
+* **API**: ``GET /api/v1/cases/?page_size=50`` through Django's test client
+  (session login with ``force_login``; middleware, DRF, serializer, JSON),
+  and the SQL queries of one request (``CaptureQueriesContext``);
+* **scope, cold**: ``list(cases_visible_to(user).order_by("-updated_at",
+  "-id")[:50])`` with a fresh user object each time, so loading the user's
+  grant shape (``scope_of``: role permissions, explicit grants) is included,
+  as in every request; ``scope_of`` alone and ``agency_permissions`` alone
+  are timed too;
+* **scope, warm**: the same with the grant shape already cached on the user:
+  the page query alone;
+* **raw**: a hand-written SQL query for the same page through
+  ``connection.cursor()``, built from the user's memberships and grant rows
+  (one ``ORDER BY … LIMIT 50`` per index-friendly branch, merged): the lower
+  bound;
+* **union (what-if)**: the page written as ``id IN (branch₁ LIMIT 50 UNION
+  ALL branch₂ LIMIT 50 …)``, one branch per agency and one for the grants,
+  built from ``scope_of`` (a candidate query shape, measured here only);
+* **guardian** (explicit-grants shape only, where it computes the same set):
+  ``get_objects_for_user(user, "casework.view_case", Case)`` for the page;
+* **calibration**: the same API request with a one-row page, and
+  ``GET /api/v1/me/`` (the cheapest authenticated endpoint: session,
+  middleware, DRF), to split the API time into floor, fixed and per-row cost.
+
+Every measurement of a shape runs in turn within each iteration, so that a
+change in the machine's load hits them alike; the share of the machine's
+CPU that was busy during the run is printed (others' work inflates every
+figure, the ratios much less).
+
+Shapes, found in the generated data: (a) a caseworker of the median-size
+agency, (b) a supervisor of the largest agency, (c) a caseworker of a small
+agency (~200 cases), (d) a referral officer who sees ≈20 cases through
+explicit grants only; and three extra shapes that mix index families: (e) a
+caseworker of the largest agency with 5 user grants, (f) a caseworker of a
+tail agency (~0.6 % of the cases) whose role group holds 5 grants, (g) a
+caseworker of two tail agencies.
+
+Runs with ``DEBUG`` off unless told otherwise (DEBUG keeps every query in
+memory), a throw-away ``SECRET_KEY``, ``testserver`` allowed and a user
+throttle high enough not to answer 429. ``--explain`` prints ``EXPLAIN
+(ANALYZE, BUFFERS)`` of the scope's page query for each shape. Exits 1 when
+a target is missed for one of the shapes (a)–(d).
+"""
+
+import argparse
+import copy
+import math
+import os
+import secrets
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+
+from bench.common import BENCH_DOMAIN, GRANTS_AGENCY_SLUG, is_sqlite, setup_django
+
+TARGETS = {"api_median_ms": 12.0, "api_p95_ms": 25.0, "scope_over_raw": 3.0, "queries": 8}
+PAGE = 50
+ORDER = ("-updated_at", "-id")
+CORE_SHAPES = "abcd"
+
+
+@dataclass
+class Shape:
+    key: str
+    label: str
+    user_id: object
+    raw_sql: str = ""
+    raw_params: list = field(default_factory=list)
+    visible: int = 0
+    timings: dict = field(default_factory=dict)  # name -> [ms]
+    api_queries: int = 0
+    api_rows: int = 0
+    cold_queries: int = 0
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def median(shape: Shape, name: str) -> float | None:
+    values = shape.timings.get(name)
+    return statistics.median(values) if values else None
+
+
+# --- The shapes and their raw lower bound ----------------------------------------
+
+
+def facts_of(user_id) -> dict:
+    """The user's active memberships and grant rows, read directly."""
+    from accounts.models import Membership
+    from casework.models import CaseGroupObjectPermission, CaseUserObjectPermission
+
+    return {
+        "memberships": list(
+            Membership.objects.filter(user_id=user_id, is_active=True)
+            .order_by("agency__slug")
+            .values_list("agency_id", "role")
+        ),
+        "user_grants": CaseUserObjectPermission.objects.filter(user_id=user_id).count(),
+        "group_grants": CaseGroupObjectPermission.objects.filter(group__user=user_id).count(),
+    }
+
+
+def raw_page_sql(user_id, facts: dict) -> tuple[str, list]:
+    """A hand-written query for the first page: one ``ORDER BY … LIMIT`` branch
+    per agency (each walks the (agency, updated_at, id) index and stops after
+    50 rows) and one for the explicit grants; several branches are merged."""
+    from django.contrib.auth.models import Permission
+    from django.db import connection
+
+    from accounts.models import User
+    from accounts.permissions import ROLE_PERMISSIONS, Perm
+    from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+
+    def db(value):  # a UUID as the backend stores it (hex text on SQLite)
+        return Case._meta.pk.get_db_prep_value(value, connection)
+
+    user_id = db(user_id)
+    table = Case._meta.db_table
+    columns = ", ".join(f'"{table}"."{f.column}"' for f in Case._meta.concrete_fields)
+    order = f'ORDER BY "updated_at" DESC, "id" DESC LIMIT {PAGE}'
+    branches: list[tuple[str, list]] = []
+    for agency_id, role in facts["memberships"]:
+        perms = ROLE_PERMISSIONS[role]
+        if Perm.VIEW_ALL_CASES in perms:
+            branches.append(
+                (f"SELECT {columns} FROM {table} WHERE agency_id = %s {order}", [db(agency_id)])
+            )
+        elif Perm.VIEW_CASE in perms:
+            branches.append(
+                (
+                    f"SELECT {columns} FROM {table} WHERE agency_id = %s "
+                    f"AND (NOT is_restricted OR assigned_to_id = %s) {order}",
+                    [db(agency_id), user_id],
+                )
+            )
+    if facts["user_grants"] or facts["group_grants"]:
+        view_case = Permission.objects.get(
+            content_type__app_label="casework", codename="view_case"
+        ).pk
+        granted = (
+            f"SELECT content_object_id FROM {CaseUserObjectPermission._meta.db_table} "
+            "WHERE user_id = %s AND permission_id = %s UNION ALL "
+            f"SELECT g.content_object_id FROM {CaseGroupObjectPermission._meta.db_table} g "
+            f"JOIN {User.groups.through._meta.db_table} ug ON ug.group_id = g.group_id "
+            "WHERE ug.user_id = %s AND g.permission_id = %s"
+        )
+        branches.append(
+            (
+                f"SELECT {columns} FROM {table} WHERE id IN ({granted}) {order}",
+                [user_id, view_case, user_id, view_case],
+            )
+        )
+    if len(branches) == 1:
+        return branches[0]
+    # SELECT * FROM (…) around each branch: SQLite takes no parenthesised
+    # compound members with their own ORDER BY / LIMIT; PostgreSQL takes both.
+    sql = " UNION ".join(
+        f"SELECT * FROM ({branch}) AS branch{index}"
+        for index, (branch, _params) in enumerate(branches)
+    )
+    return (
+        f"SELECT * FROM ({sql}) AS page {order}",
+        [param for _branch, params in branches for param in params],
+    )
+
+
+def find_shapes() -> list[Shape]:
+    from django.db.models import Count
+
+    from accounts.models import Agency, Membership, RoleGroup
+    from casework.models import CaseGroupObjectPermission
+
+    agencies = list(
+        Agency.objects.filter(contact_email__endswith=f"@{BENCH_DOMAIN}")
+        .exclude(slug=GRANTS_AGENCY_SLUG)
+        .annotate(cases_count=Count("cases"))
+        .filter(cases_count__gt=0)
+        .order_by("-cases_count", "slug")
+    )
+    if not agencies:
+        sys.exit("No bench data: run python -m bench.generate first.")
+    largest, middle, smallest = agencies[0], agencies[len(agencies) // 2], agencies[-1]
+
+    def plain(facts):
+        return len(facts["memberships"]) == 1 and not facts["user_grants"] + facts["group_grants"]
+
+    def member(agency, role, wanted=plain):
+        if agency is None:
+            return None
+        candidates = Membership.objects.filter(agency=agency, role=role, is_active=True)
+        for user_id in candidates.order_by("user__email").values_list("user_id", flat=True):
+            if wanted(facts_of(user_id)):
+                return user_id
+        return None
+
+    receiving = (
+        RoleGroup.objects.filter(
+            group_id__in=CaseGroupObjectPermission.objects.values("group_id"), role="caseworker"
+        )
+        .select_related("agency")
+        .first()
+    )
+    two_agencies = (
+        Membership.objects.filter(role="caseworker", is_active=True)
+        .values("user_id")
+        .annotate(agencies=Count("agency_id"))
+        .filter(agencies__gte=2)
+        .order_by("user_id")
+        .first()
+    )
+    grants_desk = Agency.objects.filter(slug=GRANTS_AGENCY_SLUG).first()
+
+    def n(agency):
+        return f"{agency.slug}, {agency.cases_count:,} cases"
+
+    candidates = [
+        ("a", f"caseworker, median agency ({n(middle)})", member(middle, "caseworker")),
+        ("b", f"supervisor, largest agency ({n(largest)})", member(largest, "supervisor")),
+        ("c", f"caseworker, small agency ({n(smallest)})", member(smallest, "caseworker")),
+        (
+            "d",
+            "referral officer, explicit grants only",
+            member(grants_desk, "referral_officer", lambda f: f["user_grants"] > 0),
+        ),
+        (
+            "e",
+            f"caseworker, largest agency + 5 user grants ({largest.slug})",
+            member(largest, "caseworker", lambda f: f["user_grants"] > 0),
+        ),
+        (
+            "f",
+            "caseworker, tail agency + 5 group grants"
+            + (f" ({receiving.agency.slug})" if receiving else ""),
+            member(receiving.agency if receiving else None, "caseworker", lambda f: True),
+        ),
+        (
+            "g",
+            "caseworker of two tail agencies",
+            two_agencies["user_id"] if two_agencies else None,
+        ),
+    ]
+    shapes = []
+    for key, label, user_id in candidates:
+        if user_id is None:
+            print(f"  no user for shape ({key}) {label}: skipped")
+            continue
+        sql, params = raw_page_sql(user_id, facts_of(user_id))
+        shapes.append(Shape(key, label, user_id, sql, params))
+    return shapes
+
+
+# --- Measuring ----------------------------------------------------------------------
+
+
+def cpu_counters() -> tuple[int, int] | None:
+    """(busy, total) jiffies of the whole machine, from /proc/stat (Linux)."""
+    try:
+        with open("/proc/stat") as stat:
+            values = [int(v) for v in stat.readline().split()[1:9]]
+    except OSError:
+        return None
+    idle = values[3] + values[4]
+    return sum(values) - idle, sum(values)
+
+
+def timed(functions: dict, iterations: int, warmup: int) -> dict[str, list[float]]:
+    """Run the functions in turn, ``iterations`` times: a change in the
+    machine's load then hits every measurement alike, not just one."""
+    for _ in range(warmup):
+        for function in functions.values():
+            function()
+    result: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(iterations):
+        for name, function in functions.items():
+            started = time.perf_counter_ns()
+            function()
+            result[name].append((time.perf_counter_ns() - started) / 1e6)
+    return result
+
+
+def union_page(user) -> list:
+    """The candidate query shape: one limited branch per index family."""
+    from django.db.models import Q
+
+    from casework.models import Case
+    from casework.selectors import scope_of
+
+    scope = scope_of(user)
+    branches = [Q(agency_id=agency_id) for agency_id in sorted(scope.all_cases)]
+    branches += [
+        Q(agency_id=agency_id) & (Q(is_restricted=False) | Q(assigned_to=user))
+        for agency_id in sorted(scope.own_cases)
+    ]
+    if scope.granted_cases:
+        branches.append(Q(pk__in=scope.granted_cases))
+    if not branches:
+        return []
+    if len(branches) == 1:
+        cases = Case.objects.filter(branches[0])
+    else:
+        parts = [Case.objects.filter(b).order_by(*ORDER).values("pk")[:PAGE] for b in branches]
+        cases = Case.objects.filter(pk__in=parts[0].union(*parts[1:], all=True))
+    return list(cases.order_by(*ORDER)[:PAGE])
+
+
+def measure(shape: Shape, iterations: int, warmup: int, with_api: bool) -> None:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from guardian.shortcuts import get_objects_for_user
+
+    from accounts.models import User
+    from accounts.selectors import agency_permissions
+    from casework.models import Case
+    from casework.selectors import cases_visible_to, scope_of
+
+    base = User.objects.get(pk=shape.user_id)
+
+    def fresh():
+        return copy.copy(base)  # nothing cached on it: no permissions, no scope
+
+    def scope_page(user):
+        return list(cases_visible_to(user).order_by(*ORDER)[:PAGE])
+
+    def raw():
+        with connection.cursor() as cursor:
+            cursor.execute(shape.raw_sql, shape.raw_params)
+            return cursor.fetchall()
+
+    shape.visible = cases_visible_to(fresh()).count()
+    page = [case.pk for case in scope_page(fresh())]
+    if [Case._meta.pk.to_python(row[0]) for row in raw()] != page:
+        sys.exit(f"Shape {shape.key}: the raw SQL does not return the scope's page.")
+    with_union = connection.features.supports_slicing_ordering_in_compound
+    if with_union and [case.pk for case in union_page(fresh())] != page:
+        sys.exit(f"Shape {shape.key}: the union query does not return the scope's page.")
+    with CaptureQueriesContext(connection) as captured:
+        scope_page(fresh())
+    shape.cold_queries = len(captured.captured_queries)
+
+    warm = fresh()
+    functions = {
+        "raw": raw,
+        "scope cold": lambda: scope_page(fresh()),
+        "scope warm": lambda: scope_page(warm),
+        "scope_of": lambda: scope_of(fresh()),
+        "perms": lambda: agency_permissions(fresh()),
+    }
+    if with_union:
+        functions["union"] = lambda: union_page(warm)
+
+    if shape.key == "d":
+        # Guardian computes the same set only where every visible case is an
+        # explicit grant; for role scopes it answers "all cases" (the role's
+        # global permission) or none (accept_global_perms=False).
+        def guardian_page():
+            queryset = get_objects_for_user(
+                fresh(), "casework.view_case", klass=Case, accept_global_perms=False
+            )
+            return list(queryset.order_by(*ORDER)[:PAGE])
+
+        if [case.pk for case in guardian_page()] != page:
+            print(f"  ({shape.key}) guardian's page differs from the scope's page!")
+        shape.timings.update(timed({"guardian": guardian_page}, max(10, iterations // 10), 2))
+
+    if with_api:
+        client = Client()
+        client.force_login(base)
+
+        def api():
+            response = client.get("/api/v1/cases/", {"page_size": PAGE})
+            if response.status_code != 200:
+                sys.exit(f"Shape {shape.key}: the API answered {response.status_code}.")
+            return response
+
+        with CaptureQueriesContext(connection) as captured:
+            response = api()
+        shape.api_queries = len(captured.captured_queries)
+        results = response.json().get("results", [])
+        shape.api_rows = len(results)
+        if [item["id"] for item in results] != [str(pk) for pk in page]:
+            sys.exit(f"Shape {shape.key}: the API's first page is not the scope's page.")
+        functions["api"] = api
+        # Calibration: the same request with a one-row page, and the cheapest
+        # authenticated endpoint (same session, middleware and DRF).
+        functions["api 1 row"] = lambda: client.get("/api/v1/cases/", {"page_size": 1})
+        functions["api floor"] = lambda: client.get("/api/v1/me/")
+    shape.timings.update(timed(functions, iterations, warmup))
+
+
+def explain(shape: Shape) -> None:
+    from accounts.models import User
+    from casework.selectors import cases_visible_to
+
+    user = User.objects.get(pk=shape.user_id)
+    queryset = cases_visible_to(user).order_by(*ORDER)[:PAGE]
+    print(f"\n--- ({shape.key}) {shape.label}: scope page query\n{queryset.query}")
+    print(queryset.explain(analyze=True, buffers=True))
+
+
+# --- Reporting ----------------------------------------------------------------------
+
+
+def table(columns: list[str], rows: list[list[str]]) -> None:
+    print("| " + " | ".join(columns) + " |")
+    print("|---|" + "--:|" * (len(columns) - 1))
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+def report(shapes: list[Shape], with_api: bool) -> bool:
+    def ms(shape, name, share=None):
+        values = shape.timings.get(name)
+        if not values:
+            return "—"
+        return f"{percentile(values, share) if share else statistics.median(values):.2f}"
+
+    def meets(shape) -> bool:
+        ratio = median(shape, "scope warm") / median(shape, "raw")
+        if ratio > TARGETS["scope_over_raw"]:
+            return False
+        if not with_api:
+            return True
+        return (
+            median(shape, "api") <= TARGETS["api_median_ms"]
+            and percentile(shape.timings["api"], 0.95) <= TARGETS["api_p95_ms"]
+            and shape.api_queries <= TARGETS["queries"]
+        )
+
+    print("\nAgainst the targets (times in ms):\n")
+    table(
+        [
+            "shape",
+            "visible",
+            "API med",
+            "API p95",
+            "SQL/req",
+            "scope warm med",
+            "p95",
+            "raw med",
+            "p95",
+            "warm/raw",
+            "targets",
+        ],
+        [
+            [
+                f"({s.key}) {s.label}",
+                f"{s.visible:,}",
+                ms(s, "api"),
+                ms(s, "api", 0.95),
+                str(s.api_queries) if with_api else "—",
+                ms(s, "scope warm"),
+                ms(s, "scope warm", 0.95),
+                ms(s, "raw"),
+                ms(s, "raw", 0.95),
+                f"{median(s, 'scope warm') / median(s, 'raw'):.2f}",
+                "met" if meets(s) else "**not met**",
+            ]
+            for s in shapes
+        ],
+    )
+    print("\nWhere the time goes (medians in ms; cold = a fresh user object, as in a request):\n")
+    table(
+        [
+            "shape",
+            "scope cold",
+            "p95",
+            "SQL",
+            "cold/raw",
+            "scope_of",
+            "agency_permissions",
+            "union (what-if)",
+            "union/raw",
+            "guardian",
+        ],
+        [
+            [
+                f"({s.key})",
+                ms(s, "scope cold"),
+                ms(s, "scope cold", 0.95),
+                str(s.cold_queries),
+                f"{median(s, 'scope cold') / median(s, 'raw'):.2f}",
+                ms(s, "scope_of"),
+                ms(s, "perms"),
+                ms(s, "union"),
+                f"{median(s, 'union') / median(s, 'raw'):.2f}" if median(s, "union") else "—",
+                ms(s, "guardian"),
+            ]
+            for s in shapes
+        ],
+    )
+    if with_api:
+        print(
+            "\nThe API request (medians in ms): floor = GET /api/v1/me/ (session,\n"
+            "middleware, DRF); fixed = one-row page − floor;\n"
+            "per row = (full page − one-row page) / (rows − 1).\n"
+        )
+        table(
+            ["shape", "floor", "1-row page", "50-row page", "fixed", "per row"],
+            [
+                [
+                    f"({s.key})",
+                    ms(s, "api floor"),
+                    ms(s, "api 1 row"),
+                    ms(s, "api"),
+                    f"{median(s, 'api 1 row') - median(s, 'api floor'):.2f}",
+                    f"{(median(s, 'api') - median(s, 'api 1 row')) / (s.api_rows - 1):.3f}"
+                    if s.api_rows > 1
+                    else "—",
+                ]
+                for s in shapes
+            ],
+        )
+    core = [s for s in shapes if s.key in CORE_SHAPES]
+    extra = [s.key + ("" if meets(s) else " (not met)") for s in shapes if s not in core]
+    ok = all(meets(s) for s in core)
+    print(
+        f"\nTargets: API median ≤ {TARGETS['api_median_ms']:g} ms and p95 ≤ "
+        f"{TARGETS['api_p95_ms']:g} ms, ≤ {TARGETS['queries']} SQL queries per request, "
+        f"scope page query ≤ {TARGETS['scope_over_raw']:g}× raw. "
+        f"Shapes {', '.join(s.key for s in core)}: {'met' if ok else 'NOT met'}; "
+        f"extra shapes: {', '.join(extra) or 'none'}."
+    )
+    return ok
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.case_list", description="Time the case list for each user shape."
+    )
+    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--shapes", default="abcdefg", help="which shapes to run, e.g. abd")
+    parser.add_argument("--explain", action="store_true", help="print the query plans too")
+    parser.add_argument("--no-api", action="store_true", help="skip the API measurement")
+    options = parser.parse_args(argv)
+
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+    os.environ.setdefault("THROTTLE_USER", "1000000/min")
+    setup_django()
+    import django
+    from django.conf import settings
+    from django.db import connection
+    from django.urls import Resolver404, resolve
+
+    with_api = not options.no_api
+    if with_api:
+        try:
+            resolve("/api/v1/cases/")
+        except Resolver404:
+            print("/api/v1/cases/ does not exist yet: measuring without the API.")
+            with_api = False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT sqlite_version()" if is_sqlite() else "SELECT version()")
+        version = cursor.fetchone()[0]
+    print(
+        f"Django {django.get_version()}, {version.split(' on ')[0]}, DEBUG={settings.DEBUG}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}; "
+        f"{options.iterations} timed runs after {options.warmup} warm-up"
+    )
+    if settings.DEBUG:
+        print("  DEBUG is on: Django records every query; the figures are pessimistic.")
+
+    shapes = [shape for shape in find_shapes() if shape.key in options.shapes]
+    before = cpu_counters()
+    for shape in shapes:
+        started = time.perf_counter()
+        measure(shape, options.iterations, options.warmup, with_api)
+        print(f"  ({shape.key}) {shape.label}: {time.perf_counter() - started:.1f} s")
+    after = cpu_counters()
+    if before and after:
+        busy = (after[0] - before[0]) / max(1, after[1] - before[1]) * 100
+        print(
+            f"Machine CPU busy during the run: {busy:.0f} % of {os.cpu_count()} cores "
+            f"(this benchmark alone keeps about one core busy: Python + its database "
+            f"backend); load average after: {os.getloadavg()[0]:.2f}"
+        )
+    ok = report(shapes, with_api)
+    if options.explain:
+        for shape in shapes:
+            explain(shape)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
