@@ -4,11 +4,12 @@ from uuid import UUID
 
 from django.db.models import QuerySet
 
-from accounts.models import Agency, ApiToken, Membership, RoleGroup, User
-from accounts.permissions import Perm
+from accounts.models import Agency, ApiToken, Membership, User
+from accounts.permissions import ROLE_PERMISSIONS, Perm
 from config.errors import Forbidden, NotFound
 
 _CACHE_ATTR = "_sanad_agency_permissions"
+_GROUPS_ATTR = "_sanad_role_group_ids"
 
 
 def agency_permissions(user: User) -> dict[UUID, frozenset[str]]:
@@ -20,22 +21,34 @@ def agency_permissions(user: User) -> dict[UUID, frozenset[str]]:
     if cached is not None:
         return cached
     result: dict[UUID, set[str]] = {}
-    rows = RoleGroup.objects.filter(group__user=user).values_list(
-        "agency_id", "group__permissions__content_type__app_label", "group__permissions__codename"
-    )
-    for agency_id, app_label, codename in rows:
-        perms = result.setdefault(agency_id, set())
-        if codename:
-            perms.add(f"{app_label}.{codename}")
+    groups: set[int] = set()
+    # The role map is code (accounts.permissions); role groups carry exactly
+    # its permissions (kept so after every migrate), so the user's roles are
+    # all this needs: one narrow query, no join through the permission tables.
+    rows = User.groups.through.objects.filter(
+        user_id=user.pk, group__agency_role__isnull=False
+    ).values_list("group_id", "group__agency_role__agency_id", "group__agency_role__role")
+    for group_id, agency_id, role in rows:
+        groups.add(group_id)
+        result.setdefault(agency_id, set()).update(str(p) for p in ROLE_PERMISSIONS[role])
     frozen = {agency_id: frozenset(perms) for agency_id, perms in result.items()}
     setattr(user, _CACHE_ATTR, frozen)
+    setattr(user, _GROUPS_ATTR, frozenset(groups))
     return frozen
+
+
+def role_group_ids(user: User) -> frozenset[int]:
+    """Ids of the user's agency role groups (loaded with ``agency_permissions``)."""
+    agency_permissions(user)
+    return getattr(user, _GROUPS_ATTR, frozenset())
 
 
 def forget_cached_permissions(user: User) -> None:
     """Drop what was cached on the user object after their roles or grants change."""
     for attr in (
         _CACHE_ATTR,
+        _GROUPS_ATTR,
+        "_sanad_client_exceptions",
         "_perm_cache",
         "_user_perm_cache",
         "_group_perm_cache",

@@ -1,6 +1,7 @@
 """Cases: list, open, read, change, and the state actions."""
 
 import logging
+from datetime import UTC, timedelta
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -64,12 +65,59 @@ class CaseListItemSerializer(serializers.Serializer):
     def get_can_edit(self, case) -> bool:
         return case.pk in self.context["editable"]
 
+    def to_representation(self, case) -> dict:
+        # The list's hot path: the same output as the declared fields (a test
+        # compares them), built directly; DRF's field machinery cost ~0.1 ms a row.
+        assignee = case.assigned_to
+        return {
+            "id": str(case.pk),
+            "number": case.number,
+            "client": {
+                "id": str(case.client_id),
+                "name": case.client.name,
+                "name_latin": case.client.name_latin,
+            },
+            "case_type": case.case_type,
+            "status": case.status,
+            "risk_level": case.risk_level,
+            "assigned_to": (
+                {"id": str(assignee.pk), "display_name": assignee.display_name}
+                if assignee is not None
+                else None
+            ),
+            "is_restricted": case.is_restricted,
+            "opened_at": _iso(case.opened_at),
+            "updated_at": _iso(case.updated_at),
+            "version": case.version,
+            "can_edit": case.pk in self.context["editable"],
+        }
+
+
+def _iso(value) -> str | None:
+    """DRF's ISO 8601 output for an aware UTC datetime, without its per-call
+    settings lookups (the list formats two per row)."""
+    if value is None:
+        return None
+    if value.utcoffset() != timedelta(0):
+        value = value.astimezone(UTC)
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
 
 class CaseDetailSerializer(CaseListItemSerializer):
     agency = serializers.CharField(source="agency.slug", help_text="The owning agency.")
     summary = serializers.CharField()
     closure_reason = serializers.CharField()
     closed_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, case) -> dict:
+        return {
+            **super().to_representation(case),
+            "agency": case.agency.slug,
+            "summary": case.summary,
+            "closure_reason": case.closure_reason,
+            "closed_at": _iso(case.closed_at),
+        }
 
 
 def _case_response(request, case: Case, *, status_code: int = 200) -> Response:

@@ -122,8 +122,32 @@ def dashboard_for(actor: User) -> dict:
     }
 
 
+CASE_LIST_FIELDS = (
+    "id",
+    "number",
+    "agency_id",
+    "case_type",
+    "status",
+    "risk_level",
+    "is_restricted",
+    "opened_at",
+    "updated_at",
+    "version",
+    "assigned_to_id",
+    "client_id",
+    "client__id",
+    "client__name",
+    "client__name_latin",
+    "client__preferred_name",
+    "assigned_to__id",
+    "assigned_to__display_name",
+)
+
+
 def with_client_and_assignee(cases: QuerySet[Case]) -> QuerySet[Case]:
-    return cases.select_related("client", "assigned_to")
+    """Cases as lists show them: with client names and assignee in the same
+    query, and only the columns a list row uses (no summaries, no search keys)."""
+    return cases.select_related("client", "assigned_to").only(*CASE_LIST_FIELDS)
 
 
 def cases_of_client(actor: User, client: Client) -> QuerySet[Case]:

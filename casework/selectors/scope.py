@@ -13,11 +13,11 @@ The same rule, object by object, is ``casework.backends.CaseworkBackend``.
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from accounts.permissions import Perm
-from accounts.selectors import agency_permissions
+from accounts.selectors import agency_permissions, role_group_ids
 from casework.models import (
     Case,
     CaseGroupObjectPermission,
@@ -29,53 +29,51 @@ from casework.models import (
 from config.errors import Forbidden, NotFound
 
 _SCOPE_ATTR = "_sanad_casework_scope"
+_CLIENT_EXCEPTIONS_ATTR = "_sanad_client_exceptions"
 
 
 @dataclass(frozen=True)
 class Scope:
-    """A user's grant shape: which agencies' rules apply, and the exceptions."""
+    """A user's grant shape: which agencies' rules apply, and the case grants."""
 
     all_cases: frozenset[UUID] = field(default_factory=frozenset)  # agencies: every case
     own_cases: frozenset[UUID] = field(default_factory=frozenset)  # agencies: unrestricted + own
     all_clients: frozenset[UUID] = field(default_factory=frozenset)  # agencies: every client
     own_clients: frozenset[UUID] = field(default_factory=frozenset)  # agencies: unrestricted
-    assigned_restricted_clients: frozenset[UUID] = field(default_factory=frozenset)
     granted_cases: frozenset[UUID] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class ClientExceptions:
+    """What a client list needs beyond the agency rule; loaded only by it."""
+
     granted_clients: frozenset[UUID] = field(default_factory=frozenset)
+    assigned_restricted_clients: frozenset[UUID] = field(default_factory=frozenset)
 
 
-def _exception_ids(user: User) -> dict[str, set[UUID]]:
-    """Guardian grants on cases and clients, and the restricted clients whose
-    cases are assigned to the user: one UNION query."""
-    view_case, view_client = Perm.VIEW_CASE.codename, Perm.VIEW_CLIENT.codename
-    parts = [
-        CaseUserObjectPermission.objects.filter(user=user, permission__codename=view_case)
-        .annotate(kind=Value("case"))
-        .values_list("kind", "content_object_id"),
-        CaseGroupObjectPermission.objects.filter(group__user=user, permission__codename=view_case)
-        .annotate(kind=Value("case"))
-        .values_list("kind", "content_object_id"),
-        ClientUserObjectPermission.objects.filter(user=user, permission__codename=view_client)
-        .annotate(kind=Value("client"))
-        .values_list("kind", "content_object_id"),
-        ClientGroupObjectPermission.objects.filter(
-            group__user=user, permission__codename=view_client
+def _as_uuid(value) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
+
+
+def _granted(user: User, user_table, group_table, codename: str) -> frozenset[UUID]:
+    """Object ids granted to the user directly or to one of their role groups:
+    one query, without joining the group tables (the ids are already known)."""
+    rows = user_table.objects.filter(user_id=user.pk, permission__codename=codename).values_list(
+        "content_object_id", flat=True
+    )
+    groups = role_group_ids(user)
+    if groups:
+        rows = rows.union(
+            group_table.objects.filter(
+                group_id__in=groups, permission__codename=codename
+            ).values_list("content_object_id", flat=True)
         )
-        .annotate(kind=Value("client"))
-        .values_list("kind", "content_object_id"),
-        Case.objects.filter(assigned_to=user, client__is_restricted=True)
-        .annotate(kind=Value("assigned"))
-        .values_list("kind", "client_id"),
-    ]
-    found: dict[str, set[UUID]] = {"case": set(), "client": set(), "assigned": set()}
-    for kind, object_id in parts[0].union(*parts[1:], all=True):
-        found[kind].add(object_id if isinstance(object_id, UUID) else UUID(str(object_id)))
-    return found
+    return frozenset(_as_uuid(value) for value in rows)
 
 
 def scope_of(user: User) -> Scope:
-    """The user's grant shape, loaded once per request (cached on the user):
-    two queries, whatever the size of the agencies."""
+    """The user's grant shape for cases, loaded once per request (cached on the
+    user): the role permissions (one query) and the case grants (one query)."""
     cached = getattr(user, _SCOPE_ATTR, None)
     if cached is not None:
         return cached
@@ -89,24 +87,53 @@ def scope_of(user: User) -> Scope:
             own_cases.add(agency_id)
         if Perm.VIEW_CLIENT in perms:
             (all_clients if Perm.VIEW_ALL_CASES in perms else own_clients).add(agency_id)
-    exceptions = _exception_ids(user)
     scope = Scope(
         all_cases=frozenset(all_cases),
         own_cases=frozenset(own_cases),
         all_clients=frozenset(all_clients),
         own_clients=frozenset(own_clients),
-        assigned_restricted_clients=frozenset(exceptions["assigned"]),
-        granted_cases=frozenset(exceptions["case"]),
-        granted_clients=frozenset(exceptions["client"]),
+        granted_cases=_granted(
+            user, CaseUserObjectPermission, CaseGroupObjectPermission, Perm.VIEW_CASE.codename
+        ),
     )
     setattr(user, _SCOPE_ATTR, scope)
     return scope
 
 
+def client_exceptions_of(user: User) -> ClientExceptions:
+    """Client grants, and the restricted clients whose (restricted) cases are
+    assigned to the user; loaded by client lists only, cached for the request."""
+    cached = getattr(user, _CLIENT_EXCEPTIONS_ATTR, None)
+    if cached is not None:
+        return cached
+    if not user.is_authenticated or not user.is_active:
+        return ClientExceptions()
+    assigned: frozenset[UUID] = frozenset()
+    if scope_of(user).own_clients:
+        assigned = frozenset(
+            _as_uuid(value)
+            for value in Case.objects.filter(
+                assigned_to_id=user.pk, is_restricted=True, client__is_restricted=True
+            ).values_list("client_id", flat=True)
+        )
+    exceptions = ClientExceptions(
+        granted_clients=_granted(
+            user,
+            ClientUserObjectPermission,
+            ClientGroupObjectPermission,
+            Perm.VIEW_CLIENT.codename,
+        ),
+        assigned_restricted_clients=assigned,
+    )
+    setattr(user, _CLIENT_EXCEPTIONS_ATTR, exceptions)
+    return exceptions
+
+
 def forget_scope(user: User) -> None:
     """Drop the cached grant shape (after a grant or assignment changes)."""
-    if hasattr(user, _SCOPE_ATTR):
-        delattr(user, _SCOPE_ATTR)
+    for attr in (_SCOPE_ATTR, _CLIENT_EXCEPTIONS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def any_of(parts: list[Q]) -> Q | None:
@@ -139,17 +166,18 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
     supervisors and the assigned caseworkers), and clients granted one by one.
     A grant on a case does not reveal its client. One SQL query."""
     scope = scope_of(user)
+    exceptions = client_exceptions_of(user)
     parts = []
     if scope.all_clients:
         parts.append(Q(agency_id__in=scope.all_clients))
     if scope.own_clients:
         parts.append(Q(agency_id__in=scope.own_clients, is_restricted=False))
-        if scope.assigned_restricted_clients:
+        if exceptions.assigned_restricted_clients:
             parts.append(
-                Q(agency_id__in=scope.own_clients, pk__in=scope.assigned_restricted_clients)
+                Q(agency_id__in=scope.own_clients, pk__in=exceptions.assigned_restricted_clients)
             )
-    if scope.granted_clients:
-        parts.append(Q(pk__in=scope.granted_clients))
+    if exceptions.granted_clients:
+        parts.append(Q(pk__in=exceptions.granted_clients))
     condition = any_of(parts)
     return Client.objects.none() if condition is None else Client.objects.filter(condition)
 

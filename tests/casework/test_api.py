@@ -1023,3 +1023,16 @@ def test_schema_still_validates_and_documents_casework(client, tmp_path):
     assert create["409"]["content"]["application/problem+json"]["schema"]["$ref"].endswith(
         "PossibleDuplicateProblem"
     )
+
+
+def test_case_serializers_fast_path_matches_the_declared_fields(caseworker, supervisor, case):
+    from rest_framework import serializers as drf_serializers
+
+    from casework.api.cases import CaseDetailSerializer, CaseListItemSerializer
+    from casework.models import Case as CaseModel
+
+    closed = CaseModel.objects.select_related("client", "assigned_to", "agency").get(pk=case.pk)
+    for serializer_class in (CaseListItemSerializer, CaseDetailSerializer):
+        serializer = serializer_class(closed, context={"editable": {closed.pk}})
+        declared = drf_serializers.Serializer.to_representation(serializer, closed)
+        assert serializer.data == declared, serializer_class.__name__
