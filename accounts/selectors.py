@@ -20,14 +20,21 @@ def agency_permissions(user: User) -> dict[UUID, frozenset[str]]:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    result: dict[UUID, set[str]] = {}
-    groups: set[int] = set()
     # The role map is code (accounts.permissions); role groups carry exactly
     # its permissions (kept so after every migrate), so the user's roles are
     # all this needs: one narrow query, no join through the permission tables.
     rows = User.groups.through.objects.filter(
         user_id=user.pk, group__agency_role__isnull=False
     ).values_list("group_id", "group__agency_role__agency_id", "group__agency_role__role")
+    return remember_roles(user, rows)
+
+
+def remember_roles(user: User, rows) -> dict[UUID, frozenset[str]]:
+    """Cache on ``user`` the roles given as (role-group id, agency id, role)
+    rows, as ``agency_permissions`` answers them (for a caller that loaded
+    them in a query of its own)."""
+    result: dict[UUID, set[str]] = {}
+    groups: set[int] = set()
     for group_id, agency_id, role in rows:
         groups.add(group_id)
         result.setdefault(agency_id, set()).update(str(p) for p in ROLE_PERMISSIONS[role])

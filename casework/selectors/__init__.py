@@ -12,6 +12,7 @@ The same rule, object by object, is ``casework.backends.CaseworkBackend``.
 
 from casework.selectors.case_items import (
     assignable_members,
+    case_list_rows,
     cases_of_client,
     client_detail_queryset,
     dashboard_for,
@@ -65,6 +66,7 @@ __all__ = [
     "any_of",
     "assignable_members",
     "case_history",
+    "case_list_rows",
     "cases_of_client",
     "cases_visible_to",
     "client_detail_queryset",

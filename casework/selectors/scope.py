@@ -13,11 +13,13 @@ The same rule, object by object, is ``casework.backends.CaseworkBackend``.
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from django.contrib.auth.models import Permission
+from django.db import connection
 from django.db.models import Q, QuerySet
 
-from accounts.models import User
+from accounts.models import RoleGroup, User
 from accounts.permissions import Perm
-from accounts.selectors import agency_permissions, role_group_ids
+from accounts.selectors import agency_permissions, remember_roles, role_group_ids
 from casework.models import (
     Case,
     CaseGroupObjectPermission,
@@ -71,14 +73,54 @@ def _granted(user: User, user_table, group_table, codename: str) -> frozenset[UU
     return frozenset(_as_uuid(value) for value in rows)
 
 
+def _roles_and_case_grants(user: User) -> frozenset[UUID]:
+    """One statement for the whole grant shape of a request: the user's agency
+    roles (cached for ``agency_permissions``) and the cases granted to them or
+    to one of their role groups. Returns the granted case ids."""
+    tables = {
+        "user_groups": User.groups.through._meta.db_table,
+        "role_group": RoleGroup._meta.db_table,
+        "permission": Permission._meta.db_table,
+        "user_grant": CaseUserObjectPermission._meta.db_table,
+        "group_grant": CaseGroupObjectPermission._meta.db_table,
+    }
+    user_id = User._meta.pk.get_db_prep_value(user.pk, connection)
+    codename = Perm.VIEW_CASE.codename
+    sql = """
+        SELECT 'role', rg.agency_id, rg.role, ug.group_id
+          FROM {user_groups} ug JOIN {role_group} rg ON rg.group_id = ug.group_id
+         WHERE ug.user_id = %s
+        UNION ALL
+        SELECT 'case', g.content_object_id, NULL, NULL
+          FROM {user_grant} g JOIN {permission} p ON p.id = g.permission_id
+         WHERE g.user_id = %s AND p.codename = %s
+        UNION ALL
+        SELECT 'case', g.content_object_id, NULL, NULL
+          FROM {group_grant} g JOIN {permission} p ON p.id = g.permission_id
+          JOIN {user_groups} ug ON ug.group_id = g.group_id
+         WHERE ug.user_id = %s AND p.codename = %s
+    """.format(**tables)  # noqa: S608 - table names from model metadata, values as params
+    roles, granted = [], set()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, user_id, codename, user_id, codename])
+        for kind, object_id, role, group_id in cursor.fetchall():
+            if kind == "role":
+                roles.append((group_id, _as_uuid(object_id), role))
+            else:
+                granted.add(_as_uuid(object_id))
+    remember_roles(user, roles)
+    return frozenset(granted)
+
+
 def scope_of(user: User) -> Scope:
     """The user's grant shape for cases, loaded once per request (cached on the
-    user): the role permissions (one query) and the case grants (one query)."""
+    user): roles and case grants in one statement."""
     cached = getattr(user, _SCOPE_ATTR, None)
     if cached is not None:
         return cached
     if not user.is_authenticated or not user.is_active:
         return Scope()
+    granted_cases = _roles_and_case_grants(user)
     all_cases, own_cases, all_clients, own_clients = set(), set(), set(), set()
     for agency_id, perms in agency_permissions(user).items():
         if Perm.VIEW_ALL_CASES in perms:
@@ -92,9 +134,7 @@ def scope_of(user: User) -> Scope:
         own_cases=frozenset(own_cases),
         all_clients=frozenset(all_clients),
         own_clients=frozenset(own_clients),
-        granted_cases=_granted(
-            user, CaseUserObjectPermission, CaseGroupObjectPermission, Perm.VIEW_CASE.codename
-        ),
+        granted_cases=granted_cases,
     )
     setattr(user, _SCOPE_ATTR, scope)
     return scope

@@ -1031,8 +1031,16 @@ def test_case_serializers_fast_path_matches_the_declared_fields(caseworker, supe
     from casework.api.cases import CaseDetailSerializer, CaseListItemSerializer
     from casework.models import Case as CaseModel
 
+    from casework.selectors import case_list_rows
+
     closed = CaseModel.objects.select_related("client", "assigned_to", "agency").get(pk=case.pk)
     for serializer_class in (CaseListItemSerializer, CaseDetailSerializer):
         serializer = serializer_class(closed, context={"editable": {closed.pk}})
         declared = drf_serializers.Serializer.to_representation(serializer, closed)
         assert serializer.data == declared, serializer_class.__name__
+    # The list path: plain rows give the same output as the case itself.
+    row = case_list_rows(CaseModel.objects.filter(pk=case.pk)).get()
+    from_row = CaseListItemSerializer(row, context={"editable": {closed.pk}}).data
+    from_case = CaseListItemSerializer(closed, context={"editable": {closed.pk}}).data
+    assert from_row == from_case
+    assert from_row["can_edit"] is True
