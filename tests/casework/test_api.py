@@ -1030,7 +1030,6 @@ def test_case_serializers_fast_path_matches_the_declared_fields(caseworker, supe
 
     from casework.api.cases import CaseDetailSerializer, CaseListItemSerializer
     from casework.models import Case as CaseModel
-
     from casework.selectors import case_list_rows
 
     closed = CaseModel.objects.select_related("client", "assigned_to", "agency").get(pk=case.pk)
