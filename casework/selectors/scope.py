@@ -169,13 +169,6 @@ def client_exceptions_of(user: User) -> ClientExceptions:
     return exceptions
 
 
-def forget_scope(user: User) -> None:
-    """Drop the cached grant shape (after a grant or assignment changes)."""
-    for attr in (_SCOPE_ATTR, _CLIENT_EXCEPTIONS_ATTR):
-        if hasattr(user, attr):
-            delattr(user, attr)
-
-
 def any_of(parts: list[Q]) -> Q | None:
     if not parts:
         return None
