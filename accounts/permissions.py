@@ -60,6 +60,18 @@ class Perm(StrEnum):
     VIEW_DOCUMENT = "casework.view_document"
     ADD_DOCUMENT = "casework.add_document"
 
+    # referrals: the service directory
+    MANAGE_SERVICES = "referrals.change_service"
+    # referrals: the sending side (on the case's agency, for cases the user sees)
+    VIEW_REFERRAL = "referrals.view_referral"
+    SEND_REFERRAL = "referrals.add_referral"
+    OVERRIDE_CONSENT = "referrals.override_consent"
+    # referrals: either side (the receiving side through object grants)
+    VIEW_PACKET = "referrals.view_packet"
+    MESSAGE_REFERRAL = "referrals.message_referral"
+    # referrals: the receiving side (object grants given when a referral is sent)
+    RESPOND_REFERRAL = "referrals.respond_referral"
+
     @property
     def app_label(self) -> str:
         return self.value.split(".", 1)[0]
@@ -90,8 +102,27 @@ _CASEWORK = frozenset(
         Perm.WITHDRAW_CONSENT,
         Perm.VIEW_DO_NOT_DISCLOSE,
         Perm.ADD_DO_NOT_DISCLOSE,
+        Perm.VIEW_REFERRAL,
+        Perm.SEND_REFERRAL,
+        Perm.VIEW_PACKET,
+        Perm.MESSAGE_REFERRAL,
     }
 )
+
+# What the receiving agency's role groups get on a referral (guardian rows,
+# granted by referrals.services when it is sent and revoked when it is
+# declined, withdrawn, expired or cancelled). A role's own permissions never
+# reach another agency's referrals: only these grants do.
+REFERRAL_RECEIVER_GRANTS: dict[str, frozenset[Perm]] = {
+    Role.REFERRAL_OFFICER: frozenset(
+        {Perm.VIEW_REFERRAL, Perm.VIEW_PACKET, Perm.RESPOND_REFERRAL, Perm.MESSAGE_REFERRAL}
+    ),
+    Role.SUPERVISOR: frozenset(
+        {Perm.VIEW_REFERRAL, Perm.VIEW_PACKET, Perm.RESPOND_REFERRAL, Perm.MESSAGE_REFERRAL}
+    ),
+}
+# The caseworker of the case opened from a referral: the packet it came from.
+REFERRAL_CASE_OWNER_GRANTS = frozenset({Perm.VIEW_REFERRAL, Perm.VIEW_PACKET})
 
 # Special-category data: supervisors hold VIEW_SENSITIVE for the whole agency;
 # a caseworker holds it only on the cases (and their clients) assigned to them,
@@ -107,10 +138,13 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         Perm.RESTRICT_CASE,
         Perm.VIEW_CASE_HISTORY,
         Perm.VIEW_CONFIDENTIAL_NOTES,
+        Perm.OVERRIDE_CONSENT,
     },
     Role.REFERRAL_OFFICER: frozenset(),
     Role.DPO: frozenset({Perm.VIEW_MEMBERS}),
-    Role.AGENCY_ADMIN: frozenset({Perm.VIEW_MEMBERS, Perm.MANAGE_MEMBERS, Perm.MANAGE_AGENCY}),
+    Role.AGENCY_ADMIN: frozenset(
+        {Perm.VIEW_MEMBERS, Perm.MANAGE_MEMBERS, Perm.MANAGE_AGENCY, Perm.MANAGE_SERVICES}
+    ),
 }
 
 

@@ -103,6 +103,9 @@ def problem_exception_handler(exc, context):
         if exc.status == 400:
             errors = [{"field": exc.field, "code": exc.code, "detail": str(exc.message)}]
         body = problem(exc.status, exc.code, str(exc.message), instance=instance, errors=errors)
+        # Facts a client program acts on (the current state, every refusal reason).
+        for name, value in (getattr(exc, "extensions", None) or {}).items():
+            body.setdefault(name, value)
         return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
 
     if isinstance(exc, DjangoValidationError):

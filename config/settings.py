@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "casework",
+    "referrals",
 ]
 
 MIDDLEWARE = [
@@ -184,12 +185,13 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "accounts.backends.AgencyRoleBackend",
     "casework.backends.CaseworkBackend",
+    "referrals.backends.ReferralBackend",
     "accounts.backends.GrantBackend",
 ]
 # accounts.backends.GrantBackend is guardian's backend, narrowed to the grant tables.
 SILENCED_SYSTEM_CHECKS = ["guardian.W001"]
 # Models whose exceptions to the agency rule are guardian rows (direct FK tables).
-SANAD_GRANT_MODELS = {"casework.case", "casework.client"}
+SANAD_GRANT_MODELS = {"casework.case", "casework.client", "referrals.referral"}
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -318,6 +320,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# `celery -A config beat` runs these; without a broker, run
+# `manage.py expire_referrals` from cron instead.
+CELERY_BEAT_SCHEDULE = {
+    "expire-overdue-referrals": {
+        "task": "referrals.tasks.expire_overdue_referrals_task",
+        "schedule": 60 * 60,
+    },
+}
 
 # --- API -----------------------------------------------------------------------
 

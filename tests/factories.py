@@ -1,7 +1,10 @@
 """factory_boy factories. Records that services own are created through them."""
 
+from datetime import timedelta
+
 import factory
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts import services
@@ -52,6 +55,10 @@ class AgencyFactory(DjangoModelFactory):
     city = "Torino"
     languages = factory.LazyFunction(lambda: ["en", "ar"])
     is_public_authority = False
+    # A partner without a valid agreement receives no referrals (tested on its own).
+    data_sharing_agreement_valid_until = factory.LazyFunction(
+        lambda: timezone.now().date() + timedelta(days=365)
+    )
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
@@ -122,3 +129,44 @@ def make_consent(actor: User, client, **data):
     }
     fields.update(data)
     return casework_services.record_consent(actor=actor, client_id=client.pk, **fields)
+
+
+# --- referrals ------------------------------------------------------------------
+
+
+def make_service(agency: Agency, **data):
+    """A service of ``agency`` in the directory, added by its administrator."""
+    from referrals import services as referral_services
+
+    admin = make_member(agency, Role.AGENCY_ADMIN)
+    fields = {
+        "name": "Legal counselling",
+        "category": "legal",
+        "data_categories_needed": ["identity", "contact", "legal_status"],
+        "languages": ["ar", "it"],
+    }
+    fields.update(data)
+    return referral_services.create_service(actor=admin, agency=agency, data=fields)
+
+
+def make_referral(actor: User, case, to_agency: Agency, *, send: bool = True, **data):
+    """A referral of ``case`` to ``to_agency`` drafted by ``actor`` (and sent,
+    unless ``send=False``; sending needs a covering consent or ``override_reason``)."""
+    from referrals import services as referral_services
+
+    override_reason = data.pop("override_reason", "")
+    fields = {
+        "purpose": "Legal advice on the asylum appeal",
+        "urgency": "routine",
+        "respond_by": timezone.now().date() + timedelta(days=14),
+        "data_categories": ["identity", "contact"],
+    }
+    fields.update(data)
+    referral = referral_services.create_referral(
+        actor=actor, case_id=case.pk, to_agency_id=to_agency.pk, **fields
+    )
+    if send:
+        referral = referral_services.send_referral(
+            actor=actor, referral_id=referral.pk, override_reason=override_reason
+        )
+    return referral

@@ -14,7 +14,7 @@ from casework.models.cases import (
     FollowUp,
     document_path,
 )
-from casework.models.clients import Client, ClientSensitive, IdentityDocument, Sex
+from casework.models.clients import Client, ClientSensitive, IdentityDocument, LegalStatus, Sex
 from casework.models.consent import (
     SPECIAL_CATEGORIES,
     Consent,
@@ -48,6 +48,7 @@ __all__ = [
     "Document",
     "FollowUp",
     "IdentityDocument",
+    "LegalStatus",
     "ServiceCategory",
     "Sex",
     "document_path",

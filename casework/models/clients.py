@@ -22,8 +22,28 @@ class Sex(models.TextChoices):
     UNKNOWN = "unknown", _("Not stated")
 
 
+class LegalStatus(models.TextChoices):
+    UNKNOWN = "unknown", _("Not known")
+    ASYLUM_SEEKER = "asylum_seeker", _("Asylum seeker")
+    REFUGEE = "refugee", _("Recognised refugee")
+    SUBSIDIARY_PROTECTION = "subsidiary_protection", _("Subsidiary protection")
+    TEMPORARY_PROTECTION = "temporary_protection", _("Temporary protection")
+    HUMANITARIAN = "humanitarian", _("Humanitarian residence permit")
+    REJECTED = "rejected", _("Asylum claim rejected")
+    STATELESS = "stateless", _("Stateless person")
+    RESIDENT = "resident", _("Other residence permit")
+    CITIZEN = "citizen", _("Citizen")
+    UNDOCUMENTED = "undocumented", _("Without documents")
+    OTHER = "other", _("Other")
+
+
 class Client(models.Model):
-    """A person the agency supports (the data subject)."""
+    """A person the agency supports (the data subject).
+
+    Fields fall into the sections of ``DataCategory`` (see ``casework.sections``):
+    identity, contact, legal status, family, education and employment here;
+    special-category data in ``ClientSensitive``.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey(
@@ -56,6 +76,20 @@ class Client(models.Model):
     email = models.EmailField(_("email"), blank=True)
     address = models.TextField(_("address"), blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
+    legal_status = models.CharField(
+        _("legal status"), max_length=24, choices=LegalStatus.choices, default=LegalStatus.UNKNOWN
+    )
+    legal_status_note = models.TextField(
+        _("legal status details"),
+        blank=True,
+        help_text=_("Procedure stage, deadlines, authority in charge."),
+    )
+    family_situation = models.TextField(
+        _("family situation"), blank=True, help_text=_("Household, family members, where they are.")
+    )
+    dependants = models.PositiveSmallIntegerField(_("dependants"), null=True, blank=True)
+    education = models.TextField(_("education"), blank=True)
+    employment = models.TextField(_("work and skills"), blank=True)
 
     # Kept by the services: every case of the client is restricted, so only
     # supervisors and the assigned caseworkers may see the client either.

@@ -25,6 +25,12 @@ CLIENT_FIELDS = (
     "email",
     "address",
     "city",
+    "legal_status",
+    "legal_status_note",
+    "family_situation",
+    "dependants",
+    "education",
+    "employment",
 )
 SENSITIVE_FIELDS = (
     "health",

@@ -1,0 +1,250 @@
+"""Open Referral HSDS 3.0 JSON for the service directory.
+
+Export: the HSDS API's paginated list of ``service`` objects, each with its
+``organization``, ``phones``, ``languages``, ``service_at_locations`` (one
+location with its physical address) and ``attributes``. Sanad's own facts
+travel as attributes of its own vocabularies: the kind of service
+(``sanad-service-category``), whether it takes referrals and the data it
+needs (``sanad-referrals``).
+
+Import: the same page, a list of service objects or one service object.
+``parse_services`` turns it into the keyword fields of
+``referrals.services.import_services``; errors name the record and field.
+"""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from casework.models import DataCategory, ServiceCategory
+from config.errors import InvalidInput
+from referrals.models import Service
+
+CATEGORY_VOCABULARY = "sanad-service-category"
+REFERRAL_VOCABULARY = "sanad-referrals"
+MAX_IMPORT = 500
+
+
+def _attribute(service: Service, vocabulary: str, code: str, value: str, term: str = ""):
+    return {
+        "id": f"{service.pk}:{vocabulary}:{code}",
+        "link_id": str(service.pk),
+        "link_type": "service",
+        "link_entity": "service",
+        "value": value,
+        "taxonomy_term": {
+            "id": f"{vocabulary}:{code}",
+            "code": code,
+            "name": term or code,
+            "vocabulary": vocabulary,
+        },
+    }
+
+
+def service_to_hsds(service: Service) -> dict[str, Any]:
+    agency = service.agency
+    attributes = [
+        _attribute(
+            service,
+            CATEGORY_VOCABULARY,
+            service.category,
+            service.category,
+            str(ServiceCategory(service.category).label),
+        ),
+        _attribute(
+            service,
+            REFERRAL_VOCABULARY,
+            "accepts_referrals",
+            "true" if service.accepts_referrals else "false",
+        ),
+    ]
+    attributes += [
+        _attribute(service, REFERRAL_VOCABULARY, "data_category_needed", category)
+        for category in service.data_categories_needed
+    ]
+    location = None
+    if service.location_name or service.address or service.city:
+        location = {
+            "id": f"{service.pk}:location",
+            "service_id": str(service.pk),
+            "location": {
+                "id": f"{service.pk}:location",
+                "location_type": "physical",
+                "name": service.location_name,
+                "addresses": [
+                    {
+                        "id": f"{service.pk}:address",
+                        "address_1": service.address,
+                        "city": service.city,
+                        "postal_code": service.postal_code,
+                        "country": service.country,
+                        "address_type": "physical",
+                    }
+                ],
+            },
+        }
+    return {
+        "id": str(service.pk),
+        "organization": {
+            "id": str(agency.pk),
+            "name": agency.name,
+            "description": "",
+            "email": agency.contact_email,
+            "website": agency.website,
+        },
+        "name": service.name,
+        "alternate_name": service.alternate_name,
+        "description": service.description,
+        "url": service.url,
+        "email": service.email,
+        "status": service.status,
+        "application_process": service.application_process,
+        "fees_description": service.fees_description,
+        "eligibility_description": service.eligibility_description,
+        "last_modified": service.updated_at.isoformat(),
+        "phones": [{"id": f"{service.pk}:phone", "number": service.phone}] if service.phone else [],
+        "languages": [
+            {"id": f"{service.pk}:language:{code}", "code": code} for code in service.languages
+        ],
+        "service_at_locations": [location] if location else [],
+        "attributes": attributes,
+    }
+
+
+def services_to_hsds(services) -> dict[str, Any]:
+    """One page of the HSDS API's service list, holding every given service."""
+    contents = [service_to_hsds(service) for service in services]
+    return {
+        "total_items": len(contents),
+        "total_pages": 1,
+        "page_number": 1,
+        "size": len(contents),
+        "first_page": True,
+        "last_page": True,
+        "empty": not contents,
+        "contents": contents,
+    }
+
+
+def _text(record: dict, name: str, index: int, max_length: int | None = None) -> str:
+    value = record.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(_("Must be text."), code="invalid", field=f"services.{index}.{name}")
+    if max_length and len(value) > max_length:
+        raise InvalidInput(
+            _("At most %(count)d characters.") % {"count": max_length},
+            code="max_length",
+            field=f"services.{index}.{name}",
+        )
+    return value.strip()
+
+
+def _list(record: dict, name: str, index: int) -> list:
+    value = record.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise InvalidInput(
+            _("Expected a list of objects."), code="invalid", field=f"services.{index}.{name}"
+        )
+    return value
+
+
+def parse_service(record: Any, index: int) -> dict[str, Any]:
+    """One HSDS service object as Service fields (no id: import matches by name)."""
+    if not isinstance(record, dict):
+        raise InvalidInput(
+            _("Expected an object with fields."), code="invalid", field=f"services.{index}"
+        )
+    name = _text(record, "name", index, 200)
+    if not name:
+        raise InvalidInput(
+            _("This field is required."), code="required", field=f"services.{index}.name"
+        )
+    status = record.get("status") or Service.Status.ACTIVE
+    if status not in Service.Status.values:
+        raise InvalidInput(
+            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Service.Status.values)},
+            code="invalid_choice",
+            field=f"services.{index}.status",
+        )
+    fields: dict[str, Any] = {
+        "name": name,
+        "alternate_name": _text(record, "alternate_name", index, 200),
+        "description": _text(record, "description", index),
+        "url": _text(record, "url", index),
+        "email": _text(record, "email", index),
+        "status": status,
+        "application_process": _text(record, "application_process", index),
+        "fees_description": _text(record, "fees_description", index, 200),
+        "eligibility_description": _text(record, "eligibility_description", index),
+    }
+    phones = _list(record, "phones", index)
+    fields["phone"] = str(phones[0].get("number") or "")[:40] if phones else ""
+    fields["languages"] = [
+        str(language.get("code") or "").lower()
+        for language in _list(record, "languages", index)
+        if language.get("code")
+    ]
+    locations = _list(record, "service_at_locations", index)
+    if locations:
+        location = locations[0].get("location") or {}
+        addresses = location.get("addresses") if isinstance(location, dict) else None
+        address = addresses[0] if isinstance(addresses, list) and addresses else {}
+        if not isinstance(address, dict):
+            address = {}
+        fields.update(
+            location_name=str(location.get("name") or "")[:200],
+            address=str(address.get("address_1") or "")[:200],
+            city=str(address.get("city") or "")[:100],
+            postal_code=str(address.get("postal_code") or "")[:20],
+            country=str(address.get("country") or "")[:2],
+        )
+    category = ServiceCategory.OTHER
+    accepts = True
+    needed: list[str] = []
+    for attribute in _list(record, "attributes", index):
+        term = attribute.get("taxonomy_term") or {}
+        if not isinstance(term, dict):
+            continue
+        vocabulary, code = term.get("vocabulary"), term.get("code")
+        value = attribute.get("value")
+        if vocabulary == CATEGORY_VOCABULARY and code in ServiceCategory.values:
+            category = code
+        elif vocabulary == REFERRAL_VOCABULARY and code == "accepts_referrals":
+            accepts = str(value).lower() != "false"
+        elif vocabulary == REFERRAL_VOCABULARY and code == "data_category_needed":
+            if value not in DataCategory.values:
+                raise InvalidInput(
+                    _("Unknown data category: %(category)s.") % {"category": value},
+                    code="invalid_choice",
+                    field=f"services.{index}.attributes",
+                )
+            needed.append(value)
+    fields.update(category=category, accepts_referrals=accepts, data_categories_needed=needed)
+    return fields
+
+
+def parse_services(document: Any) -> list[dict[str, Any]]:
+    """An HSDS page, list or single service as a list of Service field dicts."""
+    if isinstance(document, dict) and isinstance(document.get("contents"), list):
+        records = document["contents"]
+    elif isinstance(document, list):
+        records = document
+    elif isinstance(document, dict) and "name" in document:
+        records = [document]
+    else:
+        raise InvalidInput(
+            _("Expected HSDS JSON: a page with contents, a list of services or one service."),
+            code="invalid",
+            field="services",
+        )
+    if not records:
+        raise InvalidInput(_("There is no service to import."), code="required", field="services")
+    if len(records) > MAX_IMPORT:
+        raise InvalidInput(
+            _("At most %(count)d services at a time.") % {"count": MAX_IMPORT},
+            code="too_many",
+            field="services",
+        )
+    return [parse_service(record, index) for index, record in enumerate(records)]

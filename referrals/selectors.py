@@ -1,0 +1,400 @@
+"""Scoped reads of referrals and the service directory, and the one rule that
+says what a referral may share.
+
+``referrals_visible_to`` is the only way a list, count or API reads
+referrals: the sending side sees the referrals of the cases it sees (in
+agencies where its role may view referrals); the receiving side sees what
+guardian rows grant it, which exist only while the referral is sent, accepted
+or completed. ``referral_check`` is what the send form proposes and what
+``send_referral`` enforces.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Agency, User
+from accounts.permissions import Perm
+from accounts.selectors import agencies_of, agency_permissions, role_group_ids
+from casework.models import SPECIAL_CATEGORIES, Case, Consent, DataCategory
+from casework.selectors import cases_visible_to, get_case_for, is_uuid
+from casework.selectors.consent import ConsentCoverage, Gap, consent_covering
+from config.errors import Forbidden, NotFound
+from referrals.models import (
+    Referral,
+    ReferralEvent,
+    ReferralGroupObjectPermission,
+    ReferralMessage,
+    ReferralUserObjectPermission,
+    Service,
+)
+
+# --- The service directory ---------------------------------------------------------
+
+
+def services_directory(
+    *, query: str = "", category: str = "", agency_slug: str = "", status: str = ""
+) -> QuerySet[Service]:
+    """Every agency's services (the directory is public to every logged-in
+    user: it holds no personal data), filtered by words, kind, agency, status."""
+    services = Service.objects.select_related("agency").order_by("name", "id")
+    if query:
+        for word in query.split()[:8]:
+            services = services.filter(
+                Q(name__icontains=word)
+                | Q(alternate_name__icontains=word)
+                | Q(description__icontains=word)
+                | Q(agency__name__icontains=word)
+                | Q(city__icontains=word)
+            )
+    if category:
+        services = services.filter(category=category)
+    if agency_slug:
+        services = services.filter(agency__slug=agency_slug)
+    if status:
+        services = services.filter(status=status)
+    return services
+
+
+def get_service(service_id) -> Service:
+    """One service of the directory (NotFound for an unknown id)."""
+    service = (
+        Service.objects.select_related("agency").filter(pk=service_id).first()
+        if is_uuid(service_id)
+        else None
+    )
+    if service is None:
+        raise NotFound()
+    return service
+
+
+def get_service_for(actor: User, service_id, perm: Perm = Perm.MANAGE_SERVICES) -> Service:
+    """A service the actor may change (MANAGE_SERVICES in its agency): 404 when
+    the actor is not a member of that agency, 403 when the role lacks it."""
+    service = get_service(service_id)
+    if service.agency_id not in agency_permissions(actor):
+        raise NotFound()
+    if not actor.has_perm(perm, service):
+        raise Forbidden()
+    return service
+
+
+def agencies_managed_by(actor: User) -> QuerySet[Agency]:
+    """Agencies whose services the actor maintains."""
+    ids = [
+        agency_id
+        for agency_id, perms in agency_permissions(actor).items()
+        if Perm.MANAGE_SERVICES in perms
+    ]
+    return Agency.objects.filter(pk__in=ids).order_by("name")
+
+
+def referral_recipients() -> QuerySet[Agency]:
+    """Agencies a referral may be addressed to (the send form's choice list)."""
+    return Agency.objects.order_by("name")
+
+
+# --- What a referral may share -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReferralCheck:
+    """What Sanad proposes and refuses for one referral.
+
+    ``blocks`` stop the referral whatever anyone says (inactive service, no
+    data-sharing agreement, do-not-disclose). ``consent_gaps`` stop it unless
+    a supervisor overrides them with a reason. ``proposed`` is what the
+    service needs, intersected with what the live consent covers.
+    """
+
+    needed: tuple[str, ...]
+    proposed: tuple[str, ...]
+    covered: tuple[str, ...]
+    consent: Consent | None
+    blocks: tuple[Gap, ...] = ()
+    consent_gaps: tuple[Gap, ...] = ()
+    refused_categories: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def can_send(self) -> bool:
+        return not self.blocks and not self.consent_gaps
+
+    @property
+    def reasons(self) -> tuple[Gap, ...]:
+        return (*self.blocks, *self.consent_gaps)
+
+
+def _ordered(categories) -> tuple[str, ...]:
+    chosen = {str(category) for category in categories}
+    return tuple(category for category in DataCategory.values if category in chosen)
+
+
+def recipient_blocks(
+    case: Case, to_agency: Agency, service: Service | None, on: date | None = None
+) -> list[Gap]:
+    """Reasons no referral can go to this recipient, consent or not."""
+    on = on or timezone.now().date()
+    blocks: list[Gap] = []
+    if to_agency.pk == case.agency_id:
+        blocks.append(Gap("same_agency", _("A referral goes to another agency, not your own."), {}))
+    if service is not None and service.agency_id != to_agency.pk:
+        blocks.append(
+            Gap("service_of_another_agency", _("This service is not run by that agency."))
+        )
+    if service is not None and not service.takes_referrals:
+        blocks.append(
+            Gap(
+                "service_not_taking_referrals",
+                _("%(service)s does not take referrals at the moment (%(status)s).")
+                % {
+                    "service": service.name,
+                    "status": service.get_status_display()
+                    if service.status != Service.Status.ACTIVE
+                    else _("not accepting referrals"),
+                },
+                {"service": str(service.pk), "status": service.status},
+            )
+        )
+    valid_until = to_agency.data_sharing_agreement_valid_until
+    if valid_until is None or valid_until < on:
+        blocks.append(
+            Gap(
+                "no_data_sharing_agreement",
+                _("%(agency)s has no valid data-sharing agreement.") % {"agency": to_agency.name},
+                {
+                    "agency": str(to_agency.pk),
+                    "valid_until": valid_until.isoformat() if valid_until else None,
+                },
+            )
+        )
+    return blocks
+
+
+def _coverage(
+    case: Case, to_agency: Agency, service: Service | None, categories
+) -> ConsentCoverage:
+    return consent_covering(
+        case.client,
+        to_agency,
+        Consent.Purpose.REFERRAL,
+        categories,
+        service_category=service.category if service is not None else None,
+    )
+
+
+def referral_check(
+    case: Case, to_agency: Agency, service: Service | None, data_categories=None
+) -> ReferralCheck:
+    """The rule for one referral of ``case`` to ``to_agency`` (optionally one
+    of its services): what it needs, what may be proposed, and every reason it
+    is refused. ``data_categories`` is the caller's choice (None: propose).
+
+    A system check: the caller has already checked the actor's permission on
+    the case. Do-not-disclose comes from the consent rule (it always wins).
+    """
+    needed = _ordered(service.data_categories_needed if service is not None else ())
+    blocks = recipient_blocks(case, to_agency, service)
+    # The live consent naming this recipient (for no categories): what it covers.
+    base = _coverage(case, to_agency, service, ())
+    for gap in base.gaps:
+        if gap.code == "do_not_disclose":
+            blocks.append(gap)
+    covered: tuple[str, ...] = ()
+    if base.consent is not None:
+        covered = _ordered(base.consent.data_categories or ())
+        if not base.consent.special_category_condition:
+            covered = tuple(c for c in covered if c not in SPECIAL_CATEGORIES)
+    proposed = tuple(c for c in needed if c in covered) if needed else covered
+    chosen = _ordered(proposed if data_categories is None else data_categories)
+    labels = dict(DataCategory.choices)
+    refused = {
+        category: _("The consent does not cover %(category)s.")
+        % {"category": str(labels[category]).lower()}
+        for category in (needed if data_categories is None else chosen)
+        if category not in covered
+    }
+    consent_gaps: tuple[Gap, ...] = ()
+    consent = None
+    if not chosen:
+        consent_gaps = (
+            Gap("no_categories", _("Choose at least one kind of information to share.")),
+        )
+    else:
+        coverage = _coverage(case, to_agency, service, chosen)
+        consent = coverage.consent
+        consent_gaps = tuple(gap for gap in coverage.gaps if gap.code != "do_not_disclose")
+    return ReferralCheck(
+        needed=needed,
+        proposed=proposed,
+        covered=covered,
+        consent=consent,
+        blocks=tuple(blocks),
+        consent_gaps=consent_gaps,
+        refused_categories=refused,
+    )
+
+
+def referral_check_for(
+    actor: User, case_id, to_agency_id, service_id=None, data_categories=None
+) -> ReferralCheck:
+    """``referral_check`` for a case the actor may refer (SEND_REFERRAL on the
+    case's agency): what the send form and ``/referrals/check/`` show."""
+    case = get_case_for(actor, case_id)
+    if Perm.SEND_REFERRAL not in agency_permissions(actor).get(case.agency_id, frozenset()):
+        raise Forbidden()
+    service = get_service(service_id) if service_id else None
+    to_agency = service.agency if service is not None else get_recipient(to_agency_id)
+    return referral_check(case, to_agency, service, data_categories)
+
+
+def get_recipient(agency_id) -> Agency:
+    agency = Agency.objects.filter(pk=agency_id).first() if is_uuid(agency_id) else None
+    if agency is None:
+        raise NotFound()
+    return agency
+
+
+# --- Referrals ------------------------------------------------------------------------
+
+
+def _granted_referrals(user: User, perm: Perm) -> Q:
+    """Referrals granted to the user or one of their role groups (guardian rows)."""
+    parts = Q(
+        pk__in=ReferralUserObjectPermission.objects.filter(
+            user_id=user.pk, permission__codename=perm.codename
+        ).values("content_object_id")
+    )
+    groups = role_group_ids(user)
+    if groups:
+        parts |= Q(
+            pk__in=ReferralGroupObjectPermission.objects.filter(
+                group_id__in=groups, permission__codename=perm.codename
+            ).values("content_object_id")
+        )
+    return parts
+
+
+def referrals_visible_to(user: User) -> QuerySet[Referral]:
+    """Every referral ``user`` may see: sent from an agency where the role may
+    view referrals, of a case the user sees; or granted to the user or one of
+    their role groups (the receiving side). One SQL query."""
+    if not user.is_authenticated or not user.is_active:
+        return Referral.objects.none()
+    sending = [
+        agency_id
+        for agency_id, perms in agency_permissions(user).items()
+        if Perm.VIEW_REFERRAL in perms
+    ]
+    condition = _granted_referrals(user, Perm.VIEW_REFERRAL)
+    if sending:
+        condition |= Q(
+            from_agency_id__in=sending,
+            case_id__in=cases_visible_to(user).filter(agency_id__in=sending).values("pk"),
+        )
+    return Referral.objects.filter(condition)
+
+
+def get_referral_for(
+    actor: User, referral_id, perm: Perm = Perm.VIEW_REFERRAL, *, lock: bool = False
+) -> Referral:
+    """The referral if ``actor`` may see it (NotFound otherwise) and holds
+    ``perm`` on it (Forbidden otherwise). ``lock`` takes a row lock for a
+    state change (SQLite serialises writers with BEGIN IMMEDIATE instead)."""
+    queryset = referrals_visible_to(actor).select_related(
+        "case", "from_agency", "to_agency", "service", "from_user", "consent", "override_by"
+    )
+    if lock:
+        queryset = queryset.select_for_update(of=("self",))
+    referral = queryset.filter(pk=referral_id).first() if is_uuid(referral_id) else None
+    if referral is None:
+        raise NotFound()
+    if perm != Perm.VIEW_REFERRAL and not actor.has_perm(perm, referral):
+        raise Forbidden()
+    return referral
+
+
+def get_packet_for(actor: User, referral_id):
+    """The packet of a referral the actor may read it on (VIEW_PACKET): the
+    sender, the receiving agency's officers and supervisors while it holds the
+    referral, the caseworker of the case opened from it. NotFound for anyone
+    else, and for a draft (nothing was sent yet)."""
+    referral = get_referral_for(actor, referral_id)
+    if not actor.has_perm(Perm.VIEW_PACKET, referral):
+        raise NotFound()
+    packet = getattr(referral, "packet", None) if referral.state != Referral.State.DRAFT else None
+    if packet is None:
+        raise NotFound()
+    return packet
+
+
+def referral_list(
+    actor: User,
+    *,
+    direction: str = "",
+    state: str = "",
+    overdue: bool | None = None,
+    case_id=None,
+) -> QuerySet[Referral]:
+    """Referrals the actor sees, newest first, filtered: ``direction``
+    incoming (to one of the actor's agencies) or outgoing (from one), ``state``,
+    ``overdue`` (sent and past respond-by), one case."""
+    referrals = referrals_visible_to(actor).select_related("from_agency", "to_agency", "service")
+    member_of = list(agencies_of(actor).values_list("pk", flat=True))
+    if direction == "incoming":
+        referrals = referrals.filter(to_agency_id__in=member_of)
+    elif direction == "outgoing":
+        referrals = referrals.filter(from_agency_id__in=member_of)
+    if state:
+        referrals = referrals.filter(state=state)
+    today = timezone.now().date()
+    if overdue is True:
+        referrals = referrals.filter(state=Referral.State.SENT, respond_by__lt=today)
+    elif overdue is False:
+        referrals = referrals.exclude(state=Referral.State.SENT, respond_by__lt=today)
+    if case_id is not None:
+        referrals = referrals.filter(case_id=case_id)
+    return referrals.order_by("-created_at", "-id")
+
+
+def inbox_counts(actor: User) -> dict[str, int]:
+    """The partner inbox's tabs: new (sent), accepted, overdue."""
+    incoming = referral_list(actor, direction="incoming")
+    today = timezone.now().date()
+    return {
+        "new": incoming.filter(state=Referral.State.SENT).count(),
+        "accepted": incoming.filter(state=Referral.State.ACCEPTED).count(),
+        "overdue": incoming.filter(state=Referral.State.SENT, respond_by__lt=today).count(),
+    }
+
+
+def referral_timeline(referral: Referral) -> QuerySet[ReferralEvent]:
+    """The referral's events, oldest first (call after ``get_referral_for``)."""
+    return ReferralEvent.objects.filter(referral=referral).select_related("actor", "actor_agency")
+
+
+def referral_messages(actor: User, referral_id) -> QuerySet[ReferralMessage]:
+    """The conversation of a referral the actor may message on (MESSAGE_REFERRAL)."""
+    referral = get_referral_for(actor, referral_id, Perm.MESSAGE_REFERRAL)
+    return ReferralMessage.objects.filter(referral=referral).select_related(
+        "author", "author_agency"
+    )
+
+
+def referrals_of_case(actor: User, case_id) -> QuerySet[Referral]:
+    """The referrals sent from a case the actor sees (its referrals tab)."""
+    case = get_case_for(actor, case_id)
+    return referral_list(actor, case_id=case.pk)
+
+
+def referrals_relying_on(consent: Consent) -> QuerySet[Referral]:
+    """Open referrals whose disclosure rests on ``consent`` (system read)."""
+    return Referral.objects.filter(consent=consent, state__in=Referral.OPEN_STATES)
+
+
+def overdue_sent_referrals(on: date | None = None) -> QuerySet[Referral]:
+    """Sent referrals whose respond-by date has passed (system read, for expiry)."""
+    on = on or timezone.now().date()
+    return Referral.objects.filter(state=Referral.State.SENT, respond_by__lt=on)
