@@ -770,7 +770,7 @@ def expire_overdue_referrals(*, on: datetime.date | None = None) -> int:
     ids = list(overdue_sent_referrals(on).values_list("pk", flat=True))
     for referral_id in ids:
         referral = (
-            Referral.objects.select_for_update()
+            Referral.objects.select_for_update(of=("self",))
             .select_related("case__assigned_to", "from_user")
             .filter(pk=referral_id, state=Referral.State.SENT)
             .first()
@@ -799,7 +799,7 @@ def cancel_referrals_relying_on(sender, *, consent: Consent, actor: User, **kwar
     is cancelled and the partner loses access before the withdrawal commits."""
     for referral in (
         referrals_relying_on(consent)
-        .select_for_update()
+        .select_for_update(of=("self",))
         .select_related("case__assigned_to", "from_user")
     ):
         was_sent = referral.state != Referral.State.DRAFT

@@ -1,0 +1,62 @@
+"""Two officers of the receiving agency accept the same referral at the same
+moment: exactly one succeeds, the other gets 409 and nothing is written twice.
+Real connections and threads, on SQLite (BEGIN IMMEDIATE) and PostgreSQL
+(SELECT … FOR UPDATE)."""
+
+import pytest
+
+from accounts.permissions import Role
+from config.errors import Conflict
+from referrals import services
+from referrals.models import Referral, ReferralEvent
+from tests.casework.test_concurrency import run_together
+from tests.factories import make_consent, make_member, make_referral
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def sent_referral(caseworker, case, partner_agency):
+    make_consent(
+        caseworker, case.client, recipient_agencies=[partner_agency], data_categories=["identity"]
+    )
+    return make_referral(caseworker, case, partner_agency, data_categories=["identity"])
+
+
+def test_two_officers_accept_at_once(sent_referral, referral_officer, partner_agency):
+    second_officer = make_member(partner_agency, Role.REFERRAL_OFFICER)
+
+    def accept(actor):
+        return lambda: services.accept_referral(actor=actor, referral_id=sent_referral.pk)
+
+    results = run_together(accept(referral_officer), accept(second_officer))
+    winners = [r for r in results if isinstance(r, Referral)]
+    losers = [r for r in results if isinstance(r, Conflict)]
+    assert len(winners) == 1, results
+    assert len(losers) == 1, results
+    assert losers[0].code == "invalid_transition"
+    sent_referral.refresh_from_db()
+    assert sent_referral.state == Referral.State.ACCEPTED
+    assert sent_referral.decided_by_id == winners[0].decided_by_id
+    assert sent_referral.events.filter(kind=ReferralEvent.Kind.ACCEPTED).count() == 1
+
+
+def test_accept_races_withdrawal(sent_referral, referral_officer, caseworker):
+    results = run_together(
+        lambda: services.accept_referral(actor=referral_officer, referral_id=sent_referral.pk),
+        lambda: services.withdraw_referral(
+            actor=caseworker, referral_id=sent_referral.pk, reason="Client moved"
+        ),
+    )
+    sent_referral.refresh_from_db()
+    events = list(sent_referral.events.values_list("kind", flat=True))
+    if isinstance(results[0], Referral):
+        # Accepted first; a withdrawal of an accepted referral is allowed too.
+        assert sent_referral.state == Referral.State.WITHDRAWN
+        assert events[-2:] == ["accepted", "withdrawn"]
+    else:
+        # Withdrawn first: the officer lost access (404) or found it withdrawn (409).
+        assert sent_referral.state == Referral.State.WITHDRAWN
+        assert "accepted" not in events
+        assert isinstance(results[0], Exception)
+    assert isinstance(results[1], Referral), results
