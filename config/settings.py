@@ -320,6 +320,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# A sent referral past its respond-by date is overdue; this many days later,
+# still unanswered, it expires and the partner loses access.
+REFERRAL_EXPIRY_GRACE_DAYS = env_int("REFERRAL_EXPIRY_GRACE_DAYS", 7)
 # `celery -A config beat` runs these; without a broker, run
 # `manage.py expire_referrals` from cron instead.
 CELERY_BEAT_SCHEDULE = {

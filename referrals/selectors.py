@@ -10,8 +10,9 @@ or completed. ``referral_check`` is what the send form proposes and what
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -394,7 +395,10 @@ def referrals_relying_on(consent: Consent) -> QuerySet[Referral]:
     return Referral.objects.filter(consent=consent, state__in=Referral.OPEN_STATES)
 
 
-def overdue_sent_referrals(on: date | None = None) -> QuerySet[Referral]:
-    """Sent referrals whose respond-by date has passed (system read, for expiry)."""
+def expirable_referrals(on: date | None = None) -> QuerySet[Referral]:
+    """Sent referrals left unanswered for REFERRAL_EXPIRY_GRACE_DAYS after their
+    respond-by date (system read, for the expiry sweep). Until then they are
+    overdue: the partner's inbox shows them first."""
     on = on or timezone.now().date()
-    return Referral.objects.filter(state=Referral.State.SENT, respond_by__lt=on)
+    last_day = on - timedelta(days=settings.REFERRAL_EXPIRY_GRACE_DAYS)
+    return Referral.objects.filter(state=Referral.State.SENT, respond_by__lt=last_day)

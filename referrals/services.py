@@ -46,11 +46,11 @@ from referrals.models import (
     Service,
 )
 from referrals.selectors import (
+    expirable_referrals,
     get_recipient,
     get_referral_for,
     get_service,
     get_service_for,
-    overdue_sent_referrals,
     referral_check,
     referrals_relying_on,
 )
@@ -764,10 +764,12 @@ def _partner_users(referral: Referral) -> list[User]:
 
 @transaction.atomic
 def expire_overdue_referrals(*, on: datetime.date | None = None) -> int:
-    """Sanad itself expires sent referrals whose respond-by date has passed
-    (the periodic task): access revoked, both sides notified. Returns how many."""
+    """Sanad itself expires sent referrals left unanswered for
+    REFERRAL_EXPIRY_GRACE_DAYS after their respond-by date, as of ``on``
+    (default today; the periodic task): access revoked, both sides notified.
+    Returns how many."""
     expired = 0
-    ids = list(overdue_sent_referrals(on).values_list("pk", flat=True))
+    ids = list(expirable_referrals(on).values_list("pk", flat=True))
     for referral_id in ids:
         referral = (
             Referral.objects.select_for_update(of=("self",))
