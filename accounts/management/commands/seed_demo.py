@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts import services
@@ -106,9 +107,14 @@ class Command(BaseCommand):
     def extend(self, *, operator, agencies, password):
         """Each part of Sanad adds its demo data, written by the agencies' staff."""
         from casework.demo import seed_casework, seed_consents
+        from referrals.demo import seed_referrals, seed_services
 
         seed_casework(agencies)
         seed_consents(agencies)
+        seed_services(agencies)
+        # The demo's notification e-mails would flood the console of `make run`.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            seed_referrals(agencies)
 
     def _operator(self, password: str) -> User:
         operator = User.objects.filter(email=OPERATOR_EMAIL).first()
