@@ -301,3 +301,63 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return str(self.pk)
+
+
+class AccessLog(models.Model):
+    """Who read or tried to read what: append-only and hash-chained.
+
+    Each row stores the hash of its own content and of the previous row of its
+    chain (``accounts.access_log`` appends, ``verify_access_log`` walks). Only
+    ids are stored, never field values. Rows are spread over a few chains so
+    that concurrent requests do not all wait for one lock.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("View")
+        LIST = "list", _("List")
+        SEARCH = "search", _("Search")
+        EXPORT = "export", _("Export")
+        DOWNLOAD = "download", _("Download")
+        LOGIN = "login", _("Login")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logout")
+        PERMISSION_DENIED = "permission_denied", _("Permission denied")
+        CONSENT_OVERRIDE = "consent_override", _("Consent override")
+        BREAK_GLASS = "break_glass", _("Break the glass")
+        ERASURE = "erasure", _("Erasure")
+
+    class Outcome(models.TextChoices):
+        OK = "ok", _("Allowed")
+        DENIED = "denied", _("Denied")
+        NOT_FOUND = "not_found", _("Not found")
+        FAILED = "failed", _("Failed")
+
+    id = models.BigAutoField(primary_key=True)
+    chain = models.PositiveSmallIntegerField(editable=False)
+    seq = models.PositiveBigIntegerField(editable=False)
+    at = models.DateTimeField(default=timezone.now, editable=False)
+    # Plain ids, not foreign keys: the log outlives and never cascades with records.
+    actor_id = models.UUIDField(null=True, blank=True, db_index=True)
+    agency_id = models.UUIDField(null=True, blank=True, db_index=True)
+    role = models.CharField(max_length=40, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    client_id = models.UUIDField(null=True, blank=True, db_index=True)
+    case_id = models.UUIDField(null=True, blank=True, db_index=True)
+    route = models.CharField(max_length=120, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OK)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "seq"], name="access_log_chain_seq"),
+        ]
+        indexes = [models.Index(fields=["-at", "-id"], name="access_log_at")]
+
+    def __str__(self) -> str:
+        return f"{self.chain}:{self.seq}"

@@ -320,6 +320,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# The access log is spread over this many hash chains (one lock each).
+ACCESS_LOG_CHAINS = env_int("ACCESS_LOG_CHAINS", 8)
 # A sent referral past its respond-by date is overdue; this many days later,
 # still unanswered, it expires and the partner loses access.
 REFERRAL_EXPIRY_GRACE_DAYS = env_int("REFERRAL_EXPIRY_GRACE_DAYS", 7)

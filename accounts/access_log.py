@@ -1,0 +1,163 @@
+"""The access log's hash chains: appending a row, and verifying the chains.
+
+Each row stores ``prev_hash`` (the hash of the row before it in its chain)
+and ``hash`` (SHA-256 of its own content, ``prev_hash`` included). Editing a
+row breaks its own hash, deleting one leaves a gap in ``seq`` and a
+``prev_hash`` pointing at nothing, inserting one breaks the link of the row
+after it. Rows are spread over ``ACCESS_LOG_CHAINS`` chains by actor, so
+appending takes a lock on one chain for the few statements of the insert,
+not on the whole log.
+
+Appending under concurrency: on PostgreSQL a transaction-scoped advisory
+lock on (log, chain) serialises the writers of one chain between reading
+its head and inserting; the unique (chain, seq) constraint backs it up. On
+SQLite every write transaction is BEGIN IMMEDIATE, so writers are serialised
+by the database itself.
+"""
+
+import datetime
+import hashlib
+import json
+import uuid
+import zlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.models import AccessLog
+
+GENESIS = "0" * 64
+HASHED_FIELDS = (
+    "chain",
+    "seq",
+    "at",
+    "actor_id",
+    "agency_id",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "client_id",
+    "case_id",
+    "route",
+    "ip",
+    "user_agent",
+    "outcome",
+    "prev_hash",
+)
+_LOCK_NAMESPACE = 0x5A4E  # "SN": the access log's advisory locks
+
+
+def _canonical(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return str(value)
+
+
+def row_hash(row: AccessLog) -> str:
+    """SHA-256 of the row's content, its link to the previous row included."""
+    content = json.dumps(
+        [_canonical(getattr(row, name)) for name in HASHED_FIELDS],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+def chain_for(actor_id, ip: str | None) -> int:
+    """The chain a row goes to: stable per actor (or per address when anonymous)."""
+    chains = max(1, settings.ACCESS_LOG_CHAINS)
+    key = str(actor_id or ip or "")
+    return zlib.crc32(key.encode()) % chains
+
+
+def _lock_chain(chain: int) -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, chain])
+
+
+def append(**fields) -> AccessLog:
+    """Append one row (fields of ``AccessLog`` except the chain bookkeeping).
+    Runs in the caller's transaction when there is one, else in its own."""
+    chain = chain_for(fields.get("actor_id"), fields.get("ip"))
+    with transaction.atomic():
+        _lock_chain(chain)
+        head = AccessLog.objects.filter(chain=chain).order_by("-seq").values("seq", "hash").first()
+        row = AccessLog(
+            chain=chain,
+            seq=head["seq"] + 1 if head else 1,
+            prev_hash=head["hash"] if head else GENESIS,
+            at=fields.pop("at", None) or timezone.now(),
+            **fields,
+        )
+        # Store exactly what will be read back (microseconds, UTC).
+        row.at = row.at.astimezone(datetime.UTC)
+        row.hash = row_hash(row)
+        row.save(force_insert=True)
+    return row
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ``verify`` found: intact (with the row count) or the first broken link."""
+
+    intact: bool
+    rows: int
+    chain: int | None = None
+    seq: int | None = None
+    row_id: int | None = None
+    problem: str = ""
+
+    def __str__(self) -> str:
+        if self.intact:
+            return f"intact, {self.rows} rows"
+        return (
+            f"broken at row {self.row_id} (chain {self.chain}, position {self.seq}): {self.problem}"
+        )
+
+
+def verify() -> Verdict:
+    """Walk every chain in order and report the first broken link: a row whose
+    content no longer matches its hash (edited), a position missing (deleted),
+    a row that does not follow the one before it (inserted or reordered)."""
+    checked = 0
+    first_broken: Verdict | None = None
+    chains = AccessLog.objects.order_by().values_list("chain", flat=True).distinct()
+    for chain in sorted(set(chains)):
+        expected_seq, prev_hash = 1, GENESIS
+        for row in AccessLog.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000):
+            checked += 1
+            problem = ""
+            if row_hash(row) != row.hash:
+                problem = "the row was changed after it was written"
+            elif row.seq != expected_seq:
+                problem = (
+                    f"rows missing before it (expected position {expected_seq})"
+                    if row.seq > expected_seq
+                    else "a row was inserted or renumbered here"
+                )
+            elif row.prev_hash != prev_hash:
+                problem = "it does not follow the row before it (a row was inserted or deleted)"
+            if problem:
+                verdict = Verdict(False, 0, chain, row.seq, row.pk, problem)
+                if first_broken is None or row.pk < first_broken.row_id:
+                    first_broken = verdict
+                break
+            expected_seq, prev_hash = row.seq + 1, row.hash
+    if first_broken is not None:
+        return Verdict(
+            False,
+            checked,
+            first_broken.chain,
+            first_broken.seq,
+            first_broken.row_id,
+            first_broken.problem,
+        )
+    return Verdict(True, checked)

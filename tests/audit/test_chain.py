@@ -1,0 +1,104 @@
+"""The access log's hash chain: intact after appends, and every kind of
+tampering (edit, delete, insert in the middle) found at the right row."""
+
+import uuid
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.db.utils import DatabaseError
+
+from accounts import access_log
+from accounts.models import AccessLog
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rows(settings):
+    settings.ACCESS_LOG_CHAINS = 1  # one chain: positions are easy to reason about
+    actor = uuid.uuid4()
+    return [
+        access_log.append(
+            actor_id=actor, action="view", object_type="casework.case", object_id=str(i)
+        )
+        for i in range(10)
+    ]
+
+
+def raw(sql, params=()):
+    """Write past the append-only trigger, as an attacker with the owner role would."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(sql, params)
+
+
+def test_intact_chain(rows, capsys):
+    assert access_log.verify().intact
+    call_command("verify_access_log")
+    assert "intact, 10 rows" in capsys.readouterr().out
+
+
+def test_edited_row_is_found(rows):
+    raw("UPDATE accounts_accesslog SET object_id = %s WHERE id = %s", ["999", rows[4].pk])
+    verdict = access_log.verify()
+    assert not verdict.intact
+    assert (verdict.row_id, verdict.seq) == (rows[4].pk, 5)
+    assert "changed" in verdict.problem
+    with pytest.raises(CommandError, match=f"row {rows[4].pk}"):
+        call_command("verify_access_log")
+
+
+def test_deleted_row_is_found(rows):
+    raw("DELETE FROM accounts_accesslog WHERE id = %s", [rows[6].pk])
+    verdict = access_log.verify()
+    assert not verdict.intact
+    assert verdict.row_id == rows[7].pk  # the row after the gap
+    assert "missing" in verdict.problem
+
+
+def test_inserted_row_is_found(rows):
+    # Make room at position 4 and insert a forged row with a well-formed hash.
+    for row in reversed(rows[3:]):
+        raw("UPDATE accounts_accesslog SET seq = seq + 1 WHERE id = %s", [row.pk])
+    forged = AccessLog(
+        chain=0,
+        seq=4,
+        actor_id=uuid.uuid4(),
+        action="view",
+        prev_hash=rows[2].hash,
+        at=rows[2].at,
+    )
+    forged.hash = access_log.row_hash(forged)
+    raw(
+        "INSERT INTO accounts_accesslog (chain, seq, at, actor_id, role, action, object_type, "
+        "object_id, route, user_agent, outcome, prev_hash, hash) "
+        "VALUES (0, 4, %s, %s, '', 'view', '', '', '', '', 'ok', %s, %s)",
+        [
+            forged.at,
+            forged.actor_id.hex if connection.vendor == "sqlite" else forged.actor_id,
+            forged.prev_hash,
+            forged.hash,
+        ],
+    )
+    verdict = access_log.verify()
+    assert not verdict.intact
+    # The forged row itself links correctly; the row that used to follow
+    # position 3 no longer matches its own content (its position moved).
+    assert verdict.row_id == rows[3].pk
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_postgres_refuses_update_and_delete(rows):
+    for sql in (
+        "UPDATE accounts_accesslog SET object_id = 'x' WHERE id = %s",
+        "DELETE FROM accounts_accesslog WHERE id = %s",
+    ):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [rows[0].pk])
+    assert AccessLog.objects.filter(pk=rows[0].pk, object_id="0").exists()
