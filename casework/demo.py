@@ -55,6 +55,192 @@ PEOPLE = [
     ("Bashir Rahimi", "", "male", "1999-07-07", ["AF"], ["ps", "fa"]),
 ]
 
+# Each person's legal status in Italy, with details for some (by name as written).
+LEGAL_STATUSES = {
+    "محمد الحسن": (
+        "refugee",
+        "Refugee status recognised; five-year residence permit for asylum.",
+    ),
+    "فاطمة الزهراء": (
+        "refugee",
+        "Recognised together with her husband; permit renewal due in spring.",
+    ),
+    "أحمد يوسف": (
+        "subsidiary_protection",
+        "Granted by the Territorial Commission; wants to convert the permit to a work permit.",
+    ),
+    "خالد العمر": ("refugee", ""),
+    "آمنة إبراهيم": (
+        "asylum_seeker",
+        "Interview at the Territorial Commission held; waiting for the decision.",
+    ),
+    "يوسف عبد الله": ("asylum_seeker", "Claim lodged at the Questura; interview date not yet set."),
+    "مريم صالح": (
+        "humanitarian",
+        "Special protection permit after the Commission's decision; renewable for two years.",
+    ),
+    "عمر حسين": (
+        "rejected",
+        "Claim rejected by the Territorial Commission; appeal lodged at the Turin court.",
+    ),
+    "ليلى نصر": ("resident", "Study permit for the University of Turin, renewed every year."),
+    "حسن جميل": (
+        "stateless",
+        "Palestinian refugee registered with UNRWA; statelessness determination requested.",
+    ),
+    "زينب علي": ("refugee", "Status through her father's recognition."),
+    "سارا محمدی": ("refugee", "Recognised after the evacuation from Kabul."),
+    "علی رضایی": ("asylum_seeker", "Arrived as a minor; claim pending, legal aid lawyer assigned."),
+    "گلنار احمدی": ("asylum_seeker", ""),
+    "مهدی حسینی": ("subsidiary_protection", ""),
+    "فرشته کریمی": ("refugee", ""),
+    "ሰላም ተስፋይ": ("refugee", "Recognised through the relocation programme."),
+    "ዳዊት ገብረመድህን": (
+        "asylum_seeker",
+        "Dublin procedure closed; the claim is now examined in Italy.",
+    ),
+    "ሳባ ሃይለ": ("unknown", "Arrived recently; no document seen yet."),
+    "ዮናስ ብርሃነ": ("refugee", ""),
+    "ሄለን ኪዳነ": ("asylum_seeker", "Second interview requested by the Commission."),
+    "Олександр Коваленко": (
+        "temporary_protection",
+        "Temporary protection permit, extended with the EU decision.",
+    ),
+    "Оксана Шевченко": ("temporary_protection", ""),
+    "Дмитро Бондаренко": (
+        "temporary_protection",
+        "Permit in his own name since he turned 18.",
+    ),
+    "Марія Ткаченко": ("temporary_protection", ""),
+    "Ірина Мельник": ("temporary_protection", "Wants to convert the permit to a work permit."),
+    "Aminata Diallo": ("asylum_seeker", "Interview at the Territorial Commission next month."),
+    "Mamadou Bah": (
+        "rejected",
+        "Appeal rejected; a subsequent application is being considered with the lawyer.",
+    ),
+    "Fatoumata Camara": ("humanitarian", ""),
+    "Ibrahima Sow": (
+        "undocumented",
+        "Permit expired two years ago; ways to regularise being checked.",
+    ),
+    "Blessing Okafor": ("humanitarian", "Renewal application submitted to the Questura."),
+    "Chinedu Eze": ("rejected", "Appeal pending at the Turin court."),
+    "Abdirahman Warsame": ("subsidiary_protection", ""),
+    "Hodan Farah": ("refugee", ""),
+    "José Ramírez": ("asylum_seeker", "Claim lodged; waiting for the interview date."),
+    "Ana Lucía Gómez": ("other", "Holds a permit of Spain; moving to Italy still to be checked."),
+    "Nguyen Thi Lan": ("resident", "Residence card as the family member of an EU citizen."),
+    "Bashir Rahimi": (
+        "asylum_seeker",
+        "Subsequent application after a first rejection; lawyer from the legal clinic.",
+    ),
+}
+
+# Family, education and work for several people: (family situation, dependants,
+# education, work and skills).
+BACKGROUNDS = {
+    "محمد الحسن": (
+        "Married; his wife and three children live with him in Turin. His mother is in Homs.",
+        4,
+        "Secondary school in Aleppo; two years of civil engineering.",
+        "Electrician in Syria; now a warehouse job on a fixed-term contract.",
+    ),
+    "فاطمة الزهراء": (
+        "Lives with her husband and two children; her parents are in a camp in Lebanon.",
+        2,
+        "Primary teacher's diploma (Damascus).",
+        "Not working; attends the Italian A2 course.",
+    ),
+    "آمنة إبراهيم": (
+        "Single; one daughter, born in Italy.",
+        1,
+        "Finished secondary school in Khartoum.",
+        "Cleaning jobs on and off; looking for steady work.",
+    ),
+    "عمر حسين": (
+        "Single; sends money to his parents in Mosul.",
+        0,
+        "Left school at 14.",
+        "Builder and tiler; forklift licence in progress.",
+    ),
+    "سارا محمدی": (
+        "Lives with her mother and her younger brother.",
+        2,
+        "Degree in midwifery (Kabul University); recognition of the degree requested.",
+        "Cultural mediator, on call.",
+    ),
+    "مهدی حسینی": (
+        "His wife and four children are in Iran; family reunification requested.",
+        5,
+        "No formal schooling; reads and writes Farsi.",
+        "Tailor; works in a small workshop.",
+    ),
+    "ሰላም ተስፋይ": (
+        "Single.",
+        0,
+        "Secondary school in Asmara; Italian B1 certificate.",
+        "Care assistant course (OSS) in progress.",
+    ),
+    "Олександр Коваленко": (
+        "His wife and daughter are in Turin; his son is in Ukraine.",
+        2,
+        "Degree in mechanical engineering (Kharkiv).",
+        "Engineer in Ukraine; now a driver for a delivery firm.",
+    ),
+    "Оксана Шевченко": (
+        "Two children at school in Turin; her husband is in Ukraine.",
+        2,
+        "Accountancy college.",
+        "Part-time in a bakery; looking for work in accounting.",
+    ),
+    "Ірина Мельник": (
+        "Widow; lives alone. Her daughter lives in Poland.",
+        0,
+        "Secondary school teacher of Ukrainian.",
+        "Teaches Ukrainian on Saturdays at a community school.",
+    ),
+    "Aminata Diallo": (
+        "Two children with her in the reception centre.",
+        2,
+        "A few years of primary school; literacy course at the CPIA.",
+        "Hair braiding; wants to train as a hairdresser.",
+    ),
+    "Ibrahima Sow": (
+        "Married; his wife and three children are in Dakar.",
+        3,
+        "Koranic school; speaks some French.",
+        "Street vendor; farm work in the summer.",
+    ),
+    "José Ramírez": (
+        "Lives with his partner; his grown-up son is in Bogotá.",
+        None,
+        "Degree in accountancy (Caracas).",
+        "Looking for work; volunteers at the food bank.",
+    ),
+    "Ana Lucía Gómez": (
+        "Single; lives with a cousin.",
+        0,
+        "Nursing studies, not finished.",
+        "Domestic worker.",
+    ),
+}
+
+
+def _sections(name: str) -> dict:
+    """The legal status, family, education and work fields of a demo person."""
+    legal_status, legal_status_note = LEGAL_STATUSES[name]
+    data = {"legal_status": legal_status, "legal_status_note": legal_status_note}
+    if name in BACKGROUNDS:
+        family_situation, dependants, education, employment = BACKGROUNDS[name]
+        data.update(
+            family_situation=family_situation,
+            dependants=dependants,
+            education=education,
+            employment=employment,
+        )
+    return data
+
+
 # A likely duplicate of the first person, registered by another caseworker
 # with a different spelling and a slightly different estimated birth date.
 DUPLICATE = ("مُحَمَّد الحسن", "Muhammad Al Hassan", "male", "1988-09-01", ["SY"], ["ar"])
@@ -118,6 +304,7 @@ def seed_casework(agencies: dict[str, Agency]) -> None:
                 else "",
                 "phone": f"+39 011 555 {1000 + index:04d}",
                 "city": agency.city,
+                **_sections(name),
             },
             documents=[
                 {

@@ -3,11 +3,21 @@ the rules (permissions, duplicates, versions, states) live in the services."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from accounts.permissions import Role
-from casework.models import Case, CaseNote, ClientSensitive, Document, IdentityDocument, Sex
+from casework.models import (
+    Case,
+    CaseNote,
+    Client,
+    ClientSensitive,
+    Document,
+    IdentityDocument,
+    LegalStatus,
+    Sex,
+)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # Free text typed by people in any script: the browser picks the direction.
@@ -46,6 +56,13 @@ def _long_text(label, rows=4, **kwargs):
     )
 
 
+def _client_label(name: str) -> dict:
+    """Label and help text of a client field as the model words them, so the
+    form, the detail page and the API describe the field the same way."""
+    field = Client._meta.get_field(name)
+    return {"label": capfirst(field.verbose_name), "help_text": field.help_text}
+
+
 class LanguageCodesField(forms.CharField):
     """Language codes typed as "ar, fa, ti" and cleaned to ["ar", "fa", "ti"]."""
 
@@ -76,7 +93,8 @@ class LanguageCodesField(forms.CharField):
 
 
 class ClientForm(forms.Form):
-    """Identity and contact of a client (never the special-category section)."""
+    """Identity, contact, legal status, family, education and work of a client
+    (never the special-category section)."""
 
     name = _text(
         _("Name as written"),
@@ -131,6 +149,25 @@ class ClientForm(forms.Form):
     )
     address = _long_text(_("Address"), rows=3)
     city = _text(_("City"), 100)
+    # Nothing chosen means what the model's default says: the status is not known.
+    legal_status = forms.TypedChoiceField(
+        choices=LegalStatus.choices,
+        initial=LegalStatus.UNKNOWN,
+        required=False,
+        empty_value=LegalStatus.UNKNOWN,
+        **_client_label("legal_status"),
+    )
+    legal_status_note = _long_text(rows=3, **_client_label("legal_status_note"))
+    family_situation = _long_text(rows=3, **_client_label("family_situation"))
+    dependants = forms.IntegerField(
+        min_value=0,
+        max_value=32767,
+        required=False,
+        widget=forms.NumberInput(attrs={"dir": "ltr"}),
+        **_client_label("dependants"),
+    )
+    education = _long_text(rows=3, **_client_label("education"))
+    employment = _long_text(rows=3, **_client_label("employment"))
 
     CLIENT_FIELDS = (
         "name",
@@ -148,6 +185,12 @@ class ClientForm(forms.Form):
         "email",
         "address",
         "city",
+        "legal_status",
+        "legal_status_note",
+        "family_situation",
+        "dependants",
+        "education",
+        "employment",
     )
 
     def clean_interpreter_language(self):

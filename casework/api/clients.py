@@ -36,6 +36,7 @@ from casework.models import (
     Client,
     ClientSensitive,
     IdentityDocument,
+    LegalStatus,
     Sex,
 )
 from config.api import PROBLEM_CONTENT_TYPE, problem
@@ -130,6 +131,28 @@ class ClientFieldsInSerializer(InputSerializer):
     email = serializers.EmailField(required=False, allow_blank=True)
     address = serializers.CharField(required=False, allow_blank=True)
     city = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    legal_status = serializers.ChoiceField(choices=LegalStatus.choices, required=False)
+    legal_status_note = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Procedure stage, deadlines, authority in charge.",
+    )
+    family_situation = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Household, family members, where they are.",
+    )
+    dependants = serializers.IntegerField(
+        min_value=0,
+        max_value=32767,
+        required=False,
+        allow_null=True,
+        help_text="How many people depend on the client; null when not known.",
+    )
+    education = serializers.CharField(required=False, allow_blank=True)
+    employment = serializers.CharField(
+        required=False, allow_blank=True, help_text="Work and skills."
+    )
 
 
 class ClientCreateInSerializer(ClientFieldsInSerializer):
@@ -195,6 +218,12 @@ class ClientDetailSerializer(ClientListItemSerializer):
     email = serializers.CharField()
     address = serializers.CharField()
     city = serializers.CharField()
+    legal_status = serializers.ChoiceField(choices=LegalStatus.choices)
+    legal_status_note = serializers.CharField()
+    family_situation = serializers.CharField()
+    dependants = serializers.IntegerField(allow_null=True)
+    education = serializers.CharField()
+    employment = serializers.CharField(help_text="Work and skills.")
     identity_documents = IdentityDocumentOutSerializer(many=True)
     sensitive = SensitiveSectionField(
         required=False,
@@ -337,8 +366,8 @@ class ClientListView(GenericAPIView):
 
 
 class ClientDetailView(APIView):
-    """One client: identity, contact, identity documents and, for those allowed,
-    the special-category section."""
+    """One client: identity, contact, legal status, family, education and work,
+    identity documents and, for those allowed, the special-category section."""
 
     @extend_schema(
         operation_id="clients_retrieve",

@@ -152,8 +152,9 @@ def _show_registration_error(form, documents, error) -> None:
 @never_cache
 @login_required
 def client_detail(request: HttpRequest, client_id: UUID) -> HttpResponse:
-    """A client's identity, contact, documents and cases; the special-category
-    section only for holders of VIEW_SENSITIVE on the client."""
+    """A client's identity, contact, legal status, family, education and work,
+    documents and cases; the special-category section only for holders of
+    VIEW_SENSITIVE on the client."""
     user = request.user
     client = selectors.get_client_for(user, client_id)
     prefetch_related_objects([client], selectors.client_detail_queryset())
@@ -193,8 +194,9 @@ def _client_initial(client: Client) -> dict:
 @never_cache
 @login_required
 def client_edit(request: HttpRequest, client_id: UUID) -> HttpResponse:
-    """Edit identity and contact. A stale version changes nothing: the page
-    shows the current record and what the user had typed."""
+    """Edit identity, contact, legal status, family, education and work. A
+    stale version changes nothing: the page shows the current record and what
+    the user had typed."""
 
     def reload():
         return selectors.get_client_for(request.user, client_id, Perm.CHANGE_CLIENT)
