@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("accounts.api_urls")),
     path("api/v1/", include("casework.api_urls")),
+    path("api/v1/", include("referrals.api_urls")),
     path("", include("casework.urls")),
     path("", include("accounts.urls")),
 ]
