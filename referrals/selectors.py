@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Agency, User
+from accounts.models import Agency, Membership, Notification, User
 from accounts.permissions import Perm
 from accounts.selectors import agencies_of, agency_permissions, role_group_ids
 from casework.models import SPECIAL_CATEGORIES, Case, Consent, DataCategory
@@ -220,8 +220,11 @@ def referral_check(
     consent_gaps: tuple[Gap, ...] = ()
     consent = None
     if not chosen:
+        # Nothing chosen (or nothing to propose): say why the consent covers
+        # nothing for this recipient too (no consent, withdrawn, not named…).
         consent_gaps = (
             Gap("no_categories", _("Choose at least one kind of information to share.")),
+            *(gap for gap in base.gaps if gap.code != "do_not_disclose"),
         )
     else:
         coverage = _coverage(case, to_agency, service, chosen)
@@ -402,3 +405,28 @@ def expirable_referrals(on: date | None = None) -> QuerySet[Referral]:
     on = on or timezone.now().date()
     last_day = on - timedelta(days=settings.REFERRAL_EXPIRY_GRACE_DAYS)
     return Referral.objects.filter(state=Referral.State.SENT, respond_by__lt=last_day)
+
+
+# --- Navigation counts and notifications --------------------------------------------
+
+
+def new_incoming_count(user: User) -> int:
+    """How many sent referrals wait for an answer in the user's agencies: the
+    inbox's "new" count, for the navigation. One query once the user's roles
+    are loaded (``agency_permissions`` caches them for the request)."""
+    member_of = Membership.objects.filter(user_id=user.pk, is_active=True).values("agency_id")
+    return (
+        Referral.objects.filter(_granted_referrals(user, Perm.VIEW_REFERRAL))
+        .filter(state=Referral.State.SENT, to_agency_id__in=member_of)
+        .count()
+    )
+
+
+def notifications_of(user: User) -> QuerySet[Notification]:
+    """The user's own in-app notices, newest first (nobody reads another's)."""
+    return Notification.objects.filter(recipient_id=user.pk).order_by("-created_at", "-id")
+
+
+def unread_notification_count(user: User) -> int:
+    """How many of the user's notices are unread (one query)."""
+    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()

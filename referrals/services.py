@@ -391,6 +391,15 @@ def notify(referral: Referral, kind: str, recipients: Iterable[User]) -> list[No
     return notices
 
 
+@transaction.atomic
+def mark_notifications_read(*, actor: User) -> int:
+    """Mark every unread notice of the actor read (their own only); returns how
+    many. Notices carry no history: the update touches only ``read_at``."""
+    return Notification.objects.filter(recipient_id=actor.pk, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 # --- The lifecycle ---------------------------------------------------------------------
 
 
