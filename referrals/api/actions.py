@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from casework.api.common import ETAG_HEADER, LOCATION_HEADER, InputSerializer, active_user
 from casework.models import Case
 from referrals import selectors, services
-from referrals.api.referrals import (
+from referrals.api.common import (
     PROBLEM_409,
     CaseRefSerializer,
     ReferralDetailSerializer,

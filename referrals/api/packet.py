@@ -13,7 +13,7 @@ from casework.api.consent import AgencyRefSerializer
 from casework.models import DataCategory
 from config.pagination import KeysetCursorPagination
 from referrals import selectors, services
-from referrals.api.referrals import PROBLEM_409
+from referrals.api.common import PROBLEM_409
 from referrals.models import ReferralMessage, ReferralPacket
 
 logger = logging.getLogger(__name__)
