@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("accounts.api_urls")),
     path("api/v1/", include("casework.api_urls")),
     path("api/v1/", include("referrals.api_urls")),
+    path("", include("referrals.urls")),
     path("", include("casework.urls")),
     path("", include("accounts.urls")),
 ]

@@ -39,6 +39,7 @@ from casework.views.common import (
 )
 from casework.views.consent import do_not_disclose_section
 from config.errors import Forbidden
+from referrals.selectors import referrals_of_case
 
 # --- Helpers -----------------------------------------------------------------------
 
@@ -161,6 +162,18 @@ def _follow_up_form(user, case, data):
     return FollowUpForm(data, assignees=assignees)
 
 
+def _referrals_section(user, case: Case) -> dict:
+    """The case page's referrals (for those who may view them) and whether the
+    user may refer the client."""
+    if not user.has_perm(Perm.VIEW_REFERRAL, case.agency):
+        return {"case_referrals": None, "can_refer": False}
+    return {
+        "case_referrals": list(referrals_of_case(user, case.pk)[:50]),
+        "can_refer": user.has_perm(Perm.SEND_REFERRAL, case.agency)
+        and case.status != Case.Status.CLOSED,
+    }
+
+
 def _case_page(request: HttpRequest, case: Case, **forms) -> HttpResponse:
     """The case page, with any bound (invalid) form passed in ``forms``."""
     user = request.user
@@ -190,6 +203,7 @@ def _case_page(request: HttpRequest, case: Case, **forms) -> HttpResponse:
     context.update(_notes_context(user, case, can, forms.get("note_form")))
     context.update(_follow_ups_context(user, case, can, forms.get("follow_up_form")))
     context.update(do_not_disclose_section(user, case))
+    context.update(_referrals_section(user, case))
     context.update(
         {
             "documents": selectors.documents_visible_to(user, case),

@@ -1,0 +1,564 @@
+"""Forms of the referral pages and the service directory. They parse and check
+the shape of input; the rules (consent, agreements, states, permissions) live
+in ``referrals.services`` and come back as errors next to their field."""
+
+import json
+from datetime import timedelta
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from casework.forms import AUTO_DIR, DATE_WIDGET, AssigneeMixin, CaseForm, LanguageCodesField
+from casework.models import Case, DataCategory, ServiceCategory
+from config.errors import InvalidInput
+from referrals.hsds import parse_services
+from referrals.models import Referral, Service
+
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+def _blank(choices, label="—"):
+    return [("", label), *choices]
+
+
+def _text(label, max_length=None, *, required=False, rows=None, **kwargs):
+    widget = (
+        forms.Textarea(attrs={**AUTO_DIR, "rows": rows})
+        if rows
+        else forms.TextInput(attrs={**AUTO_DIR, **kwargs.pop("attrs", {})})
+    )
+    return forms.CharField(
+        label=label, max_length=max_length, required=required, widget=widget, **kwargs
+    )
+
+
+def _country_choices():
+    return _blank([(code, name) for code, name in countries])
+
+
+# --- The service directory -----------------------------------------------------------
+
+
+class DirectoryFilterForm(forms.Form):
+    """The directory's search (GET). Unknown values are simply ignored."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        max_length=200,
+        required=False,
+        help_text=_("Words in the name, description, agency or city."),
+        widget=forms.TextInput(attrs={"type": "search", **AUTO_DIR}),
+    )
+    category = forms.ChoiceField(
+        label=_("Kind of service"),
+        choices=_blank(ServiceCategory.choices, _("Any")),
+        required=False,
+    )
+    agency = forms.ChoiceField(label=_("Agency"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=_blank(Service.Status.choices, _("Any")), required=False
+    )
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = _blank(
+            [(agency.slug, agency.name) for agency in agencies], _("Any")
+        )
+
+    def filters(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "query": data.get("q", ""),
+            "category": data.get("category", ""),
+            "agency_slug": data.get("agency", ""),
+            "status": data.get("status", ""),
+        }
+
+
+class ServiceForm(forms.Form):
+    """Every field of a service (``referrals.services.SERVICE_FIELDS``)."""
+
+    name = _text(_("Name"), 200, required=True)
+    alternate_name = _text(_("Other name"), 200)
+    category = forms.ChoiceField(
+        label=_("Kind of service"), choices=_blank(ServiceCategory.choices)
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=Service.Status.choices, initial=Service.Status.ACTIVE
+    )
+    accepts_referrals = forms.BooleanField(
+        label=_("Accepts referrals"),
+        required=False,
+        initial=True,
+        help_text=_("Other agencies may send referrals to this service through Sanad."),
+    )
+    data_categories_needed = forms.MultipleChoiceField(
+        label=_("Information it needs with a referral"),
+        choices=DataCategory.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Sanad proposes these when a caseworker refers a client, as far as the "
+            "client's consent covers them. Ask only for what the service needs."
+        ),
+    )
+    description = _text(_("Description"), rows=4)
+    eligibility_description = _text(_("Who can use it"), rows=3)
+    application_process = _text(_("How to apply"), rows=3)
+    fees_description = _text(_("Fees"), 200)
+    languages = LanguageCodesField(
+        label=_("Languages"),
+        help_text=_("Language codes separated by commas, e.g. ar, fa, ti."),
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
+    )
+    location_name = _text(_("Place"), 200)
+    address = _text(_("Street address"), 200)
+    city = _text(_("City"), 100)
+    postal_code = forms.CharField(
+        label=_("Postal code"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "ltr"}),
+    )
+    country = forms.ChoiceField(label=_("Country"), choices=_country_choices, required=False)
+    url = forms.URLField(
+        label=_("Website"),
+        required=False,
+        assume_scheme="https",
+        widget=forms.URLInput(attrs={"dir": "ltr"}),
+    )
+    email = forms.EmailField(
+        label=_("Email"), required=False, widget=forms.EmailInput(attrs={"dir": "ltr"})
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "dir": "ltr"}),
+    )
+
+    SERVICE_FIELDS = (
+        "name",
+        "alternate_name",
+        "description",
+        "category",
+        "status",
+        "accepts_referrals",
+        "data_categories_needed",
+        "languages",
+        "eligibility_description",
+        "application_process",
+        "fees_description",
+        "url",
+        "email",
+        "phone",
+        "location_name",
+        "address",
+        "city",
+        "postal_code",
+        "country",
+    )
+    EDIT_FIELDS = SERVICE_FIELDS
+
+    def service_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.SERVICE_FIELDS}
+
+
+class AddServiceForm(ServiceForm):
+    agency = forms.ChoiceField(label=_("Agency"))
+
+    field_order = ["agency"]
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agencies = {str(agency.pk): agency for agency in agencies}
+        self.fields["agency"].choices = [(key, a.name) for key, a in self.agencies.items()]
+        if len(self.agencies) == 1:
+            del self.fields["agency"]
+
+    def clean(self):
+        data = super().clean()
+        if "agency" in self.fields:
+            data["agency"] = self.agencies.get(data.get("agency") or "")
+        else:
+            data["agency"] = next(iter(self.agencies.values()))
+        return data
+
+
+class EditServiceForm(ServiceForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class ImportServicesForm(forms.Form):
+    """HSDS JSON from a file or pasted. ``clean`` parses it into the records
+    ``import_services`` takes; an error names the record and its field."""
+
+    agency = forms.ChoiceField(label=_("Agency"))
+    file = forms.FileField(
+        label=_("HSDS JSON file"),
+        required=False,
+        help_text=_("An Open Referral HSDS file: a page of services, a list or one service."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/json,.json"}),
+    )
+    text = forms.CharField(
+        label=_("Or paste the JSON"),
+        required=False,
+        widget=forms.Textarea(attrs={"dir": "ltr", "rows": 10, "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agencies = {str(agency.pk): agency for agency in agencies}
+        self.fields["agency"].choices = [(key, a.name) for key, a in self.agencies.items()]
+        if len(self.agencies) == 1:
+            del self.fields["agency"]
+
+    def _document(self, raw: bytes | str, field: str):
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as error:
+            self.add_error(
+                field,
+                _("This is not valid JSON (%(problem)s).") % {"problem": str(error)[:120]},
+            )
+            return None
+
+    def clean(self):
+        data = super().clean()
+        if "agency" in self.fields:
+            data["agency"] = self.agencies.get(data.get("agency") or "")
+        else:
+            data["agency"] = next(iter(self.agencies.values()))
+        upload = data.get("file")
+        text = (data.get("text") or "").strip()
+        if self.errors:
+            return data
+        if upload and text:
+            self.add_error("text", _("Give a file or pasted JSON, not both."))
+            return data
+        if upload:
+            if upload.size > MAX_IMPORT_BYTES:
+                self.add_error("file", _("The file is larger than 2 MB."))
+                return data
+            document, field = self._document(upload.read(), "file"), "file"
+        elif text:
+            document, field = self._document(text, "text"), "text"
+        else:
+            self.add_error("file", _("Choose a file or paste the JSON."))
+            return data
+        if self.errors:
+            return data
+        try:
+            data["records"] = parse_services(document)
+        except InvalidInput as error:
+            self.add_error(field, describe_import_error(error, document))
+        return data
+
+
+def describe_import_error(error: InvalidInput, document=None) -> str:
+    """ "Record 3 (“Legal aid”), field status: …" from ``services.2.status``."""
+    parts = (error.field or "").split(".")
+    if len(parts) < 2 or parts[0] != "services" or not parts[1].isdigit():
+        return str(error.message)
+    index = int(parts[1])
+    records = document.get("contents") if isinstance(document, dict) else document
+    name = ""
+    if isinstance(records, list) and index < len(records) and isinstance(records[index], dict):
+        name = str(records[index].get("name") or "")[:80]
+    elif isinstance(document, dict) and index == 0:
+        name = str(document.get("name") or "")[:80]
+    field = ".".join(parts[2:])
+    record = (
+        _("Record %(number)d (“%(name)s”)") % {"number": index + 1, "name": name}
+        if name
+        else _("Record %(number)d") % {"number": index + 1}
+    )
+    if field:
+        return _("%(record)s, field %(field)s: %(message)s") % {
+            "record": record,
+            "field": field,
+            "message": error.message,
+        }
+    return _("%(record)s: %(message)s") % {"record": record, "message": error.message}
+
+
+# --- Sending a referral ----------------------------------------------------------------
+
+
+def _service_choices(services, own_agency_id):
+    """The directory as option groups, one per agency, each service with its status."""
+    groups: dict[str, list] = {}
+    for service in services:
+        if service.agency_id == own_agency_id:
+            continue
+        label = str(service.name)
+        if not service.takes_referrals:
+            reason = (
+                service.get_status_display()
+                if service.status != Service.Status.ACTIVE
+                else _("not accepting referrals")
+            )
+            label = f"{label} ({reason})"
+        groups.setdefault(service.agency.name, []).append((str(service.pk), label))
+    return [("", "—"), *groups.items()]
+
+
+def _override_reason():
+    return _text(
+        _("Reason for sending without a covering consent"),
+        rows=3,
+        help_text=_(
+            "Only when the consent does not cover this referral, for example vital "
+            "interests. Recorded with your name and shown to both agencies."
+        ),
+    )
+
+
+class RecipientMixin:
+    """The service (or agency) a referral goes to, and the categories to share."""
+
+    def set_recipients(self, *, services, agencies, own_agency_id):
+        self.fields["service"].choices = _service_choices(services, own_agency_id)
+        self.fields["to_agency"].choices = _blank(
+            [(str(agency.pk), agency.name) for agency in agencies if agency.pk != own_agency_id]
+        )
+
+    def recipient_key(self, data) -> str:
+        service = data.get("service") or ""
+        return f"service:{service}" if service else f"agency:{data.get('to_agency') or ''}"
+
+
+class ReferralCheckForm(RecipientMixin, forms.Form):
+    """What the explanation panel needs: the recipient and the chosen categories
+    (``chosen`` says the categories were chosen, even none; without it Sanad proposes)."""
+
+    service = forms.ChoiceField(required=False)
+    to_agency = forms.ChoiceField(required=False)
+    data_categories = forms.MultipleChoiceField(choices=DataCategory.choices, required=False)
+    chosen = forms.BooleanField(required=False)
+
+    def __init__(self, *args, services, agencies, own_agency_id, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_recipients(services=services, agencies=agencies, own_agency_id=own_agency_id)
+
+    def check_arguments(self) -> dict | None:
+        """Keyword arguments of ``referral_check_for``, or None without a recipient."""
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        if not data["service"] and not data["to_agency"]:
+            return None
+        return {
+            "to_agency_id": data["to_agency"] or None,
+            "service_id": data["service"] or None,
+            "data_categories": data["data_categories"] if data["chosen"] else None,
+        }
+
+
+class ReferralForm(RecipientMixin, forms.Form):
+    """Every field of ``create_referral`` and ``send_referral``."""
+
+    service = forms.ChoiceField(
+        label=_("Service"),
+        required=False,
+        help_text=_("From the directory. Services that take no referrals now say why."),
+    )
+    to_agency = forms.ChoiceField(
+        label=_("Or an agency"),
+        required=False,
+        help_text=_("When no service of the directory fits: the agency itself."),
+    )
+    purpose = _text(
+        _("Purpose"),
+        300,
+        required=True,
+        help_text=_("What the client needs from this service."),
+    )
+    urgency = forms.ChoiceField(
+        label=_("Urgency"),
+        choices=Referral.Urgency.choices,
+        initial=Referral.Urgency.ROUTINE,
+        widget=forms.RadioSelect,
+    )
+    respond_by = forms.DateField(
+        label=_("Respond by"),
+        widget=DATE_WIDGET,
+        help_text=_("The partner is asked to accept or decline by this day."),
+    )
+    message = _text(_("Message to the partner"), rows=4)
+    data_categories = forms.MultipleChoiceField(
+        label=_("Information to share"),
+        choices=DataCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one kind of information to share.")},
+        help_text=_(
+            "Only what the service needs and the client's consent covers is ticked. "
+            "Nothing else of the client's file leaves the agency."
+        ),
+    )
+    override_reason = _override_reason()
+    proposed_for = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, services, agencies, own_agency_id, check_url="", **kwargs):
+        initial = {
+            "respond_by": timezone.now().date() + timedelta(days=14),
+            **kwargs.pop("initial", {}),
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.set_recipients(services=services, agencies=agencies, own_agency_id=own_agency_id)
+        self.check_url = check_url
+        if check_url:
+            # A new recipient: htmx asks for Sanad's proposal and explanation.
+            for name in ("service", "to_agency"):
+                self.fields[name].widget.attrs.update(
+                    {
+                        "hx-get": check_url,
+                        "hx-trigger": "change",
+                        "hx-target": "#sharing",
+                        "hx-swap": "outerHTML",
+                        "hx-include": "#id_service, #id_to_agency",
+                        "hx-vals": '{"part": "sharing"}',
+                    }
+                )
+
+    def referral_data(self) -> dict:
+        """The cleaned fields, as ``create_referral`` takes them."""
+        data = self.cleaned_data
+        return {
+            "service_id": data["service"] or None,
+            "to_agency_id": data["to_agency"] or None,
+            "purpose": data["purpose"],
+            "urgency": data["urgency"],
+            "respond_by": data["respond_by"],
+            "message": data["message"],
+            "data_categories": data["data_categories"],
+        }
+
+    def category_options(self, check=None) -> list[dict]:
+        """Each category checkbox with what Sanad says about it: whether the
+        service needs it, and why the consent refuses it."""
+        refused = check.refused_categories if check is not None else {}
+        covered = set(check.covered) if check is not None else set()
+        needed = set(check.needed) if check is not None else set()
+        labels = dict(DataCategory.choices)
+        options = []
+        for widget in self["data_categories"]:
+            value = widget.data["value"]
+            refusal = ""
+            if check is not None and value not in covered:
+                refusal = refused.get(value) or _("The consent does not cover %(category)s.") % {
+                    "category": str(labels[value]).lower()
+                }
+            if refusal:
+                widget.data["attrs"]["aria-describedby"] = f"refusal-{value}"
+            options.append(
+                {
+                    "widget": widget,
+                    "value": value,
+                    "needed": value in needed,
+                    "refusal": refusal,
+                }
+            )
+        return options
+
+
+# --- Acting on a referral --------------------------------------------------------------
+
+
+class SendDraftForm(CaseForm):
+    id_prefix = "send"
+
+    override_reason = _override_reason()
+
+
+class WithdrawForm(CaseForm):
+    id_prefix = "withdraw"
+
+    reason = _text(
+        _("Reason (optional)"),
+        rows=2,
+        help_text=_("The partner is told the referral was withdrawn and loses access at once."),
+    )
+
+
+class AcceptForm(CaseForm):
+    id_prefix = "accept"
+
+    note = _text(_("Note (optional)"), rows=2)
+
+
+class DeclineForm(CaseForm):
+    id_prefix = "decline"
+
+    reason = _text(
+        _("Why do you decline?"),
+        rows=3,
+        required=True,
+        help_text=_("The sending agency reads this. Say what would help the client instead."),
+    )
+
+
+class ProgressForm(CaseForm):
+    id_prefix = "progress"
+
+    note = _text(_("Progress"), rows=3, required=True)
+
+
+class CompleteForm(CaseForm):
+    id_prefix = "complete"
+
+    outcome = _text(
+        _("Outcome"),
+        rows=3,
+        required=True,
+        help_text=_("What was done for the client; the sending agency reads this."),
+    )
+
+
+class OpenCaseForm(AssigneeMixin, CaseForm):
+    id_prefix = "open_case"
+
+    assigned_to = forms.ChoiceField(label=_("Caseworker"))
+    case_type = forms.ChoiceField(
+        label=_("Type of case"),
+        choices=_blank(Case.Type.choices, _("From the kind of service")),
+        required=False,
+    )
+
+    def __init__(self, *args, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_assignees(assignees, blank_label="—")
+
+
+class MessageForm(CaseForm):
+    id_prefix = "message"
+
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={**AUTO_DIR, "rows": 3}),
+        help_text=_("Both agencies read the conversation. Share no more than the referral needs."),
+    )
+
+
+# --- The inbox ------------------------------------------------------------------------------
+
+
+class InboxFilterForm(forms.Form):
+    """The inbox's filters (GET). Unknown values are simply ignored."""
+
+    DIRECTIONS = ("incoming", "outgoing")
+
+    direction = forms.ChoiceField(
+        choices=[(d, d) for d in DIRECTIONS], required=False, widget=forms.HiddenInput
+    )
+    state = forms.ChoiceField(
+        label=_("State"), choices=_blank(Referral.State.choices, _("Any")), required=False
+    )
+    overdue = forms.BooleanField(label=_("Only overdue"), required=False)
+
+    def filters(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {"state": data.get("state", ""), "overdue": True if data.get("overdue") else None}

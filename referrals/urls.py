@@ -1,0 +1,55 @@
+from django.urls import path
+
+from referrals.views import directory, notifications, referrals
+
+app_name = "referrals"
+
+urlpatterns = [
+    # The service directory.
+    path("directory/", directory.directory, name="directory"),
+    path("directory/new/", directory.service_add, name="service_add"),
+    path("directory/import/", directory.service_import, name="service_import"),
+    path("directory/export.hsds.json", directory.directory_export, name="directory_export"),
+    path("directory/<uuid:service_id>/", directory.service_detail, name="service_detail"),
+    path("directory/<uuid:service_id>/edit/", directory.service_edit, name="service_edit"),
+    # Sending from a case.
+    path("cases/<uuid:case_id>/refer/", referrals.referral_new, name="referral_new"),
+    path("cases/<uuid:case_id>/refer/check/", referrals.referral_check, name="referral_check"),
+    # Referrals: the inbox, one referral, its packet and its actions.
+    path("referrals/", referrals.inbox, name="inbox"),
+    path("referrals/<uuid:referral_id>/", referrals.referral_detail, name="referral_detail"),
+    path("referrals/<uuid:referral_id>/packet/", referrals.packet, name="packet"),
+    path("referrals/<uuid:referral_id>/send/", referrals.referral_send, name="referral_send"),
+    path(
+        "referrals/<uuid:referral_id>/withdraw/",
+        referrals.referral_withdraw,
+        name="referral_withdraw",
+    ),
+    path("referrals/<uuid:referral_id>/accept/", referrals.referral_accept, name="referral_accept"),
+    path(
+        "referrals/<uuid:referral_id>/decline/", referrals.referral_decline, name="referral_decline"
+    ),
+    path(
+        "referrals/<uuid:referral_id>/progress/",
+        referrals.referral_progress,
+        name="referral_progress",
+    ),
+    path(
+        "referrals/<uuid:referral_id>/complete/",
+        referrals.referral_complete,
+        name="referral_complete",
+    ),
+    path(
+        "referrals/<uuid:referral_id>/open-case/",
+        referrals.referral_open_case,
+        name="referral_open_case",
+    ),
+    path(
+        "referrals/<uuid:referral_id>/messages/",
+        referrals.referral_message,
+        name="referral_message",
+    ),
+    # The user's notifications.
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/read/", notifications.notifications_read, name="notifications_read"),
+]
