@@ -24,7 +24,7 @@ from casework.api.common import (
 )
 from casework.api.consent import FlatListField
 from casework.models import DataCategory
-from casework.selectors import cases_visible_to
+from casework.selectors import cases_visible_to, get_case_for
 from config.pagination import KeysetCursorPagination
 from referrals import selectors, services
 from referrals.api.common import (
@@ -58,7 +58,10 @@ class ReferralListQuerySerializer(serializers.Serializer):
         required=False,
         help_text="true: sent and past respond-by; false: all others.",
     )
-    case = serializers.UUIDField(required=False, help_text="Only the referrals of this case.")
+    case = serializers.UUIDField(
+        required=False,
+        help_text="Only the referrals sent from this case (a case you cannot see: 404).",
+    )
 
 
 class ReferralCreateInSerializer(InputSerializer):
@@ -138,19 +141,25 @@ class ReferralListView(GenericAPIView):
         responses={200: ReferralListItemSerializer(many=True)},
         description="Referrals sent from cases you see and referrals addressed to your agency "
         "while it holds them (sent, accepted, completed), newest first. Cursor-paginated "
-        "(`cursor`, `page_size` ≤ 100, default 50), no total count.",
+        "(`cursor`, `page_size` ≤ 100, default 50), no total count. `case` names a case you "
+        "see (404 otherwise).",
     )
     def get(self, request):
         params = ReferralListQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.validated_data
         overdue = filters.get("overdue")
+        case_id = filters.get("case")
+        if case_id is not None:
+            # Only the sending side knows a referral's case: naming one you
+            # cannot see is a 404, never a way to test what a referral came from.
+            case_id = get_case_for(request.user, case_id).pk
         referrals = selectors.referral_list(
             request.user,
             direction=filters.get("direction", ""),
             state=filters.get("state", ""),
             overdue=None if overdue is None else overdue == "true",
-            case_id=filters.get("case"),
+            case_id=case_id,
         )
         page = self.paginate_queryset(referrals)
         # The sender's case numbers for the whole page in one scoped query.

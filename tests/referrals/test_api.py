@@ -302,8 +302,9 @@ def test_strangers_get_404_everywhere(
             ("open-case/", {"assigned_to": str(user.pk)}),
         ):
             assert_problem(api.post(url(referral, action), body), 404, "not_found")
-    for query in ({}, {"direction": "incoming"}, {"direction": "outgoing"}, {"case": case.pk}):
+    for query in ({}, {"direction": "incoming"}, {"direction": "outgoing"}, {"state": "sent"}):
         assert ids(api.get(REFERRALS, query)) == set()
+    assert_problem(api.get(REFERRALS, {"case": case.pk}), 404, "not_found")
     check = api.get(f"{REFERRALS}check/", {"case": case.pk, "to_agency": partner_agency.pk})
     assert_problem(check, 404, "not_found")
     created = api.post(REFERRALS, create_body(case, to_agency=str(partner_agency.pk)))
@@ -600,6 +601,18 @@ def test_the_check_says_what_may_be_shared(
     assert blocked["blocks"][0]["service"] == str(closed.pk)
 
 
+def test_the_check_without_consent_says_why(as_user, caseworker, case, partner_agency):
+    check = as_user(caseworker).get(
+        f"{REFERRALS}check/", {"case": case.pk, "to_agency": partner_agency.pk}
+    )
+    assert check.status_code == 200, check.content
+    body = check.json()
+    assert (body["covered"], body["proposed"], body["chosen"]) == ([], [], [])
+    assert body["can_send"] is False
+    assert [gap["code"] for gap in body["consent_gaps"]] == ["no_categories", "no_consent"]
+    assert body["blocks"] == []
+
+
 def test_the_check_refuses_bad_questions(
     as_user, caseworker, case, consent, partner_agency, viewer, referral_officer
 ):
@@ -672,6 +685,8 @@ def test_filters_by_direction_state_overdue_and_case(
     assert listed(referral_officer, direction="incoming") == {str(sent.pk), str(overdue.pk)}
     assert listed(referral_officer, direction="outgoing") == set()
     assert listed(referral_officer, overdue="true") == {str(overdue.pk)}
+    # The partner cannot ask which referrals came from a case: it does not see it.
+    assert_problem(as_user(referral_officer).get(REFERRALS, {"case": case.pk}), 404)
     # Amal's caseworker holds no grant on what Casa sends to Amal.
     assert listed(caseworker, direction="incoming") == set()
 
