@@ -464,6 +464,23 @@ class ReferralForm(RecipientMixin, forms.Form):
         return options
 
 
+class DraftForm(ReferralForm):
+    """A draft's changeable fields (``update_referral_draft``): the recipient
+    is fixed once drafted, so it is not on the form."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    DRAFT_FIELDS = ("purpose", "urgency", "respond_by", "message", "data_categories")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("service", "to_agency", "override_reason", "proposed_for"):
+            del self.fields[name]
+
+    def draft_changes(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.DRAFT_FIELDS}
+
+
 # --- Acting on a referral --------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("referrals/", referrals.inbox, name="inbox"),
     path("referrals/<uuid:referral_id>/", referrals.referral_detail, name="referral_detail"),
     path("referrals/<uuid:referral_id>/packet/", referrals.packet, name="packet"),
+    path("referrals/<uuid:referral_id>/edit/", referrals.referral_edit, name="referral_edit"),
     path("referrals/<uuid:referral_id>/send/", referrals.referral_send, name="referral_send"),
     path(
         "referrals/<uuid:referral_id>/withdraw/",

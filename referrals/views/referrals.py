@@ -38,6 +38,7 @@ from referrals.forms import (
     AcceptForm,
     CompleteForm,
     DeclineForm,
+    DraftForm,
     InboxFilterForm,
     MessageForm,
     OpenCaseForm,
@@ -254,6 +255,79 @@ def referral_check(request: HttpRequest, case_id: UUID) -> HttpResponse:
         )
     check, _key = _posted_check(user, case, request.GET, choices, chosen=True)
     return render(request, "referrals/_referral_check.html", _check_context(check, can_override))
+
+
+def _draft_recipient(referral: Referral) -> dict:
+    """The recipient of a draft as the check's form fields."""
+    if referral.service_id:
+        return {"service": str(referral.service_id), "to_agency": ""}
+    return {"service": "", "to_agency": str(referral.to_agency_id)}
+
+
+@never_cache
+@login_required
+def referral_edit(request: HttpRequest, referral_id: UUID) -> HttpResponse:
+    """Change a draft's purpose, urgency, respond-by, message and the
+    information to share (SEND_REFERRAL). A referral already sent never
+    changes: the referral page says so (409)."""
+    user = request.user
+    referral = selectors.get_referral_for(user, referral_id, Perm.SEND_REFERRAL)
+    if referral.state != Referral.State.DRAFT:
+        message = _("This referral is %(state)s: only a draft can be changed.") % {
+            "state": referral.get_state_display().lower()
+        }
+        return _referral_page(request, referral, status=409, error=message)
+    case = referral.case
+    choices = _choices(case)
+    form_options = {**choices, "check_url": reverse("referrals:referral_check", args=[case.pk])}
+    recipient = _draft_recipient(referral)
+    can_override = user.has_perm(Perm.OVERRIDE_CONSENT, referral)
+    status = 200
+    if request.method == "POST" and request.POST.get("action") != "check":
+        form = DraftForm(request.POST, **form_options)
+        if form.is_valid():
+            try:
+                services.update_referral_draft(
+                    actor=user,
+                    referral_id=referral.pk,
+                    changes=form.draft_changes(),
+                    expected_version=form.cleaned_data["version"],
+                )
+            except (NotFound, Forbidden):
+                raise
+            except (DomainError, ValidationError) as error:
+                show_error(form, error)
+            else:
+                messages.success(request, _("The draft was saved. Nothing was shared yet."))
+                return redirect("referrals:referral_detail", referral_id=referral.pk)
+        categories = request.POST.getlist("data_categories")
+        status = error_status(form)
+    elif request.method == "POST":
+        # "Check" without JavaScript: what was typed, explained, nothing saved.
+        initial = {**_initial_from(request.POST), "version": request.POST.get("version")}
+        form = DraftForm(initial=initial, **form_options)
+        categories = request.POST.getlist("data_categories")
+    else:
+        initial = {name: getattr(referral, name) for name in DraftForm.DRAFT_FIELDS}
+        form = DraftForm(initial={**initial, "version": referral.version}, **form_options)
+        categories = list(referral.data_categories)
+    check, _key = _posted_check(
+        user, case, {**recipient, "data_categories": categories}, choices, chosen=True
+    )
+    return render(
+        request,
+        "referrals/referral_edit.html",
+        {
+            "referral": referral,
+            "case": case,
+            "form": form,
+            "recipient": recipient,
+            "options": form.category_options(check),
+            "section": "referrals",
+            **_check_context(check, can_override),
+        },
+        status=status,
+    )
 
 
 # --- The referral page --------------------------------------------------------------------

@@ -584,6 +584,79 @@ def test_save_draft_then_send_from_the_referral_page(
     assert draft.state == Referral.State.SENT
 
 
+def draft_form(draft, **overrides):
+    data = {
+        "purpose": "Housing after the hearing",
+        "urgency": "routine",
+        "respond_by": in_two_weeks(),
+        "message": "",
+        "data_categories": ["identity", "contact", "legal_status"],
+        "version": draft.version,
+        "action": "save",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_sender_edits_a_draft(client_as, caseworker, case, consent, partner_agency, service):
+    draft = make_referral(caseworker, case, partner_agency, service_id=service.pk, send=False)
+    browser = client_as(caseworker)
+    content = page(browser.get(url("referral_edit", draft.pk)))
+    assert checked_categories(content) == {"identity", "contact"}
+    assert "health" in refused_categories(content)
+    response = browser.post(url("referral_edit", draft.pk), draft_form(draft))
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.purpose == "Housing after the hearing"
+    assert draft.data_categories == ["identity", "contact", "legal_status"]
+    assert draft.state == Referral.State.DRAFT
+
+
+def test_draft_edit_check_explains_without_saving(
+    client_as, caseworker, case, consent, partner_agency, service
+):
+    draft = make_referral(caseworker, case, partner_agency, service_id=service.pk, send=False)
+    response = client_as(caseworker).post(
+        url("referral_edit", draft.pk),
+        draft_form(draft, data_categories=["identity", "health"], action="check"),
+    )
+    assert response.status_code == 200
+    content = page(response)
+    assert checked_categories(content) == {"identity", "health"}
+    assert "categories_not_covered" in reasons(content)
+    draft.refresh_from_db()
+    assert draft.data_categories == ["identity", "contact"]
+
+
+def test_stale_draft_edit_changes_nothing(client_as, caseworker, case, consent, partner_agency):
+    draft = make_referral(caseworker, case, partner_agency, send=False)
+    stale = draft.version
+    services.update_referral_draft(
+        actor=caseworker, referral_id=draft.pk, changes={"purpose": "Changed first"}
+    )
+    response = client_as(caseworker).post(
+        url("referral_edit", draft.pk), draft_form(draft, version=stale)
+    )
+    assert response.status_code == 412
+    draft.refresh_from_db()
+    assert draft.purpose == "Changed first"
+
+
+def test_a_sent_referral_cannot_be_edited(client_as, caseworker, referral_officer, referral):
+    response = client_as(caseworker).get(url("referral_edit", referral.pk))
+    assert response.status_code == 409
+    assert "only a draft can be changed" in page(response)
+    assert client_as(referral_officer).get(url("referral_edit", referral.pk)).status_code == 403
+
+
+def test_a_draft_is_not_found_for_the_partner(
+    client_as, caseworker, referral_officer, case, partner_agency
+):
+    draft = make_referral(caseworker, case, partner_agency, send=False)
+    response = client_as(referral_officer).post(url("referral_edit", draft.pk), draft_form(draft))
+    assert response.status_code == 404
+
+
 def test_supervisor_sends_a_draft_with_an_override(
     client_as, caseworker, supervisor, case, partner_agency
 ):
