@@ -167,7 +167,8 @@ class Referral(models.Model):
     )
     respond_by = models.DateField(_("respond by"))
     message = models.TextField(_("message to the partner"), blank=True)
-    data_categories = models.JSONField(_("data shared"), default=list)
+    # Empty in a draft that waits for a supervisor to choose (and override).
+    data_categories = models.JSONField(_("data shared"), default=list, blank=True)
 
     consent = models.ForeignKey(
         Consent,

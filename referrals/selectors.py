@@ -73,11 +73,9 @@ def get_service(service_id) -> Service:
 
 
 def get_service_for(actor: User, service_id, perm: Perm = Perm.MANAGE_SERVICES) -> Service:
-    """A service the actor may change (MANAGE_SERVICES in its agency): 404 when
-    the actor is not a member of that agency, 403 when the role lacks it."""
+    """A service the actor may change (MANAGE_SERVICES in its agency). The
+    directory is public, so a service of another agency is 403, not 404."""
     service = get_service(service_id)
-    if service.agency_id not in agency_permissions(actor):
-        raise NotFound()
     if not actor.has_perm(perm, service):
         raise Forbidden()
     return service
@@ -430,3 +428,66 @@ def notifications_of(user: User) -> QuerySet[Notification]:
 def unread_notification_count(user: User) -> int:
     """How many of the user's notices are unread (one query)."""
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+
+
+# --- What the viewer may do --------------------------------------------------------------
+
+MESSAGE_STATES = frozenset({Referral.State.SENT, Referral.State.ACCEPTED, Referral.State.COMPLETED})
+# In the order pages and the API list them.
+ACTIONS = (
+    "edit",
+    "send",
+    "override",
+    "withdraw",
+    "accept",
+    "decline",
+    "progress",
+    "complete",
+    "open_case",
+    "message",
+    "read_messages",
+    "packet",
+)
+
+
+def is_sender_side(actor: User, referral: Referral) -> bool:
+    """Whether the actor reads the referral as the sending agency (VIEW_REFERRAL
+    there and sees the case): the receiving side never sees the sender's case."""
+    perms = agency_permissions(actor).get(referral.from_agency_id, frozenset())
+    return Perm.VIEW_REFERRAL in perms and actor.has_perm(Perm.VIEW_CASE, referral.case)
+
+
+def referral_actions_for(actor: User, referral: Referral) -> tuple[str, ...]:
+    """What the lifecycle allows now and the actor's permissions permit, in
+    ``ACTIONS`` order: the one rule behind the page's buttons and the API's
+    ``allowed_actions`` (the services enforce the same on every call)."""
+    state, states = referral.state, Referral.State
+    send = actor.has_perm(Perm.SEND_REFERRAL, referral)
+    respond = actor.has_perm(Perm.RESPOND_REFERRAL, referral)
+    message = actor.has_perm(Perm.MESSAGE_REFERRAL, referral)
+    allowed = set()
+    if send and state == states.DRAFT:
+        allowed |= {"edit", "send"}
+        if actor.has_perm(Perm.OVERRIDE_CONSENT, referral):
+            allowed.add("override")
+    if send and Referral.target_of(Referral.Action.WITHDRAW, state):
+        allowed.add("withdraw")
+    if respond:
+        for action in (Referral.Action.ACCEPT, Referral.Action.DECLINE, Referral.Action.COMPLETE):
+            if Referral.target_of(action, state):
+                allowed.add(str(action))
+        if state == states.ACCEPTED:
+            allowed.add("progress")
+        if (
+            state in (states.ACCEPTED, states.COMPLETED)
+            and referral.receiving_case_id is None
+            and DataCategory.IDENTITY in referral.data_categories
+        ):
+            allowed.add("open_case")
+    if message:
+        allowed.add("read_messages")
+        if state in MESSAGE_STATES:
+            allowed.add("message")
+    if state != states.DRAFT and actor.has_perm(Perm.VIEW_PACKET, referral):
+        allowed.add("packet")
+    return tuple(action for action in ACTIONS if action in allowed)

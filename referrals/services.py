@@ -46,6 +46,7 @@ from referrals.models import (
     Service,
 )
 from referrals.selectors import (
+    MESSAGE_STATES,
     expirable_referrals,
     get_recipient,
     get_referral_for,
@@ -128,6 +129,20 @@ def _date(value, field: str) -> datetime.date:
     if parsed is None:
         raise InvalidInput(_("Give a date as YYYY-MM-DD."), code="invalid", field=field)
     return parsed
+
+
+def _respond_by(value) -> datetime.date:
+    respond_by = _date(value, "respond_by")
+    today = timezone.now().date()
+    if respond_by < today:
+        raise InvalidInput(
+            _("The respond-by date cannot be in the past."), code="past", field="respond_by"
+        )
+    if respond_by > today + datetime.timedelta(days=366):
+        raise InvalidInput(
+            _("The respond-by date must be within a year."), code="too_far", field="respond_by"
+        )
+    return respond_by
 
 
 def _choice(value, choices, field: str) -> str:
@@ -244,10 +259,19 @@ def import_services(*, actor: User, agency: Agency, records: list[dict[str, Any]
     if not actor.has_perm(Perm.MANAGE_SERVICES, agency):
         raise Forbidden()
     saved = []
+    seen_names: set[str] = set()
     for index, record in enumerate(records):
         try:
             unknown_fields(record, SERVICE_FIELDS)
             name = record.get("name")
+            if isinstance(name, str):
+                if name.strip().casefold() in seen_names:
+                    raise InvalidInput(
+                        _("Another record of this import has the same name."),
+                        code="duplicate",
+                        field="name",
+                    )
+                seen_names.add(name.strip().casefold())
             existing = (
                 Service.objects.select_for_update().filter(agency=agency, name=name).first()
                 if isinstance(name, str)
@@ -265,8 +289,10 @@ def import_services(*, actor: User, agency: Agency, records: list[dict[str, Any]
         except ValidationError as error:
             messages = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
             field_name, errors = next(iter(messages.items()))
+            if field_name in ("", "__all__"):
+                field_name = "name"  # the only record-wide rule: one name per agency
             raise InvalidInput(
-                errors[0], code="invalid", field=f"services.{index}.{field_name}".rstrip(".")
+                errors[0], code="invalid", field=f"services.{index}.{field_name}"
             ) from error
         except InvalidInput as error:
             raise InvalidInput(
@@ -496,15 +522,7 @@ def create_referral(
         )
     purpose = _text(purpose, "purpose", required=True, max_length=300)
     urgency = _choice(urgency, Referral.Urgency.values, "urgency")
-    respond_by = _date(respond_by, "respond_by")
-    if respond_by < timezone.now().date():
-        raise InvalidInput(
-            _("The respond-by date cannot be in the past."), code="past", field="respond_by"
-        )
-    if respond_by > timezone.now().date() + datetime.timedelta(days=366):
-        raise InvalidInput(
-            _("The respond-by date must be within a year."), code="too_far", field="respond_by"
-        )
+    respond_by = _respond_by(respond_by)
     message = _text(message, "message", required=False)
     if data_categories is None:
         data_categories = list(referral_check(case, to_agency, service).proposed)
@@ -556,11 +574,7 @@ def update_referral_draft(
     if "urgency" in changes:
         referral.urgency = _choice(changes["urgency"], Referral.Urgency.values, "urgency")
     if "respond_by" in changes:
-        referral.respond_by = _date(changes["respond_by"], "respond_by")
-        if referral.respond_by < timezone.now().date():
-            raise InvalidInput(
-                _("The respond-by date cannot be in the past."), code="past", field="respond_by"
-            )
+        referral.respond_by = _respond_by(changes["respond_by"])
     if "message" in changes:
         referral.message = _text(changes["message"], "message", required=False)
     if "data_categories" in changes:
@@ -832,10 +846,6 @@ def cancel_referrals_relying_on(sender, *, consent: Consent, actor: User, **kwar
 
 # --- Messages --------------------------------------------------------------------------
 
-_MESSAGE_STATES = frozenset(
-    {Referral.State.SENT, Referral.State.ACCEPTED, Referral.State.COMPLETED}
-)
-
 
 @transaction.atomic
 def post_referral_message(*, actor: User, referral_id, body: str) -> ReferralMessage:
@@ -843,7 +853,7 @@ def post_referral_message(*, actor: User, referral_id, body: str) -> ReferralMes
     both agencies hold it (sent, accepted, completed); the other side is told."""
     referral = get_referral_for(actor, referral_id, Perm.MESSAGE_REFERRAL, lock=True)
     body = _text(body, "body", required=True, max_length=5000)
-    if referral.state not in _MESSAGE_STATES:
+    if referral.state not in MESSAGE_STATES:
         raise Conflict(
             _("This referral is %(state)s: messages are closed.")
             % {"state": referral.get_state_display().lower()},

@@ -26,7 +26,6 @@ from referrals.models import Referral
 
 # Where both agencies hold the referral and may write on it (as
 # referrals.services.post_referral_message allows).
-MESSAGE_STATES = frozenset({Referral.State.SENT, Referral.State.ACCEPTED, Referral.State.COMPLETED})
 
 ACTIONS = (
     "edit",
@@ -152,39 +151,30 @@ def sending_agency_ids(actor: User) -> set:
 
 
 def is_sender(actor: User, referral: Referral) -> bool:
-    """The caller sees the referral as its sender: VIEW_REFERRAL in the sending
-    agency and sees the case (the sending half of ``referrals_visible_to``)."""
-    return referral.from_agency_id in sending_agency_ids(actor) and actor.has_perm(
-        Perm.VIEW_CASE, referral.case
-    )
+    """The caller sees the referral as its sender (``selectors.is_sender_side``)."""
+    return selectors.is_sender_side(actor, referral)
 
 
-def allowed_actions(actor: User, referral: Referral, sender: bool) -> list[str]:
-    """The actions the lifecycle table allows now and the caller's permissions permit."""
-    state = referral.state
-    actions = []
-    if sender and actor.has_perm(Perm.SEND_REFERRAL, referral):
-        if state == Referral.State.DRAFT:
-            actions += ["edit", "send"]
-        if Referral.target_of(Referral.Action.WITHDRAW, state):
-            actions.append("withdraw")
-    if not sender and actor.has_perm(Perm.RESPOND_REFERRAL, referral):
-        for action in (Referral.Action.ACCEPT, Referral.Action.DECLINE):
-            if Referral.target_of(action, state):
-                actions.append(str(action))
-        if state == Referral.State.ACCEPTED:
-            actions.append("progress")
-        if Referral.target_of(Referral.Action.COMPLETE, state):
-            actions.append("complete")
-        if (
-            state in (Referral.State.ACCEPTED, Referral.State.COMPLETED)
-            and referral.receiving_case_id is None
-            and DataCategory.IDENTITY in referral.data_categories
-        ):
-            actions.append("open_case")
-    if state in MESSAGE_STATES and actor.has_perm(Perm.MESSAGE_REFERRAL, referral):
-        actions.append("message")
-    return actions
+# What the API calls each action (the page's own extras are left out).
+_API_ACTIONS = frozenset(
+    {
+        "edit",
+        "send",
+        "withdraw",
+        "accept",
+        "decline",
+        "progress",
+        "complete",
+        "open_case",
+        "message",
+    }
+)
+
+
+def allowed_actions(actor: User, referral: Referral, sender: bool = True) -> list[str]:
+    """The actions the lifecycle table allows now and the caller's permissions
+    permit (``referrals.selectors.referral_actions_for``)."""
+    return [a for a in selectors.referral_actions_for(actor, referral) if a in _API_ACTIONS]
 
 
 def _service_ref(referral: Referral) -> dict | None:

@@ -334,39 +334,21 @@ def referral_edit(request: HttpRequest, referral_id: UUID) -> HttpResponse:
 
 
 def _is_sender_side(user, referral: Referral) -> bool:
-    """Whether the user reads the referral as the sending agency (who may see
-    its case); the receiving side never sees the sender's case number."""
-    perms = agency_permissions(user).get(referral.from_agency_id, frozenset())
-    return Perm.VIEW_REFERRAL in perms and user.has_perm(Perm.VIEW_CASE, referral.case)
+    return selectors.is_sender_side(user, referral)
 
 
 def _abilities(user, referral: Referral) -> dict[str, bool]:
-    state = referral.state
-    states = Referral.State
-    send = user.has_perm(Perm.SEND_REFERRAL, referral)
+    """The referral page's buttons: ``selectors.referral_actions_for`` as flags."""
+    allowed = set(selectors.referral_actions_for(user, referral))
+    abilities = {action: action in allowed for action in selectors.ACTIONS}
     respond = user.has_perm(Perm.RESPOND_REFERRAL, referral)
-    message = user.has_perm(Perm.MESSAGE_REFERRAL, referral)
-    may_open = respond and state in (states.ACCEPTED, states.COMPLETED)
-    return {
-        "send": send and state == states.DRAFT,
-        "override": send
-        and state == states.DRAFT
-        and user.has_perm(Perm.OVERRIDE_CONSENT, referral),
-        "withdraw": send and Referral.target_of(Referral.Action.WITHDRAW, state) is not None,
-        "accept": respond and state == states.SENT,
-        "decline": respond and state == states.SENT,
-        "progress": respond and state == states.ACCEPTED,
-        "complete": respond and state == states.ACCEPTED,
-        "open_case": may_open
+    abilities["open_case_impossible"] = (
+        respond
+        and referral.state in (Referral.State.ACCEPTED, Referral.State.COMPLETED)
         and referral.receiving_case_id is None
-        and DataCategory.IDENTITY in referral.data_categories,
-        "open_case_impossible": may_open
-        and referral.receiving_case_id is None
-        and DataCategory.IDENTITY not in referral.data_categories,
-        "read_messages": message,
-        "message": message and state in (states.SENT, states.ACCEPTED, states.COMPLETED),
-        "packet": state != states.DRAFT and user.has_perm(Perm.VIEW_PACKET, referral),
-    }
+        and DataCategory.IDENTITY not in referral.data_categories
+    )
+    return abilities
 
 
 def _timeline(referral: Referral) -> list[ReferralEvent]:

@@ -902,7 +902,8 @@ def test_a_service_changes_with_if_match(
     assert changed.json()["status"] == "temporarily closed"
     assert changed.json()["takes_referrals"] is False
 
-    for user, status in ((caseworker, 403), (outsider_admin, 404), (referral_officer, 404)):
+    # The directory is public: seeing a service of another agency is not a secret.
+    for user, status in ((caseworker, 403), (outsider_admin, 403), (referral_officer, 403)):
         assert_problem(as_user(user).patch(path, {"name": "Mine"}, HTTP_IF_MATCH='"2"'), status)
     service.refresh_from_db()
     assert (service.name, service.version) == ("Shelter", 2)

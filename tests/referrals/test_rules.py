@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.permissions import Perm, Role
 from casework.services import add_do_not_disclose, withdraw_consent
-from config.errors import Conflict
+from config.errors import Conflict, InvalidInput
 from referrals import services
 from referrals.models import (
     Referral,
@@ -158,3 +158,24 @@ def test_backends_agree_with_the_scoped_list(
     assert not referral_officer.has_perm(Perm.SEND_REFERRAL, sent)
     assert supervisor.has_perm(Perm.OVERRIDE_CONSENT, sent)
     assert not caseworker.has_perm(Perm.OVERRIDE_CONSENT, sent)
+
+
+def test_a_draft_may_wait_for_a_supervisor_to_choose(caseworker, supervisor, case, partner_agency):
+    """No consent: the proposal is empty, the caseworker still saves the draft,
+    and sending names data_categories until someone chooses."""
+    draft = make_referral(caseworker, case, partner_agency, send=False, data_categories=None)
+    assert draft.data_categories == []
+    with pytest.raises(InvalidInput) as raised:
+        services.send_referral(actor=supervisor, referral_id=draft.pk, override_reason="Vital")
+    assert raised.value.field == "data_categories"
+
+
+def test_an_import_refuses_two_records_with_one_name(partner_agency):
+    from referrals.models import Service
+
+    admin = make_member(partner_agency, Role.AGENCY_ADMIN)
+    records = [{"name": "Shelter", "category": "housing"}, {"name": "shelter ", "category": "food"}]
+    with pytest.raises(InvalidInput) as raised:
+        services.import_services(actor=admin, agency=partner_agency, records=records)
+    assert raised.value.field == "services.1.name"
+    assert not Service.objects.filter(agency=partner_agency).exists()

@@ -273,7 +273,8 @@ def test_service_edit_refused_to_other_members_and_strangers(
     assert (
         client_as(partner_caseworker).post(url("service_edit", service.pk), form).status_code == 403
     )
-    assert client_as(outsider_admin).post(url("service_edit", service.pk), form).status_code == 404
+    # The directory is public: another agency's service is 403, not 404.
+    assert client_as(outsider_admin).post(url("service_edit", service.pk), form).status_code == 403
     service.refresh_from_db()
     assert service.name == "Asylum legal clinic"
 
