@@ -44,3 +44,11 @@ class AccountsConfig(AppConfig):
         import config.schema  # noqa: F401  (registers the bearer-token OpenAPI extension)
 
         post_migrate.connect(_refresh_role_groups, dispatch_uid="accounts.refresh_role_groups")
+
+        from django.contrib.auth.signals import user_logged_out, user_login_failed
+
+        from accounts import access
+
+        user_logged_in.connect(access.on_logged_in, dispatch_uid="sanad.access.login")
+        user_logged_out.connect(access.on_logged_out, dispatch_uid="sanad.access.logout")
+        user_login_failed.connect(access.on_login_failed, dispatch_uid="sanad.access.failed")

@@ -10,6 +10,7 @@ from config.errors import Forbidden, NotFound
 
 _CACHE_ATTR = "_sanad_agency_permissions"
 _GROUPS_ATTR = "_sanad_role_group_ids"
+_ROLES_ATTR = "_sanad_roles"
 
 
 def agency_permissions(user: User) -> dict[UUID, frozenset[str]]:
@@ -35,13 +36,22 @@ def remember_roles(user: User, rows) -> dict[UUID, frozenset[str]]:
     them in a query of its own)."""
     result: dict[UUID, set[str]] = {}
     groups: set[int] = set()
+    roles: dict[UUID, set[str]] = {}
     for group_id, agency_id, role in rows:
         groups.add(group_id)
+        roles.setdefault(agency_id, set()).add(role)
         result.setdefault(agency_id, set()).update(str(p) for p in ROLE_PERMISSIONS[role])
     frozen = {agency_id: frozenset(perms) for agency_id, perms in result.items()}
     setattr(user, _CACHE_ATTR, frozen)
     setattr(user, _GROUPS_ATTR, frozenset(groups))
+    setattr(user, _ROLES_ATTR, {agency_id: frozenset(r) for agency_id, r in roles.items()})
     return frozen
+
+
+def roles_of(user: User) -> dict[UUID, frozenset[str]]:
+    """{agency id: the user's roles there} (loaded with ``agency_permissions``)."""
+    agency_permissions(user)
+    return getattr(user, _ROLES_ATTR, {})
 
 
 def role_group_ids(user: User) -> frozenset[int]:
@@ -55,6 +65,7 @@ def forget_cached_permissions(user: User) -> None:
     for attr in (
         _CACHE_ATTR,
         _GROUPS_ATTR,
+        _ROLES_ATTR,
         "_sanad_client_exceptions",
         "_perm_cache",
         "_user_perm_cache",

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.access import Action, record_access
 from accounts.models import Agency, Membership, Notification, User
 from accounts.permissions import Perm
 from accounts.selectors import agencies_of, agency_permissions, role_group_ids
@@ -296,6 +297,7 @@ def referrals_visible_to(user: User) -> QuerySet[Referral]:
             from_agency_id__in=sending,
             case_id__in=cases_visible_to(user).filter(agency_id__in=sending).values("pk"),
         )
+    record_access(user, Action.LIST, object_type="referrals.referral")
     return Referral.objects.filter(condition)
 
 
@@ -315,6 +317,14 @@ def get_referral_for(
         raise NotFound()
     if perm != Perm.VIEW_REFERRAL and not actor.has_perm(perm, referral):
         raise Forbidden()
+    record_access(
+        actor,
+        Action.VIEW,
+        referral,
+        client_id=referral.case.client_id,
+        case_id=referral.case_id,
+        agency_id=referral.from_agency_id,
+    )
     return referral
 
 
@@ -329,6 +339,15 @@ def get_packet_for(actor: User, referral_id):
     packet = getattr(referral, "packet", None) if referral.state != Referral.State.DRAFT else None
     if packet is None:
         raise NotFound()
+    record_access(
+        actor,
+        Action.VIEW,
+        packet,
+        object_id=str(referral.pk),
+        client_id=referral.case.client_id,
+        case_id=referral.case_id,
+        agency_id=referral.from_agency_id,
+    )
     return packet
 
 

@@ -20,6 +20,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.access import Action, record_access
 from accounts.audit import save_with_history
 from accounts.models import Agency, Membership, Notification, RoleGroup, User
 from accounts.permissions import (
@@ -643,6 +644,14 @@ def send_referral(*, actor: User, referral_id, override_reason: str = "") -> Ref
         fields += ["override_reason", "override_by", "override_at"]
         kind = ReferralEvent.Kind.CONSENT_OVERRIDE
         note = override_reason
+        record_access(
+            actor,
+            Action.CONSENT_OVERRIDE,
+            referral,
+            client_id=referral.case.client_id,
+            case_id=referral.case_id,
+            agency_id=referral.from_agency_id,
+        )
     else:
         referral.consent = check.consent
     referral.sent_at = timezone.now()

@@ -7,6 +7,7 @@ from uuid import UUID
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from accounts.access import Action, record_access
 from accounts.models import Membership, User
 from accounts.permissions import Perm, Role
 from accounts.selectors import agency_permissions
@@ -84,7 +85,8 @@ def documents_visible_to(actor: User, case: Case) -> QuerySet[Document]:
 
 
 def get_document_for(actor: User, case_id, document_id) -> Document:
-    """A document of a visible case (NotFound for a document the actor may not see)."""
+    """A document of a visible case, for download (NotFound for a document the
+    actor may not see). Records the download in the access log."""
     case = get_case_for(actor, case_id, Perm.VIEW_DOCUMENT)
     document = (
         documents_visible_to(actor, case).filter(pk=document_id).first()
@@ -93,6 +95,7 @@ def get_document_for(actor: User, case_id, document_id) -> Document:
     )
     if document is None:
         raise NotFound()
+    record_access(actor, Action.DOWNLOAD, document, client_id=case.client_id, case_id=case.pk)
     return document
 
 

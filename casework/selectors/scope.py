@@ -17,6 +17,7 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.models import Q, QuerySet
 
+from accounts.access import Action, record_access
 from accounts.models import RoleGroup, User
 from accounts.permissions import Perm
 from accounts.selectors import agency_permissions, remember_roles, role_group_ids
@@ -190,6 +191,7 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     if scope.granted_cases:
         parts.append(Q(pk__in=scope.granted_cases))
     condition = any_of(parts)
+    record_access(user, Action.LIST, object_type="casework.case")
     return Case.objects.none() if condition is None else Case.objects.filter(condition)
 
 
@@ -212,6 +214,7 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
     if exceptions.granted_clients:
         parts.append(Q(pk__in=exceptions.granted_clients))
     condition = any_of(parts)
+    record_access(user, Action.LIST, object_type="casework.client")
     return Client.objects.none() if condition is None else Client.objects.filter(condition)
 
 
@@ -226,6 +229,7 @@ def get_case_for(actor: User, case_id, perm: Perm = Perm.VIEW_CASE, *, lock=Fals
         raise NotFound()
     if perm != Perm.VIEW_CASE and not actor.has_perm(perm, case):
         raise Forbidden()
+    record_access(actor, Action.VIEW, case)
     return case
 
 
@@ -239,6 +243,7 @@ def get_client_for(actor: User, client_id, perm: Perm = Perm.VIEW_CLIENT, *, loc
         raise NotFound()
     if perm != Perm.VIEW_CLIENT and not actor.has_perm(perm, client):
         raise Forbidden()
+    record_access(actor, Action.VIEW, client)
     return client
 
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from accounts.access import Action, record_access
 from accounts.models import User
 from casework.models import (
     Case,
@@ -61,6 +62,7 @@ def search_clients(actor: User, query: str) -> QuerySet[Client]:
         parts.append(Q(pk__in=with_document))
     condition = any_of(parts)
     clients = clients_visible_to(actor)
+    record_access(actor, Action.SEARCH, object_type="casework.client")
     return clients.none() if condition is None else clients.filter(condition)
 
 
@@ -78,6 +80,8 @@ def filter_cases(
     """Visible cases narrowed by the list filters and a search ``query`` that
     matches the case number, the client's name or an identity-document number."""
     cases = cases_visible_to(actor)
+    if query:
+        record_access(actor, Action.SEARCH, object_type="casework.case")
     if status:
         cases = cases.filter(status=status)
     if case_type:
