@@ -379,6 +379,7 @@ class ReferralEvent(models.Model):
         EXPIRED = "expired", _("Expired")
         CANCELLED = "cancelled", _("Cancelled")
         CASE_OPENED = "case_opened", _("Case opened by the partner")
+        ACCESS_REVOKED = "access_revoked", _("Partner's access removed (consent withdrawn)")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")

@@ -339,6 +339,16 @@ def get_packet_for(actor: User, referral_id):
     packet = getattr(referral, "packet", None) if referral.state != Referral.State.DRAFT else None
     if packet is None:
         raise NotFound()
+    packet.withheld = ()
+    if (
+        is_sender_side(actor, referral)
+        and set(packet.data) & SPECIAL_CATEGORIES
+        and not actor.has_perm(Perm.VIEW_SENSITIVE, referral.case)
+    ):
+        # The sender's own colleagues see the packet as they see the case: without
+        # special-category data unless they may see it there (DESIGN §5).
+        packet.withheld = tuple(sorted(set(packet.data) & SPECIAL_CATEGORIES))
+        packet.data = _without_special_categories(packet.data)
     record_access(
         actor,
         Action.VIEW,
@@ -349,6 +359,19 @@ def get_packet_for(actor: User, referral_id):
         agency_id=referral.from_agency_id,
     )
     return packet
+
+
+def _without_special_categories(data: dict) -> dict:
+    shown = {category: section for category, section in data.items()}
+    for category in SPECIAL_CATEGORIES:
+        shown.pop(category, None)
+    documents = shown.get(DataCategory.DOCUMENTS)
+    if documents:
+        shown[DataCategory.DOCUMENTS] = {
+            **documents,
+            "documents": [d for d in documents["documents"] if d["category"] != "medical"],
+        }
+    return shown
 
 
 def referral_list(

@@ -9,12 +9,14 @@ out only after the commit.
 """
 
 import datetime
+import logging
 from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -30,8 +32,16 @@ from accounts.permissions import (
     Role,
 )
 from accounts.selectors import agency_permissions
-from casework.models import Case, Client, ClientSensitive, Consent, DataCategory, ServiceCategory
-from casework.sections import sections_of
+from casework.models import (
+    SPECIAL_CATEGORIES,
+    Case,
+    Client,
+    ClientSensitive,
+    Consent,
+    DataCategory,
+    ServiceCategory,
+)
+from casework.sections import SECTION_FIELDS, sections_of
 from casework.selectors import get_case_for
 from casework.services.cases import _next_case_number, check_assignee
 from casework.services.clients import _identity_document
@@ -56,6 +66,9 @@ from referrals.selectors import (
     referral_check,
     referrals_relying_on,
 )
+
+logger = logging.getLogger(__name__)
+MESSAGE_MAX_LENGTH = 5000
 
 # --- Errors ---------------------------------------------------------------------------
 
@@ -361,6 +374,9 @@ _NOTICES = {
     ReferralEvent.Kind.CANCELLED: gettext_noop(
         "Referral %(reference)s was cancelled: the consent it relied on was withdrawn."
     ),
+    ReferralEvent.Kind.ACCESS_REVOKED: gettext_noop(
+        "The consent behind referral %(reference)s was withdrawn: %(to)s no longer has access."
+    ),
     "message": gettext_noop("New message on referral %(reference)s."),
 }
 
@@ -399,7 +415,7 @@ def notify(referral: Referral, kind: str, recipients: Iterable[User]) -> list[No
         "from": referral.from_agency_name,
         "to": referral.to_agency_name,
     }
-    url = f"/referrals/{referral.pk}/"
+    url = reverse("referrals:referral_detail", args=[referral.pk])
     notices = []
     seen = set()
     for user in recipients:
@@ -430,6 +446,17 @@ def mark_notifications_read(*, actor: User) -> int:
 # --- The lifecycle ---------------------------------------------------------------------
 
 
+_HISTORY_REASONS = {
+    Referral.Action.SEND: gettext_noop("referral sent"),
+    Referral.Action.ACCEPT: gettext_noop("referral accepted"),
+    Referral.Action.DECLINE: gettext_noop("referral declined"),
+    Referral.Action.COMPLETE: gettext_noop("referral completed"),
+    Referral.Action.WITHDRAW: gettext_noop("referral withdrawn"),
+    Referral.Action.EXPIRE: gettext_noop("referral expired"),
+    Referral.Action.CANCEL: gettext_noop("referral cancelled"),
+}
+
+
 def _transition(
     referral: Referral,
     action: str,
@@ -451,7 +478,7 @@ def _transition(
     save_with_history(
         referral,
         actor=actor,
-        reason=f"referral {action}",
+        reason=_HISTORY_REASONS[action],
         update_fields=["state", "version", *fields],
     )
     return _event(referral, kind, actor, actor_agency_id, note, from_state, target)
@@ -469,6 +496,17 @@ def _event(referral, kind, actor, actor_agency_id, note="", from_state="", to_st
     )
     event.save()
     return event
+
+
+def _may_share(actor: User, case: Case, categories) -> None:
+    """Only who may see special-category data on the case may disclose it."""
+    if set(categories) & SPECIAL_CATEGORIES and not actor.has_perm(Perm.VIEW_SENSITIVE, case):
+        raise Forbidden(
+            _(
+                "Only the assigned caseworker and supervisors may share health and other "
+                "special-category data."
+            )
+        )
 
 
 def _sender_agency_perm(actor: User, case: Case, perm: Perm) -> None:
@@ -524,11 +562,14 @@ def create_referral(
     purpose = _text(purpose, "purpose", required=True, max_length=300)
     urgency = _choice(urgency, Referral.Urgency.values, "urgency")
     respond_by = _respond_by(respond_by)
-    message = _text(message, "message", required=False)
+    message = _text(message, "message", required=False, max_length=MESSAGE_MAX_LENGTH)
     if data_categories is None:
         data_categories = list(referral_check(case, to_agency, service).proposed)
+        if not actor.has_perm(Perm.VIEW_SENSITIVE, case):
+            data_categories = [c for c in data_categories if c not in SPECIAL_CATEGORIES]
     else:
         data_categories = _categories(data_categories)
+        _may_share(actor, case, data_categories)
     referral = Referral(
         case=case,
         from_agency=case.agency,
@@ -577,9 +618,12 @@ def update_referral_draft(
     if "respond_by" in changes:
         referral.respond_by = _respond_by(changes["respond_by"])
     if "message" in changes:
-        referral.message = _text(changes["message"], "message", required=False)
+        referral.message = _text(
+            changes["message"], "message", required=False, max_length=MESSAGE_MAX_LENGTH
+        )
     if "data_categories" in changes:
         referral.data_categories = _categories(changes["data_categories"])
+        _may_share(actor, referral.case, referral.data_categories)
     referral.version += 1
     save_with_history(referral, actor=actor, reason=gettext_noop("draft changed"))
     return referral
@@ -617,11 +661,18 @@ def send_referral(*, actor: User, referral_id, override_reason: str = "") -> Ref
             code="required",
             field="data_categories",
         )
+    _may_share(actor, referral.case, referral.data_categories)
     to_agency = Agency.objects.get(pk=referral.to_agency_id)
     service = Service.objects.filter(pk=referral.service_id).first()
     check = referral_check(referral.case, to_agency, service, referral.data_categories)
     if check.blocks:
         raise ReferralRefused(check.blocks)
+    if check.consent is not None:
+        # Lock the consent and look again: a withdrawal racing this send either
+        # commits first (and is seen here) or waits and then cancels this referral.
+        locked = Consent.objects.select_for_update().get(pk=check.consent.pk)
+        if locked.status != Consent.Status.ACTIVE:
+            check = referral_check(referral.case, to_agency, service, referral.data_categories)
     fields = ["sent_at", "consent"]
     kind = ReferralEvent.Kind.SENT
     note = ""
@@ -794,37 +845,45 @@ def _partner_users(referral: Referral) -> list[User]:
     return users
 
 
-@transaction.atomic
 def expire_overdue_referrals(*, on: datetime.date | None = None) -> int:
     """Sanad itself expires sent referrals left unanswered for
     REFERRAL_EXPIRY_GRACE_DAYS after their respond-by date, as of ``on``
     (default today; the periodic task): access revoked, both sides notified.
-    Returns how many."""
+    One transaction per referral: one that fails is logged and left for the
+    next run, the others expire. Returns how many expired."""
     expired = 0
     ids = list(expirable_referrals(on).values_list("pk", flat=True))
     for referral_id in ids:
-        referral = (
-            Referral.objects.select_for_update(of=("self",))
-            .select_related("case__assigned_to", "from_user")
-            .filter(pk=referral_id, state=Referral.State.SENT)
-            .first()
-        )
-        if referral is None:
-            continue
-        referral.closed_at = timezone.now()
-        _transition(
-            referral,
-            Referral.Action.EXPIRE,
-            actor=None,
-            kind=ReferralEvent.Kind.EXPIRED,
-            note=gettext_noop("The respond-by date passed without an answer."),
-            fields=["closed_at"],
-        )
-        receivers = _partner_users(referral)
-        revoke_partner_access(referral)
-        notify(referral, ReferralEvent.Kind.EXPIRED, [*_senders(referral), *receivers])
-        expired += 1
+        try:
+            expired += _expire(referral_id)
+        except Exception:
+            logger.exception("Referral %s could not be expired; retried next run", referral_id)
     return expired
+
+
+@transaction.atomic
+def _expire(referral_id) -> int:
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("case__assigned_to", "from_user")
+        .filter(pk=referral_id, state=Referral.State.SENT)
+        .first()
+    )
+    if referral is None:
+        return 0
+    referral.closed_at = timezone.now()
+    _transition(
+        referral,
+        Referral.Action.EXPIRE,
+        actor=None,
+        kind=ReferralEvent.Kind.EXPIRED,
+        note=gettext_noop("The respond-by date passed without an answer."),
+        fields=["closed_at"],
+    )
+    receivers = _partner_users(referral)
+    revoke_partner_access(referral)
+    notify(referral, ReferralEvent.Kind.EXPIRED, [*_senders(referral), *receivers])
+    return 1
 
 
 def cancel_referrals_relying_on(sender, *, consent: Consent, actor: User, **kwargs) -> None:
@@ -851,6 +910,20 @@ def cancel_referrals_relying_on(sender, *, consent: Consent, actor: User, **kwar
         )
         revoke_partner_access(referral)
         notify(referral, ReferralEvent.Kind.CANCELLED, [*_senders(referral), *receivers])
+    # A completed referral stays completed, but the partner no longer reads the
+    # packet the client has stopped agreeing to share.
+    completed = Referral.objects.filter(consent=consent, state=Referral.State.COMPLETED)
+    for referral in completed.select_related("case__assigned_to", "from_user"):
+        receivers = _partner_users(referral)
+        revoke_partner_access(referral)
+        _event(
+            referral,
+            ReferralEvent.Kind.ACCESS_REVOKED,
+            actor,
+            referral.from_agency_id,
+            gettext_noop("The consent it relied on was withdrawn."),
+        )
+        notify(referral, ReferralEvent.Kind.ACCESS_REVOKED, [*_senders(referral), *receivers])
 
 
 # --- Messages --------------------------------------------------------------------------
@@ -861,7 +934,7 @@ def post_referral_message(*, actor: User, referral_id, body: str) -> ReferralMes
     """Write on a referral's conversation (MESSAGE_REFERRAL, either side) while
     both agencies hold it (sent, accepted, completed); the other side is told."""
     referral = get_referral_for(actor, referral_id, Perm.MESSAGE_REFERRAL, lock=True)
-    body = _text(body, "body", required=True, max_length=5000)
+    body = _text(body, "body", required=True, max_length=MESSAGE_MAX_LENGTH)
     if referral.state not in MESSAGE_STATES:
         raise Conflict(
             _("This referral is %(state)s: messages are closed.")
@@ -897,24 +970,17 @@ _CASE_TYPE_OF_SERVICE = {
     ServiceCategory.FOOD: Case.Type.SOCIAL_SUPPORT,
 }
 
+# The packet sections that become the partner's own client record (the
+# identity documents and special-category data are written separately).
 _PACKET_CLIENT_FIELDS = {
-    DataCategory.IDENTITY: (
-        "name",
-        "name_latin",
-        "preferred_name",
-        "date_of_birth",
-        "date_of_birth_estimated",
-        "sex",
-        "gender_identity",
-        "nationalities",
-        "languages",
-        "interpreter_needed",
-        "interpreter_language",
-    ),
-    DataCategory.CONTACT: ("phone", "email", "address", "city"),
-    DataCategory.LEGAL_STATUS: ("legal_status", "legal_status_note"),
-    DataCategory.FAMILY: ("family_situation", "dependants"),
-    DataCategory.EDUCATION_EMPLOYMENT: ("education", "employment"),
+    category: tuple(name for name in SECTION_FIELDS[category] if name != "identity_documents")
+    for category in (
+        DataCategory.IDENTITY,
+        DataCategory.CONTACT,
+        DataCategory.LEGAL_STATUS,
+        DataCategory.FAMILY,
+        DataCategory.EDUCATION_EMPLOYMENT,
+    )
 }
 
 

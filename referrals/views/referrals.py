@@ -51,7 +51,13 @@ from referrals.forms import (
 from referrals.models import Referral, ReferralEvent
 
 # Timeline notes Sanad writes itself (in English, marked for translation).
-_SYSTEM_NOTES = frozenset({ReferralEvent.Kind.EXPIRED, ReferralEvent.Kind.CANCELLED})
+_SYSTEM_NOTES = frozenset(
+    {
+        ReferralEvent.Kind.EXPIRED,
+        ReferralEvent.Kind.CANCELLED,
+        ReferralEvent.Kind.ACCESS_REVOKED,
+    }
+)
 
 
 def _labels(categories) -> list[str]:

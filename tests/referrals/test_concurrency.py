@@ -60,3 +60,27 @@ def test_accept_races_withdrawal(sent_referral, referral_officer, caseworker):
         assert "accepted" not in events
         assert isinstance(results[0], Exception)
     assert isinstance(results[1], Referral), results
+
+
+def test_send_racing_a_consent_withdrawal_leaves_no_partner_access(
+    caseworker, case, partner_agency, referral_officer
+):
+    from casework.services import withdraw_consent
+    from referrals.selectors import referrals_visible_to
+
+    consent = make_consent(
+        caseworker, case.client, recipient_agencies=[partner_agency], data_categories=["identity"]
+    )
+    draft = make_referral(
+        caseworker, case, partner_agency, send=False, data_categories=["identity"]
+    )
+    results = run_together(
+        lambda: services.send_referral(actor=caseworker, referral_id=draft.pk),
+        lambda: withdraw_consent(actor=caseworker, consent_id=consent.pk, reason="Changed"),
+    )
+    assert not isinstance(results[1], Exception), results
+    draft.refresh_from_db()
+    # Either the send saw the withdrawal (refused, still a draft) or the
+    # withdrawal saw the sent referral (cancelled): never sent on a withdrawn consent.
+    assert draft.state in (Referral.State.DRAFT, Referral.State.CANCELLED), results
+    assert not referrals_visible_to(referral_officer).filter(pk=draft.pk).exists()
