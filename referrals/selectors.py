@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -405,13 +405,14 @@ def referral_list(
 
 def inbox_counts(actor: User) -> dict[str, int]:
     """The partner inbox's tabs: new (sent), accepted, overdue."""
-    incoming = referral_list(actor, direction="incoming")
+    incoming = referral_list(actor, direction="incoming").order_by()
     today = timezone.now().date()
-    return {
-        "new": incoming.filter(state=Referral.State.SENT).count(),
-        "accepted": incoming.filter(state=Referral.State.ACCEPTED).count(),
-        "overdue": incoming.filter(state=Referral.State.SENT, respond_by__lt=today).count(),
-    }
+    sent = Q(state=Referral.State.SENT)
+    return incoming.aggregate(
+        new=Count("pk", filter=sent),
+        accepted=Count("pk", filter=Q(state=Referral.State.ACCEPTED)),
+        overdue=Count("pk", filter=sent & Q(respond_by__lt=today)),
+    )
 
 
 def referral_timeline(referral: Referral) -> QuerySet[ReferralEvent]:

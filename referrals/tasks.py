@@ -1,11 +1,16 @@
 """Background work of referrals: notification e-mail and the expiry sweep."""
 
+import logging
+import smtplib
+
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils import timezone
 
 from accounts.models import Notification
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -18,12 +23,18 @@ def email_notifications(notification_ids: list[str]) -> int:
         pk__in=notification_ids, emailed_at__isnull=True
     ).select_related("recipient")
     for notice in notices:
-        send_mail(
-            subject=f"Sanad: {notice.message}"[:150],
-            message=f"{notice.message}\n\n{settings.SITE_URL}{notice.url}\n",
-            from_email=None,
-            recipient_list=[notice.recipient.email],
-        )
+        try:
+            send_mail(
+                subject=f"Sanad: {notice.message}"[:150],
+                message=f"{notice.message}\n\n{settings.SITE_URL}{notice.url}\n",
+                from_email=None,
+                recipient_list=[notice.recipient.email],
+            )
+        except (OSError, smtplib.SMTPException):
+            # The in-app notice is there already; a mail server that is down
+            # must not turn a committed referral into an error page.
+            logger.exception("Notice %s could not be e-mailed", notice.pk)
+            continue
         notice.emailed_at = timezone.now()
         notice.save(update_fields=["emailed_at"])
         sent += 1

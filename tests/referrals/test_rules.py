@@ -179,3 +179,27 @@ def test_an_import_refuses_two_records_with_one_name(partner_agency):
         services.import_services(actor=admin, agency=partner_agency, records=records)
     assert raised.value.field == "services.1.name"
     assert not Service.objects.filter(agency=partner_agency).exists()
+
+
+def test_a_mail_server_down_does_not_undo_or_break_a_send(
+    monkeypatch,
+    caseworker,
+    case,
+    consent,
+    partner_agency,
+    referral_officer,
+    django_capture_on_commit_callbacks,
+):
+    import smtplib
+
+    from accounts.models import Notification
+
+    def down(*args, **kwargs):
+        raise smtplib.SMTPConnectError(421, "down")
+
+    monkeypatch.setattr("referrals.tasks.send_mail", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        referral = make_referral(caseworker, case, partner_agency)
+    assert referral.state == Referral.State.SENT
+    notice = Notification.objects.get(recipient=referral_officer)
+    assert notice.emailed_at is None
