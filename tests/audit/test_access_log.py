@@ -136,3 +136,20 @@ def test_reads_outside_a_request_are_not_logged_but_a_trail_is(caseworker, case)
     with request_trail(route="tool"):
         get_case_for(caseworker, case.pk)
     assert [row.action for row in rows()] == ["view"]
+
+
+def test_the_log_row_costs_a_few_statements(as_user, caseworker, case):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = as_user(caseworker)
+    api.get("/api/v1/cases/")
+    with CaptureQueriesContext(connection) as queries:
+        api.get("/api/v1/cases/")
+    logging = [
+        q["sql"]
+        for q in queries.captured_queries
+        if "accesslog" in q["sql"] or "pg_advisory" in q["sql"] or "SAVEPOINT" in q["sql"]
+    ]
+    # Lock the chain (PostgreSQL), read its head, insert; a savepoint around them.
+    assert len(logging) <= 5, logging
