@@ -10,10 +10,13 @@ written for the request: the most telling access (a download or export over
 a view, a view over a search or a list). A GET writes it when the response is
 ready, with the outcome; a write request (POST, PATCH…) writes it at once,
 inside the service's transaction, so the change and its trace commit
-together. Events that matter on their own (consent override, break the
-glass, erasure) are always written at once, besides what the request read. Logins,
-logouts and failed logins are written as they happen. Outside a request
-(commands, tasks) every access is written at once.
+together (if that transaction rolls back, the middleware writes the row
+again, with the outcome, when the request ends). Events that matter on their
+own (consent override, break the glass, erasure) are always written at once,
+besides what the request read. Logins, logouts and failed logins are written
+as they happen. Outside a request
+(commands, tasks, the demo seeder) only downloads, exports, these events and
+authentication are written; plain reads there act for no one.
 """
 
 import contextlib
@@ -75,6 +78,7 @@ class _RequestTrail:
     method: str
     noted: _Access | None = None
     written: bool = False
+    row_id: int | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -143,8 +147,9 @@ def record_access(
         return
     if action in _EVENTS:
         # Always written, in the caller's transaction; it stands for the request.
-        _write(access, trail)
+        trail.noted = access
         trail.written = True
+        trail.row_id = _write(access, trail).pk
         return
     if trail.written:
         return
@@ -181,9 +186,9 @@ def _acting_agency_and_role(actor, record_agency_id) -> tuple[UUID | None, str]:
     return agency_id, ",".join(sorted(roles.get(agency_id, ())))
 
 
-def _write(access: _Access, trail: _RequestTrail | None) -> None:
+def _write(access: _Access, trail: _RequestTrail | None) -> AccessLog:
     agency_id, role = _acting_agency_and_role(access.actor, access.agency_id)
-    access_log.append(
+    return access_log.append(
         actor_id=access.actor_id,
         agency_id=agency_id,
         role=role,
@@ -203,7 +208,7 @@ def _flush(trail: _RequestTrail) -> None:
     if trail.written or trail.noted is None:
         return
     trail.written = True
-    _write(trail.noted, trail)
+    trail.row_id = _write(trail.noted, trail).pk
 
 
 # --- The request boundary ----------------------------------------------------------------
@@ -255,9 +260,17 @@ class AccessLogMiddleware:
 
     @staticmethod
     def _finish(request, response, trail: _RequestTrail, kwargs: dict) -> None:
+        status = response.status_code
+        if (
+            trail.written
+            and status >= 400
+            and trail.row_id is not None
+            and not AccessLog.objects.filter(pk=trail.row_id).exists()
+        ):
+            # Written inside a transaction that then rolled back: write it again.
+            trail.written, trail.row_id = False, None
         if trail.written:
             return
-        status = response.status_code
         user = getattr(request, "user", None)
         signed_in = getattr(user, "is_authenticated", False)
         object_type, object_id = _object_of_route(kwargs)

@@ -5,8 +5,9 @@ and ``hash`` (SHA-256 of its own content, ``prev_hash`` included). Editing a
 row breaks its own hash, deleting one leaves a gap in ``seq`` and a
 ``prev_hash`` pointing at nothing, inserting one breaks the link of the row
 after it. Rows are spread over ``ACCESS_LOG_CHAINS`` chains by actor, so
-appending takes a lock on one chain for the few statements of the insert,
-not on the whole log.
+appending locks one chain, not the whole log. The lock lasts until the
+transaction ends: a few statements for a read request (its row is written
+on its own at the end), the length of the service for a write request.
 
 Appending under concurrency: on PostgreSQL a transaction-scoped advisory
 lock on (log, chain) serialises the writers of one chain between reading

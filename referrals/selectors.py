@@ -349,6 +349,7 @@ def get_packet_for(actor: User, referral_id):
         # special-category data unless they may see it there (DESIGN §5).
         packet.withheld = tuple(sorted(set(packet.data) & SPECIAL_CATEGORIES))
         packet.data = _without_special_categories(packet.data)
+        packet.data_categories = [c for c in packet.data_categories if c not in packet.withheld]
     record_access(
         actor,
         Action.VIEW,

@@ -43,7 +43,7 @@ def email_notifications(notification_ids: list[str]) -> int:
 
 @shared_task
 def expire_overdue_referrals_task() -> int:
-    """Periodic (daily, see CELERY_BEAT_SCHEDULE): expire sent referrals past
+    """Periodic (hourly, see CELERY_BEAT_SCHEDULE): expire sent referrals past
     their respond-by date."""
     from referrals.services import expire_overdue_referrals
 

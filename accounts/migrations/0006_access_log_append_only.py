@@ -1,7 +1,8 @@
 """On PostgreSQL the access log refuses UPDATE and DELETE, whoever asks: a
 trigger raises, so even the application's own database role cannot rewrite
-history. (TRUNCATE is left to the table owner for test-database flushes; the
-hash chain reports a truncated log as rows missing.)"""
+history. (TRUNCATE is left to the table owner for test-database flushes;
+an emptied log or a cut tail is not detectable from the chain alone: keep the
+chain heads printed by verify_access_log somewhere else to anchor them.)"""
 
 from django.db import migrations
 

@@ -300,7 +300,7 @@ class ServiceDetailView(APIView):
         responses={200: ServiceOutSerializer, **PROBLEM_428},
         description="Send only the fields to change, with `If-Match` carrying the ETag you "
         "read (stale: 412, nothing changes). Needs MANAGE_SERVICES in the service's agency: "
-        "403 for its other members, 404 for everyone else.",
+        "403 for everyone else (the directory is public).",
     )
     def patch(self, request, service_id):
         version = if_match_version(request, required=True)

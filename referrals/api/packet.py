@@ -127,6 +127,11 @@ class PacketOutSerializer(serializers.Serializer):
         help_text="SHA-256 of `data` as canonical JSON (sorted keys, no spaces, UTF-8)."
     )
     data = PacketDataSerializer()
+    withheld = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Sections left out for this reader (special-category data a colleague of "
+        "the sender may not see on the case); `sha256` then covers the whole packet.",
+    )
 
     def to_representation(self, packet: ReferralPacket) -> dict:
         # ``data`` goes out exactly as it was frozen, so that ``sha256`` can be
@@ -138,6 +143,7 @@ class PacketOutSerializer(serializers.Serializer):
             "created_at": serializers.DateTimeField().to_representation(packet.created_at),
             "sha256": packet.sha256,
             "data": packet.data,
+            "withheld": list(getattr(packet, "withheld", ())),
         }
 
 

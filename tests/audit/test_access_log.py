@@ -153,3 +153,22 @@ def test_the_log_row_costs_a_few_statements(as_user, caseworker, case):
     ]
     # Lock the chain (PostgreSQL), read its head, insert; a savepoint around them.
     assert len(logging) <= 5, logging
+
+
+def test_a_refused_write_still_leaves_its_row(as_user, caseworker, case, partner_agency):
+    """The row written inside the refused send's transaction rolls back with
+    it; the request still leaves one row, with the outcome."""
+    response = as_user(caseworker).post(
+        "/api/v1/referrals/",
+        {
+            "case": str(case.pk),
+            "to_agency": str(partner_agency.pk),
+            "purpose": "Advice",
+            "respond_by": str(timezone.now().date() + timedelta(days=5)),
+            "data_categories": ["identity"],
+        },
+        format="json",
+    )
+    assert response.status_code == 409  # no consent
+    [row] = rows()
+    assert (row.action, row.case_id, row.outcome) == ("view", case.pk, "failed")

@@ -90,7 +90,12 @@ class Command(BaseCommand):
             if not settings.DEBUG:
                 raise CommandError("Without DEBUG, give the demo users a password: --password P")
             password = DEFAULT_DEMO_PASSWORD
-        with transaction.atomic():
+        # The demo's notification e-mails (sent when the seeding commits) would
+        # flood the console of `make run`.
+        quiet_mail = override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"
+        )
+        with quiet_mail, transaction.atomic():
             operator = self._operator(password)
             agencies = {spec["slug"]: self._agency(operator, spec) for spec in AGENCIES}
             logins = []
@@ -112,9 +117,7 @@ class Command(BaseCommand):
         seed_casework(agencies)
         seed_consents(agencies)
         seed_services(agencies)
-        # The demo's notification e-mails would flood the console of `make run`.
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
-            seed_referrals(agencies)
+        seed_referrals(agencies)
 
     def _operator(self, password: str) -> User:
         operator = User.objects.filter(email=OPERATOR_EMAIL).first()

@@ -4,7 +4,7 @@ from referrals.services import expire_overdue_referrals
 
 
 class Command(BaseCommand):
-    help = "Expire sent referrals whose respond-by date has passed (also a daily Celery task)."
+    help = "Expire sent referrals left unanswered past the grace period (also a Celery beat task)."
 
     def handle(self, *args, **options):
         count = expire_overdue_referrals()
