@@ -60,6 +60,15 @@ class Perm(StrEnum):
     VIEW_DOCUMENT = "casework.view_document"
     ADD_DOCUMENT = "casework.add_document"
 
+    # data protection
+    VIEW_ACCESS_LOG = "accounts.view_accesslog"  # the agency's whole access log (DPO)
+    VIEW_RECORD_ACCESSES = "casework.view_record_accesses"  # "who accessed this"
+    EXPORT_SUBJECT_ACCESS = "casework.export_subject_access"
+    ERASE_CLIENT = "casework.erase_client"
+    PLACE_LEGAL_HOLD = "casework.add_legalhold"
+    BREAK_GLASS = "casework.add_breakglass"
+    MANAGE_RETENTION = "casework.change_retentionpolicy"
+
     # referrals: the service directory
     MANAGE_SERVICES = "referrals.change_service"
     # referrals: the sending side (on the case's agency, for cases the user sees)
@@ -121,6 +130,19 @@ REFERRAL_RECEIVER_GRANTS: dict[str, frozenset[Perm]] = {
         {Perm.VIEW_REFERRAL, Perm.VIEW_PACKET, Perm.RESPOND_REFERRAL, Perm.MESSAGE_REFERRAL}
     ),
 }
+# What break-the-glass opens on a case outside one's scope, for its few hours:
+# reading, never changing.
+BREAK_GLASS_PERMISSIONS = frozenset(
+    {
+        Perm.VIEW_CASE,
+        Perm.VIEW_NOTES,
+        Perm.VIEW_FOLLOW_UPS,
+        Perm.VIEW_DOCUMENT,
+        Perm.VIEW_SENSITIVE,
+        Perm.VIEW_CONSENT,
+        Perm.VIEW_DO_NOT_DISCLOSE,
+    }
+)
 # The caseworker of the case opened from a referral: the packet it came from.
 REFERRAL_CASE_OWNER_GRANTS = frozenset({Perm.VIEW_REFERRAL, Perm.VIEW_PACKET})
 
@@ -139,11 +161,32 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         Perm.VIEW_CASE_HISTORY,
         Perm.VIEW_CONFIDENTIAL_NOTES,
         Perm.OVERRIDE_CONSENT,
+        Perm.VIEW_RECORD_ACCESSES,
+        Perm.EXPORT_SUBJECT_ACCESS,
+        Perm.PLACE_LEGAL_HOLD,
+        Perm.BREAK_GLASS,
     },
     Role.REFERRAL_OFFICER: frozenset(),
-    Role.DPO: frozenset({Perm.VIEW_MEMBERS}),
+    # The DPO sees audit data and answers the data subject, not case content.
+    Role.DPO: frozenset(
+        {
+            Perm.VIEW_MEMBERS,
+            Perm.VIEW_ACCESS_LOG,
+            Perm.VIEW_RECORD_ACCESSES,
+            Perm.EXPORT_SUBJECT_ACCESS,
+            Perm.ERASE_CLIENT,
+            Perm.PLACE_LEGAL_HOLD,
+            Perm.MANAGE_RETENTION,
+        }
+    ),
     Role.AGENCY_ADMIN: frozenset(
-        {Perm.VIEW_MEMBERS, Perm.MANAGE_MEMBERS, Perm.MANAGE_AGENCY, Perm.MANAGE_SERVICES}
+        {
+            Perm.VIEW_MEMBERS,
+            Perm.MANAGE_MEMBERS,
+            Perm.MANAGE_AGENCY,
+            Perm.MANAGE_SERVICES,
+            Perm.MANAGE_RETENTION,
+        }
     ),
 }
 

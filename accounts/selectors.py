@@ -71,6 +71,7 @@ def forget_cached_permissions(user: User) -> None:
         "_user_perm_cache",
         "_group_perm_cache",
         "_sanad_casework_scope",
+        "_sanad_break_glass",
     ):
         if hasattr(user, attr):
             delattr(user, attr)

@@ -29,9 +29,11 @@ from casework.models.grants import (
     ClientGroupObjectPermission,
     ClientUserObjectPermission,
 )
+from casework.models.protection import BreakGlass, Erasure, LegalHold, RetentionPolicy
 
 __all__ = [
     "SPECIAL_CATEGORIES",
+    "BreakGlass",
     "Case",
     "CaseCounter",
     "CaseGroupObjectPermission",
@@ -46,9 +48,12 @@ __all__ = [
     "DataCategory",
     "DoNotDisclose",
     "Document",
+    "Erasure",
     "FollowUp",
     "IdentityDocument",
+    "LegalHold",
     "LegalStatus",
+    "RetentionPolicy",
     "ServiceCategory",
     "Sex",
     "document_path",

@@ -118,6 +118,9 @@ class Client(models.Model):
         ]
         permissions = [
             ("view_sensitive", "View and edit the special-category section"),
+            ("view_record_accesses", "See who accessed a client or case"),
+            ("export_subject_access", "Export everything held about a client"),
+            ("erase_client", "Erase a client's personal data"),
         ]
 
     def __str__(self) -> str:

@@ -15,13 +15,15 @@ from uuid import UUID
 
 from django.contrib.auth.models import Permission
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import DateTimeField, Q, QuerySet
+from django.utils import timezone
 
 from accounts.access import Action, record_access
 from accounts.models import RoleGroup, User
 from accounts.permissions import Perm
 from accounts.selectors import agency_permissions, remember_roles, role_group_ids
 from casework.models import (
+    BreakGlass,
     Case,
     CaseGroupObjectPermission,
     CaseUserObjectPermission,
@@ -77,13 +79,15 @@ def _granted(user: User, user_table, group_table, codename: str) -> frozenset[UU
 def _roles_and_case_grants(user: User) -> frozenset[UUID]:
     """One statement for the whole grant shape of a request: the user's agency
     roles (cached for ``agency_permissions``) and the cases granted to them or
-    to one of their role groups. Returns the granted case ids."""
+    to one of their role groups, or opened to them by break-the-glass until it
+    expires. Returns the granted case ids."""
     tables = {
         "user_groups": User.groups.through._meta.db_table,
         "role_group": RoleGroup._meta.db_table,
         "permission": Permission._meta.db_table,
         "user_grant": CaseUserObjectPermission._meta.db_table,
         "group_grant": CaseGroupObjectPermission._meta.db_table,
+        "break_glass": BreakGlass._meta.db_table,
     }
     user_id = User._meta.pk.get_db_prep_value(user.pk, connection)
     codename = Perm.VIEW_CASE.codename
@@ -100,10 +104,15 @@ def _roles_and_case_grants(user: User) -> frozenset[UUID]:
           FROM {group_grant} g JOIN {permission} p ON p.id = g.permission_id
           JOIN {user_groups} ug ON ug.group_id = g.group_id
          WHERE ug.user_id = %s AND p.codename = %s
+        UNION ALL
+        SELECT 'case', b.case_id, NULL, NULL
+          FROM {break_glass} b
+         WHERE b.user_id = %s AND b.expires_at > %s
     """.format(**tables)  # noqa: S608 - table names from model metadata, values as params
     roles, granted = [], set()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, user_id, codename, user_id, codename])
+        now = DateTimeField().get_db_prep_value(timezone.now(), connection)
+        cursor.execute(sql, [user_id, user_id, codename, user_id, codename, user_id, now])
         for kind, object_id, role, group_id in cursor.fetchall():
             if kind == "role":
                 roles.append((group_id, _as_uuid(object_id), role))
