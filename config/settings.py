@@ -325,6 +325,8 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # The access log is spread over this many hash chains (one lock each).
 ACCESS_LOG_CHAINS = env_int("ACCESS_LOG_CHAINS", 8)
+# How long a supervisor's emergency access to a case lasts.
+BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 3)
 # A sent referral past its respond-by date is overdue; this many days later,
 # still unanswered, it expires and the partner loses access.
 REFERRAL_EXPIRY_GRACE_DAYS = env_int("REFERRAL_EXPIRY_GRACE_DAYS", 7)
@@ -334,6 +336,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-overdue-referrals": {
         "task": "referrals.tasks.expire_overdue_referrals_task",
         "schedule": 60 * 60,
+    },
+    "apply-retention": {
+        "task": "casework.tasks.apply_retention_task",
+        "schedule": 24 * 60 * 60,
     },
 }
 

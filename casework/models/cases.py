@@ -84,6 +84,8 @@ class Case(models.Model):
     summary = models.TextField(_("summary"), blank=True)
     opened_at = models.DateTimeField(_("opened"), default=timezone.now, editable=False)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    # Set when retention (or the client's erasure) removed the case's free text.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False

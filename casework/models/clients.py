@@ -99,6 +99,8 @@ class Client(models.Model):
     name_key = models.CharField(max_length=200, editable=False, default="", db_index=True)
     name_latin_key = models.CharField(max_length=200, editable=False, default="", db_index=True)
 
+    # Set when erasure or retention replaced the personal data with placeholders.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False

@@ -1,0 +1,145 @@
+"""Reads for data protection: the access log as a DPO and a supervisor may
+see it, legal holds, and the records the data-protection rights act on.
+
+A DPO sees audit data, not case content (DESIGN §5): these selectors reach a
+client through the actor's role in the client's agency (the permission named
+by each function), not through the casework scope, so a DPO can answer for a
+client without being able to open the case.
+"""
+
+from datetime import datetime
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import AccessLog, User
+from accounts.permissions import Perm
+from accounts.selectors import agency_permissions
+from casework.models import BreakGlass, Case, Client, LegalHold
+from casework.selectors.scope import is_uuid
+from config.errors import Forbidden, NotFound
+
+
+def agencies_where(actor: User, perm: Perm) -> list[UUID]:
+    """The agencies where the actor's role holds ``perm``."""
+    return [agency for agency, perms in agency_permissions(actor).items() if perm in perms]
+
+
+def _in_member_agency(actor: User, agency_id, perm: Perm) -> None:
+    perms = agency_permissions(actor).get(agency_id)
+    if perms is None:
+        raise NotFound()
+    if perm not in perms:
+        raise Forbidden()
+
+
+def get_client_for_protection(actor: User, client_id, perm: Perm) -> Client:
+    """A client of an agency the actor belongs to, where their role holds
+    ``perm`` (NotFound outside their agencies, Forbidden without ``perm``).
+    Restricted clients included: the data-protection rights cover everyone."""
+    client = (
+        Client.objects.select_related("agency").filter(pk=client_id).first()
+        if is_uuid(client_id)
+        else None
+    )
+    if client is None:
+        raise NotFound()
+    _in_member_agency(actor, client.agency_id, perm)
+    return client
+
+
+def get_case_for_protection(actor: User, case_id, perm: Perm) -> Case:
+    """A case of the actor's agency where their role holds ``perm`` (as above)."""
+    case = (
+        Case.objects.select_related("agency", "client").filter(pk=case_id).first()
+        if is_uuid(case_id)
+        else None
+    )
+    if case is None:
+        raise NotFound()
+    _in_member_agency(actor, case.agency_id, perm)
+    return case
+
+
+def access_log_for(
+    actor: User,
+    *,
+    user_id=None,
+    agency_id=None,
+    client_id=None,
+    case_id=None,
+    action: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[AccessLog]:
+    """The access log of the agencies where the actor may read it
+    (VIEW_ACCESS_LOG, the DPO): rows of people acting for those agencies and
+    rows about their clients, whoever acted. Newest first, filtered."""
+    agencies = agencies_where(actor, Perm.VIEW_ACCESS_LOG)
+    if not agencies:
+        raise Forbidden()
+    rows = AccessLog.objects.filter(
+        Q(agency_id__in=agencies)
+        | Q(client_id__in=Client.objects.filter(agency_id__in=agencies).values("pk"))
+    )
+    if user_id:
+        rows = rows.filter(actor_id=user_id)
+    if agency_id:
+        rows = rows.filter(agency_id=agency_id)
+    if client_id:
+        rows = rows.filter(client_id=client_id)
+    if case_id:
+        rows = rows.filter(case_id=case_id)
+    if action:
+        rows = rows.filter(action=action)
+    if since:
+        rows = rows.filter(at__gte=since)
+    if until:
+        rows = rows.filter(at__lt=until)
+    return rows.order_by("-at", "-id")
+
+
+def accesses_to_client(actor: User, client_id) -> tuple[Client, QuerySet[AccessLog]]:
+    """"Who accessed this" for a client and its cases (VIEW_RECORD_ACCESSES in
+    the client's agency: supervisors, DPO). Each row gets ``outside``: the
+    actor acted for another agency than the client's."""
+    client = get_client_for_protection(actor, client_id, Perm.VIEW_RECORD_ACCESSES)
+    return client, AccessLog.objects.filter(client_id=client.pk).order_by("-at", "-id")
+
+
+def accesses_to_case(actor: User, case_id) -> tuple[Case, QuerySet[AccessLog]]:
+    """"Who accessed this" for one case (VIEW_RECORD_ACCESSES in its agency)."""
+    case = get_case_for_protection(actor, case_id, Perm.VIEW_RECORD_ACCESSES)
+    return case, AccessLog.objects.filter(case_id=case.pk).order_by("-at", "-id")
+
+
+def active_legal_holds(client: Client) -> QuerySet[LegalHold]:
+    """Holds on the client or one of its cases that are not released (system read)."""
+    return LegalHold.objects.filter(client=client, released_at__isnull=True).select_related(
+        "case", "placed_by"
+    )
+
+
+def legal_holds_of(actor: User, client_id) -> tuple[Client, QuerySet[LegalHold]]:
+    """Every hold of a client, released ones too (PLACE_LEGAL_HOLD in its agency)."""
+    client = get_client_for_protection(actor, client_id, Perm.PLACE_LEGAL_HOLD)
+    holds = LegalHold.objects.filter(client=client).select_related(
+        "case", "placed_by", "released_by"
+    )
+    return client, holds
+
+
+def break_glass_of_case(actor: User, case_id) -> QuerySet[BreakGlass]:
+    """Emergency accesses to a case, for its agency's supervisors and DPO
+    (VIEW_RECORD_ACCESSES): the owning agency sees who broke the glass."""
+    case = get_case_for_protection(actor, case_id, Perm.VIEW_RECORD_ACCESSES)
+    return BreakGlass.objects.filter(case=case).select_related("user")
+
+
+def active_break_glass(actor: User) -> QuerySet[BreakGlass]:
+    """The actor's own emergency accesses that have not expired."""
+    from django.utils import timezone
+
+    return BreakGlass.objects.filter(user=actor, expires_at__gt=timezone.now()).select_related(
+        "case"
+    )
