@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from simple_history.models import HistoricalRecords
 
@@ -91,14 +92,15 @@ class Service(models.Model):
 
 class Referral(models.Model):
     class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
-        SENT = "sent", _("Sent")
-        ACCEPTED = "accepted", _("Accepted")
-        DECLINED = "declined", _("Declined")
-        COMPLETED = "completed", _("Completed")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-        EXPIRED = "expired", _("Expired")
-        CANCELLED = "cancelled", _("Cancelled")
+        # A context of their own: in French a referral is feminine, a consent not.
+        DRAFT = "draft", pgettext_lazy("referral state", "Draft")
+        SENT = "sent", pgettext_lazy("referral state", "Sent")
+        ACCEPTED = "accepted", pgettext_lazy("referral state", "Accepted")
+        DECLINED = "declined", pgettext_lazy("referral state", "Declined")
+        COMPLETED = "completed", pgettext_lazy("referral state", "Completed")
+        WITHDRAWN = "withdrawn", pgettext_lazy("referral state", "Withdrawn")
+        EXPIRED = "expired", pgettext_lazy("referral state", "Expired")
+        CANCELLED = "cancelled", pgettext_lazy("referral state", "Cancelled")
 
     class Urgency(models.TextChoices):
         ROUTINE = "routine", _("Routine")
