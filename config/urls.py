@@ -12,9 +12,11 @@ urlpatterns = [
     path("api/v1/", include("accounts.api_urls")),
     path("api/v1/", include("casework.api_urls")),
     path("api/v1/", include("referrals.api_urls")),
+    path("api/v1/", include("accounts.api_urls_audit")),
     path("", include("referrals.urls")),
     path("", include("casework.urls")),
     path("", include("accounts.urls")),
+    path("", include("accounts.urls_audit")),
 ]
 
 handler400 = "accounts.views.handler400"

@@ -1,0 +1,260 @@
+"""Reads behind the access-log pages and API: the DPO's whole log, "who
+accessed this" on a client or a case, and the chain's verdict.
+
+Reading the log is reading about people (who looked at which client), so
+each read is itself recorded through ``accounts.access.record_access``, like
+every scoped selector. The permission rules are those of
+``casework.selectors.protection``: the whole log needs VIEW_ACCESS_LOG (the
+DPO), a record's accesses VIEW_RECORD_ACCESSES in its agency (supervisors and
+the DPO), reached through the actor's role, not through the casework scope,
+so a DPO who may not open a case can still see who did.
+"""
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+
+from accounts import access_log
+from accounts.access import Action, record_access
+from accounts.models import AccessLog, Agency, Membership, User
+from accounts.permissions import Perm, Role
+from accounts.selectors import agency_permissions
+from casework.models import BreakGlass, Case, Client
+from casework.selectors.protection import (
+    access_log_for,
+    accesses_to_case,
+    accesses_to_client,
+    agencies_where,
+    break_glass_of_case,
+)
+from config.errors import Forbidden
+
+LOG_OBJECT = "accounts.accesslog"
+FILTERS = ("user_id", "agency_id", "client_id", "case_id", "action", "since", "until")
+
+
+def may_read_access_log(user: User) -> bool:
+    """Whether the user is the DPO of some agency (from the roles loaded for the request)."""
+    return any(Perm.VIEW_ACCESS_LOG in perms for perms in agency_permissions(user).values())
+
+
+def may_see_accesses_of(user: User, record) -> bool:
+    """Whether the user may see who accessed ``record`` (a client or a case):
+    VIEW_RECORD_ACCESSES in the record's agency."""
+    perms = agency_permissions(user).get(record.agency_id, frozenset())
+    return Perm.VIEW_RECORD_ACCESSES in perms
+
+
+def read_access_log(actor: User, **filters) -> QuerySet[AccessLog]:
+    """The log as the DPO may read it (``access_log_for``: Forbidden without
+    VIEW_ACCESS_LOG), newest first, with ``filters`` among ``FILTERS``.
+    Recorded as a list (a search when filtered) of the log, with the client
+    and case the DPO asked about."""
+    unknown = set(filters) - set(FILTERS)
+    if unknown:
+        raise TypeError(f"unknown filters: {sorted(unknown)}")
+    rows = access_log_for(actor, **filters)
+    record_access(
+        actor,
+        Action.SEARCH if any(filters.values()) else Action.LIST,
+        object_type=LOG_OBJECT,
+        client_id=filters.get("client_id"),
+        case_id=filters.get("case_id"),
+    )
+    return rows
+
+
+def read_client_accesses(actor: User, client_id) -> tuple[Client, QuerySet[AccessLog]]:
+    """Every access-log row about a client and its cases (``accesses_to_client``:
+    VIEW_RECORD_ACCESSES in the client's agency). Recorded as a list of the
+    log about that client."""
+    client, rows = accesses_to_client(actor, client_id)
+    record_access(
+        actor,
+        Action.LIST,
+        object_type=LOG_OBJECT,
+        client_id=client.pk,
+        agency_id=client.agency_id,
+    )
+    return client, rows
+
+
+def read_case_accesses(actor: User, case_id) -> tuple[Case, QuerySet[AccessLog]]:
+    """Every access-log row about one case (``accesses_to_case``). Recorded as
+    a list of the log about that case and its client."""
+    case, rows = accesses_to_case(actor, case_id)
+    record_access(
+        actor,
+        Action.LIST,
+        object_type=LOG_OBJECT,
+        client_id=case.client_id,
+        case_id=case.pk,
+        agency_id=case.agency_id,
+    )
+    return case, rows
+
+
+def read_break_glass(actor: User, case: Case) -> list[BreakGlass]:
+    """Emergency accesses to ``case`` (``break_glass_of_case``), newest first,
+    each marked ``outside`` when the user has no role in the case's agency."""
+    accesses = list(break_glass_of_case(actor, case.pk).order_by("-started_at"))
+    members = set(
+        Membership.objects.filter(
+            agency_id=case.agency_id, user_id__in={access.user_id for access in accesses}
+        ).values_list("user_id", flat=True)
+    )
+    for access in accesses:
+        access.outside = access.user_id not in members
+    return accesses
+
+
+def verify_access_log_for(actor: User) -> access_log.Verdict:
+    """Walk every chain of the log (``accounts.access_log.verify``) for a DPO.
+    Walks the whole log: call it only when asked. The verdict holds counts and
+    positions, no personal data, so it is not recorded."""
+    if not agencies_where(actor, Perm.VIEW_ACCESS_LOG):
+        raise Forbidden()
+    return access_log.verify()
+
+
+# --- Display: who acted, for which agency ----------------------------------------------
+
+
+@dataclass
+class Names:
+    """Staff members and agencies named by a page of rows (two queries a page)."""
+
+    people: dict[UUID, User]
+    agencies: dict[UUID, Agency]
+
+
+def names_for(rows: list[AccessLog]) -> Names:
+    """Display name and e-mail of the staff members who acted, and the names of
+    the agencies they acted for. Staff only: log rows never name a client."""
+    actor_ids = {row.actor_id for row in rows if row.actor_id}
+    agency_ids = {row.agency_id for row in rows if row.agency_id}
+    people = (
+        {
+            user.pk: user
+            for user in User.objects.filter(pk__in=actor_ids).only("display_name", "email")
+        }
+        if actor_ids
+        else {}
+    )
+    agencies = (
+        {agency.pk: agency for agency in Agency.objects.filter(pk__in=agency_ids).only("name")}
+        if agency_ids
+        else {}
+    )
+    return Names(people, agencies)
+
+
+def describe(rows: list[AccessLog], *, record_agency_id=None) -> list[AccessLog]:
+    """Attach ``actor``, ``agency``, ``role_labels`` and (for a record's
+    accesses) ``outside`` — the actor acted for another agency than the
+    record's — to each row."""
+    names = names_for(rows)
+    labels = dict(Role.choices)
+    for row in rows:
+        row.actor = names.people.get(row.actor_id)
+        row.agency = names.agencies.get(row.agency_id)
+        row.role_labels = ", ".join(
+            str(labels.get(role, role)) for role in row.role.split(",") if role
+        )
+        if record_agency_id is not None:
+            row.outside = row.agency_id != record_agency_id
+    return rows
+
+
+def records_to_link(actor: User, rows: list[AccessLog]) -> tuple[set[UUID], set[UUID]]:
+    """Of the clients and cases the rows name, those whose accesses the actor
+    may open (VIEW_RECORD_ACCESSES in their agency): ids only."""
+    agencies = agencies_where(actor, Perm.VIEW_RECORD_ACCESSES)
+    client_ids = {row.client_id for row in rows if row.client_id}
+    case_ids = {row.case_id for row in rows if row.case_id}
+    clients = (
+        set(
+            Client.objects.filter(pk__in=client_ids, agency_id__in=agencies).values_list(
+                "pk", flat=True
+            )
+        )
+        if client_ids and agencies
+        else set()
+    )
+    cases = (
+        set(
+            Case.objects.filter(pk__in=case_ids, agency_id__in=agencies).values_list(
+                "pk", flat=True
+            )
+        )
+        if case_ids and agencies
+        else set()
+    )
+    return clients, cases
+
+
+def filter_choices(actor: User) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """For the DPO's filters: the members (present and past) of the agencies
+    whose log they read, as "name (e-mail)", and every agency by name."""
+    agencies = agencies_where(actor, Perm.VIEW_ACCESS_LOG)
+    people: dict[UUID, str] = {}
+    memberships = (
+        Membership.objects.filter(agency_id__in=agencies)
+        .select_related("user")
+        .order_by("user__display_name", "user__email")
+    )
+    for membership in memberships:
+        user = membership.user
+        people.setdefault(user.pk, f"{user.display_name} ({user.email})")
+    all_agencies = Agency.objects.order_by("name").values_list("pk", "name")
+    return (
+        [(str(pk), label) for pk, label in people.items()],
+        [(str(pk), name) for pk, name in all_agencies],
+    )
+
+
+# --- Keyset pages over (at, id) -----------------------------------------------------------
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: str | None
+    is_first: bool
+
+
+def _encode(at: datetime, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{pk}".encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[datetime, int] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, pk = raw.split("|", 1)
+        moment = datetime.fromisoformat(at)
+        if moment.tzinfo is None:
+            return None
+        return moment, int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def log_page(rows: QuerySet[AccessLog], cursor: str, size: int = 50) -> Page:
+    """One page of log rows, newest first, after ``cursor`` (a bad cursor is the first page)."""
+    position = _decode(cursor)
+    rows = rows.order_by("-at", "-id")
+    if position is not None:
+        at, pk = position
+        rows = rows.filter(Q(at__lt=at) | Q(at=at, pk__lt=pk))
+    found = list(rows[: size + 1])
+    next_cursor = None
+    if len(found) > size:
+        found = found[:size]
+        next_cursor = _encode(found[-1].at, found[-1].pk)
+    return Page(found, next_cursor, position is None)
