@@ -285,3 +285,11 @@ def test_the_case_page_lists_break_the_glass(
 def test_a_case_without_break_the_glass_says_so(client_as, supervisor, case):
     content = body(client_as(supervisor).get(case_accesses(case)))
     assert "Nobody has broken the glass to open this case." in content
+
+
+def test_the_accesses_pages_do_not_show_the_clients_name(client_as, dpo, case, case_viewed):
+    # The DPO sees audit data, not case content (DESIGN §5): ids, not names.
+    for address in (case_accesses(case), client_accesses(case.client)):
+        content = body(client_as(dpo).get(address))
+        assert str(case.client_id) in content
+        assert case.client.name not in content and case.client.name_latin not in content
