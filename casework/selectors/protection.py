@@ -7,15 +7,18 @@ by each function), not through the casework scope, so a DPO can answer for a
 client without being able to open the case.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from accounts.models import AccessLog, User
+from accounts.access import Action, record_access
+from accounts.models import AccessLog, Agency, User
 from accounts.permissions import Perm
-from accounts.selectors import agency_permissions
-from casework.models import BreakGlass, Case, Client, LegalHold
+from accounts.selectors import agency_permissions, get_agency_for
+from casework.models import BreakGlass, Case, Client, Erasure, LegalHold, RetentionPolicy
 from casework.selectors.scope import is_uuid
 from config.errors import Forbidden, NotFound
 
@@ -100,7 +103,7 @@ def access_log_for(
 
 
 def accesses_to_client(actor: User, client_id) -> tuple[Client, QuerySet[AccessLog]]:
-    """"Who accessed this" for a client and its cases (VIEW_RECORD_ACCESSES in
+    """ "Who accessed this" for a client and its cases (VIEW_RECORD_ACCESSES in
     the client's agency: supervisors, DPO). Each row gets ``outside``: the
     actor acted for another agency than the client's."""
     client = get_client_for_protection(actor, client_id, Perm.VIEW_RECORD_ACCESSES)
@@ -108,7 +111,7 @@ def accesses_to_client(actor: User, client_id) -> tuple[Client, QuerySet[AccessL
 
 
 def accesses_to_case(actor: User, case_id) -> tuple[Case, QuerySet[AccessLog]]:
-    """"Who accessed this" for one case (VIEW_RECORD_ACCESSES in its agency)."""
+    """ "Who accessed this" for one case (VIEW_RECORD_ACCESSES in its agency)."""
     case = get_case_for_protection(actor, case_id, Perm.VIEW_RECORD_ACCESSES)
     return case, AccessLog.objects.filter(case_id=case.pk).order_by("-at", "-id")
 
@@ -121,11 +124,13 @@ def active_legal_holds(client: Client) -> QuerySet[LegalHold]:
 
 
 def legal_holds_of(actor: User, client_id) -> tuple[Client, QuerySet[LegalHold]]:
-    """Every hold of a client, released ones too (PLACE_LEGAL_HOLD in its agency)."""
+    """Every hold of a client, released ones too (PLACE_LEGAL_HOLD in its agency).
+    Recorded as a list of the client's holds (their reasons may be about the person)."""
     client = get_client_for_protection(actor, client_id, Perm.PLACE_LEGAL_HOLD)
     holds = LegalHold.objects.filter(client=client).select_related(
         "case", "placed_by", "released_by"
     )
+    record_access(actor, Action.LIST, object_type="casework.legalhold", client_id=client.pk)
     return client, holds
 
 
@@ -143,3 +148,92 @@ def active_break_glass(actor: User) -> QuerySet[BreakGlass]:
     return BreakGlass.objects.filter(user=actor, expires_at__gt=timezone.now()).select_related(
         "case"
     )
+
+
+# --- The data-protection pages --------------------------------------------------------
+
+
+def clients_for_data_protection(actor: User, query: str = "") -> QuerySet[Client]:
+    """The clients of the agencies where the actor answers subject-access
+    requests (EXPORT_SUBJECT_ACCESS: the DPO, supervisors; Forbidden
+    elsewhere), restricted ones included, with only what the DPO's list shows:
+    the id, registration date, agency, whether erased, and the case numbers
+    (prefetched as ``cases``) — no name, no case content. ``query`` is a whole
+    client id or (part of) a case number. Recorded as a list (a search when
+    ``query`` is given) of clients."""
+    agencies = agencies_where(actor, Perm.EXPORT_SUBJECT_ACCESS)
+    if not agencies:
+        raise Forbidden()
+    clients = Client.objects.filter(agency_id__in=agencies)
+    query = query.strip()
+    if query:
+        if is_uuid(query):
+            clients = clients.filter(pk=query)
+        else:
+            numbered = Case.objects.filter(agency_id__in=agencies, number__icontains=query)
+            clients = clients.filter(pk__in=numbered.values("client_id"))
+    record_access(actor, Action.SEARCH if query else Action.LIST, object_type="casework.client")
+    return (
+        clients.select_related("agency")
+        .only("id", "created_at", "anonymised_at", "agency", "agency__name", "agency__slug")
+        .prefetch_related(
+            Prefetch(
+                "cases", queryset=Case.objects.only("id", "number", "client").order_by("number")
+            )
+        )
+    )
+
+
+@dataclass
+class DataProtectionOverview:
+    """A client as the data-protection page shows it: the record, its case
+    numbers, legal holds (released ones too) and erasures; no personal data."""
+
+    client: Client
+    cases: list[Case]
+    holds: list[LegalHold]
+    erasures: list[Erasure]
+
+    @property
+    def active_holds(self) -> list[LegalHold]:
+        return [hold for hold in self.holds if hold.is_active]
+
+
+def data_protection_of(actor: User, client_id) -> DataProtectionOverview:
+    """The data-protection page of a client (EXPORT_SUBJECT_ACCESS in the
+    client's agency: the DPO, supervisors). Recorded as a view of the client."""
+    client = get_client_for_protection(actor, client_id, Perm.EXPORT_SUBJECT_ACCESS)
+    cases = list(
+        Case.objects.filter(client=client).only("id", "number", "client", "opened_at", "status")
+    )
+    holds = list(
+        LegalHold.objects.filter(client=client).select_related("case", "placed_by", "released_by")
+    )
+    erasures = list(Erasure.objects.filter(client_id=client.pk).select_related("erased_by"))
+    record_access(actor, Action.VIEW, client)
+    return DataProtectionOverview(client=client, cases=cases, holds=holds, erasures=erasures)
+
+
+def find_case_for_break_glass(actor: User, number: str) -> Case:
+    """The case with this number, in any agency, for an emergency access. Only
+    for someone who may break the glass (BREAK_GLASS in one of their agencies,
+    Forbidden otherwise), so others cannot probe case numbers. NotFound when no
+    case has the number. Not recorded: ``break_glass`` records the access."""
+    if not agencies_where(actor, Perm.BREAK_GLASS):
+        raise Forbidden(_("Only a supervisor may open a case in an emergency."))
+    number = (number or "").strip().upper()
+    matches = list(Case.objects.filter(number=number).only("id", "number")[:2]) if number else []
+    if len(matches) != 1:
+        raise NotFound()
+    return matches[0]
+
+
+def retention_periods_of(
+    actor: User, slug: str
+) -> tuple[Agency, dict[str, RetentionPolicy | None]]:
+    """An agency's retention period for every kind of record (None where not
+    set). Needs MANAGE_RETENTION there (the DPO, the agency admin): NotFound
+    outside the actor's agencies, Forbidden without the permission."""
+    agency = get_agency_for(actor, slug, Perm.MANAGE_RETENTION)
+    policies = {policy.kind: policy for policy in RetentionPolicy.objects.filter(agency=agency)}
+    return agency, {kind: policies.get(kind) for kind in RetentionPolicy.Kind.values}

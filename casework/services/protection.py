@@ -331,16 +331,20 @@ def set_retention_policy(*, actor: User, agency: Agency, kind: str, days) -> Ret
     return policy
 
 
-def retention_due(now: datetime | None = None) -> dict[str, list]:
+def retention_due(now: datetime | None = None, *, agency: Agency | None = None) -> dict[str, list]:
     """What retention would anonymise at ``now``: closed cases past their
     agency's period and clients without an open case past theirs, minus
-    anything under a legal hold (system read). ``held`` lists what a hold kept."""
+    anything under a legal hold (system read). ``held`` lists what a hold kept.
+    ``agency`` limits it to one agency's periods (the retention page's dry run)."""
     now = now or timezone.now()
     due_cases, due_clients, held = [], [], []
     held_clients = set(
         LegalHold.objects.filter(released_at__isnull=True).values_list("client_id", flat=True)
     )
-    for policy in RetentionPolicy.objects.select_related("agency"):
+    policies = RetentionPolicy.objects.select_related("agency")
+    if agency is not None:
+        policies = policies.filter(agency=agency)
+    for policy in policies:
         cutoff = now - timedelta(days=policy.days)
         if policy.kind == RetentionPolicy.Kind.CLOSED_CASE:
             cases = Case.objects.filter(
