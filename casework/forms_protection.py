@@ -1,0 +1,94 @@
+"""Forms of the data-protection pages: find a client, place a legal hold, erase
+a client, break the glass, set a retention period. They check the shape of
+input; the rules (who may, legal holds, the 30-day minimum) live in
+``casework.services.protection`` and come back as errors next to their field."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casework.forms import AUTO_DIR
+from casework.models import RetentionPolicy
+
+
+class DataProtectionSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Client id or case number"),
+        max_length=80,
+        required=False,
+        help_text=_("The whole client id, or a case number (or part of one)."),
+    )
+
+    def query(self) -> str:
+        return self.cleaned_data.get("q", "") if self.is_valid() else ""
+
+
+class LegalHoldForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={**AUTO_DIR, "rows": 3}),
+        help_text=_("For example: a court case, an investigation, a pending appeal."),
+        error_messages={"required": _("Say why the data must be kept.")},
+    )
+    case = forms.ChoiceField(
+        label=_("Case"),
+        required=False,
+        help_text=_("Leave empty to hold everything about the client."),
+    )
+
+    def __init__(self, *args, cases=(), **kwargs):
+        kwargs.setdefault("auto_id", "hold_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["case"].choices = [
+            ("", _("The whole client")),
+            *((str(case.pk), case.number) for case in cases),
+        ]
+
+
+class EraseClientForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={**AUTO_DIR, "rows": 3}),
+        help_text=_(
+            "For example: the person's request of a given date. Do not write the "
+            "person's name: the reason is kept."
+        ),
+        error_messages={"required": _("Say why the client is erased.")},
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand this cannot be undone."),
+        error_messages={"required": _("Tick the box to confirm the erasure.")},
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "erase_%s")
+        super().__init__(*args, **kwargs)
+
+
+class BreakGlassForm(forms.Form):
+    case_number = forms.CharField(
+        label=_("Case number"),
+        max_length=40,
+        help_text=_("Exactly as written on the case, e.g. AMAL-2026-00012."),
+        error_messages={"required": _("Give the number of the case to open.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={**AUTO_DIR, "rows": 3}),
+        help_text=_(
+            "The emergency that needs this case now. The case's agency is told who "
+            "opened it and why."
+        ),
+        error_messages={"required": _("Say what the emergency is.")},
+    )
+
+
+class RetentionForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Records"), choices=RetentionPolicy.Kind.choices)
+    days = forms.IntegerField(
+        label=_("Kept for (days)"),
+        min_value=1,
+        help_text=_("At least 30 days. Five years are 1826 days."),
+    )
