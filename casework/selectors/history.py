@@ -12,6 +12,7 @@ from casework.models import (
 )
 from casework.selectors.case_items import (
     documents_visible_to,
+    follow_ups_visible_to,
     notes_visible_to,
 )
 from casework.selectors.scope import (
@@ -36,8 +37,13 @@ def _display(field, value, users: dict) -> str:
 def case_history(actor: User, case_id) -> list[dict]:
     """Who changed what in a case, from what to what, when and why: the case's
     own fields, its notes, follow-ups and documents, newest first. Needs
-    VIEW_CASE_HISTORY; confidential notes and medical documents the actor may
-    not see are left out, and note bodies are never repeated here."""
+    VIEW_CASE_HISTORY. The history of a note, follow-up or document is shown
+    only if the actor may see that record now (the same selectors as the case
+    page): no notes without VIEW_NOTES and no confidential ones but their
+    author's without VIEW_CONFIDENTIAL_NOTES; no follow-ups without
+    VIEW_FOLLOW_UPS; no documents without VIEW_DOCUMENT and no medical ones
+    without VIEW_SENSITIVE. Holding VIEW_CASE_HISTORY never widens that. Note
+    bodies are never repeated here."""
     case = get_case_for(actor, case_id, Perm.VIEW_CASE_HISTORY)
     records = list(case.history.select_related("history_user").order_by("history_date"))
     user_ids = {r.assigned_to_id for r in records if r.assigned_to_id}
@@ -98,7 +104,8 @@ def case_history(actor: User, case_id) -> list[dict]:
                 ],
             )
         )
-    for record in FollowUp.history.filter(case_id=case.pk).select_related("history_user"):
+    visible_follow_ups = set(follow_ups_visible_to(actor, case).values_list("pk", flat=True))
+    for record in FollowUp.history.filter(id__in=visible_follow_ups).select_related("history_user"):
         action = "created" if record.history_type == "+" else "changed"
         changes = (
             [
