@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import AccessLog
 
@@ -136,16 +137,19 @@ def verify() -> Verdict:
         for row in AccessLog.objects.filter(chain=chain).order_by("seq").iterator(chunk_size=2000):
             checked += 1
             problem = ""
+            # Stored in English, translated where shown (the page, not the command).
             if row_hash(row) != row.hash:
-                problem = "the row was changed after it was written"
+                problem = gettext_noop("the row was changed after it was written")
             elif row.seq != expected_seq:
                 problem = (
-                    f"rows missing before it (expected position {expected_seq})"
+                    gettext_noop("rows are missing before it")
                     if row.seq > expected_seq
-                    else "a row was inserted or renumbered here"
+                    else gettext_noop("a row was inserted or renumbered here")
                 )
             elif row.prev_hash != prev_hash:
-                problem = "it does not follow the row before it (a row was inserted or deleted)"
+                problem = gettext_noop(
+                    "it does not follow the row before it (a row was inserted or deleted)"
+                )
             if problem:
                 verdict = Verdict(False, 0, chain, row.seq, row.pk, problem)
                 if first_broken is None or row.pk < first_broken.row_id:
