@@ -5,15 +5,15 @@ and ``hash`` (SHA-256 of its own content, ``prev_hash`` included). Editing a
 row breaks its own hash, deleting one leaves a gap in ``seq`` and a
 ``prev_hash`` pointing at nothing, inserting one breaks the link of the row
 after it. Rows are spread over ``ACCESS_LOG_CHAINS`` chains by actor, so
-appending locks one chain, not the whole log. The lock lasts until the
-transaction ends: a few statements for a read request (its row is written
-on its own at the end), the length of the service for a write request.
+concurrent writers meet only on their own chain, never on the whole log.
 
-Appending under concurrency: on PostgreSQL a transaction-scoped advisory
-lock on (log, chain) serialises the writers of one chain between reading
-its head and inserting; the unique (chain, seq) constraint backs it up. On
-SQLite every write transaction is BEGIN IMMEDIATE, so writers are serialised
-by the database itself.
+Appending under concurrency: a read request's row goes in its own short
+transaction, optimistically (read the head, insert; the unique (chain, seq)
+constraint turns a lost race into a retry under the chain's lock). A row written inside a write's
+transaction first takes a transaction-scoped advisory lock on (log, chain)
+on PostgreSQL, since a failed insert there would abort the caller's work.
+On SQLite every write transaction is BEGIN IMMEDIATE, so writers are
+serialised by the database itself.
 """
 
 import datetime
@@ -24,7 +24,7 @@ import zlib
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -85,25 +85,60 @@ def _lock_chain(chain: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_NAMESPACE, chain])
 
 
+def _head(chain: int) -> tuple[int, str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT seq, hash FROM {AccessLog._meta.db_table} "  # noqa: S608 - model metadata
+            "WHERE chain = %s ORDER BY seq DESC LIMIT 1",
+            [chain],
+        )
+        found = cursor.fetchone()
+    return (found[0], found[1]) if found else (0, GENESIS)
+
+
+def _insert_after_head(chain: int, fields: dict) -> AccessLog:
+    seq, prev_hash = _head(chain)
+    row = AccessLog(
+        chain=chain,
+        seq=seq + 1,
+        prev_hash=prev_hash,
+        at=fields.pop("at", None) or timezone.now(),
+        **fields,
+    )
+    # Store exactly what will be read back (microseconds, UTC).
+    row.at = row.at.astimezone(datetime.UTC)
+    row.hash = row_hash(row)
+    # One INSERT … RETURNING, without the signals of save(): the log has none.
+    AccessLog.objects.bulk_create([row])
+    return row
+
+
 def append(**fields) -> AccessLog:
     """Append one row (fields of ``AccessLog`` except the chain bookkeeping).
-    Runs in the caller's transaction when there is one, else in its own."""
+
+    Inside the caller's transaction (a write request), the chain is locked
+    until that transaction ends. On its own (a read request's row), the row
+    is inserted optimistically in a short transaction of its own: two
+    requests that read the same head collide on the unique (chain, seq) and
+    the loser tries again under the chain's lock — no lock round trip on the
+    common, uncontended path."""
     chain = chain_for(fields.get("actor_id"), fields.get("ip"))
-    with transaction.atomic():
-        _lock_chain(chain)
-        head = AccessLog.objects.filter(chain=chain).order_by("-seq").values("seq", "hash").first()
-        row = AccessLog(
-            chain=chain,
-            seq=head["seq"] + 1 if head else 1,
-            prev_hash=head["hash"] if head else GENESIS,
-            at=fields.pop("at", None) or timezone.now(),
-            **fields,
-        )
-        # Store exactly what will be read back (microseconds, UTC).
-        row.at = row.at.astimezone(datetime.UTC)
-        row.hash = row_hash(row)
-        row.save(force_insert=True)
-    return row
+    if connection.in_atomic_block:
+        with transaction.atomic():
+            _lock_chain(chain)
+            return _insert_after_head(chain, dict(fields))
+    # First try without the lock; a writer that lost a race queues on the
+    # chain's lock from then on, so it can only lose again to first tries.
+    for attempt in range(50):
+        try:
+            with transaction.atomic():
+                if attempt:
+                    _lock_chain(chain)
+                return _insert_after_head(chain, dict(fields))
+        except IntegrityError:
+            if attempt == 49:
+                raise
+    raise AssertionError("unreachable")
 
 
 @dataclass(frozen=True)
