@@ -47,6 +47,8 @@ def idempotent(
     scope: str,
     produce: Callable[[], Response],
     replay: Callable[[str], Response] | None = None,
+    *,
+    resource_id: Callable[[Response], object] | None = None,
 ) -> Response:
     """Run ``produce`` once per (user, scope, Idempotency-Key); ``produce``
     returns a 2xx response whose data has the new record's ``id``, ``replay``
@@ -86,7 +88,9 @@ def idempotent(
                 **lookup,
                 request_hash=request_hash,
                 status_code=response.status_code,
-                resource_id=str(response.data["id"]),
+                resource_id=str(
+                    resource_id(response) if resource_id is not None else response.data["id"]
+                ),
                 expires_at=now + LIFETIME,
             )
         return response

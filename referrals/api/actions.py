@@ -12,8 +12,16 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.api.common import ETAG_HEADER, LOCATION_HEADER, InputSerializer, active_user
+from accounts.idempotency import idempotent
+from casework.api.common import (
+    ETAG_HEADER,
+    IDEMPOTENCY_KEY,
+    LOCATION_HEADER,
+    InputSerializer,
+    active_user,
+)
 from casework.models import Case
+from config.errors import NotFound
 from referrals import selectors, services
 from referrals.api.common import (
     PROBLEM_409,
@@ -187,25 +195,46 @@ class ReferralProgressView(ReferralActionView):
         operation_id="referrals_open_case",
         summary="Open your own case from a referral",
         request=ReferralOpenCaseInSerializer,
-        parameters=[LOCATION_HEADER],
+        parameters=[IDEMPOTENCY_KEY, LOCATION_HEADER],
         responses={201: ReferralOpenCaseOutSerializer, **PROBLEM_409},
         description="The receiving agency registers the client from the packet (only what it "
         "holds) and opens a case assigned to `assigned_to`, who may then read the packet. "
         "Needs RESPOND_REFERRAL; the referral must be accepted or completed, once "
         "(`409 case_exists`), and its packet must hold identity data "
-        "(`409 packet_without_identity`). `Location` names the new case.",
+        "(`409 packet_without_identity`). `Location` names the new case. With an "
+        "`Idempotency-Key`, a retry answers with the case the first request opened.",
     )
 )
 class ReferralOpenCaseView(ReferralActionView):
     input_serializer = ReferralOpenCaseInSerializer
 
     def act(self, request, referral_id, arguments: dict) -> Response:
-        case = services.open_case_from_referral(
-            actor=request.user,
-            referral_id=referral_id,
-            assigned_to=active_user(arguments["assigned_to"], "assigned_to"),
-            case_type=arguments["case_type"],
+        # A retry with the same Idempotency-Key answers with the case it opened.
+        def produce() -> Response:
+            case = services.open_case_from_referral(
+                actor=request.user,
+                referral_id=referral_id,
+                assigned_to=active_user(arguments["assigned_to"], "assigned_to"),
+                case_type=arguments["case_type"],
+            )
+            return self._opened(request, referral_id, case)
+
+        def replay(case_id: str) -> Response:
+            referral = selectors.get_referral_for(request.user, referral_id)
+            if str(referral.receiving_case_id) != case_id:
+                raise NotFound()
+            return self._opened(request, referral_id, referral.receiving_case)
+
+        return idempotent(
+            request,
+            f"referral-open-case:{referral_id}",
+            produce,
+            replay,
+            resource_id=lambda response: response.data["case"]["id"],
         )
+
+    @staticmethod
+    def _opened(request, referral_id, case) -> Response:
         referral = selectors.get_referral_for(request.user, referral_id)
         body = {
             "case": {"id": case.pk, "number": case.number},

@@ -1008,3 +1008,23 @@ def test_a_bad_import_names_the_field_and_imports_nothing(
     assert_problem(as_user(caseworker).post(f"{SERVICES}import/", body), 403)
     assert_problem(as_user(outsider_admin).post(f"{SERVICES}import/", body), 404)
     assert sorted(Service.objects.values_list("agency_id", "name", "version")) == before
+
+
+def test_open_case_with_an_idempotency_key_opens_one_case(
+    as_user, sent, referral_officer, partner_caseworker, partner_agency
+):
+    """A retried open-case answers with the case the first request opened."""
+    from casework.models import Case
+
+    api = as_user(referral_officer)
+    assert api.post(url(sent, "accept/"), {}).status_code == 200
+    body = {"assigned_to": str(partner_caseworker.pk)}
+    first = api.post(url(sent, "open-case/"), body, HTTP_IDEMPOTENCY_KEY="open-1")
+    assert first.status_code == 201, first.content
+    again = api.post(url(sent, "open-case/"), body, HTTP_IDEMPOTENCY_KEY="open-1")
+    assert again.status_code == 201, again.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["case"] == first.json()["case"]
+    assert Case.objects.filter(agency=partner_agency).count() == 1
+    without_key = api.post(url(sent, "open-case/"), body)
+    assert_problem(without_key, 409, "case_exists")
