@@ -363,7 +363,7 @@ def get_packet_for(actor: User, referral_id):
 
 
 def _without_special_categories(data: dict) -> dict:
-    shown = {category: section for category, section in data.items()}
+    shown = dict(data)
     for category in SPECIAL_CATEGORIES:
         shown.pop(category, None)
     documents = shown.get(DataCategory.DOCUMENTS)

@@ -816,7 +816,6 @@ def withdraw_referral(*, actor: User, referral_id, reason: str = "") -> Referral
     if Referral.target_of(Referral.Action.WITHDRAW, referral.state) is None:
         raise InvalidTransition(referral, Referral.Action.WITHDRAW)
     reason = _text(reason, "reason", required=False)
-    was_sent = referral.state != Referral.State.DRAFT
     referral.closed_at = timezone.now()
     referral.closed_reason = reason
     _transition(
@@ -828,21 +827,23 @@ def withdraw_referral(*, actor: User, referral_id, reason: str = "") -> Referral
         note=reason,
         fields=["closed_at", "closed_reason"],
     )
-    if was_sent:
-        receivers = _partner_users(referral)
-        revoke_partner_access(referral)
-        notify(referral, ReferralEvent.Kind.WITHDRAWN, receivers)
+    _close_to_partner(referral, ReferralEvent.Kind.WITHDRAWN, tell_sender=False)
     return referral
 
 
-def _partner_users(referral: Referral) -> list[User]:
-    """Who on the receiving side hears of the end (read before revoking)."""
-    users = _receivers(referral)
-    if referral.receiving_case_id:
-        assignee = Case.objects.select_related("assigned_to").get(pk=referral.receiving_case_id)
-        if assignee.assigned_to is not None:
-            users.append(assignee.assigned_to)
-    return users
+def _close_to_partner(referral: Referral, kind: str, *, tell_sender: bool) -> None:
+    """Take the receiving side's access away and tell it (who it was is read
+    before revoking; a referral never sent had no partner to tell), and the
+    sending side too when ``tell_sender``."""
+    receivers = []
+    if referral.sent_at is not None:
+        receivers = _receivers(referral)
+        if referral.receiving_case_id:
+            case = Case.objects.select_related("assigned_to").get(pk=referral.receiving_case_id)
+            if case.assigned_to is not None:
+                receivers.append(case.assigned_to)
+    revoke_partner_access(referral)
+    notify(referral, kind, [*(_senders(referral) if tell_sender else []), *receivers])
 
 
 def expire_overdue_referrals(*, on: datetime.date | None = None) -> int:
@@ -880,9 +881,7 @@ def _expire(referral_id) -> int:
         note=gettext_noop("The respond-by date passed without an answer."),
         fields=["closed_at"],
     )
-    receivers = _partner_users(referral)
-    revoke_partner_access(referral)
-    notify(referral, ReferralEvent.Kind.EXPIRED, [*_senders(referral), *receivers])
+    _close_to_partner(referral, ReferralEvent.Kind.EXPIRED, tell_sender=True)
     return 1
 
 
@@ -895,8 +894,6 @@ def cancel_referrals_relying_on(sender, *, consent: Consent, actor: User, **kwar
         .select_for_update(of=("self",))
         .select_related("case__assigned_to", "from_user")
     ):
-        was_sent = referral.state != Referral.State.DRAFT
-        receivers = _partner_users(referral) if was_sent else []
         referral.closed_at = timezone.now()
         referral.closed_reason = gettext_noop("The consent it relied on was withdrawn.")
         _transition(
@@ -908,14 +905,11 @@ def cancel_referrals_relying_on(sender, *, consent: Consent, actor: User, **kwar
             note=referral.closed_reason,
             fields=["closed_at", "closed_reason"],
         )
-        revoke_partner_access(referral)
-        notify(referral, ReferralEvent.Kind.CANCELLED, [*_senders(referral), *receivers])
+        _close_to_partner(referral, ReferralEvent.Kind.CANCELLED, tell_sender=True)
     # A completed referral stays completed, but the partner no longer reads the
     # packet the client has stopped agreeing to share.
     completed = Referral.objects.filter(consent=consent, state=Referral.State.COMPLETED)
     for referral in completed.select_related("case__assigned_to", "from_user"):
-        receivers = _partner_users(referral)
-        revoke_partner_access(referral)
         _event(
             referral,
             ReferralEvent.Kind.ACCESS_REVOKED,
@@ -923,7 +917,7 @@ def cancel_referrals_relying_on(sender, *, consent: Consent, actor: User, **kwar
             referral.from_agency_id,
             gettext_noop("The consent it relied on was withdrawn."),
         )
-        notify(referral, ReferralEvent.Kind.ACCESS_REVOKED, [*_senders(referral), *receivers])
+        _close_to_partner(referral, ReferralEvent.Kind.ACCESS_REVOKED, tell_sender=True)
 
 
 # --- Messages --------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from accounts.access import Action, record_access
 from accounts.audit import save_with_history
 from accounts.models import Agency, Membership, Notification, User
 from accounts.permissions import Perm, Role
+from accounts.selectors import agency_permissions, forget_cached_permissions
 from accounts.tracking import untracked
 from casework.models import (
     BreakGlass,
@@ -117,7 +118,7 @@ def break_glass(*, actor: User, case_id, reason: str) -> BreakGlass:
     read-only, in an emergency. Needs BREAK_GLASS in one of the actor's
     agencies (supervisors) and a written reason (400 without). Logged as
     ``break_glass``; the owning agency's supervisors and DPO are notified."""
-    if not any(Perm.BREAK_GLASS in perms for perms in _agency_permissions(actor).values()):
+    if not any(Perm.BREAK_GLASS in perms for perms in agency_permissions(actor).values()):
         raise Forbidden(_("Only a supervisor may open a case in an emergency."))
     reason = require_text(reason, "reason")
     case = (
@@ -148,16 +149,8 @@ def break_glass(*, actor: User, case_id, reason: str) -> BreakGlass:
         {"user": actor.display_name, "number": case.number},
         url=f"/cases/{case.pk}/accesses/",
     )
-    from accounts.selectors import forget_cached_permissions
-
     forget_cached_permissions(actor)
     return access
-
-
-def _agency_permissions(actor):
-    from accounts.selectors import agency_permissions
-
-    return agency_permissions(actor)
 
 
 def notify_agency_members(agency_id, roles, kind, text, values, url="") -> list[UUID]:

@@ -339,10 +339,6 @@ def referral_edit(request: HttpRequest, referral_id: UUID) -> HttpResponse:
 # --- The referral page --------------------------------------------------------------------
 
 
-def _is_sender_side(user, referral: Referral) -> bool:
-    return selectors.is_sender_side(user, referral)
-
-
 def _abilities(user, referral: Referral) -> dict[str, bool]:
     """The referral page's buttons: ``selectors.referral_actions_for`` as flags."""
     allowed = set(selectors.referral_actions_for(user, referral))
@@ -411,7 +407,7 @@ def _referral_page(
     context.update(_check_context(check, can["override"]))
     context.update(
         {
-            "sender_side": _is_sender_side(user, referral),
+            "sender_side": selectors.is_sender_side(user, referral),
             "shared_labels": _labels(referral.data_categories),
             "consent_labels": _labels(referral.consent.data_categories)
             if referral.consent_id
@@ -798,7 +794,7 @@ def packet(request: HttpRequest, referral_id: UUID) -> HttpResponse:
             "packet": shared,
             "referral": referral,
             "sections": packet_sections(shared.data),
-            "sender_side": _is_sender_side(user, referral),
+            "sender_side": selectors.is_sender_side(user, referral),
             "section": "referrals",
         },
     )
