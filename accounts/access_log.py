@@ -9,11 +9,12 @@ concurrent writers meet only on their own chain, never on the whole log.
 
 Appending under concurrency: a read request's row goes in its own short
 transaction, optimistically (read the head, insert; the unique (chain, seq)
-constraint turns a lost race into a retry under the chain's lock). A row written inside a write's
-transaction first takes a transaction-scoped advisory lock on (log, chain)
-on PostgreSQL, since a failed insert there would abort the caller's work.
-On SQLite every write transaction is BEGIN IMMEDIATE, so writers are
-serialised by the database itself.
+constraint turns a lost race into a retry under the chain's lock). A row
+written inside a write's transaction first takes a transaction-scoped
+advisory lock on (log, chain) on PostgreSQL and inserts in a savepoint, so
+that losing to an optimistic reader retries the insert without aborting the
+caller's work. On SQLite every write transaction is BEGIN IMMEDIATE, so
+writers are serialised by the database itself.
 """
 
 import datetime
@@ -116,27 +117,38 @@ def _insert_after_head(chain: int, fields: dict) -> AccessLog:
 def append(**fields) -> AccessLog:
     """Append one row (fields of ``AccessLog`` except the chain bookkeeping).
 
-    Inside the caller's transaction (a write request), the chain is locked
-    until that transaction ends. On its own (a read request's row), the row
-    is inserted optimistically in a short transaction of its own: two
-    requests that read the same head collide on the unique (chain, seq) and
-    the loser tries again under the chain's lock — no lock round trip on the
-    common, uncontended path."""
+    Two paths append to a chain, and both handle losing a race on the unique
+    (chain, seq), so an append never fails the request it belongs to:
+
+    - On its own (a read request's row), the row is inserted optimistically
+      in a short transaction of its own; the loser of a race tries again
+      under the chain's lock — no lock round trip on the common path.
+    - Inside the caller's transaction (a write request), the chain is locked
+      until that transaction ends, but an optimistic reader that read the
+      same head may still win the position; the insert then runs in a
+      savepoint, so the loss rolls back only the insert, and is retried with
+      the head read again (READ COMMITTED: each statement sees the rows
+      committed before it)."""
     chain = chain_for(fields.get("actor_id"), fields.get("ip"))
     if connection.in_atomic_block:
-        with transaction.atomic():
-            _lock_chain(chain)
-            return _insert_after_head(chain, dict(fields))
-    # First try without the lock; a writer that lost a race queues on the
-    # chain's lock from then on, so it can only lose again to first tries.
-    for attempt in range(50):
+        # Outside the savepoint: a lock taken inside one is released when it rolls back.
+        _lock_chain(chain)
+        return _insert_retrying(chain, fields, lock_after_first_loss=False)
+    return _insert_retrying(chain, fields, lock_after_first_loss=True)
+
+
+def _insert_retrying(chain: int, fields: dict, *, lock_after_first_loss: bool) -> AccessLog:
+    # Once the chain is locked only first tries can overtake the writer, and
+    # each of them moves the head on, so a few attempts always suffice.
+    attempts = 50
+    for attempt in range(attempts):
         try:
             with transaction.atomic():
-                if attempt:
+                if attempt and lock_after_first_loss:
                     _lock_chain(chain)
                 return _insert_after_head(chain, dict(fields))
         except IntegrityError:
-            if attempt == 49:
+            if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
 

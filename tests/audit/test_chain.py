@@ -1,6 +1,7 @@
 """The access log's hash chain: intact after appends, and every kind of
 tampering (edit, delete, insert in the middle) found at the right row."""
 
+import threading
 import uuid
 
 import pytest
@@ -122,4 +123,49 @@ def test_concurrent_appends_on_one_chain_keep_it_whole(settings):
     assert results == [True] * 8, results
     assert AccessLog.objects.count() == 120
     assert sorted(AccessLog.objects.values_list("seq", flat=True)) == list(range(1, 121))
+    assert access_log.verify().intact
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+@pytest.mark.django_db(transaction=True)
+def test_a_write_that_loses_its_position_to_a_reader_retries(settings, monkeypatch):
+    """Issue 9, defect 1: a write request's row (inside its transaction, chain
+    locked) and a read request's optimistic row (no lock) read the same head;
+    the reader inserts first. The writer must retry, not fail its request."""
+    from tests.casework.test_concurrency import run_together
+
+    settings.ACCESS_LOG_CHAINS = 1
+    writer_has_read_head, reader_is_done = threading.Event(), threading.Event()
+    in_writer = threading.local()
+    real_head = access_log._head
+
+    def head_then_let_the_reader_in(chain):
+        found = real_head(chain)
+        if getattr(in_writer, "flag", False) and not writer_has_read_head.is_set():
+            writer_has_read_head.set()
+            assert reader_is_done.wait(10)
+        return found
+
+    monkeypatch.setattr(access_log, "_head", head_then_let_the_reader_in)
+
+    def writer():
+        in_writer.flag = True
+        with transaction.atomic():
+            row = access_log.append(actor_id=uuid.uuid4(), action="view", object_id="w")
+            # The caller's transaction is still usable after the lost race.
+            assert AccessLog.objects.filter(object_id="w").count() == 1
+        return row.seq
+
+    def reader():
+        assert writer_has_read_head.wait(10)
+        try:
+            return access_log.append(actor_id=uuid.uuid4(), action="view", object_id="r").seq
+        finally:
+            reader_is_done.set()
+
+    assert run_together(writer, reader) == [2, 1]
+    assert list(AccessLog.objects.order_by("seq").values_list("object_id", flat=True)) == [
+        "r",
+        "w",
+    ]
     assert access_log.verify().intact
