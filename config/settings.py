@@ -2,10 +2,12 @@
 
 The embedded default (no environment at all besides DEBUG=1) runs on a SQLite
 file with tasks inline and files on local disk. Production sets SECRET_KEY,
-DATABASE_URL, ALLOWED_HOSTS, CELERY_BROKER_URL and friends; see docs/deployment.md.
+ACCESS_LOG_KEYS, DATABASE_URL, ALLOWED_HOSTS, CELERY_BROKER_URL and friends;
+see docs/deployment.md.
 """
 
 import os
+import re
 import secrets
 import tempfile
 from datetime import timedelta
@@ -57,9 +59,10 @@ DEBUG = env_bool("DEBUG", False)
 VAR_DIR = Path(env_str("SANAD_VAR_DIR", str(BASE_DIR / "var")))
 
 
-def _development_secret_key() -> str:
-    """A random key kept in var/ so that DEBUG sessions survive a restart."""
-    key_file = VAR_DIR / "secret_key"
+def _development_secret_key(name: str = "secret_key") -> str:
+    """A random key kept in var/ so that DEBUG sessions (and the demo's access
+    log) survive a restart."""
+    key_file = VAR_DIR / name
     if not key_file.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_urlsafe(50))
@@ -106,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The API's Location headers are absolute URIs, as its schema says.
+    "config.middleware.AbsoluteLocationMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # One access-log row per request that reads personal data (accounts.access).
@@ -150,33 +155,40 @@ if DATABASE_URL:
             DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60), conn_health_checks=True
         )
     }
-    # One test database per test process, so parallel runs on one server never collide.
-    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("SQLITE_PATH", str(VAR_DIR / "sanad.sqlite3")),
-            "OPTIONS": {
-                # IMMEDIATE takes the write lock when a transaction starts, so a
-                # read-modify-write inside transaction.atomic cannot interleave
-                # (select_for_update is a no-op on SQLite).
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": (
-                    "PRAGMA journal_mode=WAL;"
-                    "PRAGMA synchronous=NORMAL;"
-                    "PRAGMA busy_timeout=20000;"
-                    "PRAGMA foreign_keys=ON;"
-                ),
-            },
-            # A file, not memory: concurrency tests need real separate connections.
-            "TEST": {
-                "NAME": env_str("SQLITE_TEST_PATH", "")
-                or str(Path(tempfile.gettempdir()) / f"sanad-test-{os.getpid()}.sqlite3")
-            },
         }
     }
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Every SQLite database gets these, however it is named (the embedded
+    # default or DATABASE_URL=sqlite:///…): without them two people working at
+    # once get "database is locked". Options written in the URL come on top.
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE takes the write lock when a transaction starts, so a
+        # read-modify-write inside transaction.atomic cannot interleave
+        # (select_for_update is a no-op on SQLite).
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": (
+            "PRAGMA journal_mode=WAL;"
+            "PRAGMA synchronous=NORMAL;"
+            "PRAGMA busy_timeout=20000;"
+            "PRAGMA foreign_keys=ON;"
+        ),
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
+    # A file, not memory: concurrency tests need real separate connections.
+    DATABASES["default"]["TEST"] = {
+        "NAME": env_str("SQLITE_TEST_PATH", "")
+        or str(Path(tempfile.gettempdir()) / f"sanad-test-{os.getpid()}.sqlite3")
+    }
+else:
+    # One test database per test process, so parallel runs on one server never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -325,6 +337,54 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # The access log is spread over this many hash chains (one lock each).
 ACCESS_LOG_CHAINS = env_int("ACCESS_LOG_CHAINS", 8)
+
+
+def env_access_log_keys(name: str) -> dict[str, str]:
+    """``id:secret`` pairs, comma-separated, the current key first. Never echoes a secret."""
+    keys: dict[str, str] = {}
+    for item in env_list(name, []):
+        key_id, colon, secret = item.partition(":")
+        if not colon or not re.fullmatch(r"[A-Za-z0-9_.-]{1,16}", key_id) or len(secret) < 32:
+            raise ImproperlyConfigured(
+                f"{name} must be comma-separated id:secret pairs, the current key first: an id "
+                "of 1-16 letters, digits, '.', '_' or '-', and a secret of at least 32 characters "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(32))')."
+            )
+        if key_id in keys:
+            raise ImproperlyConfigured(f"{name} names the key id {key_id!r} twice.")
+        keys[key_id] = secret
+    return keys
+
+
+# The access log's rows and checkpoints are HMAC-SHA256'd with a key kept out of
+# the database, so that someone who can write to the database cannot rewrite a
+# chain. Retired keys stay listed after the current one: the rows they hashed
+# name them and still verify (docs/deployment.md, "Access-log keys").
+ACCESS_LOG_KEYS = env_access_log_keys("ACCESS_LOG_KEYS")
+if not ACCESS_LOG_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "ACCESS_LOG_KEYS is not set. Set it to an id and a long random secret, e.g. "
+            "ACCESS_LOG_KEYS=1:$(python -c 'import secrets; print(secrets.token_urlsafe(32))'), "
+            "kept outside the database, or set DEBUG=1 for local development."
+        )
+    ACCESS_LOG_KEYS = {"dev": _development_secret_key("access_log_key")}
+# The chains' heads are written here (one signed JSON line each time, appended,
+# never rewritten), so that rows cut from the end of a chain, a whole chain or
+# an emptied table show in verify_access_log.
+ACCESS_LOG_CHECKPOINT_PATH = Path(
+    env_str("ACCESS_LOG_CHECKPOINT_PATH", str(VAR_DIR / "access_log_checkpoints.jsonl"))
+)
+ACCESS_LOG_CHECKPOINT_MINUTES = env_int("ACCESS_LOG_CHECKPOINT_MINUTES", 15)
+# Only for a database holding rows written before the log was keyed (plain
+# SHA-256, empty key id): anyone who can write to the database can forge such
+# rows, so verify_access_log reports them unless this is on.
+ACCESS_LOG_ACCEPT_UNKEYED = env_bool("ACCESS_LOG_ACCEPT_UNKEYED", False)
+# Copies of each checkpoint kept beyond this server's reach: by e-mail, and by
+# syslog ("/dev/log", "host" or "host:port", UDP) on the logger
+# sanad.access_log.checkpoint.
+ACCESS_LOG_CHECKPOINT_EMAILS = env_list("ACCESS_LOG_CHECKPOINT_EMAILS", [])
+ACCESS_LOG_CHECKPOINT_SYSLOG = env_str("ACCESS_LOG_CHECKPOINT_SYSLOG")
 # How long a supervisor's emergency access to a case lasts.
 BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 3)
 # A sent referral past its respond-by date is overdue; this many days later,
@@ -341,6 +401,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "casework.tasks.apply_retention_task",
         "schedule": 24 * 60 * 60,
     },
+    # Without a broker: `manage.py checkpoint_access_log` from cron.
+    "checkpoint-access-log": {
+        "task": "accounts.tasks.checkpoint_access_log_task",
+        "schedule": ACCESS_LOG_CHECKPOINT_MINUTES * 60,
+    },
 }
 
 # --- API -----------------------------------------------------------------------
@@ -354,7 +419,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "config.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
-    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    + (["config.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -367,6 +432,12 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "config.api.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "config.schema.ProblemAutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "config.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_METADATA_CLASS": "config.metadata.APIMetadata",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -386,6 +457,18 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]",
+    # One name per choice set, whatever the field carrying it is called.
+    "ENUM_NAME_OVERRIDES": {
+        "ServiceCategoryEnum": "casework.models.ServiceCategory",
+        "ServiceStatusEnum": "referrals.models.Service.Status",
+        "DataCategoryEnum": "casework.models.DataCategory",
+        "CountryEnum": "casework.api.clients.COUNTRY_CODES",
+        "CountryAnyCaseEnum": "casework.api.clients.COUNTRY_CODES_ANY_CASE",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.postprocess_form_bodies",
+    ],
 }
 
 # --- Logging: ids only, never personal data ------------------------------------
@@ -400,5 +483,25 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # One line per inline task run would drown the server log in eager mode.
         "celery.app.trace": {"level": "WARNING"},
+        # Chain heads only (positions and hashes); see ACCESS_LOG_CHECKPOINT_SYSLOG.
+        "sanad.access_log.checkpoint": {"level": "INFO"},
     },
 }
+if ACCESS_LOG_CHECKPOINT_SYSLOG:
+    if ACCESS_LOG_CHECKPOINT_SYSLOG.startswith("/"):
+        _syslog_address: str | tuple[str, int] = ACCESS_LOG_CHECKPOINT_SYSLOG
+    else:
+        _host, _colon, _port = ACCESS_LOG_CHECKPOINT_SYSLOG.partition(":")
+        if not _host or (_colon and not _port.isdigit()):
+            raise ImproperlyConfigured(
+                "ACCESS_LOG_CHECKPOINT_SYSLOG must be a socket path (/dev/log), a host or "
+                f"host:port, got {ACCESS_LOG_CHECKPOINT_SYSLOG!r}."
+            )
+        _syslog_address = (_host, int(_port or 514))
+    LOGGING["handlers"]["checkpoint_syslog"] = {
+        "class": "logging.handlers.SysLogHandler",
+        "address": _syslog_address,
+        "facility": "auth",
+        "formatter": "plain",
+    }
+    LOGGING["loggers"]["sanad.access_log.checkpoint"]["handlers"] = ["checkpoint_syslog"]

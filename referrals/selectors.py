@@ -9,12 +9,16 @@ or completed. ``referral_check`` is what the send form proposes and what
 ``send_referral`` enforces.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.urls import Resolver404, resolve
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from accounts.access import Action, record_access
@@ -22,7 +26,7 @@ from accounts.models import Agency, Membership, Notification, User
 from accounts.permissions import Perm
 from accounts.selectors import agencies_of, agency_permissions, role_group_ids
 from casework.models import SPECIAL_CATEGORIES, Case, Consent, DataCategory
-from casework.selectors import cases_visible_to, get_case_for, is_uuid
+from casework.selectors import case_scope, get_case_for, is_uuid
 from casework.selectors.consent import ConsentCoverage, Gap, consent_covering
 from config.errors import Forbidden, NotFound
 from referrals.models import (
@@ -280,23 +284,32 @@ def _granted_referrals(user: User, perm: Perm) -> Q:
     return parts
 
 
-def referrals_visible_to(user: User) -> QuerySet[Referral]:
-    """Every referral ``user`` may see: sent from an agency where the role may
-    view referrals, of a case the user sees; or granted to the user or one of
-    their role groups (the receiving side). One SQL query."""
+def _referral_scope(user: User) -> Q | None:
+    """The condition of ``referrals_visible_to`` (None: no referral at all)."""
     if not user.is_authenticated or not user.is_active:
-        return Referral.objects.none()
+        return None
     sending = [
         agency_id
         for agency_id, perms in agency_permissions(user).items()
         if Perm.VIEW_REFERRAL in perms
     ]
     condition = _granted_referrals(user, Perm.VIEW_REFERRAL)
-    if sending:
+    cases = case_scope(user) if sending else None
+    if cases is not None:
         condition |= Q(
             from_agency_id__in=sending,
-            case_id__in=cases_visible_to(user).filter(agency_id__in=sending).values("pk"),
+            case_id__in=Case.objects.filter(cases, agency_id__in=sending).values("pk"),
         )
+    return condition
+
+
+def referrals_visible_to(user: User) -> QuerySet[Referral]:
+    """Every referral ``user`` may see: sent from an agency where the role may
+    view referrals, of a case the user sees; or granted to the user or one of
+    their role groups (the receiving side). One SQL query."""
+    condition = _referral_scope(user)
+    if condition is None:
+        return Referral.objects.none()
     record_access(user, Action.LIST, object_type="referrals.referral")
     return Referral.objects.filter(condition)
 
@@ -472,6 +485,61 @@ def notifications_of(user: User) -> QuerySet[Notification]:
 def unread_notification_count(user: User) -> int:
     """How many of the user's notices are unread (one query)."""
     return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class NoticeLink:
+    """Where a notice may take its reader."""
+
+    url: str  # an address inside Sanad, "" for none
+    unavailable: bool = False  # it names a referral the reader no longer sees
+
+
+def _referral_of_notice(url: str):
+    """The referral a notice's address is about, if it is one of a referral's pages."""
+    try:
+        match = resolve(url)
+    except Resolver404:
+        return None
+    if match.namespace != "referrals":
+        return None
+    return match.kwargs.get("referral_id")
+
+
+def notice_links(user: User, notices: Iterable[Notification]) -> dict[UUID, NoticeLink]:
+    """{notice id: where it may link} for the user's own notices. A notice
+    about a referral the user no longer sees (declined, expired, withdrawn,
+    cancelled: the partner's access was revoked) links nowhere and says so,
+    instead of leading to a 404. Visibility is the scope of
+    ``referrals_visible_to``, for every notice at once: one query whatever
+    their number. Records no access: it reads ids, not personal data."""
+    notices = list(notices)
+    links, about = {}, {}
+    for notice in notices:
+        url = notice.url or ""
+        # Notices link inside Sanad only.
+        if not url.startswith("/") or not url_has_allowed_host_and_scheme(url, allowed_hosts=None):
+            links[notice.pk] = NoticeLink("")
+            continue
+        links[notice.pk] = NoticeLink(url)
+        referral_id = _referral_of_notice(url)
+        if referral_id is not None:
+            about[notice.pk] = referral_id
+    if about:
+        condition = _referral_scope(user)
+        visible = (
+            set(
+                Referral.objects.filter(condition, pk__in=set(about.values())).values_list(
+                    "pk", flat=True
+                )
+            )
+            if condition is not None
+            else set()
+        )
+        for notice_id, referral_id in about.items():
+            if referral_id not in visible:
+                links[notice_id] = NoticeLink("", unavailable=True)
+    return links
 
 
 # --- What the viewer may do --------------------------------------------------------------

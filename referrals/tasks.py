@@ -6,7 +6,8 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import Notification
 
@@ -18,15 +19,34 @@ def email_notifications(notification_ids: list[str]) -> int:
     """E-mail in-app notices (after the commit that wrote them). The mail says
     what the notice says — agencies and a reference, never a client — and
     links to Sanad, where access is checked."""
+    from referrals.selectors import notice_links
+
     sent = 0
-    notices = Notification.objects.filter(
-        pk__in=notification_ids, emailed_at__isnull=True
-    ).select_related("recipient")
+    notices = list(
+        Notification.objects.filter(
+            pk__in=notification_ids, emailed_at__isnull=True
+        ).select_related("recipient")
+    )
+    by_recipient: dict = {}
     for notice in notices:
+        by_recipient.setdefault(notice.recipient_id, []).append(notice)
+    # One scope query per recipient, whatever their number of notices.
+    links = {}
+    for recipient_notices in by_recipient.values():
+        links.update(notice_links(recipient_notices[0].recipient, recipient_notices))
+    for notice in notices:
+        # A partner told of a withdrawal or expiry has lost the referral
+        # already: the mail says so instead of linking to a 404.
+        link = links[notice.pk]
+        if link.unavailable:
+            with translation.override(notice.recipient.preferred_language or None):
+                footer = _("This referral is no longer available to your agency.")
+        else:
+            footer = f"{settings.SITE_URL}{link.url}" if link.url else ""
         try:
             send_mail(
                 subject=f"Sanad: {notice.message}"[:150],
-                message=f"{notice.message}\n\n{settings.SITE_URL}{notice.url}\n",
+                message=f"{notice.message}\n\n{footer}\n" if footer else f"{notice.message}\n",
                 from_email=None,
                 recipient_list=[notice.recipient.email],
             )

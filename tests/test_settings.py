@@ -1,3 +1,4 @@
+import json
 import os
 import subprocess
 import sys
@@ -73,3 +74,60 @@ def test_sqlite_default_uses_wal_and_immediate_transactions(settings):
     assert options["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in options["init_command"]
     assert options["timeout"] >= 5
+
+
+def sqlite_settings_under(tmp_path, **env) -> dict:
+    """The default database's OPTIONS and TEST name, and the PRAGMAs a real
+    connection ends up with, in a fresh process started with ``env``."""
+    code = (
+        "import json, django; django.setup(); "
+        "from django.conf import settings as s; from django.db import connection; "
+        "d = s.DATABASES['default']; cursor = connection.cursor(); "
+        "pragmas = {name: cursor.execute(f'PRAGMA {name}').fetchone()[0] "
+        "for name in ('journal_mode', 'busy_timeout', 'foreign_keys')}; "
+        "print(json.dumps({'engine': d['ENGINE'], 'options': d.get('OPTIONS', {}), "
+        "'test_name': d['TEST']['NAME'], 'pragmas': pragmas, "
+        "'immediate': connection.transaction_mode}))"
+    )
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}
+    }
+    environment.update(
+        env, DEBUG="1", SANAD_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="config.settings"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_every_sqlite_database_gets_the_same_tuning_however_it_is_named(tmp_path):
+    """Issue 9, defect 2: DATABASE_URL=sqlite:///… skipped WAL, BEGIN IMMEDIATE
+    and the busy timeout, and concurrent clients got "database is locked"."""
+    embedded = sqlite_settings_under(tmp_path)
+    by_url = sqlite_settings_under(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'url.sqlite3'}")
+
+    assert embedded["engine"] == by_url["engine"] == "django.db.backends.sqlite3"
+    assert by_url["options"] == embedded["options"]
+    assert by_url["immediate"] == "IMMEDIATE"
+    assert (
+        by_url["pragmas"]
+        == embedded["pragmas"]
+        == {
+            "journal_mode": "wal",
+            "busy_timeout": 20000,
+            "foreign_keys": 1,
+        }
+    )
+    # The test database is a file of its own, so concurrency tests get real connections.
+    for found in (embedded, by_url):
+        test_name = Path(found["test_name"])
+        assert test_name.is_absolute()
+        assert test_name.suffix == ".sqlite3"
+        assert ":memory:" not in found["test_name"]

@@ -40,6 +40,7 @@ from casework.selectors.history import (
 from casework.selectors.scope import (
     Scope,
     any_of,
+    case_scope,
     cases_visible_to,
     clients_visible_to,
     get_case_for,
@@ -66,6 +67,7 @@ __all__ = [
     "assignable_members",
     "case_history",
     "case_list_rows",
+    "case_scope",
     "cases_of_client",
     "cases_visible_to",
     "client_detail_queryset",

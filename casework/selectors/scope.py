@@ -22,6 +22,7 @@ from accounts.access import Action, record_access
 from accounts.models import RoleGroup, User
 from accounts.permissions import Perm
 from accounts.selectors import agency_permissions, remember_roles, role_group_ids
+from accounts.validation import is_uuid as is_uuid
 from casework.models import (
     BreakGlass,
     Case,
@@ -188,8 +189,10 @@ def any_of(parts: list[Q]) -> Q | None:
     return condition
 
 
-def cases_visible_to(user: User) -> QuerySet[Case]:
-    """Every case ``user`` may see. One SQL query; empty for strangers."""
+def case_scope(user: User) -> Q | None:
+    """The condition ``cases_visible_to`` filters by (None: no case at all),
+    without recording an access: for a selector that composes it into a scope
+    of its own and records that, or that answers only which ids are visible."""
     scope = scope_of(user)
     parts = []
     if scope.all_cases:
@@ -199,7 +202,12 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
         parts.append(Q(agency_id__in=scope.own_cases, assigned_to=user))
     if scope.granted_cases:
         parts.append(Q(pk__in=scope.granted_cases))
-    condition = any_of(parts)
+    return any_of(parts)
+
+
+def cases_visible_to(user: User) -> QuerySet[Case]:
+    """Every case ``user`` may see. One SQL query; empty for strangers."""
+    condition = case_scope(user)
     record_access(user, Action.LIST, object_type="casework.case")
     return Case.objects.none() if condition is None else Case.objects.filter(condition)
 
@@ -254,14 +262,3 @@ def get_client_for(actor: User, client_id, perm: Perm = Perm.VIEW_CLIENT, *, loc
         raise Forbidden()
     record_access(actor, Action.VIEW, client)
     return client
-
-
-def is_uuid(value) -> bool:
-    """True for a UUID or a string that parses as one (anything else is not found)."""
-    if isinstance(value, UUID):
-        return True
-    try:
-        UUID(str(value))
-    except ValueError:
-        return False
-    return True

@@ -1,11 +1,11 @@
 """The user's own notifications: newest first, a page at a time, and a button
-that marks them all read."""
+that marks them all read. A notice about a referral the user no longer sees
+stays readable and says so instead of linking to a 404."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -21,14 +21,10 @@ def notifications(request: HttpRequest) -> HttpResponse:
     page = keyset_page(
         selectors.notifications_of(request.user), request.GET.get("after", ""), "created_at"
     )
+    links = selectors.notice_links(request.user, page.rows)
     for notice in page.rows:
-        # Notices link inside Sanad only.
-        notice.safe_url = (
-            notice.url
-            if notice.url.startswith("/")
-            and url_has_allowed_host_and_scheme(notice.url, allowed_hosts=None)
-            else ""
-        )
+        notice.safe_url = links[notice.pk].url
+        notice.unavailable = links[notice.pk].unavailable
     return render(
         request,
         "referrals/notifications.html",

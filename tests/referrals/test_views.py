@@ -1061,3 +1061,110 @@ def test_notifications_page_lists_own_notices_and_marks_them_read(
 
 def test_notifications_mark_read_needs_post(client_as, caseworker):
     assert client_as(caseworker).get(url("notifications_read")).status_code == 405
+
+
+# --- Notices about a referral the reader no longer sees (issue 9, defect 8) -------------
+
+UNAVAILABLE = "This referral is no longer available to your agency."
+
+
+def notice_items(content: str) -> list[str]:
+    return re.findall(r'<li class="notification[^"]*"[^>]*>(.*?)</li>', content, re.S)
+
+
+def test_a_notice_links_to_the_referral_while_the_partner_sees_it(
+    client_as, referral_officer, referral
+):
+    browser = client_as(referral_officer)
+    [item] = notice_items(page(browser.get(url("notifications"))))
+    assert f"New referral {referral.reference} from Amal Refugee Support." in item
+    assert f'href="{url("referral_detail", referral.pk)}"' in item
+    assert UNAVAILABLE not in item
+    assert browser.get(url("referral_detail", referral.pk)).status_code == 200
+
+
+def test_after_a_decline_the_partners_notice_stays_readable_without_a_dead_link(
+    client_as, caseworker, referral_officer, referral
+):
+    services.decline_referral(
+        actor=referral_officer, referral_id=referral.pk, reason="No capacity this month"
+    )
+    browser = client_as(referral_officer)
+    assert browser.get(url("referral_detail", referral.pk)).status_code == 404
+    [item] = notice_items(page(browser.get(url("notifications"))))
+    assert f"New referral {referral.reference} from Amal Refugee Support." in item
+    assert "href=" not in item
+    assert UNAVAILABLE in item
+    # The sender still sees the referral: her notice of the decline links to it.
+    [item] = notice_items(page(client_as(caseworker).get(url("notifications"))))
+    assert f"Referral {referral.reference} was declined by Casa Comune." in item
+    assert f'href="{url("referral_detail", referral.pk)}"' in item
+    assert UNAVAILABLE not in item
+
+
+def test_after_expiry_every_notice_of_the_partner_says_the_referral_is_gone(
+    client_as, referral_officer, referral, settings
+):
+    after_grace = referral.respond_by + timedelta(days=settings.REFERRAL_EXPIRY_GRACE_DAYS + 1)
+    assert services.expire_overdue_referrals(on=after_grace) == 1
+    items = notice_items(page(client_as(referral_officer).get(url("notifications"))))
+    assert len(items) == 2  # "new referral" and "expired"
+    assert f"Referral {referral.reference} expired without an answer." in items[0]
+    for item in items:
+        assert "href=" not in item
+        assert UNAVAILABLE in item
+
+
+def test_notice_availability_is_one_query_for_the_page(
+    client_as, caseworker, case, consent, referral_officer, partner_agency, service
+):
+    browser = client_as(referral_officer)
+    make_referral(caseworker, case, partner_agency, service_id=service.pk)
+    browser.get(url("notifications"))  # warm up what every page loads once
+
+    def queries_of_the_page() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert browser.get(url("notifications")).status_code == 200
+        return len(queries)
+
+    one = queries_of_the_page()
+    for _ in range(4):
+        declined = make_referral(caseworker, case, partner_agency, service_id=service.pk)
+        services.decline_referral(actor=referral_officer, referral_id=declined.pk, reason="Full")
+    content = page(browser.get(url("notifications")))
+    assert content.count(UNAVAILABLE) == 4
+    assert queries_of_the_page() == one
+
+
+def test_the_withdrawal_mail_to_the_partner_has_no_dead_link(
+    caseworker, referral_officer, referral, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.withdraw_referral(actor=caseworker, referral_id=referral.pk, reason="Moved")
+    [mail] = [mail for mail in mailoutbox if mail.to == [referral_officer.email]]
+    assert f"Referral {referral.reference} was withdrawn" in mail.body
+    assert UNAVAILABLE in mail.body
+    assert str(referral.pk) not in mail.body
+
+
+def test_the_notice_mails_ask_which_referrals_are_visible_once_per_recipient(
+    caseworker, case, consent, referral_officer, partner_agency, service, mailoutbox
+):
+    from referrals.tasks import email_notifications
+
+    for _ in range(3):
+        declined = make_referral(caseworker, case, partner_agency, service_id=service.pk)
+        services.decline_referral(actor=referral_officer, referral_id=declined.pk, reason="Full")
+    notices = Notification.objects.filter(emailed_at__isnull=True)
+    recipients = {notice.recipient_id for notice in notices}
+    assert len(recipients) == 2 and notices.count() > len(recipients)
+    referral_table = f'FROM "{Referral._meta.db_table}"'
+    with CaptureQueriesContext(connection) as queries:
+        assert email_notifications([str(pk) for pk in notices.values_list("pk", flat=True)]) == (
+            notices.count()
+        )
+    scope_queries = [q["sql"] for q in queries.captured_queries if referral_table in q["sql"]]
+    assert len(scope_queries) == len(recipients)
+    partner_mails = [mail for mail in mailoutbox if mail.to == [referral_officer.email]]
+    assert len(partner_mails) == 3
+    assert all(UNAVAILABLE in mail.body for mail in partner_mails)
