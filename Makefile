@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve migrate demo test lint format check messages clean
+.PHONY: install run serve migrate demo test fuzz lint format check messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,10 +30,15 @@ run: demo
 	@echo "Serving Sanad on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The suite runs with DEBUG off, as production does, with a throw-away key.
+# The suite runs with DEBUG off, as production does, with throw-away keys.
 test: install
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  ACCESS_LOG_KEYS=test:$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))') \
 	  $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Schemathesis against the running app (throw-away database, two agencies' users); see .ci/fuzz.
+fuzz: install
+	.ci/fuzz
 
 lint: install
 	$(BIN)/ruff check .

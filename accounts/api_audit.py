@@ -12,6 +12,7 @@ from accounts import selectors_audit as audit
 from accounts.models import AccessLog
 from casework.api.consent import AgencyRefSerializer
 from config.pagination import KeysetCursorPagination
+from config.query import QuerySerializer
 
 ACTIONS_HELP = "One of: " + ", ".join(AccessLog.Action.values) + "."
 PAGINATION_NOTE = (
@@ -19,15 +20,21 @@ PAGINATION_NOTE = (
 )
 
 
-class AccessLogQuerySerializer(serializers.Serializer):
+class AccessLogQuerySerializer(QuerySerializer):
     user = serializers.UUIDField(required=False, help_text="Only what this staff member did.")
     agency = serializers.UUIDField(
         required=False, help_text="Only accesses by people acting for this agency."
     )
     client = serializers.UUIDField(
-        required=False, help_text="Only accesses about this client (and their cases)."
+        required=False,
+        help_text="Only accesses about this client (and their cases): a client of your "
+        "agencies; any other id finds nothing.",
     )
-    case = serializers.UUIDField(required=False, help_text="Only accesses about this case.")
+    case = serializers.UUIDField(
+        required=False,
+        help_text="Only accesses about this case: a case of your agencies; any other id "
+        "finds nothing.",
+    )
     action = serializers.ChoiceField(choices=AccessLog.Action.choices, required=False)
     since = serializers.DateTimeField(
         required=False, help_text="From this moment (inclusive), ISO 8601, e.g. 2026-01-31T00:00Z."
@@ -67,9 +74,19 @@ class AccessLogRowSerializer(serializers.Serializer):
     role = serializers.CharField(help_text="Their roles there, comma-separated.")
     action = serializers.CharField(help_text=ACTIONS_HELP)
     object_type = serializers.CharField(help_text="e.g. casework.case, referrals.referralpacket.")
-    object_id = serializers.CharField()
-    client_id = serializers.UUIDField(allow_null=True)
-    case_id = serializers.UUIDField(allow_null=True)
+    object_id = serializers.CharField(
+        help_text="Blank on a row about another agency's record, unless it is a referral."
+    )
+    referral_id = serializers.UUIDField(
+        allow_null=True,
+        help_text="The referral, when the row is about one (a referral or its packet).",
+    )
+    client_id = serializers.UUIDField(
+        allow_null=True,
+        help_text="Null on a row about another agency's client: a partner's DPO sees the "
+        "referral its staff read, never the sending agency's client or case id.",
+    )
+    case_id = serializers.UUIDField(allow_null=True, help_text="Null as `client_id` is.")
     route = serializers.CharField(help_text="The page or endpoint, by name.")
     ip = serializers.IPAddressField(allow_null=True)
     user_agent = serializers.CharField()
@@ -91,9 +108,10 @@ class AccessLogRowSerializer(serializers.Serializer):
             "role": row.role,
             "action": row.action,
             "object_type": row.object_type,
-            "object_id": row.object_id,
-            "client_id": str(row.client_id) if row.client_id else None,
-            "case_id": str(row.case_id) if row.case_id else None,
+            "object_id": row.shown_object_id,
+            "referral_id": row.referral_id or None,
+            "client_id": str(row.shown_client_id) if row.shown_client_id else None,
+            "case_id": str(row.shown_case_id) if row.shown_case_id else None,
             "route": row.route,
             "ip": row.ip,
             "user_agent": row.user_agent,
@@ -121,6 +139,14 @@ class VerdictSerializer(serializers.Serializer):
     chain = serializers.IntegerField(allow_null=True)
     seq = serializers.IntegerField(allow_null=True, help_text="Its position in its chain.")
     problem = serializers.CharField(help_text="What is wrong with it; empty when intact.")
+    unkeyed = serializers.IntegerField(
+        help_text="Rows hashed without a key (written before the log was keyed)."
+    )
+    checkpoint_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="The checkpoint the chains' ends were compared with; null when there is "
+        "none yet (rows cut from the end of a chain would not show).",
+    )
     summary = serializers.CharField(help_text='"intact, N rows" or the first broken link.')
 
 
@@ -131,7 +157,7 @@ class _LogPage(GenericAPIView):
 
     def page_of(self, rows, *, record_agency_id=None) -> Response:
         page = self.paginate_queryset(rows)
-        audit.describe(page, record_agency_id=record_agency_id)
+        audit.describe(page, actor=self.request.user, record_agency_id=record_agency_id)
         return self.get_paginated_response(self.row_serializer(page, many=True).data)
 
 
@@ -143,6 +169,8 @@ class AccessLogView(_LogPage):
         responses={200: AccessLogRowSerializer(many=True)},
         description="Needs VIEW_ACCESS_LOG (the data protection officer): the accesses by "
         "the staff of your agencies and every access to their clients, whoever made it. "
+        "A row about another agency's client (your staff reading a referral's packet) names "
+        "the referral (`referral_id`), not that agency's `client_id` or `case_id`. "
         + PAGINATION_NOTE,
     )
     def get(self, request):
@@ -157,7 +185,9 @@ class AccessLogVerifyView(APIView):
         summary="Verify the access log's hash chains (DPO)",
         responses={200: VerdictSerializer},
         description="Walks every chain of the whole log and reports the first broken link "
-        "(a row changed, deleted or inserted) or that it is intact, with the rows checked. "
+        "(a row changed, deleted or inserted; rows cut from the end of a chain, or a chain "
+        "missing, since the last checkpoint) or that it is intact, with the rows checked. "
+        "`row_id` is null when no row is left to name. "
         "Needs VIEW_ACCESS_LOG. Reads the whole log: slow on a large one.",
     )
     def get(self, request):
@@ -169,6 +199,8 @@ class AccessLogVerifyView(APIView):
             "chain": verdict.chain,
             "seq": verdict.seq,
             "problem": verdict.problem,
+            "unkeyed": verdict.unkeyed,
+            "checkpoint_at": verdict.checkpoint_at,
             "summary": str(verdict),
         }
         return Response(VerdictSerializer(body).data)

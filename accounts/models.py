@@ -184,6 +184,72 @@ class Agency(models.Model):
         return valid_until is not None and valid_until >= on
 
 
+class EmergencyAccessAgreement(models.Model):
+    """An agency's prior written opt-in that a partner agency's supervisors may
+    break the glass on its cases in an emergency (DESIGN §5). Without an active
+    one, another agency's case answers like a case that does not exist.
+    Recorded and withdrawn by the owning agency's administrator; never deleted."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="emergency_access_granted",
+        verbose_name=_("owning agency"),
+    )
+    partner = models.ForeignKey(
+        Agency,
+        on_delete=models.PROTECT,
+        related_name="emergency_access_received",
+        verbose_name=_("partner agency"),
+    )
+    reference = models.CharField(
+        _("written agreement"),
+        max_length=200,
+        help_text=_("The signed agreement's reference and date, e.g. DSA-2026-07 of 2026-03-02."),
+    )
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(
+        "User", on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    withdrawn_by = models.ForeignKey(
+        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
+    )
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
+
+    history = HistoricalRecords()
+    objects = TrackedManager()
+
+    class Meta:
+        verbose_name = _("emergency access agreement")
+        verbose_name_plural = _("emergency access agreements")
+        ordering = ["-recorded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "partner"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="emergency_access_once_per_partner",
+                violation_error_message=_(
+                    "This partner already has an active emergency access agreement."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(agency=models.F("partner")),
+                name="emergency_access_other_agency",
+                violation_error_message=_("Choose another agency than your own."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.pk)
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+
 class RoleGroup(models.Model):
     """Links the Django group of one (agency, role) to that agency and role."""
 
@@ -306,8 +372,9 @@ class Notification(models.Model):
 class AccessLog(models.Model):
     """Who read or tried to read what: append-only and hash-chained.
 
-    Each row stores the hash of its own content and of the previous row of its
-    chain (``accounts.access_log`` appends, ``verify_access_log`` walks). Only
+    Each row stores the keyed hash of its own content and of the previous row of
+    its chain (``accounts.access_log`` appends, ``verify_access_log`` walks and
+    compares with the last checkpoint kept outside the database). Only
     ids are stored, never field values. Rows are spread over a few chains so
     that concurrent requests do not all wait for one lock.
     """
@@ -351,6 +418,9 @@ class AccessLog(models.Model):
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.OK)
     prev_hash = models.CharField(max_length=64, editable=False)
     hash = models.CharField(max_length=64, editable=False)
+    # Which of ACCESS_LOG_KEYS hashed the row (HMAC-SHA256); "" for the rows
+    # written before the log was keyed (plain SHA-256).
+    key_id = models.CharField(max_length=16, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         ordering = ["-at", "-id"]

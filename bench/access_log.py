@@ -701,6 +701,7 @@ def main(argv=None) -> None:
 
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+    os.environ.setdefault("ACCESS_LOG_KEYS", f"bench:{secrets.token_urlsafe(32)}")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("THROTTLE_USER", "1000000/min")
     # The page's {% static %} needs a manifest with DEBUG off: collect into a

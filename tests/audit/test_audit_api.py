@@ -196,7 +196,9 @@ def test_verify_intact(as_user, dpo, case_viewed):
         "chain": None,
         "seq": None,
         "problem": "",
-        "summary": f"intact, {rows} rows",
+        "unkeyed": 0,
+        "checkpoint_at": None,
+        "summary": f"intact, {rows} rows; no checkpoint yet to check the chains' ends against",
     }
 
 

@@ -1,6 +1,8 @@
 """The access log's hash chain: intact after appends, and every kind of
-tampering (edit, delete, insert in the middle) found at the right row."""
+tampering (edit, delete, insert in the middle) found at the right row. Cut
+ends, missing chains, recomputed chains and keys: test_tamper.py."""
 
+import hashlib
 import threading
 import uuid
 
@@ -25,6 +27,11 @@ def rows(settings):
         )
         for i in range(10)
     ]
+
+
+def plain_sha256(row):
+    """What someone without the key can compute: SHA-256 of the same content."""
+    return hashlib.sha256(access_log.row_content(row)).hexdigest()
 
 
 def raw(sql, params=()):
@@ -59,8 +66,12 @@ def test_deleted_row_is_found(rows):
     assert "missing" in verdict.problem
 
 
-def test_inserted_row_is_found(rows):
-    # Make room at position 4 and insert a forged row with a well-formed hash.
+@pytest.mark.parametrize("keyed", [False, True], ids=["unkeyed", "claiming-the-key"])
+def test_inserted_row_is_found(rows, keyed):
+    """Without the key a forger can hash a row only with plain SHA-256: an
+    unkeyed row after keyed ones, or a row whose keyed hash does not match."""
+    key_id = access_log.current_key_id() if keyed else ""
+    # Make room at position 4 and insert a forged row that links to position 3.
     for row in reversed(rows[3:]):
         raw("UPDATE accounts_accesslog SET seq = seq + 1 WHERE id = %s", [row.pk])
     forged = AccessLog(
@@ -70,24 +81,25 @@ def test_inserted_row_is_found(rows):
         action="view",
         prev_hash=rows[2].hash,
         at=rows[2].at,
+        key_id=key_id,
     )
-    forged.hash = access_log.row_hash(forged)
+    forged.hash = plain_sha256(forged)
     raw(
         "INSERT INTO accounts_accesslog (chain, seq, at, actor_id, role, action, object_type, "
-        "object_id, route, user_agent, outcome, prev_hash, hash) "
-        "VALUES (0, 4, %s, %s, '', 'view', '', '', '', '', 'ok', %s, %s)",
+        "object_id, route, user_agent, outcome, prev_hash, hash, key_id) "
+        "VALUES (0, 4, %s, %s, '', 'view', '', '', '', '', 'ok', %s, %s, %s)",
         [
             forged.at,
             forged.actor_id.hex if connection.vendor == "sqlite" else forged.actor_id,
             forged.prev_hash,
             forged.hash,
+            key_id,
         ],
     )
     verdict = access_log.verify()
     assert not verdict.intact
-    # The forged row itself links correctly; the row that used to follow
-    # position 3 no longer matches its own content (its position moved).
-    assert verdict.row_id == rows[3].pk
+    assert (verdict.seq, verdict.row_id) == (4, AccessLog.objects.get(chain=0, seq=4).pk)
+    assert ("changed" if keyed else "has no key") in verdict.problem
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
