@@ -2,9 +2,9 @@
 
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from accounts.models import Agency, ApiToken, Membership, User
+from accounts.models import Agency, ApiToken, EmergencyAccessAgreement, Membership, User
 from accounts.permissions import ROLE_PERMISSIONS, Perm
 from config.errors import Forbidden, NotFound
 
@@ -129,3 +129,60 @@ def live_tokens_of(user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(
         user=user, revoked_at__isnull=True, expires_at__gt=timezone.now()
     ).order_by("-created_at")
+
+
+# --- Emergency access agreements ----------------------------------------------
+
+
+def emergency_access_agreements_of(
+    actor: User, slug: str
+) -> tuple[Agency, list[EmergencyAccessAgreement], list[EmergencyAccessAgreement]]:
+    """The agency ``slug``'s emergency access agreements: those it granted
+    (partners whose supervisors may break the glass on its cases) and those it
+    received (agencies whose cases its supervisors may open so), active first,
+    withdrawn ones too. Needs VIEW_MEMBERS there (supervisors, the DPO, the
+    administrator): NotFound outside the actor's agencies, Forbidden without it."""
+    agency = get_agency_for(actor, slug, Perm.VIEW_MEMBERS)
+    agreements = list(
+        EmergencyAccessAgreement.objects.filter(Q(agency=agency) | Q(partner=agency))
+        .select_related("agency", "partner", "recorded_by", "withdrawn_by")
+        .order_by("-recorded_at", "-id")
+    )
+    agreements.sort(key=lambda agreement: not agreement.is_active)
+    granted = [agreement for agreement in agreements if agreement.agency_id == agency.pk]
+    received = [agreement for agreement in agreements if agreement.partner_id == agency.pk]
+    return agency, granted, received
+
+
+def active_emergency_access_agreements() -> QuerySet[EmergencyAccessAgreement]:
+    """The agreements recorded in writing and not withdrawn: by each, an agency
+    (``agency``) opted in for the supervisors of another (``partner``) to
+    break the glass on its cases. The one rule of that reach (system read)."""
+    return EmergencyAccessAgreement.objects.filter(withdrawn_at__isnull=True)
+
+
+def emergency_access_owners(partner_ids) -> frozenset[UUID]:
+    """The agencies that opted in for one of ``partner_ids``: their cases are
+    within reach of those partners' supervisors' emergency access (system read)."""
+    if not partner_ids:
+        return frozenset()
+    return frozenset(
+        active_emergency_access_agreements()
+        .filter(partner_id__in=list(partner_ids))
+        .values_list("agency_id", flat=True)
+    )
+
+
+def holders_of(perm: Perm, agency_ids) -> QuerySet:
+    """The ids (``user_id`` values, for a subquery) of the users whose role in
+    one of ``agency_ids`` (a list or a subquery of ids) holds ``perm``: the
+    rule of ``agency_permissions``, for many users at once (system read)."""
+    roles = [role for role, perms in ROLE_PERMISSIONS.items() if perm in perms]
+    return User.groups.through.objects.filter(
+        group__agency_role__agency_id__in=agency_ids, group__agency_role__role__in=roles
+    ).values("user_id")
+
+
+def partner_choices(agency: Agency) -> QuerySet[Agency]:
+    """Every other agency, by name: who ``agency`` may agree emergency access with."""
+    return Agency.objects.exclude(pk=agency.pk).only("id", "name", "slug").order_by("name")

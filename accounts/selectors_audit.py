@@ -153,36 +153,21 @@ def names_for(rows: list[AccessLog]) -> Names:
     return Names(people, agencies)
 
 
-def describe(rows: list[AccessLog], *, record_agency_id=None) -> list[AccessLog]:
-    """Attach ``actor``, ``agency``, ``role_labels`` and (for a record's
-    accesses) ``outside`` — the actor acted for another agency than the
-    record's — to each row."""
-    names = names_for(rows)
-    labels = dict(Role.choices)
-    for row in rows:
-        row.actor = names.people.get(row.actor_id)
-        row.agency = names.agencies.get(row.agency_id)
-        row.role_labels = ", ".join(
-            str(labels.get(role, role)) for role in row.role.split(",") if role
-        )
-        if record_agency_id is not None:
-            row.outside = row.agency_id != record_agency_id
-    return rows
+# What a row read of a referral names: the referral, whose id both agencies know.
+REFERRAL_OBJECTS = frozenset({"referrals.referral", "referrals.referralpacket"})
 
 
-def records_to_link(actor: User, rows: list[AccessLog]) -> tuple[set[UUID], set[UUID]]:
-    """Of the clients and cases the rows name, those whose accesses the actor
-    may open (VIEW_RECORD_ACCESSES in their agency): ids only."""
-    agencies = agencies_where(actor, Perm.VIEW_RECORD_ACCESSES)
-    client_ids = {row.client_id for row in rows if row.client_id}
-    case_ids = {row.case_id for row in rows if row.case_id}
+def _records_of(agencies, client_ids: set, case_ids: set) -> tuple[set[UUID], set[UUID]]:
+    """Of these client and case ids, those of ``agencies``: a query per kind at most."""
+    if not agencies:
+        return set(), set()
     clients = (
         set(
             Client.objects.filter(pk__in=client_ids, agency_id__in=agencies).values_list(
                 "pk", flat=True
             )
         )
-        if client_ids and agencies
+        if client_ids
         else set()
     )
     cases = (
@@ -191,10 +176,71 @@ def records_to_link(actor: User, rows: list[AccessLog]) -> tuple[set[UUID], set[
                 "pk", flat=True
             )
         )
-        if case_ids and agencies
+        if case_ids
         else set()
     )
     return clients, cases
+
+
+def records_known_to(actor: User, rows: list[AccessLog]) -> tuple[set[UUID], set[UUID]]:
+    """Of the clients and cases the rows name, those of the agencies whose log
+    or records' accesses the actor reads (VIEW_ACCESS_LOG or
+    VIEW_RECORD_ACCESSES there): the ids the actor's agency holds itself."""
+    agencies = set(agencies_where(actor, Perm.VIEW_ACCESS_LOG)) | set(
+        agencies_where(actor, Perm.VIEW_RECORD_ACCESSES)
+    )
+    return _records_of(
+        agencies,
+        {row.client_id for row in rows if row.client_id},
+        {row.case_id for row in rows if row.case_id},
+    )
+
+
+def describe(rows: list[AccessLog], *, actor: User, record_agency_id=None) -> list[AccessLog]:
+    """Attach to each row what the page or API shows ``actor``: ``actor`` and
+    ``agency`` (names), ``role_labels``, (for a record's accesses) ``outside`` —
+    the actor acted for another agency than the record's — and the ids shown.
+
+    Need to know (DESIGN §5): a row about another agency's client — the
+    partner's staff reading a packet the sender sent them — is shown to the
+    partner's DPO without the sender's ``client_id`` and ``case_id``; it names
+    the referral (``referral_id``) instead. ``shown_client_id``,
+    ``shown_case_id`` and ``shown_object_id`` are what may be shown; the stored
+    row keeps the ids for the sender's DPO and its records' "who accessed this"."""
+    names = names_for(rows)
+    labels = dict(Role.choices)
+    known_clients, known_cases = records_known_to(actor, rows)
+    for row in rows:
+        row.actor = names.people.get(row.actor_id)
+        row.agency = names.agencies.get(row.agency_id)
+        row.role_labels = ", ".join(
+            str(labels.get(role, role)) for role in row.role.split(",") if role
+        )
+        if record_agency_id is not None:
+            row.outside = row.agency_id != record_agency_id
+        row.referral_id = row.object_id if row.object_type in REFERRAL_OBJECTS else ""
+        row.foreign_record = (row.client_id is not None and row.client_id not in known_clients) or (
+            row.case_id is not None and row.case_id not in known_cases
+        )
+        if row.foreign_record:
+            row.shown_client_id = row.shown_case_id = None
+            # Another agency's records' ids (its case, client, document) stay with it.
+            row.shown_object_id = row.referral_id
+        else:
+            row.shown_client_id, row.shown_case_id = row.client_id, row.case_id
+            row.shown_object_id = row.object_id
+    return rows
+
+
+def records_to_link(actor: User, rows: list[AccessLog]) -> tuple[set[UUID], set[UUID]]:
+    """Of the clients and cases the rows show (``describe`` first), those
+    whose accesses the actor may open (VIEW_RECORD_ACCESSES in their agency):
+    ids only."""
+    return _records_of(
+        agencies_where(actor, Perm.VIEW_RECORD_ACCESSES),
+        {row.shown_client_id for row in rows if row.shown_client_id},
+        {row.shown_case_id for row in rows if row.shown_case_id},
+    )
 
 
 def filter_choices(actor: User) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -24,9 +24,13 @@ class AccessLogFilterForm(forms.Form):
     user = forms.ChoiceField(label=_("Staff member"), required=False)
     agency = forms.ChoiceField(label=_("Agency"), required=False)
     client = forms.UUIDField(
-        label=_("Client id"), required=False, help_text=_("The client's record id.")
+        label=_("Client id"),
+        required=False,
+        help_text=_("The record id of a client of your agency."),
     )
-    case = forms.UUIDField(label=_("Case id"), required=False, help_text=_("The case's record id."))
+    case = forms.UUIDField(
+        label=_("Case id"), required=False, help_text=_("The record id of a case of your agency.")
+    )
     action = forms.ChoiceField(
         label=_("Action"),
         required=False,
@@ -101,7 +105,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         filters = form.filters() if form.is_bound else {}
         rows = audit.read_access_log(user, **filters)
         page = audit.log_page(rows, request.GET.get("after", ""))
-        audit.describe(page.rows)
+        audit.describe(page.rows, actor=user)
         clients_linked, cases_linked = audit.records_to_link(user, page.rows)
     verdict = audit.verify_access_log_for(user) if request.GET.get("verify") == "1" else None
     return render(
@@ -127,7 +131,7 @@ def client_accesses(request: HttpRequest, client_id: UUID) -> HttpResponse:
     """Who accessed a client and its cases (VIEW_RECORD_ACCESSES in its agency)."""
     client, rows = audit.read_client_accesses(request.user, client_id)
     page = audit.log_page(rows, request.GET.get("after", ""))
-    audit.describe(page.rows, record_agency_id=client.agency_id)
+    audit.describe(page.rows, actor=request.user, record_agency_id=client.agency_id)
     return render(
         request,
         "accounts/audit/record_accesses.html",
@@ -150,7 +154,7 @@ def case_accesses(request: HttpRequest, case_id: UUID) -> HttpResponse:
     (VIEW_RECORD_ACCESSES in its agency)."""
     case, rows = audit.read_case_accesses(request.user, case_id)
     page = audit.log_page(rows, request.GET.get("after", ""))
-    audit.describe(page.rows, record_agency_id=case.agency_id)
+    audit.describe(page.rows, actor=request.user, record_agency_id=case.agency_id)
     return render(
         request,
         "accounts/audit/record_accesses.html",

@@ -105,6 +105,16 @@ urlpatterns = [
     ),
     path("break-glass/", protection.BreakGlassListView.as_view(), name="api-break-glass"),
     path(
+        "agencies/<slug:slug>/emergency-access/",
+        protection.AgencyEmergencyAccessView.as_view(),
+        name="api-agency-emergency-access",
+    ),
+    path(
+        "emergency-access/<uuid:agreement_id>/withdraw/",
+        protection.EmergencyAccessWithdrawView.as_view(),
+        name="api-emergency-access-withdraw",
+    ),
+    path(
         "agencies/<slug:slug>/retention/",
         protection.AgencyRetentionView.as_view(),
         name="api-agency-retention",

@@ -1,5 +1,6 @@
 """Forms of the data-protection pages: find a client, place a legal hold, erase
-a client, break the glass, set a retention period. They check the shape of
+a client, break the glass, record or withdraw an emergency access agreement,
+set a retention period. They check the shape of
 input; the rules (who may, legal holds, the 30-day minimum) live in
 ``casework.services.protection`` and come back as errors next to their field."""
 
@@ -82,6 +83,43 @@ class BreakGlassForm(forms.Form):
             "opened it and why."
         ),
         error_messages={"required": _("Say what the emergency is.")},
+    )
+
+
+class EmergencyAccessAgreementForm(forms.Form):
+    partner = forms.ChoiceField(
+        label=_("Partner agency"),
+        help_text=_("Its supervisors may then open your agency's cases in an emergency."),
+        error_messages={"required": _("Choose an agency.")},
+    )
+    reference = forms.CharField(
+        label=_("Written agreement"),
+        max_length=200,
+        help_text=_("The signed agreement's reference and date, e.g. DSA-2026-07 of 2026-03-02."),
+        error_messages={"required": _("Give the reference of the signed agreement.")},
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={**AUTO_DIR, "rows": 2}),
+    )
+
+    def __init__(self, *args, partners=(), **kwargs):
+        kwargs.setdefault("auto_id", "agreement_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["partner"].choices = [
+            ("", _("Choose an agency")),
+            *((str(agency.pk), agency.name) for agency in partners),
+        ]
+
+
+class WithdrawAgreementForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={**AUTO_DIR, "rows": 2}),
+        error_messages={"required": _("Say why the agreement is withdrawn.")},
     )
 
 

@@ -83,5 +83,15 @@ urlpatterns = [
         name="client_erase",
     ),
     path("break-glass/", protection.break_glass, name="break_glass"),
+    path(
+        "agencies/<slug:slug>/emergency-access/",
+        protection.emergency_access,
+        name="emergency_access",
+    ),
+    path(
+        "agencies/<slug:slug>/emergency-access/<uuid:agreement_id>/withdraw/",
+        protection.emergency_access_withdraw,
+        name="emergency_access_withdraw",
+    ),
     path("agencies/<slug:slug>/retention/", protection.retention, name="retention"),
 ]

@@ -16,6 +16,8 @@ def _isolated(settings, tmp_path):
     # Password hashing at production strength costs ~0.3 s per user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    # The access log's checkpoints: none until a test writes one.
+    settings.ACCESS_LOG_CHECKPOINT_PATH = tmp_path / "access_log_checkpoints.jsonl"
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
@@ -90,6 +92,19 @@ def outsider_admin(other_agency):
 @pytest.fixture
 def api_client():
     return APIClient()
+
+
+@pytest.fixture
+def as_user(api_client):
+    """as_user(user) → the API client as ``user``, in a fresh session (every
+    request loads the user and their permissions anew, as in production)."""
+
+    def login(user):
+        api_client.logout()
+        api_client.force_login(user)
+        return api_client
+
+    return login
 
 
 @pytest.fixture

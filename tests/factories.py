@@ -170,3 +170,19 @@ def make_referral(actor: User, case, to_agency: Agency, *, send: bool = True, **
             actor=actor, referral_id=referral.pk, override_reason=override_reason
         )
     return referral
+
+
+def agree_emergency_access(owner: Agency, partner: Agency, **data):
+    """``owner``'s administrator records its written opt-in that ``partner``'s
+    supervisors may break the glass on ``owner``'s cases."""
+    admin = (
+        Membership.objects.filter(agency=owner, role=Role.AGENCY_ADMIN, is_active=True)
+        .select_related("user")
+        .first()
+    )
+    admin_user = admin.user if admin else make_member(owner, Role.AGENCY_ADMIN)
+    fields = {"reference": "DSA-2026-07 of 2026-03-02", "note": ""}
+    fields.update(data)
+    return services.record_emergency_access_agreement(
+        actor=admin_user, agency=owner, partner_id=partner.pk, **fields
+    )

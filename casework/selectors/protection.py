@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.access import Action, record_access
 from accounts.models import AccessLog, Agency, User
 from accounts.permissions import Perm
-from accounts.selectors import agency_permissions, get_agency_for
+from accounts.selectors import agency_permissions, emergency_access_owners, get_agency_for
 from casework.models import BreakGlass, Case, Client, Erasure, LegalHold, RetentionPolicy
 from casework.selectors.scope import is_uuid
 from config.errors import Forbidden, NotFound
@@ -77,22 +77,24 @@ def access_log_for(
 ) -> QuerySet[AccessLog]:
     """The access log of the agencies where the actor may read it
     (VIEW_ACCESS_LOG, the DPO): rows of people acting for those agencies and
-    rows about their clients, whoever acted. Newest first, filtered."""
+    rows about their clients, whoever acted. Newest first, filtered.
+    ``client_id`` and ``case_id`` find only those agencies' own clients and
+    cases: another agency's id (one its referral's packet came from) finds
+    nothing, like an id that does not exist."""
     agencies = agencies_where(actor, Perm.VIEW_ACCESS_LOG)
     if not agencies:
         raise Forbidden()
-    rows = AccessLog.objects.filter(
-        Q(agency_id__in=agencies)
-        | Q(client_id__in=Client.objects.filter(agency_id__in=agencies).values("pk"))
-    )
+    own_clients = Client.objects.filter(agency_id__in=agencies).values("pk")
+    rows = AccessLog.objects.filter(Q(agency_id__in=agencies) | Q(client_id__in=own_clients))
     if user_id:
         rows = rows.filter(actor_id=user_id)
     if agency_id:
         rows = rows.filter(agency_id=agency_id)
     if client_id:
-        rows = rows.filter(client_id=client_id)
+        rows = rows.filter(client_id=client_id).filter(client_id__in=own_clients)
     if case_id:
-        rows = rows.filter(case_id=case_id)
+        own_cases = Case.objects.filter(agency_id__in=agencies).values("pk")
+        rows = rows.filter(case_id=case_id).filter(case_id__in=own_cases)
     if action:
         rows = rows.filter(action=action)
     if since:
@@ -214,15 +216,41 @@ def data_protection_of(actor: User, client_id) -> DataProtectionOverview:
     return DataProtectionOverview(client=client, cases=cases, holds=holds, erasures=erasures)
 
 
-def find_case_for_break_glass(actor: User, number: str) -> Case:
-    """The case with this number, in any agency, for an emergency access. Only
-    for someone who may break the glass (BREAK_GLASS in one of their agencies,
-    Forbidden otherwise), so others cannot probe case numbers. NotFound when no
-    case has the number. Not recorded: ``break_glass`` records the access."""
-    if not agencies_where(actor, Perm.BREAK_GLASS):
+def break_glass_agencies(actor: User) -> list[UUID]:
+    """The actor's agencies where their role holds BREAK_GLASS (supervisors).
+    Forbidden when there is none: the first answer of every break-the-glass
+    page, API call and service call, before any input is looked at."""
+    own = agencies_where(actor, Perm.BREAK_GLASS)
+    if not own:
         raise Forbidden(_("Only a supervisor may open a case in an emergency."))
+    return own
+
+
+def partners_in_break_glass_reach(actor: User) -> list[Agency]:
+    """The other agencies whose cases the actor may open by breaking the glass
+    (they agreed in writing for one of the actor's agencies), by name."""
+    own = agencies_where(actor, Perm.BREAK_GLASS)
+    others = emergency_access_owners(own) - set(own)
+    if not others:
+        return []
+    return list(Agency.objects.filter(pk__in=others).only("id", "name").order_by("name"))
+
+
+def find_case_for_break_glass(actor: User, number: str) -> Case:
+    """The case with this number within the actor's reach, for an emergency
+    access: of their agencies where they may break the glass
+    (``break_glass_agencies``, Forbidden without one, so others cannot probe
+    case numbers), or of an agency that opted in, in writing and not withdrawn,
+    for one of those (``accounts.EmergencyAccessAgreement``). NotFound when no
+    case within reach has the number: another agency's case without an
+    agreement is not found either (DESIGN §5). Not recorded: ``break_glass``
+    records the access."""
+    own = break_glass_agencies(actor)
     number = (number or "").strip().upper()
-    matches = list(Case.objects.filter(number=number).only("id", "number")[:2]) if number else []
+    if not number:
+        raise NotFound()
+    reach = frozenset(own) | emergency_access_owners(own)
+    matches = list(Case.objects.filter(number=number, agency_id__in=reach).only("id", "number")[:2])
     if len(matches) != 1:
         raise NotFound()
     return matches[0]

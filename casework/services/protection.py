@@ -22,7 +22,11 @@ from accounts.access import Action, record_access
 from accounts.audit import save_with_history
 from accounts.models import Agency, Membership, Notification, User
 from accounts.permissions import Perm, Role
-from accounts.selectors import agency_permissions, forget_cached_permissions
+from accounts.selectors import (
+    active_emergency_access_agreements,
+    forget_cached_permissions,
+    holders_of,
+)
 from accounts.tracking import untracked
 from casework.models import (
     BreakGlass,
@@ -40,8 +44,12 @@ from casework.models import (
     RetentionPolicy,
 )
 from casework.names import name_key, search_text
-from casework.selectors.protection import active_legal_holds, get_client_for_protection
-from casework.selectors.scope import cases_visible_to, is_uuid
+from casework.selectors.protection import (
+    active_legal_holds,
+    break_glass_agencies,
+    get_client_for_protection,
+)
+from casework.selectors.scope import case_scope, is_uuid
 from casework.services.common import require_text
 from casework.signals import personal_data_erasing
 from config.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -61,7 +69,9 @@ def place_legal_hold(*, actor: User, client_id, reason: str, case_id=None) -> Le
     if case_id:
         case = Case.objects.filter(pk=case_id, client=client).first() if is_uuid(case_id) else None
         if case is None:
-            raise InvalidInput(_("Choose a case of this client."), field="case")
+            raise InvalidInput(
+                _("Choose a case of this client."), code="does_not_exist", field="case"
+            )
     hold = LegalHold(client=client, case=case, reason=reason, placed_by=actor)
     save_with_history(hold, actor=actor, reason=gettext_noop("legal hold placed"))
     return hold
@@ -116,10 +126,15 @@ class LegalHoldActive(Conflict):
 def break_glass(*, actor: User, case_id, reason: str) -> BreakGlass:
     """Open a case outside the actor's scope for BREAK_GLASS_HOURS (default 3),
     read-only, in an emergency. Needs BREAK_GLASS in one of the actor's
-    agencies (supervisors) and a written reason (400 without). Logged as
-    ``break_glass``; the owning agency's supervisors and DPO are notified."""
-    if not any(Perm.BREAK_GLASS in perms for perms in agency_permissions(actor).values()):
-        raise Forbidden(_("Only a supervisor may open a case in an emergency."))
+    agencies (supervisors; 403 otherwise) and a written reason (400 without).
+    A case the actor can already see is 409 ``already_visible``. Any other
+    case must be of one of those agencies, or of an agency that opted in, in
+    writing and not withdrawn, for one of them
+    (``accounts.selectors.active_emergency_access_agreements``); out of that
+    reach it is NotFound, exactly like a case that does not exist, and leaves
+    the same trace in the access log. Logged as ``break_glass``; the owning
+    agency's supervisors and DPO are notified."""
+    own = break_glass_agencies(actor)
     reason = require_text(reason, "reason")
     case = (
         Case.objects.select_related("agency").filter(pk=case_id).first()
@@ -128,8 +143,22 @@ def break_glass(*, actor: User, case_id, reason: str) -> BreakGlass:
     )
     if case is None:
         raise NotFound()
-    if cases_visible_to(actor).filter(pk=case.pk).exists():
+    # The unlogged scope: cases_visible_to would record a list read for a case
+    # that exists and none for one that does not, telling them apart.
+    scope = case_scope(actor)
+    if scope is not None and Case.objects.filter(scope, pk=case.pk).exists():
         raise Conflict(_("You can already see this case."), code="already_visible")
+    if case.agency_id not in own:
+        # Waits for a withdrawal of the agreement running at the same moment,
+        # then sees it (select_for_update re-reads the row): an agreement
+        # withdrawn before this commits opens nothing.
+        agreed = (
+            active_emergency_access_agreements()
+            .select_for_update()
+            .filter(agency_id=case.agency_id, partner_id__in=own)
+        )
+        if not list(agreed.values_list("pk", flat=True)):
+            raise NotFound()
     now = timezone.now()
     access = BreakGlass(
         case=case,
@@ -151,6 +180,37 @@ def break_glass(*, actor: User, case_id, reason: str) -> BreakGlass:
     )
     forget_cached_permissions(actor)
     return access
+
+
+def end_emergency_accesses(sender, *, agreement, actor, **kwargs) -> int:
+    """Receiver of ``accounts.signals.emergency_access_withdrawn``: the
+    partner's staff's running emergency accesses to the agency's cases end
+    now, in the withdrawing transaction (BreakGlass keeps no history; its rows
+    are the record). Kept: those of the agency's own staff, and of anyone who
+    may still break the glass on its cases through another of their agencies
+    (BREAK_GLASS there, under an agreement still active). One query; returns
+    how many ended. The withdrawal holds the owning agency's lock, so two
+    withdrawals at once take turns and the second sees the first."""
+    partner_staff = Membership.objects.filter(agency_id=agreement.partner_id).values("user_id")
+    own_staff = Membership.objects.filter(agency_id=agreement.agency_id).values("user_id")
+    other_partners = (
+        active_emergency_access_agreements()
+        .filter(agency_id=agreement.agency_id)
+        .exclude(pk=agreement.pk)
+        .values("partner_id")
+    )
+    still_agreed = holders_of(Perm.BREAK_GLASS, other_partners)
+    now = timezone.now()
+    running = list(
+        BreakGlass.objects.select_for_update(of=("self",))
+        .filter(case__agency_id=agreement.agency_id, user_id__in=partner_staff, expires_at__gt=now)
+        .exclude(user_id__in=own_staff)
+        .exclude(user_id__in=still_agreed)
+    )
+    for access in running:
+        access.expires_at = now
+        access.save(update_fields=["expires_at"])
+    return len(running)
 
 
 def notify_agency_members(agency_id, roles, kind, text, values, url="") -> list[UUID]:

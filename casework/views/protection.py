@@ -24,25 +24,24 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from accounts import selectors as account_selectors
+from accounts import services as account_services
 from accounts.permissions import Perm
 from accounts.selectors import agencies_of, agency_permissions
 from casework.forms_protection import (
     BreakGlassForm,
     DataProtectionSearchForm,
+    EmergencyAccessAgreementForm,
     EraseClientForm,
     LegalHoldForm,
     RetentionForm,
+    WithdrawAgreementForm,
 )
 from casework.models import RetentionPolicy
 from casework.selectors import protection as selectors
 from casework.services import protection as services
 from casework.views.common import attempt, error_status, keyset_page, post_data, safe_next
 from config.errors import DomainError, Forbidden, NotFound
-
-
-def _holds(user, perm: Perm) -> list[UUID]:
-    """The agencies where the user's role holds ``perm`` (roles loaded once per request)."""
-    return [agency for agency, perms in agency_permissions(user).items() if perm in perms]
 
 
 def _may(user, perm: Perm, agency_id) -> bool:
@@ -59,13 +58,21 @@ def data_protection(request: HttpRequest) -> HttpResponse:
     """Where the DPO starts: the agency's clients by id, registration date and
     case numbers, searchable by client id or case number, each linking to its
     data-protection page (EXPORT_SUBJECT_ACCESS); links to the retention
-    periods (MANAGE_RETENTION) and to break the glass (BREAK_GLASS)."""
+    periods (MANAGE_RETENTION), to the emergency access agreements
+    (VIEW_MEMBERS) and to break the glass (BREAK_GLASS)."""
     user = request.user
-    searchable = bool(_holds(user, Perm.EXPORT_SUBJECT_ACCESS))
+    searchable = bool(selectors.agencies_where(user, Perm.EXPORT_SUBJECT_ACCESS))
     retention_agencies = list(
-        agencies_of(user).filter(pk__in=_holds(user, Perm.MANAGE_RETENTION)).order_by("name")
+        agencies_of(user)
+        .filter(pk__in=selectors.agencies_where(user, Perm.MANAGE_RETENTION))
+        .order_by("name")
     )
-    may_break_glass = bool(_holds(user, Perm.BREAK_GLASS))
+    may_break_glass = bool(selectors.agencies_where(user, Perm.BREAK_GLASS))
+    agreement_agencies = list(
+        agencies_of(user)
+        .filter(pk__in=selectors.agencies_where(user, Perm.VIEW_MEMBERS))
+        .order_by("name")
+    )
     if not (searchable or retention_agencies or may_break_glass):
         raise Forbidden()
     form = DataProtectionSearchForm(request.GET)
@@ -81,6 +88,7 @@ def data_protection(request: HttpRequest) -> HttpResponse:
             "page": page,
             "searched": bool(form.query()),
             "retention_agencies": retention_agencies,
+            "agreement_agencies": agreement_agencies,
             "may_break_glass": may_break_glass,
             "section": "data_protection",
         },
@@ -244,6 +252,7 @@ def _break_glass_page(request: HttpRequest, form, status: int = 200) -> HttpResp
         {
             "form": form,
             "accesses": list(selectors.active_break_glass(request.user).order_by("-expires_at")),
+            "partners_in_reach": selectors.partners_in_break_glass_reach(request.user),
             "break_glass_hours": settings.BREAK_GLASS_HOURS,
             "section": "data_protection",
         },
@@ -256,10 +265,12 @@ def _break_glass_page(request: HttpRequest, form, status: int = 200) -> HttpResp
 def break_glass(request: HttpRequest) -> HttpResponse:
     """Open a case outside one's scope in an emergency (supervisors): its
     number and a reason; read-only for a few hours, logged, and the case's
-    agency is told. Lists the user's emergency accesses still running."""
+    agency is told. Only a case of the user's own agency or of an agency that
+    agreed in writing: any other number is "not found", like one that does not
+    exist. Lists the agencies that agreed and the user's emergency accesses
+    still running."""
     user = request.user
-    if not _holds(user, Perm.BREAK_GLASS):
-        raise Forbidden(_("Only a supervisor may open a case in an emergency."))
+    selectors.break_glass_agencies(user)
     form = BreakGlassForm(post_data(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -285,6 +296,98 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("casework:case_detail", case_id=case.pk)
     return _break_glass_page(request, form, status=error_status(form))
+
+
+# --- Emergency access agreements --------------------------------------------------------------
+
+
+def _emergency_access_page(
+    request: HttpRequest, slug: str, *, form=None, withdraw_form=None, withdrawing=None, status=200
+) -> HttpResponse:
+    user = request.user
+    agency, granted, received = account_selectors.emergency_access_agreements_of(user, slug)
+    may_manage = _may(user, Perm.MANAGE_AGENCY, agency.pk)
+    if may_manage and form is None:
+        form = EmergencyAccessAgreementForm(partners=account_selectors.partner_choices(agency))
+    return render(
+        request,
+        "casework/protection/emergency_access.html",
+        {
+            "agency": agency,
+            "granted": granted,
+            "received": received,
+            "may_manage": may_manage,
+            "form": form if may_manage else None,
+            "withdraw_form": withdraw_form or WithdrawAgreementForm(),
+            "withdrawing": withdrawing,
+            "break_glass_hours": settings.BREAK_GLASS_HOURS,
+            "section": "data_protection",
+        },
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+def emergency_access(request: HttpRequest, slug: str) -> HttpResponse:
+    """An agency's emergency access agreements: the partners whose supervisors
+    may break the glass on its cases, and the agencies that let its supervisors
+    do so on theirs (VIEW_MEMBERS: supervisors, the DPO, the agency admin).
+    The agency admin (MANAGE_AGENCY) records new ones here."""
+    if request.method != "POST":
+        return _emergency_access_page(request, slug)
+    agency = account_selectors.get_agency_for(request.user, slug, Perm.MANAGE_AGENCY)
+    form = EmergencyAccessAgreementForm(
+        request.POST, partners=account_selectors.partner_choices(agency)
+    )
+    if form.is_valid():
+        agreement = attempt(
+            form,
+            account_services.record_emergency_access_agreement,
+            actor=request.user,
+            agency=agency,
+            partner_id=form.cleaned_data["partner"],
+            reference=form.cleaned_data["reference"],
+            note=form.cleaned_data["note"],
+        )
+        if agreement is not None:
+            messages.success(
+                request,
+                _(
+                    "Recorded: supervisors of %(partner)s may now open your agency's cases "
+                    "in an emergency."
+                )
+                % {"partner": agreement.partner.name},
+            )
+            return redirect("casework:emergency_access", slug=agency.slug)
+    return _emergency_access_page(request, slug, form=form, status=error_status(form))
+
+
+@require_POST
+@login_required
+def emergency_access_withdraw(request: HttpRequest, slug: str, agreement_id: UUID) -> HttpResponse:
+    """The agency admin withdraws an agreement, with a reason; the partner's
+    running emergency accesses to the agency's cases end at once."""
+    account_selectors.get_agency_for(request.user, slug, Perm.MANAGE_AGENCY)
+    form = WithdrawAgreementForm(request.POST)
+    if form.is_valid():
+        try:
+            agreement = account_services.withdraw_emergency_access_agreement(
+                actor=request.user, agreement_id=agreement_id, reason=form.cleaned_data["reason"]
+            )
+        except (NotFound, Forbidden):
+            raise
+        except DomainError as error:
+            messages.error(request, str(error.message))
+            return redirect("casework:emergency_access", slug=slug)
+        messages.success(
+            request,
+            _("The agreement with %(partner)s is withdrawn.") % {"partner": agreement.partner.name},
+        )
+        return redirect("casework:emergency_access", slug=slug)
+    return _emergency_access_page(
+        request, slug, withdraw_form=form, withdrawing=agreement_id, status=400
+    )
 
 
 # --- Retention -------------------------------------------------------------------------------

@@ -37,6 +37,20 @@ def test_seed_demo_is_idempotent_and_has_every_role(client):
     assert response.status_code == 302
 
 
+def test_seed_demo_records_one_emergency_access_agreement(client):
+    from accounts.models import EmergencyAccessAgreement
+
+    call_command("seed_demo", "--password", "demo pass phrase", "--quiet")
+    call_command("seed_demo", "--password", "demo pass phrase", "--quiet")
+    agreement = EmergencyAccessAgreement.objects.get()
+    assert (agreement.agency.slug, agreement.partner.slug, agreement.is_active) == (
+        "amal",
+        "city",
+        True,
+    )
+    assert agreement.recorded_by.email == "agency_admin@amal.example"
+
+
 def test_seed_demo_needs_a_password_without_debug(settings):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="--password"):

@@ -15,7 +15,7 @@ from accounts import access_log
 from accounts.models import AccessLog
 from accounts.permissions import Role
 from casework.services.protection import break_glass
-from tests.factories import make_consent, make_member, make_referral
+from tests.factories import agree_emergency_access, make_consent, make_member, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -267,6 +267,7 @@ def test_the_case_page_lists_break_the_glass(
     client_as, client, supervisor, dpo, case, other_agency
 ):
     stranger = make_member(other_agency, Role.SUPERVISOR, display_name="Rami Emergency")
+    agree_emergency_access(case.agency, other_agency)
     break_glass(actor=stranger, case_id=case.pk, reason="Child at risk tonight")
     client.force_login(stranger)
     assert client.get(reverse("casework:case_detail", args=[case.pk])).status_code == 200

@@ -20,7 +20,14 @@ from casework.selectors import get_case_for
 from casework.services import protection
 from config.errors import Conflict, Forbidden, InvalidInput, NotFound
 from referrals import services as referrals
-from tests.factories import make_case, make_client, make_consent, make_member, make_referral
+from tests.factories import (
+    agree_emergency_access,
+    make_case,
+    make_client,
+    make_consent,
+    make_member,
+    make_referral,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -189,8 +196,9 @@ def test_retention_with_simulated_time(dpo, caseworker, agency, client_record):
     assert Erasure.objects.get(client_id=client_record.pk).cause == "retention"
 
 
-def test_break_the_glass(monkeypatch, case, other_agency, caseworker, supervisor):
+def test_break_the_glass(monkeypatch, case, agency, other_agency, caseworker, supervisor):
     foreign_supervisor = make_member(other_agency, Role.SUPERVISOR)
+    agree_emergency_access(agency, other_agency)
     with pytest.raises(NotFound):
         get_case_for(foreign_supervisor, case.pk)
     with pytest.raises(InvalidInput):

@@ -14,7 +14,7 @@ from accounts.models import AccessLog, Notification
 from accounts.permissions import Role
 from casework import services as casework
 from casework.models import Client
-from tests.factories import make_case, make_client, make_member
+from tests.factories import agree_emergency_access, make_case, make_client, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,12 @@ def as_user(api_client):
 @pytest.fixture
 def foreign_supervisor(other_agency):
     return make_member(other_agency, Role.SUPERVISOR, display_name="Sara Foreign Supervisor")
+
+
+@pytest.fixture
+def agreement(agency, other_agency):
+    """The case's agency let other_agency's supervisors break the glass, in writing."""
+    return agree_emergency_access(agency, other_agency)
 
 
 def _hold(api, client_id, **body):
@@ -176,7 +182,7 @@ def test_a_hold_needs_a_reason_and_a_case_of_the_client(as_user, supervisor, cas
 # --- Break the glass -----------------------------------------------------------------------
 
 
-def test_break_the_glass(as_user, foreign_supervisor, supervisor, case):
+def test_break_the_glass(as_user, foreign_supervisor, supervisor, case, agreement):
     api = as_user(foreign_supervisor)
     assert api.get(f"/api/v1/cases/{case.pk}/").status_code == 404
     url = f"/api/v1/cases/{case.pk}/break-glass/"

@@ -16,7 +16,7 @@ from accounts.permissions import Role
 from casework import services as casework
 from casework.models import Client, LegalHold
 from casework.services import protection
-from tests.factories import make_case, make_client, make_member
+from tests.factories import agree_emergency_access, make_case, make_client, make_member
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +24,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def foreign_supervisor(other_agency):
     return make_member(other_agency, Role.SUPERVISOR, display_name="Sara Foreign Supervisor")
+
+
+@pytest.fixture
+def agreement(agency, other_agency):
+    """The case's agency let other_agency's supervisors break the glass, in writing."""
+    return agree_emergency_access(agency, other_agency)
 
 
 def page(client_id) -> str:
@@ -203,7 +209,9 @@ def test_releasing_twice_says_so(client_as, supervisor, case):
 # --- Break the glass -----------------------------------------------------------------------
 
 
-def test_break_the_glass_opens_the_case_with_a_banner(client_as, foreign_supervisor, case):
+def test_break_the_glass_opens_the_case_with_a_banner(
+    client_as, foreign_supervisor, case, agreement
+):
     web = client_as(foreign_supervisor)
     assert web.get(reverse("casework:case_detail", args=[case.pk])).status_code == 404
     assert web.get(reverse("casework:break_glass")).status_code == 200
@@ -225,7 +233,9 @@ def test_break_the_glass_opens_the_case_with_a_banner(client_as, foreign_supervi
     assert case.number in listing and "Client unconscious in hospital" in listing
 
 
-def test_break_the_glass_refusals(client_as, foreign_supervisor, supervisor, caseworker, case):
+def test_break_the_glass_refusals(
+    client_as, foreign_supervisor, supervisor, caseworker, case, agreement
+):
     url = reverse("casework:break_glass")
     web = client_as(foreign_supervisor)
     no_reason = web.post(url, {"case_number": case.number, "reason": ""})

@@ -14,7 +14,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import Agency, Membership, User
+from accounts.models import Agency, EmergencyAccessAgreement, Membership, User
 from accounts.permissions import Role
 
 DEFAULT_DEMO_PASSWORD = "sanad-demo-2026"  # noqa: S105 - demo data only, refused without DEBUG
@@ -92,9 +92,7 @@ class Command(BaseCommand):
             password = DEFAULT_DEMO_PASSWORD
         # The demo's notification e-mails (sent when the seeding commits) would
         # flood the console of `make run`.
-        quiet_mail = override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"
-        )
+        quiet_mail = override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend")
         with quiet_mail, transaction.atomic():
             operator = self._operator(password)
             agencies = {spec["slug"]: self._agency(operator, spec) for spec in AGENCIES}
@@ -105,9 +103,26 @@ class Command(BaseCommand):
                 email = demo_email(role, slug)
                 self._member(operator, agencies[slug], email, name, role, language, password)
                 logins.append((email, agencies[slug].name, Role(role).label))
+            self._emergency_access(agencies)
             self.extend(operator=operator, agencies=agencies, password=password)
         if not options.get("quiet"):
             self._print_logins(logins, password)
+
+    def _emergency_access(self, agencies) -> None:
+        """Amal's written opt-in: the City office's supervisors may break the
+        glass on Amal's cases (recorded by Amal's administrator)."""
+        owner, partner = agencies["amal"], agencies["city"]
+        if EmergencyAccessAgreement.objects.filter(
+            agency=owner, partner=partner, withdrawn_at__isnull=True
+        ).exists():
+            return
+        services.record_emergency_access_agreement(
+            actor=User.objects.get(email=demo_email(Role.AGENCY_ADMIN, owner.slug)),
+            agency=owner,
+            partner_id=partner.pk,
+            reference="DSA-2026-07, signed 2026-03-02",
+            note="Emergency access for the City office's duty supervisors (night and weekend).",
+        )
 
     def extend(self, *, operator, agencies, password):
         """Each part of Sanad adds its demo data, written by the agencies' staff."""
