@@ -12,10 +12,13 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.authentication import BearerTokenAuthentication
 from accounts.models import ApiToken
+from config.api import PROBLEM_CONTENT_TYPE
 from config.errors import InvalidInput
+from config.schema import ProblemSerializer
+from config.serializers import RequestSerializer
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(RequestSerializer):
     email = serializers.EmailField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     name = serializers.CharField(
@@ -45,7 +48,13 @@ class TokenView(APIView):
     @extend_schema(
         operation_id="auth_token_obtain",
         request=TokenRequestSerializer,
-        responses={201: TokenIssuedSerializer},
+        responses={
+            201: TokenIssuedSerializer,
+            (401, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer,
+                description="`invalid_credentials`: the e-mail address or the password is wrong.",
+            ),
+        },
         auth=[],
         summary="Obtain an API token",
         description="Wrong e-mail and wrong password give the same 401 "

@@ -1,5 +1,18 @@
-"""OpenAPI: every operation documents the problem documents it can answer."""
+"""OpenAPI: the schema says what the API does.
 
+Every operation documents the problem documents it can answer (with If-Match:
+412, and 428 where it is required; with a body: 415); a request body whose
+serializer refuses unknown fields says ``additionalProperties: false``; a list
+that may not be empty says ``minItems: 1``, an uploaded file ``minLength: 1``; a
+body that needs one field of several (a PATCH with something to change, an
+agency or a person) says ``anyOf`` of the ``required`` sets; a form or
+multipart body never holds ``null`` (see ``postprocess_form_bodies``).
+Schemathesis checks all of this against the running app in CI (``.ci/fuzz``).
+"""
+
+import copy
+
+from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from rest_framework import serializers
@@ -28,8 +41,111 @@ class ProblemSerializer(serializers.Serializer):
         ref_name = "Problem"
 
 
+# What config.preconditions.parse_if_match reads: * or a list of entity-tags
+# (or bare version numbers), empty elements allowed; when required, one tag.
+_TAG = r'(?:(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"|[0-9]+)'
+IF_MATCH_PATTERN = rf"^[ \t]*(?:\*|(?:,[ \t]*)*{_TAG}(?:[ \t]*,[ \t]*{_TAG}?)*)[ \t]*$"
+IF_MATCH_OR_NONE_PATTERN = rf"^[ \t]*(?:\*|{_TAG}?(?:[ \t]*,[ \t]*{_TAG}?)*)[ \t]*$"
+
+
+# Text with one character Python's ``str.strip()`` keeps: DRF trims text, so a
+# value of only those (" ", "\x1f", "\u3000") is blank.
+NOT_BLANK_PATTERN = (
+    "[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
+
+
 class ProblemAutoSchema(AutoSchema):
     """Documents the problem responses every operation can give."""
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation.setdefault("responses", {})
+        codes = []
+        if "requestBody" in operation:
+            codes.append("415")
+        for parameter in operation.get("parameters", []):
+            if parameter.get("in") == "header" and parameter.get("name") == "If-Match":
+                codes.append("412")
+                schema = parameter.setdefault("schema", {"type": "string"})
+                if parameter.get("required"):
+                    codes.append("428")
+                    # An empty If-Match is a missing one (428), not a version.
+                    schema["minLength"] = 1
+                    schema["pattern"] = IF_MATCH_PATTERN
+                else:
+                    schema["pattern"] = IF_MATCH_OR_NONE_PATTERN
+        for code in codes:
+            if code not in responses:
+                responses[code] = self._problem_response(code)
+        return operation
+
+    def _problem_response(self, code: str) -> dict:
+        response = self._get_response_for_code(
+            ProblemSerializer, code, media_types=[PROBLEM_CONTENT_TYPE]
+        )
+        response["description"] = TITLES[int(code)]
+        return response
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        # A serializer that answers 400 to a field it does not know (it sets
+        # ``refuses_unknown_fields``) says so, so that clients and the fuzzer know.
+        if direction == "request" and getattr(serializer, "refuses_unknown_fields", False):
+            schema["additionalProperties"] = False
+        if direction == "request":
+            alternatives = _one_of_required(serializer, schema.get("properties", {}))
+            if alternatives:
+                schema["anyOf"] = alternatives
+            # Rules between fields that the serializer states as JSON Schema:
+            # each a list of alternatives, of which one must hold.
+            rules = [schema.pop("anyOf")] if "anyOf" in schema else []
+            rules += getattr(serializer, "schema_rules", ())
+            if len(rules) == 1:
+                schema["anyOf"] = rules[0]
+            elif rules:
+                schema["allOf"] = [{"anyOf": rule} for rule in rules]
+        return schema
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(schema, dict)
+            and schema.get("type") == "array"
+            and getattr(field, "allow_empty", True) is False
+        ):
+            schema["minItems"] = max(schema.get("minItems", 0), 1)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.FileField)
+            and not field.allow_empty_file
+            and isinstance(schema, dict)
+        ):
+            schema["minLength"] = 1  # an empty file is refused (code "empty")
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and not field.allow_blank
+            and field.trim_whitespace
+            and isinstance(schema, dict)
+            and schema.get("type") == "string"
+            and not {"pattern", "format"} & set(schema)
+            and not any(isinstance(v, RegexValidator) for v in field.validators)
+        ):
+            schema["pattern"] = NOT_BLANK_PATTERN  # blank after trimming: refused
+        return schema
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        # A body that needs one field of several cannot be left out either.
+        if isinstance(serializer, type):
+            serializer = serializer()
+        if isinstance(serializer, serializers.Serializer) and _one_of_required(serializer, {}):
+            required = True
+        return schema, required
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -42,11 +158,66 @@ class ProblemAutoSchema(AutoSchema):
             codes = [code for code in codes if code not in ("401", "403")]
         for code in codes:
             if code not in responses:
-                responses[code] = self._get_response_for_code(
-                    ProblemSerializer, code, media_types=[PROBLEM_CONTENT_TYPE]
-                )
-                responses[code]["description"] = TITLES[int(code)]
+                responses[code] = self._problem_response(code)
         return responses
+
+
+def _one_of_required(serializer, properties: dict) -> list[dict]:
+    """``anyOf`` for a body that needs at least one field of several.
+
+    ``changes()`` (a PATCH body, ``ChangeInSerializer``): at least one of those
+    fields is sent, whatever its value. ``needs_one_of``: at least one of those
+    fields is given: sent, not null and, for text, not blank."""
+    if callable(getattr(serializer, "changes", None)):
+        return [{"required": [name]} for name in serializer.changes()]
+    alternatives = []
+    for name in getattr(serializer, "needs_one_of", ()):
+        field = serializer.fields[name]
+        alternative: dict = {"required": [name]}
+        given: dict = {}
+        if field.allow_null:  # null is not given: the type without ``nullable``
+            given["type"] = properties.get(name, {}).get("type", "string")
+            if given["type"] == "string":
+                given["minLength"] = 1  # nor an empty value (none in a form)
+        if isinstance(field, serializers.CharField):  # nor is blank text
+            given.update(type="string", minLength=1, pattern=NOT_BLANK_PATTERN)
+        if given:
+            alternative["properties"] = {name: given}
+        alternatives.append(alternative)
+    return alternatives
+
+
+def postprocess_form_bodies(result, generator, request, public):
+    """A form-encoded or multipart body cannot hold ``null``: a field left out
+    takes its default, an empty one is none (DRF reads ``""`` as null for a
+    field that may be null). Such bodies get a copy of the JSON body's schema
+    where ``nullable`` is an empty value instead, named ``<Name>Form``."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict) or "requestBody" not in operation:
+                continue
+            for media_type, content in operation["requestBody"]["content"].items():
+                ref = content.get("schema", {}).get("$ref", "")
+                if media_type == "application/json" or not ref:
+                    continue
+                name = ref.rsplit("/", 1)[-1]
+                properties = schemas[name].get("properties", {})
+                if not any(prop.get("nullable") for prop in properties.values()):
+                    continue
+                form_name = f"{name}Form"
+                if form_name not in schemas:
+                    form = copy.deepcopy(schemas[name])
+                    for prop_name, prop in form["properties"].items():
+                        if prop.pop("nullable", None):
+                            outer = {
+                                k: prop.pop(k) for k in ("description", "readOnly") if k in prop
+                            }
+                            empty = {"type": "string", "maxLength": 0}
+                            form["properties"][prop_name] = {"anyOf": [prop, empty], **outer}
+                    schemas[form_name] = form
+                content["schema"] = {"$ref": f"#/components/schemas/{form_name}"}
+    return result
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

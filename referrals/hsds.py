@@ -23,6 +23,55 @@ from referrals.models import Service
 CATEGORY_VOCABULARY = "sanad-service-category"
 REFERRAL_VOCABULARY = "sanad-referrals"
 MAX_IMPORT = 500
+# A character str.strip() keeps (config.schema.NOT_BLANK_PATTERN; config imports no app).
+NOT_BLANK = (
+    "[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
+)
+
+
+def _text_schema(max_length: int | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", "nullable": True}
+    if max_length:
+        schema["maxLength"] = max_length
+    return schema
+
+
+_OBJECTS = {"type": "array", "nullable": True, "items": {"type": "object"}}
+
+# What ``parse_services`` reads, for the OpenAPI schema of the import: the
+# fields it takes; any other HSDS field is ignored.
+SERVICE_IMPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK},
+        "alternate_name": _text_schema(200),
+        "description": _text_schema(),
+        "url": _text_schema(),
+        "email": _text_schema(),
+        "status": {"type": "string", "nullable": True, "enum": ["", *Service.Status.values]},
+        "application_process": _text_schema(),
+        "fees_description": _text_schema(200),
+        "eligibility_description": _text_schema(),
+        "phones": _OBJECTS,
+        "languages": _OBJECTS,
+        "service_at_locations": _OBJECTS,
+        "attributes": _OBJECTS,
+    },
+}
+_SERVICES = {"type": "array", "minItems": 1, "maxItems": MAX_IMPORT, "items": SERVICE_IMPORT_SCHEMA}
+IMPORT_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {
+            "type": "object",
+            "required": ["contents"],
+            "properties": {"contents": _SERVICES},
+            "description": "A page of the HSDS API.",
+        },
+        {**_SERVICES, "description": "A list of HSDS service objects."},
+        {**SERVICE_IMPORT_SCHEMA, "description": "One HSDS service object."},
+    ]
+}
 
 
 def _attribute(service: Service, vocabulary: str, code: str, value: str, term: str = ""):
@@ -188,8 +237,10 @@ def parse_service(record: Any, index: int) -> dict[str, Any]:
     ]
     locations = _list(record, "service_at_locations", index)
     if locations:
-        location = locations[0].get("location") or {}
-        addresses = location.get("addresses") if isinstance(location, dict) else None
+        location = locations[0].get("location")
+        if not isinstance(location, dict):
+            location = {}
+        addresses = location.get("addresses")
         address = addresses[0] if isinstance(addresses, list) and addresses else {}
         if not isinstance(address, dict):
             address = {}

@@ -238,9 +238,9 @@ class DocumentDownloadView(APIView):
         summary="Download a document",
         description="The stored bytes as an attachment, with the type read at upload.",
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="The file."
-            )
+            # The type read from the bytes at upload: one of the accepted types.
+            (200, media_type): OpenApiResponse(OpenApiTypes.BINARY, description="The file.")
+            for media_type in services.ACCEPTED_DOCUMENT_TYPES
         },
     )
     def get(self, request, case_id, document_id):

@@ -4,10 +4,8 @@ import logging
 from datetime import UTC, timedelta
 
 from django.urls import reverse
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +20,7 @@ from casework.api.common import (
     LOCATION_HEADER,
     PROBLEM_412,
     PROBLEM_428,
+    ChangeInSerializer,
     InputSerializer,
     UserRefSerializer,
     active_user,
@@ -32,6 +31,7 @@ from casework.models import (
     Case,
 )
 from config.pagination import KeysetCursorPagination
+from config.query import QuerySerializer
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ def _case_response(request, case: Case, *, status_code: int = 200) -> Response:
     return with_version_headers(response, case, location)
 
 
-class CaseListQuerySerializer(serializers.Serializer):
+class CaseListQuerySerializer(QuerySerializer):
     q = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -188,18 +188,13 @@ class CaseCreateInSerializer(InputSerializer):
     )
 
 
-class CaseUpdateInSerializer(InputSerializer):
+class CaseUpdateInSerializer(ChangeInSerializer):
     case_type = serializers.ChoiceField(choices=Case.Type.choices, required=False)
     risk_level = serializers.ChoiceField(choices=Case.Risk.choices, required=False)
     summary = serializers.CharField(required=False, allow_blank=True)
     reason = serializers.CharField(
         max_length=200, required=False, allow_blank=True, help_text="Kept in the history."
     )
-
-    def validate(self, attrs):
-        if not set(attrs) - {"reason"}:
-            raise ValidationError(_("Send at least one field to change."), code="empty")
-        return attrs
 
 
 class CaseListView(GenericAPIView):

@@ -3,13 +3,15 @@
 import logging
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django_countries import countries
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.fields import SkipField
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -26,6 +28,7 @@ from casework.api.common import (
     IF_MATCH_REQUIRED,
     LOCATION_HEADER,
     PROBLEM_428,
+    ChangeInSerializer,
     InputSerializer,
     PossibleDuplicateProblemSerializer,
     PossibleDuplicateSerializer,
@@ -45,6 +48,8 @@ from config.errors import (
     InvalidInput,
 )
 from config.pagination import KeysetCursorPagination
+from config.parsers import JSONParser
+from config.query import QuerySerializer
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +57,24 @@ logger = logging.getLogger(__name__)
 # --- Clients -----------------------------------------------------------------------
 
 
+# Country codes as the services take them: an identity document's issuing
+# country in either case (it is stored in capitals), nationalities in capitals.
+COUNTRY_CODES = [code for code, _name in countries]
+COUNTRY_CODES_ANY_CASE = COUNTRY_CODES + [code.lower() for code in COUNTRY_CODES]
+
+
 class IdentityDocumentInSerializer(InputSerializer):
     type = serializers.ChoiceField(choices=IdentityDocument.Type.choices)
-    number = serializers.CharField(max_length=60)
-    issuing_country = serializers.CharField(
-        max_length=2, required=False, allow_blank=True, help_text="Country code, e.g. SY."
+    # Compared by its Latin letters and digits (casework.names.document_number_key).
+    number = serializers.CharField(
+        max_length=60,
+        validators=[RegexValidator(r"[0-9A-Za-z]", _lazy("Give the document number."))],
+    )
+    issuing_country = serializers.ChoiceField(
+        choices=COUNTRY_CODES_ANY_CASE,
+        required=False,
+        allow_blank=True,
+        help_text="Country code, e.g. SY (either case).",
     )
     expires_on = serializers.DateField(required=False, allow_null=True)
 
@@ -113,14 +131,19 @@ class ClientFieldsInSerializer(InputSerializer):
     date_of_birth_estimated = serializers.BooleanField(required=False)
     sex = serializers.ChoiceField(choices=Sex.choices, required=False)
     gender_identity = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    # The same rules as Client.clean(), so that the schema says them.
     nationalities = serializers.ListField(
-        child=serializers.CharField(max_length=2),
+        child=serializers.ChoiceField(choices=COUNTRY_CODES),
         required=False,
         max_length=10,
         help_text="Country codes, e.g. SY, AF.",
     )
     languages = serializers.ListField(
-        child=serializers.CharField(max_length=3),
+        child=serializers.CharField(
+            validators=[
+                RegexValidator(r"^[a-z]{2,3}$", _lazy("Use a language code such as ar, fa or ti."))
+            ]
+        ),
         required=False,
         max_length=20,
         help_text="Language codes, e.g. ar, fa, ti.",
@@ -170,7 +193,7 @@ class ClientCreateInSerializer(ClientFieldsInSerializer):
     )
 
 
-class ClientUpdateInSerializer(ClientFieldsInSerializer):
+class ClientUpdateInSerializer(ChangeInSerializer, ClientFieldsInSerializer):
     sensitive = ClientSensitiveInSerializer(
         required=False,
         help_text="Changes to the special-category section (assigned caseworker and "
@@ -180,13 +203,8 @@ class ClientUpdateInSerializer(ClientFieldsInSerializer):
         max_length=200, required=False, allow_blank=True, help_text="Kept in the history."
     )
 
-    def validate(self, attrs):
-        if not set(attrs) - {"reason"}:
-            raise ValidationError(_("Send at least one field to change."), code="empty")
-        return attrs
 
-
-class ClientListQuerySerializer(serializers.Serializer):
+class ClientListQuerySerializer(QuerySerializer):
     q = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -277,10 +295,11 @@ def _renamed_document_errors(error: DjangoValidationError) -> DjangoValidationEr
     if not hasattr(error, "error_dict"):
         return error
     prefix = "documents."
+    # error_dict, not message_dict: the errors keep their codes.
     return DjangoValidationError(
         {
-            f"identity_{name}" if name.startswith(prefix) else name: messages
-            for name, messages in error.message_dict.items()
+            f"identity_{name}" if name.startswith(prefix) else name: errors
+            for name, errors in error.error_dict.items()
         }
     )
 
@@ -290,6 +309,8 @@ class ClientListView(GenericAPIView):
 
     pagination_class = KeysetCursorPagination
     cursor_ordering = ("-created_at", "-id")
+    # Identity documents and the sensitive section are objects: JSON only.
+    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="clients_list",
@@ -368,6 +389,8 @@ class ClientListView(GenericAPIView):
 class ClientDetailView(APIView):
     """One client: identity, contact, legal status, family, education and work,
     identity documents and, for those allowed, the special-category section."""
+
+    parser_classes = [JSONParser]  # the sensitive section is an object
 
     @extend_schema(
         operation_id="clients_retrieve",

@@ -1,7 +1,6 @@
 """Shared pieces of the casework API: versions (ETag / If-Match) and base serializers."""
 
 import logging
-import re
 from collections.abc import Mapping
 
 from django.utils.translation import gettext as _
@@ -13,48 +12,28 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from config.api import PROBLEM_CONTENT_TYPE
-from config.errors import (
-    InvalidInput,
-    PreconditionRequired,
-)
+from config.errors import InvalidInput
+from config.preconditions import etag
+from config.preconditions import if_match_version as if_match_version  # the API's views use it
 from config.schema import ProblemSerializer
+from config.serializers import RequestSerializer
 
 logger = logging.getLogger(__name__)
-
-
-# --- Versions: ETag and If-Match ------------------------------------------------------
-
-
-_IF_MATCH = re.compile(r'^(?:W/"(\d{1,9})"|"(\d{1,9})"|(\d{1,9}))$')
-
-
-def if_match_version(request, *, required: bool) -> int | None:
-    """The version named by ``If-Match``: ``"3"``, ``W/"3"`` and ``3`` all mean 3."""
-    raw = request.headers.get("If-Match", "").strip()
-    if not raw:
-        if required:
-            raise PreconditionRequired()
-        return None
-    match = _IF_MATCH.match(raw)
-    if match is None:
-        raise InvalidInput(
-            _('If-Match must be one ETag of the record, such as "3".'),
-            code="invalid_if_match",
-            field="If-Match",
-        )
-    return int(next(group for group in match.groups() if group))
-
-
-def etag(version: int) -> str:
-    return f'"{version}"'
 
 
 # --- Shared serializers ---------------------------------------------------------------
 
 
-class InputSerializer(serializers.Serializer):
+class InputSerializer(RequestSerializer):
     """An input serializer that refuses fields it does not know, so that a
-    misspelt field is a 400 rather than a silent no-op."""
+    misspelt field is a 400 rather than a silent no-op (and reads the body
+    strictly, see config.serializers)."""
+
+    # The schema says additionalProperties: false (config.schema).
+    refuses_unknown_fields = True
+    # Fields of which at least one must be given (sent, not null, not blank);
+    # the schema says anyOf required (config.schema), a service checks it.
+    needs_one_of: tuple[str, ...] = ()
 
     def to_internal_value(self, data):
         if isinstance(data, Mapping):
@@ -67,6 +46,22 @@ class InputSerializer(serializers.Serializer):
                     }
                 )
         return super().to_internal_value(data)
+
+
+class ChangeInSerializer(InputSerializer):
+    """A change: send at least one field to change (``reason`` alone changes nothing)."""
+
+    # The schema says anyOf required, one set per field of changes() (config.schema).
+
+    not_a_change = ("reason",)
+
+    def changes(self) -> list[str]:
+        return [name for name in self.fields if name not in self.not_a_change]
+
+    def validate(self, attrs):
+        if not set(attrs) & set(self.changes()):
+            raise ValidationError(_("Send at least one field to change."), code="empty")
+        return attrs
 
 
 class UserRefSerializer(serializers.Serializer):
@@ -96,7 +91,8 @@ class PossibleDuplicateProblemSerializer(ProblemSerializer):
 
 PROBLEM_412 = {
     (412, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-        ProblemSerializer, description="Precondition failed: If-Match names a stale version."
+        ProblemSerializer,
+        description="Precondition failed: If-Match names no version the record is at.",
     )
 }
 PROBLEM_428 = {
@@ -109,15 +105,18 @@ IF_MATCH_REQUIRED = OpenApiParameter(
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=True,
-    description='The ETag of the version you edited, e.g. "3". Missing: 428; '
-    "stale: 412 (nothing is changed).",
+    description='The ETag of the version you edited, e.g. "3"; `*` accepts the current '
+    "version. Missing or empty: 428; another version or ETag: 412 (nothing is changed); "
+    "not * or a list of ETags: 400.",
 )
 IF_MATCH_OPTIONAL = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
     required=False,
-    description='Optional ETag of the version you acted on, e.g. "3"; stale: 412.',
+    description='Optional ETag of the version you acted on, e.g. "3"; `*` or none: any '
+    "version. Another version or ETag: 412 (nothing is changed); not * or a list of "
+    "ETags: 400.",
 )
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",

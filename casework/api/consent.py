@@ -18,11 +18,14 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Agency
+from accounts.models import Agency, language_code_validator
 from casework import selectors, services
 from casework.api.common import LOCATION_HEADER, InputSerializer, UserRefSerializer
 from casework.models import Consent, DataCategory, ServiceCategory
+from casework.models.consent import SPECIAL_CATEGORIES
 from config.pagination import KeysetCursorPagination
+from config.query import QuerySerializer
+from config.schema import NOT_BLANK_PATTERN
 
 logger = logging.getLogger(__name__)
 
@@ -124,11 +127,66 @@ class ConsentOutSerializer(serializers.Serializer):
     )
 
 
-class ConsentListQuerySerializer(serializers.Serializer):
+class ConsentListQuerySerializer(QuerySerializer):
     status = serializers.ChoiceField(choices=Consent.Status.choices, required=False)
 
 
+def _one_of(*values) -> dict:
+    return {"type": "string", "pattern": "^(" + "|".join(sorted(map(str, values))) + ")$"}
+
+
+def _given_text() -> dict:
+    return {"type": "string", "minLength": 1, "pattern": NOT_BLANK_PATTERN}
+
+
+def _some() -> dict:
+    return {"type": "array", "minItems": 1}
+
+
 class ConsentInSerializer(InputSerializer):
+    # record_consent's rules between fields, so that the schema says them too.
+    # (Patterns, not enums: drf-spectacular would hoist an enum into a component.)
+    schema_rules = [
+        # Someone other than the client who gave it is named.
+        [
+            {"properties": {"given_by": _one_of(Consent.GivenBy.CLIENT)}},
+            {"required": ["given_by_name"], "properties": {"given_by_name": _given_text()}},
+        ],
+        # Special-category data needs an Art. 9(2) condition.
+        [
+            {
+                "properties": {
+                    "data_categories": {
+                        "type": "array",
+                        "items": _one_of(*(set(DataCategory) - SPECIAL_CATEGORIES)),
+                    }
+                }
+            },
+            {
+                "required": ["special_category_condition"],
+                "properties": {"special_category_condition": {"type": "string", "minLength": 1}},
+            },
+        ],
+        # A referral consent names its recipients.
+        [
+            {
+                "properties": {
+                    "purpose": _one_of(*(set(Consent.Purpose) - {Consent.Purpose.REFERRAL}))
+                }
+            },
+            {"required": ["recipient_agencies"], "properties": {"recipient_agencies": _some()}},
+            {
+                "required": ["recipient_service_categories"],
+                "properties": {"recipient_service_categories": _some()},
+            },
+        ],
+        # A written consent comes with its signed form.
+        [
+            {"properties": {"method": _one_of(*(set(Consent.Method) - {Consent.Method.WRITTEN}))}},
+            {"required": ["evidence"], "properties": {"evidence": {"type": "string"}}},
+        ],
+    ]
+
     purpose = serializers.ChoiceField(choices=Consent.Purpose.choices)
     lawful_basis = serializers.ChoiceField(
         choices=Consent.LawfulBasis.choices,
@@ -173,7 +231,11 @@ class ConsentInSerializer(InputSerializer):
         "of the client's cases.",
     )
     notice_version = serializers.CharField(max_length=40)
-    explanation_language = serializers.CharField(max_length=16, help_text="Language code, e.g. ar.")
+    explanation_language = serializers.CharField(
+        max_length=16,
+        validators=[language_code_validator],
+        help_text="Language code, e.g. ar.",
+    )
     interpreter_used = serializers.BooleanField(required=False, default=False)
     given_at = serializers.DateTimeField(
         required=False, allow_null=True, default=None, help_text="ISO 8601; default now."
@@ -308,7 +370,7 @@ class ClientConsentsWithdrawAllView(APIView):
 # --- Coverage ------------------------------------------------------------------------
 
 
-class CoverageQuerySerializer(InputSerializer):
+class CoverageQuerySerializer(QuerySerializer, InputSerializer):
     recipient_agency = _agency_field(help_text="The agency that would receive the data (id).")
     purpose = serializers.ChoiceField(choices=Consent.Purpose.choices)
     data_categories = FlatListField(
@@ -395,6 +457,8 @@ class ClientConsentCoverageView(APIView):
 
 
 class DoNotDiscloseInSerializer(InputSerializer):
+    needs_one_of = ("agency", "person_name")  # add_do_not_disclose: "Name an agency or a person."
+
     agency = _agency_field(required=False, allow_null=True, default=None)
     person_name = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default=""

@@ -145,7 +145,9 @@ class Client(models.Model):
         ):
             errors["languages"] = _("Use a list of language codes such as ar, fa or ti.")
         if isinstance(self.date_of_birth, date) and self.date_of_birth > timezone.now().date():
-            errors["date_of_birth"] = _("The date of birth cannot be in the future.")
+            errors["date_of_birth"] = ValidationError(
+                _("The date of birth cannot be in the future."), code="future"
+            )
         if errors:
             raise ValidationError(errors)
 

@@ -22,6 +22,7 @@ from casework.selectors import (
 )
 from casework.services.common import (
     CASE_EDIT_FIELDS,
+    ExpectedVersion,
     check_version,
     require_bool,
     require_mapping,
@@ -113,7 +114,7 @@ def update_case(
     *,
     actor: User,
     case_id,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
     changes: dict[str, Any],
     reason: str = "",
 ) -> Case:
@@ -163,7 +164,7 @@ def assign_case(
     actor: User,
     case_id,
     assignee: User,
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
     reason: str = "",
 ) -> Case:
     """Reassign an open or on-hold case to an active caseworker or supervisor
@@ -191,7 +192,7 @@ def set_case_restricted(
     case_id,
     restricted: bool,
     reason: str = "",
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> Case:
     """Restrict a case to its assigned caseworker and supervisors, or lift the
     restriction. Needs RESTRICT_CASE (supervisors)."""
@@ -214,7 +215,7 @@ def set_case_restricted(
 
 @transaction.atomic
 def put_case_on_hold(
-    *, actor: User, case_id, reason: str, expected_version: int | None = None
+    *, actor: User, case_id, reason: str, expected_version: ExpectedVersion = None
 ) -> Case:
     """Pause an open case. Needs CHANGE_CASE; a reason is required."""
     reason = require_text(reason, "reason")
@@ -234,7 +235,7 @@ def close_case(
     case_id,
     closure_reason: str,
     note: str = "",
-    expected_version: int | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> Case:
     """Close an open or on-hold case with a reason. Needs CLOSE_CASE."""
     if closure_reason not in Case.ClosureReason.values:
@@ -260,7 +261,9 @@ def close_case(
 
 
 @transaction.atomic
-def reopen_case(*, actor: User, case_id, reason: str, expected_version: int | None = None) -> Case:
+def reopen_case(
+    *, actor: User, case_id, reason: str, expected_version: ExpectedVersion = None
+) -> Case:
     """Reopen a closed or on-hold case. Needs CLOSE_CASE for a closed case,
     CHANGE_CASE for one on hold (decided on the locked row); a reason is required."""
     reason = require_text(reason, "reason")

@@ -24,6 +24,7 @@ from casework.selectors import (
 from casework.services.common import (
     CLIENT_FIELDS,
     SENSITIVE_FIELDS,
+    ExpectedVersion,
     PossibleDuplicate,
     check_version,
     prefixed,
@@ -85,7 +86,7 @@ def update_client(
     *,
     actor: User,
     client_id,
-    expected_version: int | None,
+    expected_version: ExpectedVersion,
     changes: dict[str, Any],
     reason: str = "",
 ) -> Client:

@@ -3,11 +3,13 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from accounts.validation import require_text as require_text
 from casework.models import (
     Client,
 )
 from casework.names import name_key, search_text
 from config.errors import Conflict, InvalidInput, PreconditionFailed
+from config.preconditions import IfMatch
 
 CLIENT_FIELDS = (
     "name",
@@ -59,7 +61,18 @@ class PossibleDuplicate(Conflict):
         )
 
 
-def check_version(instance, expected_version) -> None:
+# What an update is made against: a version number (a form's hidden field) or
+# the API's parsed If-Match header.
+ExpectedVersion = int | str | IfMatch | None
+
+
+def check_version(instance, expected_version: ExpectedVersion) -> None:
+    """PreconditionFailed (412) unless ``instance`` is at ``expected_version``: a
+    version number (a form's hidden field), or the API's If-Match."""
+    if isinstance(expected_version, IfMatch):
+        if not expected_version.matches(instance.version):
+            raise PreconditionFailed()
+        return
     if expected_version is None or expected_version == "":
         raise InvalidInput(
             _("The record's version is required."), code="version_required", field="version"
@@ -93,15 +106,6 @@ def unknown_fields(data: dict, allowed, prefix: str = "") -> None:
 def require_bool(value, field: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidInput(_("Must be true or false."), code="invalid", field=field)
-    return value
-
-
-def require_text(value, field: str, *, required: bool = True) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(_("Must be text."), code="invalid", field=field)
-    value = value.strip()
-    if required and not value:
-        raise InvalidInput(_("This field is required."), code="required", field=field)
     return value
 
 

@@ -58,11 +58,11 @@ def _recipient_agencies(values) -> list[Agency]:
         raise InvalidInput(_("Give a list."), code="invalid", field="recipient_agencies")
     ids = [value.pk if isinstance(value, Agency) else value for value in values]
     if not all(is_uuid(value) for value in ids):
-        raise InvalidInput(_("Unknown agency."), code="invalid_choice", field="recipient_agencies")
+        raise InvalidInput(_("Unknown agency."), code="does_not_exist", field="recipient_agencies")
     # The directory of agencies is public to every user: any agency may be named.
     agencies = list(Agency.objects.filter(pk__in=ids))
     if len(agencies) != len(set(map(str, ids))):
-        raise InvalidInput(_("Unknown agency."), code="invalid_choice", field="recipient_agencies")
+        raise InvalidInput(_("Unknown agency."), code="does_not_exist", field="recipient_agencies")
     return agencies
 
 
@@ -140,9 +140,12 @@ def record_consent(
         consent.lawful_basis == Consent.LawfulBasis.LEGITIMATE_INTERESTS
         and client.agency.is_public_authority
     ):
-        errors["lawful_basis"] = _(
-            "A public authority may not rely on legitimate interests (GDPR Art. 6(1), "
-            "last sentence)."
+        errors["lawful_basis"] = ValidationError(
+            _(
+                "A public authority may not rely on legitimate interests (GDPR Art. 6(1), "
+                "last sentence)."
+            ),
+            code="public_authority",
         )
     if set(categories) & SPECIAL_CATEGORIES and not consent.special_category_condition:
         errors["special_category_condition"] = _(
@@ -155,9 +158,13 @@ def record_consent(
             "Name the agencies or the kinds of service the client agreed to share with."
         )
     if consent.given_at > timezone.now() + CLOCK_SKEW:
-        errors["given_at"] = _("A consent cannot be given in the future.")
+        errors["given_at"] = ValidationError(
+            _("A consent cannot be given in the future."), code="future"
+        )
     if consent.expires_at is not None and consent.expires_at <= consent.given_at:
-        errors["expires_at"] = _("The expiry must come after the date it was given.")
+        errors["expires_at"] = ValidationError(
+            _("The expiry must come after the date it was given."), code="date_order"
+        )
     if evidence_id is not None:
         consent.evidence = (
             consent_evidence_documents(actor, client).filter(pk=evidence_id).first()
@@ -165,8 +172,9 @@ def record_consent(
             else None
         )
         if consent.evidence is None:
-            errors["evidence"] = _(
-                "Choose a signed consent form uploaded to one of this client's cases."
+            errors["evidence"] = ValidationError(
+                _("Choose a signed consent form uploaded to one of this client's cases."),
+                code="does_not_exist",
             )
     elif consent.method == Consent.Method.WRITTEN:
         errors["evidence"] = _("A written consent needs its signed form.")
@@ -231,7 +239,7 @@ def add_do_not_disclose(
     if agency is not None and not isinstance(agency, Agency):
         found = Agency.objects.filter(pk=agency).first() if is_uuid(agency) else None
         if found is None:
-            raise InvalidInput(_("Unknown agency."), code="invalid_choice", field="agency")
+            raise InvalidInput(_("Unknown agency."), code="does_not_exist", field="agency")
         agency = found
     if agency is None and not person_name:
         raise InvalidInput(_("Name an agency or a person."), code="required", field="agency")

@@ -9,9 +9,8 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +23,7 @@ from casework.api.common import (
     IF_MATCH_REQUIRED,
     LOCATION_HEADER,
     PROBLEM_428,
+    ChangeInSerializer,
     InputSerializer,
     if_match_version,
     with_version_headers,
@@ -33,6 +33,8 @@ from casework.models import DataCategory, ServiceCategory
 from casework.selectors import is_uuid
 from config.errors import Forbidden, InvalidInput
 from config.pagination import PagePagination
+from config.parsers import JSONParser
+from config.query import QuerySerializer
 from referrals import hsds, selectors, services
 from referrals.api.fields import NamedChoiceField, category_list
 from referrals.models import Service
@@ -123,14 +125,11 @@ class ServiceCreateInSerializer(ServiceFieldsInSerializer):
     )
 
 
-class ServiceUpdateInSerializer(ServiceFieldsInSerializer):
-    def validate(self, attrs):
-        if not attrs:
-            raise ValidationError(_("Send at least one field to change."), code="empty")
-        return attrs
+class ServiceUpdateInSerializer(ChangeInSerializer, ServiceFieldsInSerializer):
+    pass
 
 
-class ServiceListQuerySerializer(serializers.Serializer):
+class ServiceListQuerySerializer(QuerySerializer):
     q = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -160,6 +159,11 @@ class HsdsPageSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(hsds.IMPORT_SCHEMA)
+class HsdsImportField(serializers.JSONField):
+    """HSDS JSON, read by ``hsds.parse_services``; never null."""
+
+
 class ServiceImportInSerializer(InputSerializer):
     agency = serializers.CharField(
         max_length=100,
@@ -167,7 +171,7 @@ class ServiceImportInSerializer(InputSerializer):
         help_text="Slug or id of the agency whose services these are; needed only if you "
         "manage the services of several agencies.",
     )
-    services = serializers.JSONField(
+    services = HsdsImportField(
         help_text="HSDS JSON: a page (`contents`), a list of service objects or one service "
         "object (at most 500 services)."
     )
@@ -334,6 +338,8 @@ class ServiceExportView(APIView):
 
 
 class ServiceImportView(APIView):
+    parser_classes = [JSONParser]  # HSDS JSON: objects in lists in objects
+
     @extend_schema(
         operation_id="services_import",
         summary="Import services from Open Referral HSDS JSON",

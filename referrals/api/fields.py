@@ -1,18 +1,11 @@
 """Fields shared by the referrals API."""
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
-@extend_schema_field({"type": "string"})
 class NamedChoiceField(serializers.ChoiceField):
-    """A ChoiceField documented as a string whose description lists the values.
-
-    drf-spectacular names an enum after the field that carries it, once for the
-    whole schema: DataCategory is ``data_categories`` and ServiceCategory
-    ``recipient_service_categories`` (the consent API), and ``status`` and
-    ``category`` already name other choice sets. A field of another name with
-    one of those sets would make a second name for it (a schema warning)."""
+    """A ChoiceField whose description lists the values. Its enum has one name
+    whatever the field is called (``ENUM_NAME_OVERRIDES`` in the settings)."""
 
     def __init__(self, *, choices, **kwargs):
         values = ", ".join(str(value) for value, _label in _pairs(choices))

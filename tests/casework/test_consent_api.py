@@ -379,7 +379,7 @@ def test_record_a_consent(as_user, caseworker, client_record, partner_agency):
     assert response.status_code == 201, response.content
     created = response.json()
     consent = Consent.objects.get(pk=created["id"])
-    assert response["Location"] == f"/api/v1/consents/{consent.pk}/"
+    assert response["Location"] == f"http://testserver/api/v1/consents/{consent.pk}/"
     assert api.get(response["Location"]).json() == created
     assert created["status"] == "active"
     assert created["recipient_agencies"] == [{"id": str(partner_agency.pk), "name": "Casa Comune"}]

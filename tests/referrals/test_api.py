@@ -152,7 +152,7 @@ def test_caseworker_refers_a_client_to_a_service(
     response = api.post(REFERRALS, create_body(case, service=str(service.pk), message="Hello"))
     assert response.status_code == 201, response.content
     body = response.json()
-    assert response["Location"] == f"{REFERRALS}{body['id']}/"
+    assert response["Location"] == f"http://testserver{REFERRALS}{body['id']}/"
     assert response["ETag"] == f'"{body["version"]}"'
     assert body["state"] == "sent"
     assert body["reference"].startswith("R-")
@@ -250,7 +250,7 @@ def test_partner_caseworker_sees_nothing_until_a_case_is_opened_for_them(
     assert response.status_code == 201, response.content
     opened = response.json()
     assert opened["case"]["number"].startswith("CASA-")
-    assert response["Location"] == f"/api/v1/cases/{opened['case']['id']}/"
+    assert response["Location"] == f"http://testserver/api/v1/cases/{opened['case']['id']}/"
     assert opened["referral"]["state"] == "accepted"
     # The officer holds no casework role: it does not see the new case.
     assert opened["referral"]["receiving_case"] is None
@@ -853,7 +853,7 @@ def test_an_agency_admin_adds_services(
     response = api.post(SERVICES, body)
     assert response.status_code == 201, response.content
     created = response.json()
-    assert response["Location"] == f"{SERVICES}{created['id']}/"
+    assert response["Location"] == f"http://testserver{SERVICES}{created['id']}/"
     assert response["ETag"] == '"1"'
     assert created["agency"]["slug"] == "amal"
     assert created["languages"] == ["ar", "fa"]

@@ -1,0 +1,81 @@
+"""Schemathesis hooks for .ci/fuzz (loaded with SCHEMATHESIS_HOOKS).
+
+"Schema-valid request rejected" (ST202) assumes that the schema says
+everything a valid request must be. These rules of the API cannot be written in
+OpenAPI, and the fuzzer breaks them with every value it makes up:
+
+- a ``cursor`` is opaque: only one taken from a list's ``next``/``previous``
+  link is valid, anything else is a 400 naming ``cursor``;
+- an id in a body or query names a record that must exist and that the
+  caller may use (a case's client, an assignee, a referral's service, a
+  legal hold's case of that client, a consent's signed form): a made-up UUID
+  is a 400 naming the field (``does_not_exist``, ``invalid_assignee``);
+- an uploaded document must be a PDF, an image or a text document by its
+  bytes, not by its declared type (``unsupported_file_type``);
+- ``If-Match`` must name the record's current version: any other
+  well-formed ETag is a 412 ``stale_version``;
+- a date is measured against today (a birth or a consent not in the
+  future, a respond-by date not in the past: ``future``, ``past``) or
+  against another date of the body (a consent's expiry after the date it was
+  given: ``date_order``): a static schema has no today, and no comparison
+  between two fields;
+- a rule that depends on the agency (a public authority may not rely on
+  legitimate interests: ``public_authority``);
+- ``GET /referrals/check/`` needs a ``service`` or a ``to_agency``: one of
+  two query parameters, which OpenAPI 3.0 cannot require (a body can, with
+  ``anyOf``, and the bodies do) — ``service_or_agency``.
+
+A form-encoded or multipart body carries only text: when the fuzzer sends
+an object, a number or no fields at all where the schema wants another type,
+the server receives text like any other (``"{}"``, ``"5"``) or an empty form,
+and cannot tell. "Schema-violating request accepted" (ST201) for a ``type``
+violation in such a body is dropped; in a JSON body it still fails the run.
+
+Only those rejections are dropped, and only when every error of the problem
+document is one of them. Any other 400 to a schema-valid request, and every
+other check, still fails the run.
+"""
+
+import json
+
+import schemathesis
+
+# (field, code) of the errors the schema cannot rule out; None: any field.
+UNRESOLVABLE = {
+    ("cursor", "invalid"),
+    (None, "does_not_exist"),
+    (None, "invalid_assignee"),
+    ("file", "unsupported_file_type"),
+    ("service", "service_or_agency"),
+    (None, "future"),
+    (None, "past"),
+    ("expires_at", "date_order"),
+    ("lawful_basis", "public_authority"),
+}
+
+
+def _is_unresolvable(error: dict) -> bool:
+    code = error.get("code")
+    return (error.get("field"), code) in UNRESOLVABLE or (None, code) in UNRESOLVABLE
+
+
+FORM_MEDIA_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+@schemathesis.hook
+def filter_failure(context, failure, case, response) -> bool:
+    if failure.code == "ST201":
+        sent_as = (getattr(case, "media_type", None) or "").split(";")[0].strip()
+        return not (sent_as in FORM_MEDIA_TYPES and "violates `type`" in (failure.message or ""))
+    if failure.code != "ST202" or response.status_code not in (400, 412):
+        return True
+    try:
+        problem = json.loads(response.content)
+    except ValueError:
+        return True
+    if not isinstance(problem, dict):
+        return True
+    if response.status_code == 412:
+        return problem.get("code") != "stale_version"
+    errors = problem.get("errors") or []
+    return not (errors and all(_is_unresolvable(error) for error in errors))

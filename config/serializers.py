@@ -1,0 +1,61 @@
+"""The base of every serializer that reads a request body.
+
+DRF bends a body to fit its fields in two ways that turn a malformed request
+into a different, valid one:
+
+- an HTML form leaves an unticked checkbox out, so a ``BooleanField`` reads a
+  key missing from a form-encoded or multipart body as ``false``: a
+  ``POST /cases/{id}/restrict/`` without ``restricted`` lifted the restriction,
+  and ``send`` (default ``true``) made a draft;
+- a ``CharField`` takes a number and stores its text (``{"reason": 0}`` is the
+  reason ``"0"``), a ``UUIDField`` takes an integer as a UUID.
+
+Here a key missing from a body is missing in every content type (required: a
+400 naming the field; optional: its default) and a text field takes text only.
+The fields are adjusted where the serializer builds them, so a field declared
+with plain ``serializers.BooleanField()`` / ``CharField()`` is strict too, in
+nested lists and in the id of a related object as well.
+"""
+
+from types import MethodType
+
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+_TEXT_FIELDS = (serializers.CharField, serializers.UUIDField)
+
+
+def _text_only(field, data):
+    # bool is an int: ``{"reason": true}`` is refused with the numbers.
+    if isinstance(data, bool | int | float):
+        field.fail("invalid")
+    return type(field).to_internal_value(field, data)
+
+
+def make_strict(field: serializers.Field) -> None:
+    """Make one field, and the fields inside it, read a body strictly."""
+    if isinstance(field, RequestSerializer):
+        return  # it makes its own fields strict
+    if isinstance(field, serializers.Serializer):
+        for inner in field.fields.values():
+            make_strict(inner)
+        return
+    if isinstance(field, serializers.BooleanField):
+        field.default_empty_html = empty
+    if isinstance(field, _TEXT_FIELDS):
+        field.to_internal_value = MethodType(_text_only, field)
+    for name in ("child", "pk_field", "child_relation"):
+        inner = getattr(field, name, None)
+        if isinstance(inner, serializers.Field):
+            make_strict(inner)
+
+
+class RequestSerializer(serializers.Serializer):
+    """Reads a request body (or query string): a missing key is missing in
+    JSON, form-encoded and multipart bodies alike, and text is text."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            make_strict(field)
+        return fields
