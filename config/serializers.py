@@ -8,10 +8,15 @@ into a different, valid one:
   ``POST /cases/{id}/restrict/`` without ``restricted`` lifted the restriction,
   and ``send`` (default ``true``) made a draft;
 - a ``CharField`` takes a number and stores its text (``{"reason": 0}`` is the
-  reason ``"0"``), a ``UUIDField`` takes an integer as a UUID.
+  reason ``"0"``), a ``UUIDField`` takes an integer as a UUID;
+- a ``BooleanField`` takes ``0``, ``1`` and ``"yes"``, an ``IntegerField``
+  ``"5"`` and ``5.0``, also in a JSON body, whose schema says boolean and
+  integer.
 
 Here a key missing from a body is missing in every content type (required: a
-400 naming the field; optional: its default) and a text field takes text only.
+400 naming the field; optional: its default), a text field takes text only,
+and in JSON a boolean is ``true`` or ``false`` and a whole number a JSON
+integer (a form or a query string carries only text, which DRF reads as before).
 The fields are adjusted where the serializer builds them, so a field declared
 with plain ``serializers.BooleanField()`` / ``CharField()`` is strict too, in
 nested lists and in the id of a related object as well.
@@ -19,6 +24,7 @@ nested lists and in the id of a related object as well.
 
 from types import MethodType
 
+from django.http import QueryDict
 from rest_framework import serializers
 from rest_framework.fields import empty
 
@@ -28,6 +34,23 @@ _TEXT_FIELDS = (serializers.CharField, serializers.UUIDField)
 def _text_only(field, data):
     # bool is an int: ``{"reason": true}`` is refused with the numbers.
     if isinstance(data, bool | int | float):
+        field.fail("invalid")
+    return type(field).to_internal_value(field, data)
+
+
+def _from_json(field) -> bool:
+    # A form, multipart body or query string arrives as a QueryDict; JSON does not.
+    return not isinstance(getattr(field.root, "initial_data", None), QueryDict)
+
+
+def _boolean_only(field, data):
+    if _from_json(field) and not isinstance(data, bool):
+        field.fail("invalid", input=data)
+    return type(field).to_internal_value(field, data)
+
+
+def _integer_only(field, data):
+    if _from_json(field) and (isinstance(data, bool) or not isinstance(data, int)):
         field.fail("invalid")
     return type(field).to_internal_value(field, data)
 
@@ -42,6 +65,9 @@ def make_strict(field: serializers.Field) -> None:
         return
     if isinstance(field, serializers.BooleanField):
         field.default_empty_html = empty
+        field.to_internal_value = MethodType(_boolean_only, field)
+    if isinstance(field, serializers.IntegerField):
+        field.to_internal_value = MethodType(_integer_only, field)
     if isinstance(field, _TEXT_FIELDS):
         field.to_internal_value = MethodType(_text_only, field)
     for name in ("child", "pk_field", "child_relation"):

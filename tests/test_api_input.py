@@ -358,6 +358,39 @@ def test_text_still_arrives_as_text_in_a_form(api, caseworker, case):
     assert response.json()["body"] == "12345"
 
 
+@pytest.mark.parametrize("value", [0, 1, "true", "yes", None])
+def test_a_json_boolean_is_true_or_false(api, caseworker, case, value):
+    """The schema says boolean: ``0`` is not ``false`` in a JSON body."""
+    response = api(caseworker).post(
+        case_url(case, "notes/"), {"body": "A note", "is_confidential": value}, format="json"
+    )
+    body = assert_problem(response, 400, "validation_error")
+    assert [error["field"] for error in body["errors"]] == ["is_confidential"]
+    assert not case.notes.exists()
+
+
+def test_a_json_whole_number_is_an_integer(api, caseworker, client_record):
+    for value in ("2", 2.0, True):
+        response = api(caseworker).patch(
+            f"/api/v1/clients/{client_record.pk}/",
+            {"dependants": value},
+            format="json",
+            HTTP_IF_MATCH='"1"',
+        )
+        body = assert_problem(response, 400, "validation_error")
+        assert [error["field"] for error in body["errors"]] == ["dependants"], value
+
+
+def test_a_form_still_says_true_and_numbers_as_text(api, caseworker, case):
+    response = api(caseworker).post(
+        case_url(case, "notes/"),
+        urlencode({"body": "A note", "is_confidential": "true"}),
+        content_type=FORM,
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["is_confidential"] is True
+
+
 # --- Defect 6: If-Match as RFC 9110 reads it ----------------------------------------------
 
 
