@@ -478,6 +478,8 @@ def test_the_rules_of_a_consent_are_in_its_schema(client):
     ]
     assert written[0]["properties"]["method"]["pattern"] == "^(digital|verbal)$"
     assert written[1]["required"] == ["evidence"]
+    # In a form an empty value is no document either.
+    assert written[1]["properties"]["evidence"]["minLength"] == 1
 
 
 def test_a_referral_schema_allows_a_reason_only_with_a_send(client, api_client, caseworker, case):

@@ -183,7 +183,11 @@ class ConsentInSerializer(InputSerializer):
         # A written consent comes with its signed form.
         [
             {"properties": {"method": _one_of(*(set(Consent.Method) - {Consent.Method.WRITTEN}))}},
-            {"required": ["evidence"], "properties": {"evidence": {"type": "string"}}},
+            {
+                # Not empty: in a form, an empty value is no document.
+                "required": ["evidence"],
+                "properties": {"evidence": {"type": "string", "minLength": 1}},
+            },
         ],
     ]
 
