@@ -12,10 +12,10 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.authentication import BearerTokenAuthentication
 from accounts.models import ApiToken
-from config.api import PROBLEM_CONTENT_TYPE
 from config.errors import InvalidInput
-from config.schema import ProblemSerializer
-from config.serializers import RequestSerializer
+from config.http.api import PROBLEM_CONTENT_TYPE
+from config.http.schema import ProblemSerializer
+from config.http.serializers import RequestSerializer
 
 
 class TokenRequestSerializer(RequestSerializer):

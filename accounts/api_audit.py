@@ -10,9 +10,9 @@ from rest_framework.views import APIView
 
 from accounts import selectors_audit as audit
 from accounts.models import AccessLog
-from casework.api.consent import AgencyRefSerializer
-from config.pagination import KeysetCursorPagination
-from config.query import QuerySerializer
+from config.http.pagination import KeysetCursorPagination
+from config.http.query import QuerySerializer
+from config.http.serializers import AgencyRefSerializer
 
 ACTIONS_HELP = "One of: " + ", ".join(AccessLog.Action.values) + "."
 PAGINATION_NOTE = (

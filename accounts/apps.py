@@ -41,7 +41,7 @@ class AccountsConfig(AppConfig):
         # Logging in is not a change of the person's record: no history row.
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         user_logged_in.connect(_record_last_login, dispatch_uid="sanad.record_last_login")
-        import config.schema  # noqa: F401  (registers the bearer-token OpenAPI extension)
+        import config.http.schema  # noqa: F401  (registers the bearer-token OpenAPI extension)
 
         post_migrate.connect(_refresh_role_groups, dispatch_uid="accounts.refresh_role_groups")
 

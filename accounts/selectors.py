@@ -48,6 +48,24 @@ def remember_roles(user: User, rows) -> dict[UUID, frozenset[str]]:
     return frozen
 
 
+def agencies_where(actor: User, perm: Perm) -> frozenset[UUID]:
+    """Ids of the agencies where ``actor``'s role holds ``perm``: the one
+    spelling of that rule (cached with ``agency_permissions``)."""
+    return frozenset(
+        agency_id for agency_id, perms in agency_permissions(actor).items() if perm in perms
+    )
+
+
+def holds_in(actor: User, perm: Perm, agency_id: UUID | None) -> bool:
+    """Whether ``actor``'s role in the agency ``agency_id`` holds ``perm``."""
+    return perm in agency_permissions(actor).get(agency_id, frozenset())
+
+
+def holds_anywhere(actor: User, perm: Perm) -> bool:
+    """Whether ``actor``'s role in any of their agencies holds ``perm``."""
+    return any(perm in perms for perms in agency_permissions(actor).values())
+
+
 def roles_of(user: User) -> dict[UUID, frozenset[str]]:
     """{agency id: the user's roles there} (loaded with ``agency_permissions``)."""
     agency_permissions(user)

@@ -25,8 +25,8 @@ from accounts.forms import (
     NewTokenForm,
 )
 from accounts.permissions import Perm
-from config.api import problem_response
 from config.errors import DomainError, InvalidInput
+from config.http.api import problem_response
 
 
 class LoginView(auth_views.LoginView):

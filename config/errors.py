@@ -1,7 +1,7 @@
 """Domain errors raised by services and selectors.
 
 Views never build error responses by hand: the API exception handler
-(config.api) turns these into RFC 9457 problem documents, and HTML views show
+(config.http.api) turns these into RFC 9457 problem documents, and HTML views show
 their message next to the form. Each carries a machine ``code``.
 """
 

@@ -110,7 +110,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # The API's Location headers are absolute URIs, as its schema says.
-    "config.middleware.AbsoluteLocationMiddleware",
+    "config.http.middleware.AbsoluteLocationMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # One access-log row per request that reads personal data (accounts.access).
@@ -416,10 +416,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.pagination.PagePagination",
+    "DEFAULT_PAGINATION_CLASS": "config.http.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
-    + (["config.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+    + (["config.http.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -430,14 +430,14 @@ REST_FRAMEWORK = {
         "user": env_str("THROTTLE_USER", "1200/min"),
         "auth": env_str("THROTTLE_AUTH", "20/min"),
     },
-    "EXCEPTION_HANDLER": "config.api.problem_exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "config.schema.ProblemAutoSchema",
+    "EXCEPTION_HANDLER": "config.http.api.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "config.http.schema.ProblemAutoSchema",
     "DEFAULT_PARSER_CLASSES": [
-        "config.parsers.JSONParser",
+        "config.http.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_METADATA_CLASS": "config.metadata.APIMetadata",
+    "DEFAULT_METADATA_CLASS": "config.http.metadata.APIMetadata",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
@@ -467,7 +467,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.schema.postprocess_form_bodies",
+        "config.http.schema.postprocess_form_bodies",
     ],
 }
 

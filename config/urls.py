@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as accounts_views
-from config.docs import DocsPageView
+from config.http.docs import DocsPageView
 
 urlpatterns = [
     path("healthz", accounts_views.healthz, name="healthz"),

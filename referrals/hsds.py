@@ -23,7 +23,7 @@ from referrals.models import Service
 CATEGORY_VOCABULARY = "sanad-service-category"
 REFERRAL_VOCABULARY = "sanad-referrals"
 MAX_IMPORT = 500
-# A character str.strip() keeps (config.schema.NOT_BLANK_PATTERN; config imports no app).
+# A character str.strip() keeps (config.http.schema.NOT_BLANK_PATTERN; config imports no app).
 NOT_BLANK = (
     "[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]"
 )

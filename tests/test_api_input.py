@@ -20,9 +20,9 @@ from rest_framework.test import APIRequestFactory, force_authenticate
 from accounts.services import issue_api_token
 from casework.models import Case, Client
 from config.errors import InvalidInput
-from config.parsers import MAX_DEPTH
-from config.preconditions import IfMatch, parse_if_match
-from config.serializers import RequestSerializer
+from config.http.parsers import MAX_DEPTH
+from config.http.preconditions import IfMatch, parse_if_match
+from config.http.serializers import RequestSerializer
 from referrals.models import Referral
 from tests.audit.test_every_route_logs import every_route
 from tests.casework.test_views import upload
@@ -135,7 +135,7 @@ def test_the_browsable_api_of_debug_renders_views_without_a_serializer_class(
     """With DEBUG on, a browser's GET or OPTIONS of a list answered 500 (the
     browsable renderer built forms from the missing ``serializer_class``)."""
     from casework.api.cases import CaseListView
-    from config.renderers import BrowsableAPIRenderer
+    from config.http.renderers import BrowsableAPIRenderer
 
     request = getattr(APIRequestFactory(), method)("/api/v1/cases/", HTTP_ACCEPT="text/html")
     force_authenticate(request, caseworker)
@@ -243,7 +243,7 @@ def test_every_body_serializer_reads_strictly():
     found = _request_serializers()
     assert len(found) > 25
     loose = [cls.__name__ for cls in found if not issubclass(cls, RequestSerializer)]
-    assert not loose, f"Derive these from config.serializers.RequestSerializer: {loose}"
+    assert not loose, f"Derive these from config.http.serializers.RequestSerializer: {loose}"
 
 
 @pytest.mark.parametrize("serializer_class", _request_serializers(), ids=lambda c: c.__name__)

@@ -6,8 +6,8 @@ from django.core.management import call_command
 from accounts.models import language_code_validator
 from accounts.permissions import Role
 from config.errors import InvalidInput
-from config.preconditions import parse_if_match
-from config.schema import NOT_BLANK_PATTERN
+from config.http.preconditions import parse_if_match
+from config.http.schema import NOT_BLANK_PATTERN
 from tests.factories import make_member
 
 pytestmark = pytest.mark.django_db

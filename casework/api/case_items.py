@@ -15,12 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import Perm
 from casework import selectors, services
-from casework.api.common import (
-    LOCATION_HEADER,
-    InputSerializer,
-    UserRefSerializer,
-    active_user,
-)
+from casework.api.common import active_user
 from casework.models import (
     CaseNote,
     Document,
@@ -28,7 +23,9 @@ from casework.models import (
 from config.errors import (
     NotFound,
 )
-from config.pagination import KeysetCursorPagination
+from config.http.pagination import KeysetCursorPagination
+from config.http.schema import LOCATION_HEADER
+from config.http.serializers import InputSerializer, UserRefSerializer
 
 logger = logging.getLogger(__name__)
 

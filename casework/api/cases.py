@@ -12,7 +12,14 @@ from rest_framework.views import APIView
 
 from accounts.idempotency import idempotent
 from casework import selectors, services
-from casework.api.common import (
+from casework.api.common import active_user
+from casework.models import (
+    Case,
+)
+from config.http.pagination import KeysetCursorPagination
+from config.http.preconditions import if_match_version, with_version_headers
+from config.http.query import QuerySerializer
+from config.http.schema import (
     ETAG_HEADER,
     IDEMPOTENCY_KEY,
     IF_MATCH_OPTIONAL,
@@ -20,18 +27,8 @@ from casework.api.common import (
     LOCATION_HEADER,
     PROBLEM_412,
     PROBLEM_428,
-    ChangeInSerializer,
-    InputSerializer,
-    UserRefSerializer,
-    active_user,
-    if_match_version,
-    with_version_headers,
 )
-from casework.models import (
-    Case,
-)
-from config.pagination import KeysetCursorPagination
-from config.query import QuerySerializer
+from config.http.serializers import ChangeInSerializer, InputSerializer, UserRefSerializer
 
 logger = logging.getLogger(__name__)
 

@@ -22,19 +22,7 @@ from accounts.idempotency import idempotent
 from accounts.models import User
 from accounts.permissions import Perm
 from casework import selectors, services
-from casework.api.common import (
-    ETAG_HEADER,
-    IDEMPOTENCY_KEY,
-    IF_MATCH_REQUIRED,
-    LOCATION_HEADER,
-    PROBLEM_428,
-    ChangeInSerializer,
-    InputSerializer,
-    PossibleDuplicateProblemSerializer,
-    PossibleDuplicateSerializer,
-    if_match_version,
-    with_version_headers,
-)
+from casework.api.common import PossibleDuplicateProblemSerializer, PossibleDuplicateSerializer
 from casework.models import (
     Client,
     ClientSensitive,
@@ -42,14 +30,23 @@ from casework.models import (
     LegalStatus,
     Sex,
 )
-from config.api import PROBLEM_CONTENT_TYPE, problem
 from config.errors import (
     Forbidden,
     InvalidInput,
 )
-from config.pagination import KeysetCursorPagination
-from config.parsers import JSONParser
-from config.query import QuerySerializer
+from config.http.api import PROBLEM_CONTENT_TYPE, problem
+from config.http.pagination import KeysetCursorPagination
+from config.http.parsers import JSONParser
+from config.http.preconditions import if_match_version, with_version_headers
+from config.http.query import QuerySerializer
+from config.http.schema import (
+    ETAG_HEADER,
+    IDEMPOTENCY_KEY,
+    IF_MATCH_REQUIRED,
+    LOCATION_HEADER,
+    PROBLEM_428,
+)
+from config.http.serializers import ChangeInSerializer, InputSerializer
 
 logger = logging.getLogger(__name__)
 

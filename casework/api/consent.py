@@ -12,58 +12,25 @@ from django.db.models import prefetch_related_objects
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
-from rest_framework.fields import empty
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Agency, language_code_validator
 from casework import selectors, services
-from casework.api.common import LOCATION_HEADER, InputSerializer, UserRefSerializer
 from casework.models import Consent, DataCategory, ServiceCategory
 from casework.models.consent import SPECIAL_CATEGORIES
-from config.pagination import KeysetCursorPagination
-from config.query import QuerySerializer
-from config.schema import NOT_BLANK_PATTERN
+from config.http.pagination import KeysetCursorPagination
+from config.http.query import QuerySerializer
+from config.http.schema import LOCATION_HEADER, NOT_BLANK_PATTERN
+from config.http.serializers import (
+    AgencyRefSerializer,
+    FlatListField,
+    InputSerializer,
+    UserRefSerializer,
+)
 
 logger = logging.getLogger(__name__)
-
-
-# --- Shared fields -------------------------------------------------------------------
-
-
-class FlatListField(serializers.ListField):
-    """A list given in a JSON body as a list, or in a query string or form as
-    ``a,b`` or ``x=a&x=b``. A bad item is reported on the field itself, not on
-    its position in the list. Duplicates are dropped; the order is sorted."""
-
-    def get_value(self, dictionary):
-        if self.field_name not in dictionary:
-            return empty
-        if hasattr(dictionary, "getlist"):  # a query string or a form
-            return [
-                part.strip()
-                for value in dictionary.getlist(self.field_name)
-                for part in value.split(",")
-                if part.strip()
-            ]
-        return dictionary[self.field_name]
-
-    def to_internal_value(self, data):
-        try:
-            values = super().to_internal_value(data)
-        except ValidationError as error:
-            detail = error.detail
-            if isinstance(detail, dict):
-                detail = [message for messages in detail.values() for message in messages]
-            raise ValidationError(detail) from error
-        return sorted(set(values), key=str)
-
-
-class AgencyRefSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    name = serializers.CharField()
 
 
 def _agency_field(**kwargs) -> serializers.PrimaryKeyRelatedField:

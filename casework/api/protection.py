@@ -24,14 +24,14 @@ from rest_framework.views import APIView
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from accounts.permissions import Perm
-from casework.api.common import InputSerializer, UserRefSerializer
 from casework.models import Erasure, RetentionPolicy
 from casework.selectors import protection as selectors
 from casework.services import protection as services
 from casework.views.protection import subject_access_attachment
-from config.api import PROBLEM_CONTENT_TYPE
-from config.pagination import KeysetCursorPagination
-from config.schema import ProblemSerializer
+from config.http.api import PROBLEM_CONTENT_TYPE
+from config.http.pagination import KeysetCursorPagination
+from config.http.schema import ProblemSerializer
+from config.http.serializers import InputSerializer, UserRefSerializer
 
 # --- Subject access ----------------------------------------------------------------------
 

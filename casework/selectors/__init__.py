@@ -11,6 +11,7 @@ The same rule, object by object, is ``casework.backends.CaseworkBackend``.
 """
 
 from casework.selectors.case_items import (
+    agencies_for_registration,
     assignable_members,
     case_list_rows,
     cases_of_client,
@@ -63,6 +64,7 @@ __all__ = [
     "ConsentCoverage",
     "Gap",
     "Scope",
+    "agencies_for_registration",
     "any_of",
     "assignable_members",
     "case_history",

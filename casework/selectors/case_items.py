@@ -7,8 +7,9 @@ from uuid import UUID
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from accounts import selectors as accounts_selectors
 from accounts.access import Action, record_access
-from accounts.models import Membership, User
+from accounts.models import Agency, Membership, User
 from accounts.permissions import Perm, Role
 from accounts.selectors import agency_permissions
 from casework.models import (
@@ -211,3 +212,11 @@ def case_list_rows(cases: QuerySet[Case]) -> QuerySet:
     """A case list as plain rows (dicts): what the API list returns, without
     building three model objects per row."""
     return cases.values(*CASE_LIST_VALUES)
+
+
+def agencies_for_registration(actor: User) -> list[Agency]:
+    """The agencies in which ``actor`` may register a client (ADD_CLIENT), by name."""
+    allowed = accounts_selectors.agencies_where(actor, Perm.ADD_CLIENT)
+    if not allowed:
+        return []
+    return list(accounts_selectors.agencies_of(actor).filter(pk__in=allowed).order_by("name"))

@@ -9,7 +9,7 @@ from casework.models import (
 )
 from casework.names import name_key, search_text
 from config.errors import Conflict, InvalidInput, PreconditionFailed
-from config.preconditions import IfMatch
+from config.http.preconditions import IfMatch
 
 CLIENT_FIELDS = (
     "name",

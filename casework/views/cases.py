@@ -28,7 +28,9 @@ from casework.forms import (
     RestrictForm,
 )
 from casework.models import Case
-from casework.views.common import (
+from casework.views.consent import do_not_disclose_section
+from config.errors import Forbidden
+from config.http.pages import (
     attempt,
     error_status,
     keyset_page,
@@ -37,8 +39,6 @@ from casework.views.common import (
     today,
     versioned_edit,
 )
-from casework.views.consent import do_not_disclose_section
-from config.errors import Forbidden
 from referrals.selectors import referrals_of_case
 
 # --- Helpers -----------------------------------------------------------------------

@@ -25,8 +25,9 @@ from casework.forms import (
     SensitiveForm,
 )
 from casework.models import Client, ClientSensitive
-from casework.views.common import (
-    agencies_for_registration,
+from casework.views.consent import consent_summary
+from config.errors import DomainError, Forbidden, InvalidInput, NotFound
+from config.http.pages import (
     attempt,
     error_status,
     keyset_page,
@@ -35,8 +36,6 @@ from casework.views.common import (
     show_error,
     versioned_edit,
 )
-from casework.views.consent import consent_summary
-from config.errors import DomainError, Forbidden, InvalidInput, NotFound
 
 # --- Helpers -----------------------------------------------------------------------
 
@@ -69,7 +68,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "query": query,
             "page": page,
-            "can_register": bool(agencies_for_registration(request.user)),
+            "can_register": bool(selectors.agencies_for_registration(request.user)),
             "section": "clients",
         },
     )
@@ -80,7 +79,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 def client_register(request: HttpRequest) -> HttpResponse:
     """Register a client with up to two identity documents. A possible duplicate
     is shown to the caseworker, who opens it or confirms a different person."""
-    agencies = agencies_for_registration(request.user)
+    agencies = selectors.agencies_for_registration(request.user)
     if not agencies:
         raise Forbidden()
     data = post_data(request)

@@ -34,8 +34,8 @@ from casework.forms_consent import (
     language_label,
 )
 from casework.models import Case, Client, Consent, DataCategory, ServiceCategory
-from casework.views.common import attempt, error_status, post_data, safe_next, show_error
 from config.errors import Conflict, DomainError, Forbidden, NotFound
+from config.http.pages import attempt, error_status, post_data, safe_next, show_error
 
 # The order of the groups on the list; "not yet valid" only appears when there is one.
 STATUSES = ("active", "not_yet_valid", "expired", "withdrawn")

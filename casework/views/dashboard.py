@@ -7,10 +7,7 @@ from django.views.decorators.cache import never_cache
 
 from accounts import selectors as accounts_selectors
 from casework import selectors
-from casework.views.common import (
-    agencies_for_registration,
-    today,
-)
+from config.http.pages import today
 
 # --- Helpers -----------------------------------------------------------------------
 
@@ -29,7 +26,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         {
             **selectors.dashboard_for(request.user),
             "memberships": accounts_selectors.memberships_of(request.user),
-            "can_register": bool(agencies_for_registration(request.user)),
+            "can_register": bool(selectors.agencies_for_registration(request.user)),
             "today": today(),
         },
     )

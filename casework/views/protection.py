@@ -40,8 +40,8 @@ from casework.forms_protection import (
 from casework.models import RetentionPolicy
 from casework.selectors import protection as selectors
 from casework.services import protection as services
-from casework.views.common import attempt, error_status, keyset_page, post_data, safe_next
 from config.errors import DomainError, Forbidden, NotFound
+from config.http.pages import attempt, error_status, keyset_page, post_data, safe_next
 
 
 def _may(user, perm: Perm, agency_id) -> bool:

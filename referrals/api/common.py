@@ -15,11 +15,12 @@ from rest_framework.response import Response
 from accounts.models import User
 from accounts.permissions import Perm
 from accounts.selectors import agency_permissions
-from casework.api.common import UserRefSerializer, with_version_headers
 from casework.models import DataCategory, ServiceCategory
 from casework.selectors import cases_visible_to
-from config.api import PROBLEM_CONTENT_TYPE
-from config.schema import ProblemSerializer
+from config.http.api import PROBLEM_CONTENT_TYPE
+from config.http.preconditions import with_version_headers
+from config.http.schema import ProblemSerializer
+from config.http.serializers import UserRefSerializer
 from referrals import selectors
 from referrals.api.fields import NamedChoiceField
 from referrals.models import Referral

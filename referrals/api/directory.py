@@ -18,23 +18,15 @@ from rest_framework.views import APIView
 from accounts.models import Agency, User
 from accounts.permissions import Perm
 from accounts.selectors import agencies_of, get_agency_for
-from casework.api.common import (
-    ETAG_HEADER,
-    IF_MATCH_REQUIRED,
-    LOCATION_HEADER,
-    PROBLEM_428,
-    ChangeInSerializer,
-    InputSerializer,
-    if_match_version,
-    with_version_headers,
-)
-from casework.api.consent import FlatListField
 from casework.models import DataCategory, ServiceCategory
 from casework.selectors import is_uuid
 from config.errors import Forbidden, InvalidInput
-from config.pagination import PagePagination
-from config.parsers import JSONParser
-from config.query import QuerySerializer
+from config.http.pagination import PagePagination
+from config.http.parsers import JSONParser
+from config.http.preconditions import if_match_version, with_version_headers
+from config.http.query import QuerySerializer
+from config.http.schema import ETAG_HEADER, IF_MATCH_REQUIRED, LOCATION_HEADER, PROBLEM_428
+from config.http.serializers import ChangeInSerializer, FlatListField, InputSerializer
 from referrals import hsds, selectors, services
 from referrals.api.fields import NamedChoiceField, category_list
 from referrals.models import Service

@@ -8,10 +8,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.api.common import InputSerializer, UserRefSerializer
-from casework.api.consent import AgencyRefSerializer
 from casework.models import DataCategory
-from config.pagination import KeysetCursorPagination
+from config.http.pagination import KeysetCursorPagination
+from config.http.serializers import AgencyRefSerializer, InputSerializer, UserRefSerializer
 from referrals import selectors, services
 from referrals.api.common import PROBLEM_409
 from referrals.models import ReferralMessage, ReferralPacket

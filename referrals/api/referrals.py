@@ -13,21 +13,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.idempotency import idempotent
-from casework.api.common import (
+from casework.models import DataCategory
+from casework.selectors import cases_visible_to, get_case_for
+from config.http.pagination import KeysetCursorPagination
+from config.http.preconditions import if_match_version
+from config.http.query import QuerySerializer
+from config.http.schema import (
     ETAG_HEADER,
     IDEMPOTENCY_KEY,
     IF_MATCH_REQUIRED,
     LOCATION_HEADER,
     PROBLEM_428,
-    ChangeInSerializer,
-    InputSerializer,
-    if_match_version,
 )
-from casework.api.consent import FlatListField
-from casework.models import DataCategory
-from casework.selectors import cases_visible_to, get_case_for
-from config.pagination import KeysetCursorPagination
-from config.query import QuerySerializer
+from config.http.serializers import ChangeInSerializer, FlatListField, InputSerializer
 from referrals import selectors, services
 from referrals.api.common import (
     PROBLEM_409,

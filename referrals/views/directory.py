@@ -19,8 +19,8 @@ from django.views.decorators.http import require_safe
 from accounts.models import Agency
 from accounts.permissions import Perm
 from casework.models import DataCategory
-from casework.views.common import attempt, error_status, language_name, post_data, versioned_edit
 from config.errors import Forbidden, InvalidInput
+from config.http.pages import attempt, error_status, language_name, post_data, versioned_edit
 from referrals import selectors, services
 from referrals.forms import (
     AddServiceForm,

@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from casework.views.common import keyset_page
+from config.http.pages import keyset_page
 from referrals import selectors, services
 
 

@@ -31,8 +31,8 @@ from casework.models import (
 from casework.models.clients import LegalStatus, Sex
 from casework.sections import SECTION_FIELDS
 from casework.selectors import assignable_members, get_case_for
-from casework.views.common import error_status, keyset_page, language_name, show_error
 from config.errors import Conflict, DomainError, Forbidden, NotFound
+from config.http.pages import error_status, keyset_page, language_name, show_error
 from referrals import selectors, services
 from referrals.forms import (
     AcceptForm,

@@ -19,7 +19,7 @@ from accounts.models import IdempotencyRecord
 from accounts.permissions import Perm, Role
 from casework import services
 from casework.models import Case, CaseNote, Client, ClientSensitive, Document, FollowUp
-from config.pagination import KeysetCursorPagination
+from config.http.pagination import KeysetCursorPagination
 from tests.factories import make_case, make_client, make_member
 
 pytestmark = pytest.mark.django_db

@@ -213,7 +213,7 @@ def test_client_list_marks_an_estimated_date_of_birth(client_as, caseworker):
 
 
 def test_client_list_pages_without_counting(client_as, caseworker, monkeypatch):
-    monkeypatch.setattr("casework.views.common.PAGE_SIZE", 2)
+    monkeypatch.setattr("config.http.pages.PAGE_SIZE", 2)
     clients = [make_client(caseworker, name=f"Client {n}") for n in range(3)]
     browser = client_as(caseworker)
     first = page(browser.get(url("client_list")))

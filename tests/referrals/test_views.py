@@ -994,7 +994,7 @@ def test_inbox_query_count_does_not_grow_with_rows(
 def test_inbox_pages(
     client_as, caseworker, referral_officer, case, consent, partner_agency, monkeypatch
 ):
-    monkeypatch.setattr("casework.views.common.PAGE_SIZE", 2)
+    monkeypatch.setattr("config.http.pages.PAGE_SIZE", 2)
     made = [make_referral(caseworker, case, partner_agency) for _ in range(3)]
     browser = client_as(referral_officer)
     content = page(browser.get(url("inbox")))

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from rest_framework.response import Response
 
 from config.errors import InvalidInput, PreconditionRequired
 
@@ -73,3 +74,10 @@ def if_match_version(request, *, required: bool) -> IfMatch | None:
     if condition is None and required:
         raise PreconditionRequired()
     return condition
+
+
+def with_version_headers(response: Response, instance, location: str = "") -> Response:
+    response["ETag"] = etag(instance.version)
+    if location:
+        response["Location"] = location
+    return response

@@ -1,4 +1,5 @@
-"""Helpers shared by the casework pages: service errors on forms, safe redirects, keyset pages."""
+"""Helpers every app's HTML pages share: service errors on forms, safe redirects,
+keyset pages, the edit page of a versioned record."""
 
 import base64
 import binascii
@@ -16,8 +17,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
-from accounts import selectors as accounts_selectors
-from accounts.permissions import Perm
 from config.errors import DomainError, Forbidden, NotFound, PreconditionFailed
 
 PAGE_SIZE = 50
@@ -26,9 +25,6 @@ STALE_MESSAGE = gettext_lazy(
     "This record was changed by someone else while you were editing. "
     "Here is the current version; re-apply your changes."
 )
-
-
-# --- Helpers -----------------------------------------------------------------------
 
 
 # --- Helpers -----------------------------------------------------------------------
@@ -153,17 +149,6 @@ def differences(form, record, names) -> list[tuple[str, str]]:
 
 def today():
     return timezone.now().date()
-
-
-def agencies_for_registration(user) -> list:
-    permissions = accounts_selectors.agency_permissions(user)
-    if not any(Perm.ADD_CLIENT in perms for perms in permissions.values()):
-        return []
-    return [
-        agency
-        for agency in accounts_selectors.agencies_of(user).order_by("name")
-        if user.has_perm(Perm.ADD_CLIENT, agency)
-    ]
 
 
 def versioned_edit(

@@ -22,10 +22,13 @@ with plain ``serializers.BooleanField()`` / ``CharField()`` is strict too, in
 nested lists and in the id of a related object as well.
 """
 
+from collections.abc import Mapping
 from types import MethodType
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
 from rest_framework.fields import empty
 
 _TEXT_FIELDS = (serializers.CharField, serializers.UUIDField)
@@ -85,3 +88,81 @@ class RequestSerializer(serializers.Serializer):
         for field in fields.values():
             make_strict(field)
         return fields
+
+
+class InputSerializer(RequestSerializer):
+    """An input serializer that refuses fields it does not know, so that a
+    misspelt field is a 400 rather than a silent no-op (and reads the body
+    strictly, see config.http.serializers)."""
+
+    # The schema says additionalProperties: false (config.http.schema).
+    refuses_unknown_fields = True
+    # Fields of which at least one must be given (sent, not null, not blank);
+    # the schema says anyOf required (config.http.schema), a service checks it.
+    needs_one_of: tuple[str, ...] = ()
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise ValidationError(
+                    {
+                        name: [ErrorDetail(_("Unknown field."), code="unknown_field")]
+                        for name in unknown
+                    }
+                )
+        return super().to_internal_value(data)
+
+
+class ChangeInSerializer(InputSerializer):
+    """A change: send at least one field to change (``reason`` alone changes nothing)."""
+
+    # The schema says anyOf required, one set per field of changes() (config.http.schema).
+
+    not_a_change = ("reason",)
+
+    def changes(self) -> list[str]:
+        return [name for name in self.fields if name not in self.not_a_change]
+
+    def validate(self, attrs):
+        if not set(attrs) & set(self.changes()):
+            raise ValidationError(_("Send at least one field to change."), code="empty")
+        return attrs
+
+
+class UserRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    display_name = serializers.CharField()
+
+
+class FlatListField(serializers.ListField):
+    """A list given in a JSON body as a list, or in a query string or form as
+    ``a,b`` or ``x=a&x=b``. A bad item is reported on the field itself, not on
+    its position in the list. Duplicates are dropped; the order is sorted."""
+
+    def get_value(self, dictionary):
+        if self.field_name not in dictionary:
+            return empty
+        if hasattr(dictionary, "getlist"):  # a query string or a form
+            return [
+                part.strip()
+                for value in dictionary.getlist(self.field_name)
+                for part in value.split(",")
+                if part.strip()
+            ]
+        return dictionary[self.field_name]
+
+    def to_internal_value(self, data):
+        try:
+            values = super().to_internal_value(data)
+        except ValidationError as error:
+            detail = error.detail
+            if isinstance(detail, dict):
+                detail = [message for messages in detail.values() for message in messages]
+            raise ValidationError(detail) from error
+        return sorted(set(values), key=str)
+
+
+class AgencyRefSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    name = serializers.CharField()

@@ -15,9 +15,11 @@ import copy
 from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
-from config.api import PROBLEM_CONTENT_TYPE, TITLES
+from config.http.api import PROBLEM_CONTENT_TYPE, TITLES
 
 
 class ProblemFieldErrorSerializer(serializers.Serializer):
@@ -41,7 +43,7 @@ class ProblemSerializer(serializers.Serializer):
         ref_name = "Problem"
 
 
-# What config.preconditions.parse_if_match reads: * or a list of entity-tags
+# What config.http.preconditions.parse_if_match reads: * or a list of entity-tags
 # (or bare version numbers), empty elements allowed; when required, one tag.
 _TAG = r'(?:(?:W/)?"[\x21\x23-\x7e\x80-\xff]*"|[0-9]+)'
 IF_MATCH_PATTERN = rf"^[ \t]*(?:\*|(?:,[ \t]*)*{_TAG}(?:[ \t]*,[ \t]*{_TAG}?)*)[ \t]*$"
@@ -231,3 +233,55 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "description": "Token from POST /api/v1/auth/token/, sent as "
             "'Authorization: Bearer <token>'.",
         }
+
+
+# --- Parameters and answers many operations share ---------------------------------
+
+PROBLEM_412 = {
+    (412, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer,
+        description="Precondition failed: If-Match names no version the record is at.",
+    )
+}
+PROBLEM_428 = {
+    (428, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, description="Precondition required: send If-Match."
+    )
+}
+IF_MATCH_REQUIRED = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The ETag of the version you edited, e.g. "3"; `*` accepts the current '
+    "version. Missing or empty: 428; another version or ETag: 412 (nothing is changed); "
+    "not * or a list of ETags: 400.",
+)
+IF_MATCH_OPTIONAL = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description='Optional ETag of the version you acted on, e.g. "3"; `*` or none: any '
+    "version. Another version or ETag: 412 (nothing is changed); not * or a list of "
+    "ETags: 400.",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A unique key (at most 200 characters) per record to create. A retry with "
+    "the same key and body returns the first answer (Idempotent-Replayed: true) and creates "
+    "nothing; the same key with another body is a 409.",
+)
+ETAG_HEADER = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201],
+    description="The record's version; send it back in If-Match to change the record.",
+)
+LOCATION_HEADER = OpenApiParameter(
+    "Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[201]
+)
