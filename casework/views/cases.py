@@ -39,7 +39,6 @@ from config.http.pages import (
     today,
     versioned_edit,
 )
-from referrals.selectors import referrals_of_case
 
 # --- Helpers -----------------------------------------------------------------------
 
@@ -162,18 +161,6 @@ def _follow_up_form(user, case, data):
     return FollowUpForm(data, assignees=assignees)
 
 
-def _referrals_section(user, case: Case) -> dict:
-    """The case page's referrals (for those who may view them) and whether the
-    user may refer the client."""
-    if not user.has_perm(Perm.VIEW_REFERRAL, case.agency):
-        return {"case_referrals": None, "can_refer": False}
-    return {
-        "case_referrals": list(referrals_of_case(user, case.pk)[:50]),
-        "can_refer": user.has_perm(Perm.SEND_REFERRAL, case.agency)
-        and case.status != Case.Status.CLOSED,
-    }
-
-
 def _case_page(request: HttpRequest, case: Case, **forms) -> HttpResponse:
     """The case page, with any bound (invalid) form passed in ``forms``."""
     user = request.user
@@ -203,7 +190,6 @@ def _case_page(request: HttpRequest, case: Case, **forms) -> HttpResponse:
     context.update(_notes_context(user, case, can, forms.get("note_form")))
     context.update(_follow_ups_context(user, case, can, forms.get("follow_up_form")))
     context.update(do_not_disclose_section(user, case))
-    context.update(_referrals_section(user, case))
     context.update(
         {
             "documents": selectors.documents_visible_to(user, case),

@@ -1,0 +1,26 @@
+"""The referrals panel of the case page, served by referrals: the casework
+template includes it with ``{% case_referrals_panel case %}``, so casework
+imports nothing of referrals."""
+
+from django import template
+
+from accounts.permissions import Perm
+from casework.models import Case
+from referrals.selectors import referrals_of_case
+
+register = template.Library()
+
+
+@register.inclusion_tag("referrals/_case_panel.html", takes_context=True)
+def case_referrals_panel(context, case: Case) -> dict:
+    """The case's referrals (for those who may view them, newest first, at most
+    50) and whether the user may refer the client from this case."""
+    user = context["request"].user
+    if not user.has_perm(Perm.VIEW_REFERRAL, case.agency):
+        return {"case_referrals": None, "can_refer": False, "case": case}
+    return {
+        "case": case,
+        "case_referrals": list(referrals_of_case(user, case.pk)[:50]),
+        "can_refer": user.has_perm(Perm.SEND_REFERRAL, case.agency)
+        and case.status != Case.Status.CLOSED,
+    }
