@@ -1,20 +1,11 @@
-"""Writes to accounts data. Every change goes through one of these functions.
+"""An agency's members: adding, roles, deactivation, invitations."""
 
-Each is keyword-only with the acting user first, runs in one transaction,
-checks permission, validates, saves with history (actor and reason) and
-schedules side effects on commit.
-"""
-
-import secrets
 import uuid
-from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
@@ -23,103 +14,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.audit import save_with_history
-from accounts.authentication import hash_token
 from accounts.models import (
     Agency,
     ApiToken,
-    EmergencyAccessAgreement,
     Membership,
     RoleGroup,
     User,
 )
-from accounts.permissions import ROLE_PERMISSIONS, Perm, Role, group_name
-from accounts.selectors import agency_permissions, forget_cached_permissions, get_membership_in
-from accounts.signals import emergency_access_withdrawn
-from accounts.validation import is_uuid, require_text
-from config.errors import Conflict, Forbidden, InvalidInput, NotFound
-
-# --- Agencies ----------------------------------------------------------------
-
-
-def _permission_objects(perms) -> list[Permission]:
-    wanted = {(perm.app_label, perm.codename) for perm in perms}
-    if not wanted:
-        return []
-    query = Q()
-    for app_label, codename in wanted:
-        query |= Q(content_type__app_label=app_label, codename=codename)
-    found = list(Permission.objects.filter(query).select_related("content_type"))
-    missing = wanted - {(p.content_type.app_label, p.codename) for p in found}
-    if missing:
-        raise RuntimeError(f"Permissions missing from the database: {sorted(missing)}")
-    return found
-
-
-def apply_role_permissions(agency: Agency) -> None:
-    """Create the agency's role groups if needed and give each its role's permissions."""
-    for role in Role:
-        group, _created = Group.objects.get_or_create(name=group_name(agency.slug, role))
-        RoleGroup.objects.get_or_create(agency=agency, role=role, defaults={"group": group})
-        group.permissions.set(_permission_objects(ROLE_PERMISSIONS[role]))
-
-
-@transaction.atomic
-def create_agency(
-    *,
-    actor: User,
-    slug: str,
-    name: str,
-    kind: str,
-    country: str,
-    city: str = "",
-    languages: list[str] | None = None,
-    contact_email: str = "",
-    contact_phone: str = "",
-    is_public_authority: bool = False,
-    data_sharing_agreement_valid_until: date | None = None,
-) -> Agency:
-    """Register an agency and create one group per role. Platform staff only
-    (ADD_AGENCY)."""
-    if not actor.has_perm(Perm.ADD_AGENCY):
-        raise Forbidden()
-    agency = Agency(
-        slug=slug,
-        name=name,
-        kind=kind,
-        country=country,
-        city=city,
-        languages=list(languages or []),
-        contact_email=contact_email,
-        contact_phone=contact_phone,
-        is_public_authority=is_public_authority,
-        data_sharing_agreement_valid_until=data_sharing_agreement_valid_until,
-    )
-    save_with_history(agency, actor=actor, reason=gettext_noop("agency registered"))
-    apply_role_permissions(agency)
-    return agency
-
-
-@transaction.atomic
-def register_user(
-    *,
-    actor: User,
-    email: str,
-    display_name: str,
-    password: str | None = None,
-    preferred_language: str = "",
-) -> User:
-    """Create a user account without any membership. Platform staff only
-    (ADD_USER); agency admins add people with ``add_member``."""
-    if not actor.has_perm(Perm.ADD_USER):
-        raise Forbidden()
-    user = User(email=email, display_name=display_name, preferred_language=preferred_language)
-    if password:
-        user.set_password(password)
-    else:
-        user.set_unusable_password()
-    save_with_history(user, actor=actor, reason=gettext_noop("account created"))
-    return user
-
+from accounts.permissions import Perm, Role
+from accounts.selectors import forget_cached_permissions, get_membership_in
+from config.errors import Conflict, Forbidden, InvalidInput
 
 # --- Members -----------------------------------------------------------------
 
@@ -389,148 +293,3 @@ def reactivate_member(*, actor: User, agency: Agency, membership_id: uuid.UUID) 
         )
     _sync_group(membership)
     return membership
-
-
-# --- Emergency access agreements -----------------------------------------------
-
-
-@transaction.atomic
-def record_emergency_access_agreement(
-    *, actor: User, agency: Agency, partner_id, reference: str, note: str = ""
-) -> EmergencyAccessAgreement:
-    """Record ``agency``'s prior written opt-in that the supervisors of
-    ``partner_id`` may break the glass on its cases in an emergency. Needs
-    MANAGE_AGENCY in ``agency`` (its administrator). The partner must be another
-    agency without an active agreement (400 naming ``partner``); ``reference``
-    names the signed agreement (400 without). Saved with history."""
-    _require(actor, Perm.MANAGE_AGENCY, agency)
-    _lock_agency(agency)
-    partner = Agency.objects.filter(pk=partner_id).first() if is_uuid(partner_id) else None
-    if partner is None:
-        raise InvalidInput(_("Choose an agency."), code="invalid_choice", field="partner")
-    if partner.pk == agency.pk:
-        raise InvalidInput(
-            _("Choose another agency than your own."), code="own_agency", field="partner"
-        )
-    reference = require_text(
-        reference, "reference", message=_("Give the reference of the signed agreement.")
-    )
-    if EmergencyAccessAgreement.objects.filter(
-        agency=agency, partner=partner, withdrawn_at__isnull=True
-    ).exists():
-        raise InvalidInput(
-            _("This partner already has an active emergency access agreement."),
-            code="already_active",
-            field="partner",
-        )
-    agreement = EmergencyAccessAgreement(
-        agency=agency,
-        partner=partner,
-        reference=reference,
-        note=(note or "").strip(),
-        recorded_by=actor,
-    )
-    save_with_history(agreement, actor=actor, reason=gettext_noop("emergency access agreed"))
-    return agreement
-
-
-@transaction.atomic
-def withdraw_emergency_access_agreement(
-    *, actor: User, agreement_id, reason: str
-) -> EmergencyAccessAgreement:
-    """The owning agency withdraws its opt-in (MANAGE_AGENCY there; the
-    partner's members get 403, anyone else 404), with a written reason (400
-    without). From then on the partner's supervisors can no longer break the
-    glass on the agency's cases, and their running emergency accesses end
-    (``accounts.signals.emergency_access_withdrawn``, in this transaction).
-    A second withdrawal is 409 ``already_withdrawn``."""
-    agreement = (
-        EmergencyAccessAgreement.objects.select_for_update()
-        .select_related("agency", "partner")
-        .filter(pk=agreement_id)
-        .first()
-        if is_uuid(agreement_id)
-        else None
-    )
-    member_of = set(agency_permissions(actor))
-    if agreement is None or not member_of & {agreement.agency_id, agreement.partner_id}:
-        raise NotFound()
-    _require(actor, Perm.MANAGE_AGENCY, agreement.agency)
-    if agreement.withdrawn_at is not None:
-        raise Conflict(_("This agreement was already withdrawn."), code="already_withdrawn")
-    agreement.withdrawal_reason = require_text(
-        reason, "reason", message=_("Say why the agreement is withdrawn.")
-    )
-    # Withdrawals of one agency's agreements take turns (its row lock, after
-    # the agreement's): the receivers keep a partner's access while another
-    # agreement still covers it, so each must see the other withdrawals.
-    _lock_agency(agreement.agency)
-    agreement.withdrawn_at = timezone.now()
-    agreement.withdrawn_by = actor
-    save_with_history(
-        agreement,
-        actor=actor,
-        reason=gettext_noop("emergency access withdrawn"),
-        update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_reason"],
-    )
-    emergency_access_withdrawn.send(
-        sender=EmergencyAccessAgreement, agreement=agreement, actor=actor
-    )
-    return agreement
-
-
-# --- The user's own settings and tokens ----------------------------------------
-
-
-@transaction.atomic
-def set_preferred_language(*, actor: User, language: str) -> User:
-    """The actor chooses the language of their pages and e-mails."""
-    if language not in dict(settings.LANGUAGES):
-        raise InvalidInput(
-            _("Choose one of the languages."), code="invalid_choice", field="language"
-        )
-    if actor.preferred_language != language:
-        actor.preferred_language = language
-        save_with_history(
-            actor,
-            actor=actor,
-            reason=gettext_noop("language changed"),
-            update_fields=["preferred_language"],
-        )
-    return actor
-
-
-TOKEN_PREFIX = "sanad_"  # noqa: S105 - a visible prefix, not a secret
-
-
-@transaction.atomic
-def issue_api_token(*, actor: User, name: str = "") -> tuple[ApiToken, str]:
-    """A new bearer token for the actor. The plain token is returned once and
-    never stored (only its SHA-256)."""
-    if not actor.is_active:
-        raise Forbidden()
-    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(
-        user=actor,
-        name=name[:100],
-        prefix=plain[: len(TOKEN_PREFIX) + 6],
-        token_hash=hash_token(plain),
-        expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_TTL_DAYS),
-    )
-    token.full_clean()
-    token.save()
-    return token, plain
-
-
-@transaction.atomic
-def revoke_api_token(*, actor: User, token_id: uuid.UUID) -> ApiToken:
-    """Revoke one of the actor's own tokens (others' tokens are not found)."""
-    from config.errors import NotFound
-
-    token = ApiToken.objects.filter(user=actor, pk=token_id).first()
-    if token is None:
-        raise NotFound()
-    if token.revoked_at is None:
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
-    return token

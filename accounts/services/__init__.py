@@ -1,0 +1,48 @@
+"""Writes to accounts data. Every change goes through one of these functions.
+
+Each is keyword-only with the acting user first, runs in one transaction,
+checks permission, validates, saves with history (actor and reason) and
+schedules side effects on commit.
+"""
+
+from accounts.services.agencies import (
+    apply_role_permissions,
+    create_agency,
+    register_user,
+)
+from accounts.services.emergency_access import (
+    record_emergency_access_agreement,
+    withdraw_emergency_access_agreement,
+)
+from accounts.services.members import (
+    add_member,
+    appoint_agency_admin,
+    change_member_role,
+    deactivate_member,
+    reactivate_member,
+    send_password_invitation,
+)
+from accounts.services.own_account import (
+    TOKEN_PREFIX,
+    issue_api_token,
+    revoke_api_token,
+    set_preferred_language,
+)
+
+__all__ = [
+    "TOKEN_PREFIX",
+    "add_member",
+    "apply_role_permissions",
+    "appoint_agency_admin",
+    "change_member_role",
+    "create_agency",
+    "deactivate_member",
+    "issue_api_token",
+    "reactivate_member",
+    "record_emergency_access_agreement",
+    "register_user",
+    "revoke_api_token",
+    "send_password_invitation",
+    "set_preferred_language",
+    "withdraw_emergency_access_agreement",
+]

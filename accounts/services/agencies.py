@@ -1,0 +1,99 @@
+"""Agencies and their role groups; registering a user."""
+
+from datetime import date
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext_noop
+
+from accounts.audit import save_with_history
+from accounts.models import (
+    Agency,
+    RoleGroup,
+    User,
+)
+from accounts.permissions import ROLE_PERMISSIONS, Perm, Role, group_name
+from config.errors import Forbidden
+
+# --- Agencies ----------------------------------------------------------------
+
+
+def _permission_objects(perms) -> list[Permission]:
+    wanted = {(perm.app_label, perm.codename) for perm in perms}
+    if not wanted:
+        return []
+    query = Q()
+    for app_label, codename in wanted:
+        query |= Q(content_type__app_label=app_label, codename=codename)
+    found = list(Permission.objects.filter(query).select_related("content_type"))
+    missing = wanted - {(p.content_type.app_label, p.codename) for p in found}
+    if missing:
+        raise RuntimeError(f"Permissions missing from the database: {sorted(missing)}")
+    return found
+
+
+def apply_role_permissions(agency: Agency) -> None:
+    """Create the agency's role groups if needed and give each its role's permissions."""
+    for role in Role:
+        group, _created = Group.objects.get_or_create(name=group_name(agency.slug, role))
+        RoleGroup.objects.get_or_create(agency=agency, role=role, defaults={"group": group})
+        group.permissions.set(_permission_objects(ROLE_PERMISSIONS[role]))
+
+
+@transaction.atomic
+def create_agency(
+    *,
+    actor: User,
+    slug: str,
+    name: str,
+    kind: str,
+    country: str,
+    city: str = "",
+    languages: list[str] | None = None,
+    contact_email: str = "",
+    contact_phone: str = "",
+    is_public_authority: bool = False,
+    data_sharing_agreement_valid_until: date | None = None,
+) -> Agency:
+    """Register an agency and create one group per role. Platform staff only
+    (ADD_AGENCY)."""
+    if not actor.has_perm(Perm.ADD_AGENCY):
+        raise Forbidden()
+    agency = Agency(
+        slug=slug,
+        name=name,
+        kind=kind,
+        country=country,
+        city=city,
+        languages=list(languages or []),
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+        is_public_authority=is_public_authority,
+        data_sharing_agreement_valid_until=data_sharing_agreement_valid_until,
+    )
+    save_with_history(agency, actor=actor, reason=gettext_noop("agency registered"))
+    apply_role_permissions(agency)
+    return agency
+
+
+@transaction.atomic
+def register_user(
+    *,
+    actor: User,
+    email: str,
+    display_name: str,
+    password: str | None = None,
+    preferred_language: str = "",
+) -> User:
+    """Create a user account without any membership. Platform staff only
+    (ADD_USER); agency admins add people with ``add_member``."""
+    if not actor.has_perm(Perm.ADD_USER):
+        raise Forbidden()
+    user = User(email=email, display_name=display_name, preferred_language=preferred_language)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    save_with_history(user, actor=actor, reason=gettext_noop("account created"))
+    return user
