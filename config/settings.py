@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "accounts",
     "casework",
     "referrals",
+    "demo",
 ]
 
 MIDDLEWARE = [

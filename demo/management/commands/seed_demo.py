@@ -1,7 +1,6 @@
-"""Idempotent demo data: agencies, a member for every role, printed logins.
-
-Later parts of Sanad extend this command with clients, cases, consents and
-referrals. Running it twice changes nothing the second time.
+"""Idempotent demo data: agencies, a member for every role, printed logins,
+then each app's own demo data (clients, cases, consents, services, referrals).
+Running it twice changes nothing the second time.
 """
 
 from datetime import timedelta
@@ -16,6 +15,8 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Agency, EmergencyAccessAgreement, Membership, User
 from accounts.permissions import Role
+from casework.demo import seed_casework, seed_consents
+from referrals.demo import seed_referrals, seed_services
 
 DEFAULT_DEMO_PASSWORD = "sanad-demo-2026"  # noqa: S105 - demo data only, refused without DEBUG
 
@@ -126,9 +127,6 @@ class Command(BaseCommand):
 
     def extend(self, *, operator, agencies, password):
         """Each part of Sanad adds its demo data, written by the agencies' staff."""
-        from casework.demo import seed_casework, seed_consents
-        from referrals.demo import seed_referrals, seed_services
-
         seed_casework(agencies)
         seed_consents(agencies)
         seed_services(agencies)
