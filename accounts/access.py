@@ -20,15 +20,17 @@ authentication are written; plain reads there act for no one.
 """
 
 import contextlib
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from uuid import UUID
 
-from django.db import connection
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection, models
 from django.urls import Resolver404, resolve
 
 from accounts import access_log
-from accounts.models import AccessLog
+from accounts.models import AccessLog, User
 from accounts.selectors import roles_of
 
 Action = AccessLog.Action
@@ -105,9 +107,9 @@ def _client_and_case(obj) -> tuple[UUID | None, UUID | None]:
 
 
 def record_access(
-    actor,
+    actor: User | AnonymousUser | None,
     action: str,
-    obj=None,
+    obj: models.Model | None = None,
     *,
     object_type: str = "",
     object_id: str = "",
@@ -297,7 +299,9 @@ class AccessLogMiddleware:
 
 
 @contextlib.contextmanager
-def request_trail(*, route: str = "", ip: str | None = None, method: str = "GET"):
+def request_trail(
+    *, route: str = "", ip: str | None = None, method: str = "GET"
+) -> Iterator["_RequestTrail"]:
     """A request boundary for code that is not a Django request (tests, tools)."""
     trail = _RequestTrail(ip=ip, user_agent="", route=route, method=method)
     token = _trail.set(trail)

@@ -123,7 +123,7 @@ def row_hash(row: AccessLog) -> str:
     return _mac(row.key_id, row_content(row))
 
 
-def chain_for(actor_id, ip: str | None) -> int:
+def chain_for(actor_id: uuid.UUID | int | None, ip: str | None) -> int:
     """The chain a row goes to: stable per actor (or per address when anonymous)."""
     chains = max(1, settings.ACCESS_LOG_CHAINS)
     key = str(actor_id or ip or "")

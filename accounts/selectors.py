@@ -1,5 +1,6 @@
 """Scoped reads of accounts data. Views and APIs read through these only."""
 
+from collections.abc import Iterable
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
@@ -30,7 +31,7 @@ def agency_permissions(user: User) -> dict[UUID, frozenset[str]]:
     return remember_roles(user, rows)
 
 
-def remember_roles(user: User, rows) -> dict[UUID, frozenset[str]]:
+def remember_roles(user: User, rows: Iterable[tuple[int, UUID, str]]) -> dict[UUID, frozenset[str]]:
     """Cache on ``user`` the roles given as (role-group id, agency id, role)
     rows, as ``agency_permissions`` answers them (for a caller that loaded
     them in a query of its own)."""
@@ -132,7 +133,7 @@ def members_of(agency: Agency) -> QuerySet[Membership]:
     )
 
 
-def get_membership_in(agency: Agency, membership_id) -> Membership:
+def get_membership_in(agency: Agency, membership_id: UUID | str) -> Membership:
     """A membership of ``agency``; NotFound for any other id."""
     membership = members_of(agency).filter(pk=membership_id).first()
     if membership is None:
@@ -179,7 +180,7 @@ def active_emergency_access_agreements() -> QuerySet[EmergencyAccessAgreement]:
     return EmergencyAccessAgreement.objects.filter(withdrawn_at__isnull=True)
 
 
-def emergency_access_owners(partner_ids) -> frozenset[UUID]:
+def emergency_access_owners(partner_ids: Iterable[UUID]) -> frozenset[UUID]:
     """The agencies that opted in for one of ``partner_ids``: their cases are
     within reach of those partners' supervisors' emergency access (system read)."""
     if not partner_ids:
@@ -191,7 +192,7 @@ def emergency_access_owners(partner_ids) -> frozenset[UUID]:
     )
 
 
-def holders_of(perm: Perm, agency_ids) -> QuerySet:
+def holders_of(perm: Perm, agency_ids: Iterable[UUID] | QuerySet) -> QuerySet:
     """The ids (``user_id`` values, for a subquery) of the users whose role in
     one of ``agency_ids`` (a list or a subquery of ids) holds ``perm``: the
     rule of ``agency_permissions``, for many users at once (system read)."""

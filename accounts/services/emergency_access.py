@@ -1,5 +1,7 @@
 """Emergency access agreements between agencies (break the glass across agencies)."""
 
+from uuid import UUID
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +25,7 @@ from config.errors import Conflict, InvalidInput, NotFound
 
 @transaction.atomic
 def record_emergency_access_agreement(
-    *, actor: User, agency: Agency, partner_id, reference: str, note: str = ""
+    *, actor: User, agency: Agency, partner_id: UUID | str, reference: str, note: str = ""
 ) -> EmergencyAccessAgreement:
     """Record ``agency``'s prior written opt-in that the supervisors of
     ``partner_id`` may break the glass on its cases in an emergency. Needs
@@ -63,7 +65,7 @@ def record_emergency_access_agreement(
 
 @transaction.atomic
 def withdraw_emergency_access_agreement(
-    *, actor: User, agreement_id, reason: str
+    *, actor: User, agreement_id: UUID | str, reason: str
 ) -> EmergencyAccessAgreement:
     """The owning agency withdraws its opt-in (MANAGE_AGENCY there; the
     partner's members get 403, anyone else 404), with a written reason (400
