@@ -65,9 +65,9 @@ class Perm(StrEnum):
     VIEW_RECORD_ACCESSES = "casework.view_record_accesses"  # "who accessed this"
     EXPORT_SUBJECT_ACCESS = "casework.export_subject_access"
     ERASE_CLIENT = "casework.erase_client"
-    PLACE_LEGAL_HOLD = "casework.add_legalhold"
+    PLACE_LEGAL_HOLD = "privacy.add_legalhold"
     BREAK_GLASS = "casework.add_breakglass"
-    MANAGE_RETENTION = "casework.change_retentionpolicy"
+    MANAGE_RETENTION = "privacy.change_retentionpolicy"
 
     # referrals: the service directory
     MANAGE_SERVICES = "referrals.change_service"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.api import case_items, cases, clients, consent, protection
+from casework.api import case_items, cases, clients, consent
 
 urlpatterns = [
     path("clients/", clients.ClientListView.as_view(), name="api-clients"),
@@ -76,47 +76,5 @@ urlpatterns = [
         "cases/<uuid:case_id>/do-not-disclose/",
         consent.CaseDoNotDiscloseView.as_view(),
         name="api-case-do-not-disclose",
-    ),
-    # Data protection
-    path(
-        "clients/<uuid:client_id>/subject-access-export/",
-        protection.SubjectAccessExportView.as_view(),
-        name="api-client-subject-access-export",
-    ),
-    path(
-        "clients/<uuid:client_id>/erase/",
-        protection.ClientEraseView.as_view(),
-        name="api-client-erase",
-    ),
-    path(
-        "clients/<uuid:client_id>/legal-holds/",
-        protection.ClientLegalHoldsView.as_view(),
-        name="api-client-legal-holds",
-    ),
-    path(
-        "legal-holds/<uuid:hold_id>/release/",
-        protection.LegalHoldReleaseView.as_view(),
-        name="api-legal-hold-release",
-    ),
-    path(
-        "cases/<uuid:case_id>/break-glass/",
-        protection.CaseBreakGlassView.as_view(),
-        name="api-case-break-glass",
-    ),
-    path("break-glass/", protection.BreakGlassListView.as_view(), name="api-break-glass"),
-    path(
-        "agencies/<slug:slug>/emergency-access/",
-        protection.AgencyEmergencyAccessView.as_view(),
-        name="api-agency-emergency-access",
-    ),
-    path(
-        "emergency-access/<uuid:agreement_id>/withdraw/",
-        protection.EmergencyAccessWithdrawView.as_view(),
-        name="api-emergency-access-withdraw",
-    ),
-    path(
-        "agencies/<slug:slug>/retention/",
-        protection.AgencyRetentionView.as_view(),
-        name="api-agency-retention",
     ),
 ]

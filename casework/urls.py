@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.views import cases, clients, consent, dashboard, protection
+from casework.views import cases, clients, consent, dashboard
 
 app_name = "casework"
 
@@ -55,43 +55,4 @@ urlpatterns = [
         consent.do_not_disclose_add,
         name="do_not_disclose_add",
     ),
-    # Data protection (DPO and supervisors): no page here shows a client's personal data.
-    path("data-protection/", protection.data_protection, name="data_protection"),
-    path(
-        "clients/<uuid:client_id>/data-protection/",
-        protection.client_data_protection,
-        name="client_data_protection",
-    ),
-    path(
-        "clients/<uuid:client_id>/data-protection/export/",
-        protection.subject_access_download,
-        name="subject_access_download",
-    ),
-    path(
-        "clients/<uuid:client_id>/data-protection/legal-holds/",
-        protection.legal_hold_place,
-        name="legal_hold_place",
-    ),
-    path(
-        "legal-holds/<uuid:hold_id>/release/",
-        protection.legal_hold_release,
-        name="legal_hold_release",
-    ),
-    path(
-        "clients/<uuid:client_id>/data-protection/erase/",
-        protection.client_erase,
-        name="client_erase",
-    ),
-    path("break-glass/", protection.break_glass, name="break_glass"),
-    path(
-        "agencies/<slug:slug>/emergency-access/",
-        protection.emergency_access,
-        name="emergency_access",
-    ),
-    path(
-        "agencies/<slug:slug>/emergency-access/<uuid:agreement_id>/withdraw/",
-        protection.emergency_access_withdraw,
-        name="emergency_access_withdraw",
-    ),
-    path("agencies/<slug:slug>/retention/", protection.retention, name="retention"),
 ]

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "accounts",
     "casework",
     "referrals",
+    "privacy",
     "demo",
 ]
 
@@ -399,7 +400,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60,
     },
     "apply-retention": {
-        "task": "casework.tasks.apply_retention_task",
+        "task": "privacy.tasks.apply_retention_task",
         "schedule": 24 * 60 * 60,
     },
     # Without a broker: `manage.py checkpoint_access_log` from cron.

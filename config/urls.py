@@ -13,11 +13,11 @@ urlpatterns = [
     path("api/v1/", include("accounts.api_urls")),
     path("api/v1/", include("casework.api_urls")),
     path("api/v1/", include("referrals.api_urls")),
-    path("api/v1/", include("accounts.api_urls_audit")),
+    path("api/v1/", include("privacy.api_urls")),
     path("", include("referrals.urls")),
     path("", include("casework.urls")),
     path("", include("accounts.urls")),
-    path("", include("accounts.urls_audit")),
+    path("", include("privacy.urls")),
 ]
 
 handler400 = "accounts.views.handler400"

@@ -29,7 +29,7 @@ from casework.models.grants import (
     ClientGroupObjectPermission,
     ClientUserObjectPermission,
 )
-from casework.models.protection import BreakGlass, Erasure, LegalHold, RetentionPolicy
+from casework.models.protection import BreakGlass
 
 __all__ = [
     "SPECIAL_CATEGORIES",
@@ -48,12 +48,9 @@ __all__ = [
     "DataCategory",
     "DoNotDisclose",
     "Document",
-    "Erasure",
     "FollowUp",
     "IdentityDocument",
-    "LegalHold",
     "LegalStatus",
-    "RetentionPolicy",
     "ServiceCategory",
     "Sex",
     "document_path",

@@ -1,0 +1,57 @@
+"""Legal holds, retention periods and erasures now belong to privacy
+(``privacy.0001``), with their tables unchanged: they leave casework's state
+only. Their content types move to the app label privacy, so the permissions
+on them (``privacy.add_legalhold``, ``privacy.change_retentionpolicy``…) and
+anything pointing at those content types keep their rows."""
+
+from django.db import migrations
+
+MODELS = (
+    "legalhold",
+    "historicallegalhold",
+    "retentionpolicy",
+    "historicalretentionpolicy",
+    "erasure",
+)
+
+
+def _move_content_types(apps, schema_editor, source: str, target: str) -> None:
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    content_types = ContentType.objects.using(schema_editor.connection.alias)
+    for model in MODELS:
+        # A content type the target app already has (created by a migrate that
+        # ran the new code before this migration) is kept; the old one stays
+        # too rather than losing what points at it.
+        if content_types.filter(app_label=target, model=model).exists():
+            continue
+        content_types.filter(app_label=source, model=model).update(app_label=target)
+
+
+def to_privacy(apps, schema_editor) -> None:
+    _move_content_types(apps, schema_editor, "casework", "privacy")
+
+
+def to_casework(apps, schema_editor) -> None:
+    _move_content_types(apps, schema_editor, "privacy", "casework")
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("casework", "0007_anonymised_at"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("privacy", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.DeleteModel(name="Erasure"),
+                migrations.DeleteModel(name="HistoricalLegalHold"),
+                migrations.DeleteModel(name="HistoricalRetentionPolicy"),
+                migrations.DeleteModel(name="LegalHold"),
+                migrations.DeleteModel(name="RetentionPolicy"),
+            ],
+            database_operations=[],
+        ),
+        migrations.RunPython(to_privacy, to_casework, elidable=False),
+    ]

@@ -1,0 +1,81 @@
+"""Scoped reads of privacy, by concern: the records a right acts on
+(``records``), the access log (``access_log``), the data-protection pages
+(``data_protection``) and break the glass (``break_glass``). Re-exported here
+so callers say ``from privacy import selectors``."""
+
+from privacy.selectors.access_log import (
+    FILTERS,
+    LOG_OBJECT,
+    Names,
+    Page,
+    access_log_for,
+    accesses_to_case,
+    accesses_to_client,
+    describe,
+    filter_choices,
+    log_page,
+    may_read_access_log,
+    may_see_accesses_of,
+    names_for,
+    read_access_log,
+    read_break_glass,
+    read_case_accesses,
+    read_client_accesses,
+    records_known_to,
+    records_to_link,
+    verify_access_log_for,
+)
+from privacy.selectors.break_glass import (
+    active_break_glass,
+    break_glass_agencies,
+    break_glass_of_case,
+    find_case_for_break_glass,
+    partners_in_break_glass_reach,
+)
+from privacy.selectors.data_protection import (
+    LEGAL_HOLD_OBJECT,
+    DataProtectionOverview,
+    active_legal_holds,
+    clients_for_data_protection,
+    data_protection_of,
+    legal_holds_of,
+    retention_periods_of,
+)
+from privacy.selectors.records import get_case_for_protection, get_client_for_protection
+
+__all__ = [
+    "FILTERS",
+    "LEGAL_HOLD_OBJECT",
+    "LOG_OBJECT",
+    "DataProtectionOverview",
+    "Names",
+    "Page",
+    "access_log_for",
+    "accesses_to_case",
+    "accesses_to_client",
+    "active_break_glass",
+    "active_legal_holds",
+    "break_glass_agencies",
+    "break_glass_of_case",
+    "clients_for_data_protection",
+    "data_protection_of",
+    "describe",
+    "filter_choices",
+    "find_case_for_break_glass",
+    "get_case_for_protection",
+    "get_client_for_protection",
+    "legal_holds_of",
+    "log_page",
+    "may_read_access_log",
+    "may_see_accesses_of",
+    "names_for",
+    "partners_in_break_glass_reach",
+    "read_access_log",
+    "read_break_glass",
+    "read_case_accesses",
+    "read_client_accesses",
+    "records_known_to",
+    "records_to_link",
+    "retention_periods_of",
+    "verify_access_log_for",
+]

@@ -1,0 +1,42 @@
+"""Writes of privacy, by concern: legal holds, break the glass, erasure,
+retention and the subject-access export (a read, but an audited export).
+Re-exported here so callers say ``from privacy import services``."""
+
+from privacy.services.break_glass import break_glass, end_emergency_accesses
+from privacy.services.erasure import (
+    ERASED,
+    erase_case_contents,
+    erase_client,
+    erase_personal_data,
+    scrub,
+)
+from privacy.services.legal_holds import LegalHoldActive, place_legal_hold, release_legal_hold
+from privacy.services.retention import apply_retention, retention_due, set_retention_policy
+from privacy.services.subject_access import (
+    SUBJECT_ACCESS_NOT_PERSONAL,
+    SUBJECT_ACCESS_SECTIONS,
+    history_rows,
+    row,
+    subject_access_export,
+)
+
+__all__ = [
+    "ERASED",
+    "SUBJECT_ACCESS_NOT_PERSONAL",
+    "SUBJECT_ACCESS_SECTIONS",
+    "LegalHoldActive",
+    "apply_retention",
+    "break_glass",
+    "end_emergency_accesses",
+    "erase_case_contents",
+    "erase_client",
+    "erase_personal_data",
+    "history_rows",
+    "place_legal_hold",
+    "release_legal_hold",
+    "retention_due",
+    "row",
+    "scrub",
+    "set_retention_policy",
+    "subject_access_export",
+]

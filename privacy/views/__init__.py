@@ -1,0 +1,1 @@
+"""Pages of privacy, by concern: the access log, data protection, break the glass."""
