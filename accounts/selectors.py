@@ -79,19 +79,29 @@ def role_group_ids(user: User) -> frozenset[int]:
     return getattr(user, _GROUPS_ATTR, frozenset())
 
 
+# What is cached on a user object for a request and depends on their roles
+# or grants: ours and Django's, plus what apps above register (their own
+# names, from their AppConfig.ready), so accounts names nothing of theirs.
+_USER_CACHES: set[str] = {
+    _CACHE_ATTR,
+    _GROUPS_ATTR,
+    _ROLES_ATTR,
+    "_perm_cache",
+    "_user_perm_cache",
+    "_group_perm_cache",
+}
+
+
+def register_user_cache(*attribute_names: str) -> None:
+    """Have ``forget_cached_permissions`` drop these attributes too: an app
+    that caches something derived from a user's roles or grants on the user
+    object registers its attribute names once, at start-up."""
+    _USER_CACHES.update(attribute_names)
+
+
 def forget_cached_permissions(user: User) -> None:
     """Drop what was cached on the user object after their roles or grants change."""
-    for attr in (
-        _CACHE_ATTR,
-        _GROUPS_ATTR,
-        _ROLES_ATTR,
-        "_sanad_client_exceptions",
-        "_perm_cache",
-        "_user_perm_cache",
-        "_group_perm_cache",
-        "_sanad_casework_scope",
-        "_sanad_break_glass",
-    ):
+    for attr in sorted(_USER_CACHES):
         if hasattr(user, attr):
             delattr(user, attr)
 
@@ -139,6 +149,18 @@ def get_membership_in(agency: Agency, membership_id: UUID | str) -> Membership:
     if membership is None:
         raise NotFound()
     return membership
+
+
+def active_members_in_roles(agency_id: UUID, roles: Iterable[str]) -> list[User]:
+    """The active users with an active membership in one of ``roles`` of the
+    agency ``agency_id``: who is told of what happens there (system read,
+    one query)."""
+    return [
+        membership.user
+        for membership in Membership.objects.filter(
+            agency_id=agency_id, role__in=list(roles), is_active=True, user__is_active=True
+        ).select_related("user")
+    ]
 
 
 def live_tokens_of(user: User) -> QuerySet[ApiToken]:

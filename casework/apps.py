@@ -8,9 +8,9 @@ class CaseworkConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from accounts.signals import emergency_access_withdrawn
-        from casework.services.protection import end_emergency_accesses
+        from accounts.selectors import register_user_cache
+        from casework.backends import BREAK_GLASS_CACHE_ATTR
+        from casework.selectors.scope import USER_CACHE_ATTRS
 
-        emergency_access_withdrawn.connect(
-            end_emergency_accesses, dispatch_uid="casework.end_emergency_accesses"
-        )
+        # What casework caches on a user for a request: dropped with their permissions.
+        register_user_cache(*USER_CACHE_ATTRS, BREAK_GLASS_CACHE_ATTR)

@@ -63,6 +63,22 @@ DOCUMENT_FIELDS = (
     "uploaded_at",
 )
 
+# The sections whose fields are columns of the client record itself, and
+# those columns: what registering, editing and the API take for a client
+# (identity documents and the special-category section are written apart).
+CLIENT_SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    DataCategory.IDENTITY: tuple(name for name in IDENTITY_FIELDS if name != "identity_documents"),
+    DataCategory.CONTACT: CONTACT_FIELDS,
+    DataCategory.LEGAL_STATUS: LEGAL_STATUS_FIELDS,
+    DataCategory.FAMILY: FAMILY_FIELDS,
+    DataCategory.EDUCATION_EMPLOYMENT: EDUCATION_EMPLOYMENT_FIELDS,
+}
+CLIENT_FIELDS: tuple[str, ...] = tuple(
+    name for names in CLIENT_SECTION_FIELDS.values() for name in names
+)
+# The client's special-category section (``ClientSensitive``).
+SENSITIVE_FIELDS = HEALTH_FIELDS
+
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     DataCategory.IDENTITY: IDENTITY_FIELDS,
     DataCategory.CONTACT: CONTACT_FIELDS,
@@ -88,7 +104,7 @@ def _fields(instance, names) -> dict[str, Any]:
 
 
 def _identity(client: Client, case: Case, categories: frozenset[str]) -> dict[str, Any]:
-    section = _fields(client, IDENTITY_FIELDS[:-1])
+    section = _fields(client, CLIENT_SECTION_FIELDS[DataCategory.IDENTITY])
     section["identity_documents"] = [
         _fields(document, IDENTITY_DOCUMENT_FIELDS)
         for document in IdentityDocument.objects.filter(client=client).order_by("type", "pk")

@@ -263,12 +263,7 @@ def _registering_agency(actor: User, slug: str):
     register clients."""
     if slug:
         return accounts_selectors.get_agency_for(actor, slug, Perm.ADD_CLIENT)
-    permissions = accounts_selectors.agency_permissions(actor)
-    agencies = [
-        agency
-        for agency in accounts_selectors.agencies_of(actor)
-        if Perm.ADD_CLIENT in permissions.get(agency.pk, frozenset())
-    ]
+    agencies = selectors.agencies_for_registration(actor)
     if not agencies:
         raise Forbidden()
     if len(agencies) > 1:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
+from accounts.permissions import Perm
 from accounts.tracking import TrackedManager
 from casework.models.clients import Client
 
@@ -121,6 +122,47 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    # --- State rules ---------------------------------------------------------------
+    # What the case's status allows, each said once: the services refuse the
+    # rest on the locked row (409), and ``casework.selectors.case_actions_for``
+    # reads the same rules to decide which actions a page offers.
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status == self.Status.CLOSED
+
+    @property
+    def can_be_edited(self) -> bool:
+        """Type, risk level and summary change until the case is closed."""
+        return not self.is_closed
+
+    @property
+    def accepts_follow_ups(self) -> bool:
+        """New follow-ups are offered until the case is closed."""
+        return not self.is_closed
+
+    @property
+    def can_be_put_on_hold(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def can_be_closed(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.ON_HOLD)
+
+    @property
+    def can_be_reopened(self) -> bool:
+        return self.status in (self.Status.CLOSED, self.Status.ON_HOLD)
+
+    @property
+    def can_be_assigned(self) -> bool:
+        return self.status in (self.Status.OPEN, self.Status.ON_HOLD)
+
+    @property
+    def reopen_permission(self) -> Perm:
+        """Reopening a closed case undoes a closure (CLOSE_CASE); resuming one on
+        hold undoes a pause (CHANGE_CASE)."""
+        return Perm.CLOSE_CASE if self.is_closed else Perm.CHANGE_CASE
 
 
 class CaseCounter(models.Model):

@@ -10,6 +10,10 @@ user object); after that each scope is a single statement.
 The same rule, object by object, is ``casework.backends.CaseworkBackend``.
 """
 
+from casework.selectors.actions import (
+    CaseActions,
+    case_actions_for,
+)
 from casework.selectors.case_items import (
     agencies_for_registration,
     assignable_members,
@@ -61,12 +65,14 @@ from casework.selectors.search import (
 __all__ = [
     "MAX_QUERY_LENGTH",
     "MAX_QUERY_WORDS",
+    "CaseActions",
     "ConsentCoverage",
     "Gap",
     "Scope",
     "agencies_for_registration",
     "any_of",
     "assignable_members",
+    "case_actions_for",
     "case_history",
     "case_list_rows",
     "case_scope",

@@ -1,6 +1,7 @@
 """What is inside a visible case or client: notes, follow-ups, documents, the
 special-category section; the dashboard and batch permission checks."""
 
+from collections.abc import Iterable
 from types import SimpleNamespace
 from uuid import UUID
 
@@ -11,7 +12,7 @@ from accounts import selectors as accounts_selectors
 from accounts.access import Action, record_access
 from accounts.models import Agency, Membership, User
 from accounts.permissions import Perm, Role
-from accounts.selectors import agency_permissions
+from accounts.selectors import holds_in
 from casework.models import (
     Case,
     CaseNote,
@@ -61,7 +62,7 @@ def sensitive_section_for(actor: User, client: Client) -> ClientSensitive | None
     return ClientSensitive.objects.filter(client=client).first()
 
 
-def assignable_members(agency) -> QuerySet[Membership]:
+def assignable_members(agency: Agency | UUID) -> QuerySet[Membership]:
     """Who may take a case of ``agency``: its active caseworkers and supervisors."""
     return (
         Membership.objects.filter(
@@ -85,7 +86,7 @@ def documents_visible_to(actor: User, case: Case) -> QuerySet[Document]:
     return documents
 
 
-def get_document_for(actor: User, case_id, document_id) -> Document:
+def get_document_for(actor: User, case_id: UUID | str, document_id: UUID | str) -> Document:
     """A document of a visible case, for download (NotFound for a document the
     actor may not see). Records the download in the access log."""
     case = get_case_for(actor, case_id, Perm.VIEW_DOCUMENT)
@@ -156,6 +157,8 @@ def with_client_and_assignee(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def cases_of_client(actor: User, client: Client) -> QuerySet[Case]:
+    """The client's cases that ``actor`` may see (the case scope), newest first,
+    with their assignees. Records the list in the access log."""
     return (
         cases_visible_to(actor)
         .filter(client=client)
@@ -165,15 +168,17 @@ def cases_of_client(actor: User, client: Client) -> QuerySet[Case]:
 
 
 def client_detail_queryset() -> Prefetch:
+    """What a client's detail (page or API) prefetches: its identity documents
+    by type. No permission of its own: for a client already read through
+    ``get_client_for``."""
     return Prefetch("identity_documents", queryset=IdentityDocument.objects.order_by("type"))
 
 
-def editable_case_ids(actor: User, cases) -> set[UUID]:
+def editable_case_ids(actor: User, cases: Iterable[Case | dict]) -> set[UUID]:
     """Which of ``cases`` (cases, or rows from ``case_list_rows``) the actor may
     edit, decided in memory from the grant shape already loaded (no query per row)."""
     from casework.backends import sees_case
 
-    permissions = agency_permissions(actor)
     editable = set()
     for case in cases:
         if isinstance(case, dict):
@@ -183,8 +188,7 @@ def editable_case_ids(actor: User, cases) -> set[UUID]:
                 is_restricted=case["is_restricted"],
                 assigned_to_id=case["assigned_to_id"],
             )
-        role_perms = permissions.get(case.agency_id, frozenset())
-        if sees_case(role_perms, actor, case) and Perm.CHANGE_CASE in role_perms:
+        if holds_in(actor, Perm.CHANGE_CASE, case.agency_id) and sees_case(actor, case):
             editable.add(case.pk)
     return editable
 

@@ -14,9 +14,11 @@ How referrals (and exports, statistics) call it::
 ``consent_covering`` is the only place the rule lives.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
@@ -142,7 +144,7 @@ def consent_covering(
     client: Client,
     recipient_agency: Agency,
     purpose: str,
-    data_categories,
+    data_categories: Collection[str],
     at: datetime | None = None,
     *,
     service_category: str | None = None,
@@ -202,10 +204,10 @@ def consent_covering(
 
 def consent_coverage_for(
     actor: User,
-    client_id,
+    client_id: UUID | str,
     recipient_agency: Agency,
     purpose: str,
-    data_categories,
+    data_categories: Collection[str],
     *,
     service_category: str | None = None,
 ) -> ConsentCoverage:
@@ -220,7 +222,7 @@ def consent_coverage_for(
 # --- Reads for pages and the API ---------------------------------------------------
 
 
-def consents_of(actor: User, client_id, status: str = "") -> QuerySet[Consent]:
+def consents_of(actor: User, client_id: UUID | str, status: str = "") -> QuerySet[Consent]:
     """The consents of a client the actor may see (VIEW_CONSENT on the client),
     newest first; all states, or those in ``status`` now."""
     client = get_client_for(actor, client_id, Perm.VIEW_CONSENT)
@@ -234,7 +236,7 @@ def consents_of(actor: User, client_id, status: str = "") -> QuerySet[Consent]:
     )
 
 
-def get_consent_for(actor: User, consent_id, perm: Perm = Perm.VIEW_CONSENT) -> Consent:
+def get_consent_for(actor: User, consent_id: UUID | str, perm: Perm = Perm.VIEW_CONSENT) -> Consent:
     """One consent, if its client is visible to the actor (NotFound otherwise)
     and the actor holds ``perm`` on the client (Forbidden otherwise)."""
     consent = (
@@ -254,7 +256,7 @@ def get_consent_for(actor: User, consent_id, perm: Perm = Perm.VIEW_CONSENT) -> 
     )
 
 
-def do_not_disclose_of(actor: User, case_id) -> QuerySet[DoNotDisclose]:
+def do_not_disclose_of(actor: User, case_id: UUID | str) -> QuerySet[DoNotDisclose]:
     """The do-not-disclose entries of a visible case (VIEW_DO_NOT_DISCLOSE)."""
     case = get_case_for(actor, case_id, Perm.VIEW_DO_NOT_DISCLOSE)
     return DoNotDisclose.objects.filter(case=case).select_related("agency", "created_by")

@@ -1,5 +1,7 @@
 """The field-level history of a case, as the viewer may see it."""
 
+from uuid import UUID
+
 from django.utils.translation import gettext
 
 from accounts.models import User
@@ -34,7 +36,7 @@ def _display(field, value, users: dict) -> str:
     return str(value)
 
 
-def case_history(actor: User, case_id) -> list[dict]:
+def case_history(actor: User, case_id: UUID | str) -> list[dict]:
     """Who changed what in a case, from what to what, when and why: the case's
     own fields, its notes, follow-ups and documents, newest first. Needs
     VIEW_CASE_HISTORY. The history of a note, follow-up or document is shown

@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.access import Action, record_access
 from accounts.models import RoleGroup, User
 from accounts.permissions import Perm
-from accounts.selectors import agency_permissions, remember_roles, role_group_ids
+from accounts.selectors import agencies_where, remember_roles, role_group_ids
 from accounts.validation import is_uuid as is_uuid
 from casework.models import (
     BreakGlass,
@@ -36,6 +36,9 @@ from config.errors import Forbidden, NotFound
 
 _SCOPE_ATTR = "_sanad_casework_scope"
 _CLIENT_EXCEPTIONS_ATTR = "_sanad_client_exceptions"
+# Both follow the user's roles and grants: ``casework.apps`` registers them with
+# ``accounts.selectors.register_user_cache`` so a role change forgets them.
+USER_CACHE_ATTRS = (_SCOPE_ATTR, _CLIENT_EXCEPTIONS_ATTR)
 
 
 @dataclass(frozen=True)
@@ -131,20 +134,15 @@ def scope_of(user: User) -> Scope:
         return cached
     if not user.is_authenticated or not user.is_active:
         return Scope()
+    # Loads the roles too (cached for ``agencies_where``): no query below.
     granted_cases = _roles_and_case_grants(user)
-    all_cases, own_cases, all_clients, own_clients = set(), set(), set(), set()
-    for agency_id, perms in agency_permissions(user).items():
-        if Perm.VIEW_ALL_CASES in perms:
-            all_cases.add(agency_id)
-        elif Perm.VIEW_CASE in perms:
-            own_cases.add(agency_id)
-        if Perm.VIEW_CLIENT in perms:
-            (all_clients if Perm.VIEW_ALL_CASES in perms else own_clients).add(agency_id)
+    supervises = agencies_where(user, Perm.VIEW_ALL_CASES)
+    sees_clients = agencies_where(user, Perm.VIEW_CLIENT)
     scope = Scope(
-        all_cases=frozenset(all_cases),
-        own_cases=frozenset(own_cases),
-        all_clients=frozenset(all_clients),
-        own_clients=frozenset(own_clients),
+        all_cases=supervises,
+        own_cases=agencies_where(user, Perm.VIEW_CASE) - supervises,
+        all_clients=sees_clients & supervises,
+        own_clients=sees_clients - supervises,
         granted_cases=granted_cases,
     )
     setattr(user, _SCOPE_ATTR, scope)
@@ -181,6 +179,7 @@ def client_exceptions_of(user: User) -> ClientExceptions:
 
 
 def any_of(parts: list[Q]) -> Q | None:
+    """The conditions joined by OR; None for none (the caller answers "nothing")."""
     if not parts:
         return None
     condition = parts[0]
@@ -235,7 +234,9 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
     return Client.objects.none() if condition is None else Client.objects.filter(condition)
 
 
-def get_case_for(actor: User, case_id, perm: Perm = Perm.VIEW_CASE, *, lock=False) -> Case:
+def get_case_for(
+    actor: User, case_id: UUID | str, perm: Perm = Perm.VIEW_CASE, *, lock: bool = False
+) -> Case:
     """The case if ``actor`` may see it (NotFound otherwise) and holds ``perm``
     on it (Forbidden otherwise). ``lock`` takes a row lock for a state change."""
     queryset = cases_visible_to(actor).select_related("client", "agency", "assigned_to")
@@ -250,7 +251,9 @@ def get_case_for(actor: User, case_id, perm: Perm = Perm.VIEW_CASE, *, lock=Fals
     return case
 
 
-def get_client_for(actor: User, client_id, perm: Perm = Perm.VIEW_CLIENT, *, lock=False) -> Client:
+def get_client_for(
+    actor: User, client_id: UUID | str, perm: Perm = Perm.VIEW_CLIENT, *, lock: bool = False
+) -> Client:
     """The client if visible to ``actor`` (else NotFound) and ``perm`` held (else Forbidden)."""
     queryset = clients_visible_to(actor).select_related("agency")
     if lock:

@@ -1,6 +1,7 @@
 """Finding clients and cases: names in any script, case and document numbers, duplicates."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from uuid import UUID
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -75,7 +76,7 @@ def filter_cases(
     risk_level: str = "",
     assigned_to_me: bool = False,
     overdue_follow_ups: bool = False,
-    updated_since=None,
+    updated_since: datetime | None = None,
 ) -> QuerySet[Case]:
     """Visible cases narrowed by the list filters and a search ``query`` that
     matches the case number, the client's name or an identity-document number."""
@@ -124,7 +125,7 @@ def find_possible_duplicates(
     name_latin: str = "",
     date_of_birth: date | None = None,
     document_numbers: list[str] | tuple[str, ...] = (),
-    exclude_id=None,
+    exclude_id: UUID | str | None = None,
 ) -> list[Client]:
     """Visible clients who may be the same person: the same normalised name
     (as written or in Latin letters, any word order) with a date of birth

@@ -2,6 +2,7 @@
 
 import hashlib
 from datetime import date
+from uuid import UUID
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -36,13 +37,13 @@ from config.errors import Forbidden, InvalidInput, NotFound
 def add_note(
     *,
     actor: User,
-    case_id,
+    case_id: UUID | str,
     body: str,
     kind: str = CaseNote.Kind.NOTE,
     is_confidential: bool = False,
 ) -> CaseNote:
     """Write a note on a case. Needs ADD_NOTE. A confidential note is seen only
-    by its author and supervisors."""
+    by its author and supervisors. Writes the history."""
     body = require_text(body, "body")
     require_bool(is_confidential, "is_confidential")
     case = get_case_for(actor, case_id, Perm.ADD_NOTE)
@@ -53,10 +54,16 @@ def add_note(
 
 @transaction.atomic
 def schedule_follow_up(
-    *, actor: User, case_id, title: str, due_on: date, assigned_to: User | None = None
+    *,
+    actor: User,
+    case_id: UUID | str,
+    title: str,
+    due_on: date,
+    assigned_to: User | None = None,
 ) -> FollowUp:
-    """Schedule a follow-up on a case for its assignee (default: the actor).
-    Needs ADD_FOLLOW_UP."""
+    """Schedule a follow-up on a case for its assignee (default: the actor; an
+    active caseworker or supervisor of the case's agency). Needs ADD_FOLLOW_UP.
+    Writes the history."""
     title = require_text(title, "title")
     case = get_case_for(actor, case_id, Perm.ADD_FOLLOW_UP)
     assignee = assigned_to or actor
@@ -69,8 +76,9 @@ def schedule_follow_up(
 
 
 @transaction.atomic
-def complete_follow_up(*, actor: User, case_id, follow_up_id) -> FollowUp:
-    """Mark a follow-up of a case done. Needs COMPLETE_FOLLOW_UP on the case."""
+def complete_follow_up(*, actor: User, case_id: UUID | str, follow_up_id: UUID | str) -> FollowUp:
+    """Mark a follow-up of a case done (once; again changes nothing). Needs
+    COMPLETE_FOLLOW_UP on the case. Writes the history."""
     case = get_case_for(actor, case_id, Perm.COMPLETE_FOLLOW_UP)
     follow_up = (
         FollowUp.objects.select_for_update().filter(case=case, pk=follow_up_id).first()
@@ -114,7 +122,12 @@ def sniff_content_type(head: bytes) -> str | None:
 
 @transaction.atomic
 def upload_document(
-    *, actor: User, case_id, uploaded_file: UploadedFile, category: str, description: str = ""
+    *,
+    actor: User,
+    case_id: UUID | str,
+    uploaded_file: UploadedFile,
+    category: str,
+    description: str = "",
 ) -> Document:
     """Store a document of a case in private storage under a server-made name.
     Needs ADD_DOCUMENT; medical documents also VIEW_SENSITIVE. The type is

@@ -51,18 +51,10 @@ def register_client(
     needs VIEW_SENSITIVE in the agency."""
     if not actor.has_perm(Perm.ADD_CLIENT, agency):
         raise Forbidden()
-    unknown_fields(require_mapping(data, "data"), CLIENT_FIELDS)
-    documents = documents or []
-    if not isinstance(documents, list):
-        raise InvalidInput(_("Expected a list."), code="invalid", field="documents")
+    documents = _checked_input(data, documents)
     if sensitive and not actor.has_perm(Perm.VIEW_SENSITIVE, agency):
         raise Forbidden(_("Your role may not record special-category data for this client."))
-    client = validated_client(Client(agency=agency, registered_by=actor, **data))
-    # Validate every document before anything is written or compared.
-    identity_documents = [
-        _identity_document(client, document, prefix=f"documents.{index}.")
-        for index, document in enumerate(documents)
-    ]
+    client, identity_documents = _validated_new_client(actor, agency, data, documents)
     if not confirmed_not_duplicate:
         candidates = find_possible_duplicates(
             actor,
@@ -79,6 +71,52 @@ def register_client(
     if sensitive:
         _save_sensitive(actor, client, sensitive, reason=gettext_noop("recorded at registration"))
     return client
+
+
+def save_new_client(
+    *,
+    actor: User,
+    agency: Agency,
+    data: dict[str, Any],
+    reason: str,
+    documents: list[dict[str, Any]] | None = None,
+    sensitive: dict[str, Any] | None = None,
+) -> Client:
+    """Write a new client of ``agency`` as ``register_client`` validates one,
+    with identity documents and the special-category section, every row saved
+    with history under ``reason``. No permission and no duplicate check: for
+    a use case that decided both itself (referrals' intake registers the
+    client a packet describes under RESPOND_REFERRAL on the referral). Call
+    inside its transaction."""
+    documents = _checked_input(data, documents)
+    client, identity_documents = _validated_new_client(actor, agency, data, documents)
+    save_with_history(client, actor=actor, reason=reason)
+    for document in identity_documents:
+        save_with_history(document, actor=actor, reason=reason)
+    if sensitive:
+        _save_sensitive(actor, client, sensitive, reason=reason)
+    return client
+
+
+def _checked_input(data, documents) -> list:
+    """The shape of a registration: known client fields, a list of documents."""
+    unknown_fields(require_mapping(data, "data"), CLIENT_FIELDS)
+    documents = documents or []
+    if not isinstance(documents, list):
+        raise InvalidInput(_("Expected a list."), code="invalid", field="documents")
+    return documents
+
+
+def _validated_new_client(
+    actor: User, agency: Agency, data: dict[str, Any], documents: list
+) -> tuple[Client, list[IdentityDocument]]:
+    client = validated_client(Client(agency=agency, registered_by=actor, **data))
+    # Validate every document before anything is written or compared.
+    identity_documents = [
+        _identity_document(client, document, prefix=f"documents.{index}.")
+        for index, document in enumerate(documents)
+    ]
+    return client, identity_documents
 
 
 @transaction.atomic

@@ -1,6 +1,10 @@
 """Shared by the casework services: input checks, versions, field lists."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.utils.translation import gettext as _
 
 from accounts.validation import require_text as require_text
@@ -8,41 +12,11 @@ from casework.models import (
     Client,
 )
 from casework.names import name_key, search_text
+from casework.sections import CLIENT_FIELDS as CLIENT_FIELDS
+from casework.sections import SENSITIVE_FIELDS as SENSITIVE_FIELDS
 from config.errors import Conflict, InvalidInput, PreconditionFailed
 from config.http.preconditions import IfMatch
 
-CLIENT_FIELDS = (
-    "name",
-    "name_latin",
-    "preferred_name",
-    "date_of_birth",
-    "date_of_birth_estimated",
-    "sex",
-    "gender_identity",
-    "nationalities",
-    "languages",
-    "interpreter_needed",
-    "interpreter_language",
-    "phone",
-    "email",
-    "address",
-    "city",
-    "legal_status",
-    "legal_status_note",
-    "family_situation",
-    "dependants",
-    "education",
-    "employment",
-)
-SENSITIVE_FIELDS = (
-    "health",
-    "disability",
-    "protection_concerns",
-    "ethnicity",
-    "religion",
-    "sexual_orientation",
-    "vulnerabilities",
-)
 CASE_EDIT_FIELDS = ("case_type", "risk_level", "summary")
 
 
@@ -66,7 +40,7 @@ class PossibleDuplicate(Conflict):
 ExpectedVersion = int | str | IfMatch | None
 
 
-def check_version(instance, expected_version: ExpectedVersion) -> None:
+def check_version(instance: Model, expected_version: ExpectedVersion) -> None:
     """PreconditionFailed (412) unless ``instance`` is at ``expected_version``: a
     version number (a form's hidden field), or the API's If-Match."""
     if isinstance(expected_version, IfMatch):
@@ -87,13 +61,16 @@ def check_version(instance, expected_version: ExpectedVersion) -> None:
         raise PreconditionFailed()
 
 
-def require_mapping(data, field: str) -> dict:
+def require_mapping(data: Any, field: str) -> dict:
+    """``data`` if it is a dict, else InvalidInput at ``field``."""
     if not isinstance(data, dict):
         raise InvalidInput(_("Expected an object with fields."), code="invalid", field=field)
     return data
 
 
-def unknown_fields(data: dict, allowed, prefix: str = "") -> None:
+def unknown_fields(data: dict, allowed: Iterable[str], prefix: str = "") -> None:
+    """InvalidInput naming the first key of ``data`` not in ``allowed`` (the
+    field named ``prefix`` + key)."""
     unknown = sorted(set(data) - set(allowed))
     if unknown:
         raise InvalidInput(
@@ -103,7 +80,8 @@ def unknown_fields(data: dict, allowed, prefix: str = "") -> None:
         )
 
 
-def require_bool(value, field: str) -> bool:
+def require_bool(value: Any, field: str) -> bool:
+    """``value`` if it is a real boolean (not 0, "false"…), else InvalidInput."""
     if not isinstance(value, bool):
         raise InvalidInput(_("Must be true or false."), code="invalid", field=field)
     return value
@@ -120,6 +98,8 @@ def validated_client(client: Client) -> Client:
 
 
 def prefixed(error: ValidationError, prefix: str) -> ValidationError:
+    """``error`` with each field name under ``prefix`` (``documents.0.`` + name),
+    so a nested record's errors name their place in the input."""
     if not hasattr(error, "error_dict"):
         return ValidationError({prefix.rstrip("."): error.messages})
     return ValidationError(

@@ -2,7 +2,9 @@
 do-not-disclose list of a case. A consent is append-only: nothing but its
 withdrawal ever changes it."""
 
-from datetime import timedelta
+from collections.abc import Collection
+from datetime import datetime, timedelta
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -83,27 +85,28 @@ def _language_code(value) -> str:
 def record_consent(
     *,
     actor: User,
-    client_id,
+    client_id: UUID | str,
     purpose: str,
     lawful_basis: str,
-    data_categories,
+    data_categories: Collection[str],
     given_by: str,
     method: str,
     notice_version: str,
     explanation_language: str,
-    recipient_agencies=(),
-    recipient_service_categories=(),
+    recipient_agencies: Collection[Agency | UUID | str] = (),
+    recipient_service_categories: Collection[str] = (),
     special_category_condition: str = "",
     given_by_name: str = "",
-    evidence_id=None,
+    evidence_id: UUID | str | None = None,
     interpreter_used: bool = False,
-    given_at=None,
-    expires_at=None,
+    given_at: datetime | None = None,
+    expires_at: datetime | None = None,
 ) -> Consent:
     """Record what a client agreed to, on the client's agency. Needs
     RECORD_CONSENT on the client. Refuses legitimate interests for a public
     authority, health data without an Art. 9(2) condition, written consent
-    without its signed form, a referral consent without recipients."""
+    without its signed form, a referral consent without recipients. Writes the
+    history; a consent is never edited afterwards, only withdrawn."""
     client = get_client_for(actor, client_id, Perm.RECORD_CONSENT, lock=True)
     interpreter_used = require_bool(interpreter_used, "interpreter_used")
     categories = _choice_list(
@@ -199,7 +202,7 @@ def _withdraw(actor: User, consent: Consent, reason: str, at) -> Consent:
 
 
 @transaction.atomic
-def withdraw_consent(*, actor: User, consent_id, reason: str = "") -> Consent:
+def withdraw_consent(*, actor: User, consent_id: UUID | str, reason: str = "") -> Consent:
     """Record that the client withdrew a consent; it stops covering anything at
     once. Needs WITHDRAW_CONSENT on the client. Sends ``consent_withdrawn``
     inside this transaction."""
@@ -212,7 +215,7 @@ def withdraw_consent(*, actor: User, consent_id, reason: str = "") -> Consent:
 
 
 @transaction.atomic
-def withdraw_all_consents(*, actor: User, client_id, reason: str = "") -> list[Consent]:
+def withdraw_all_consents(*, actor: User, client_id: UUID | str, reason: str = "") -> list[Consent]:
     """Withdraw every consent of the client still in force, in one step.
     Needs WITHDRAW_CONSENT on the client. One signal per consent."""
     reason = require_text(reason, "reason", required=False)
@@ -229,7 +232,12 @@ def withdraw_all_consents(*, actor: User, client_id, reason: str = "") -> list[C
 
 @transaction.atomic
 def add_do_not_disclose(
-    *, actor: User, case_id, agency=None, person_name: str = "", reason: str = ""
+    *,
+    actor: User,
+    case_id: UUID | str,
+    agency: Agency | UUID | str | None = None,
+    person_name: str = "",
+    reason: str = "",
 ) -> DoNotDisclose:
     """Record an agency or a person who must never learn about this case's
     client (``agency`` an Agency or its id). Needs ADD_DO_NOT_DISCLOSE on the

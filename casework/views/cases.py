@@ -40,9 +40,6 @@ from config.http.pages import (
     versioned_edit,
 )
 
-# --- Helpers -----------------------------------------------------------------------
-
-
 # --- Cases ---------------------------------------------------------------------------
 
 
@@ -105,32 +102,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _abilities(user, case: Case) -> dict[str, bool]:
-    def has(perm: Perm) -> bool:
-        return user.has_perm(perm, case)
-
-    status = case.status
-    closed = status == Case.Status.CLOSED
-    change = has(Perm.CHANGE_CASE)
-    close = has(Perm.CLOSE_CASE)
-    return {
-        "edit": change and not closed,
-        "note": has(Perm.ADD_NOTE),
-        "view_follow_ups": has(Perm.VIEW_FOLLOW_UPS),
-        "follow_up": has(Perm.ADD_FOLLOW_UP) and not closed,
-        "complete_follow_up": has(Perm.COMPLETE_FOLLOW_UP),
-        "view_documents": has(Perm.VIEW_DOCUMENT),
-        "upload": has(Perm.ADD_DOCUMENT),
-        "upload_medical": has(Perm.VIEW_SENSITIVE),
-        "hold": change and status == Case.Status.OPEN,
-        "close": close and not closed,
-        "reopen": (closed and close) or (status == Case.Status.ON_HOLD and change),
-        "assign": has(Perm.ASSIGN_CASE) and not closed,
-        "restrict": has(Perm.RESTRICT_CASE),
-        "history": has(Perm.VIEW_CASE_HISTORY),
-    }
-
-
 def _notes_context(user, case, can, note_form=None, done_message="") -> dict:
     return {
         "case": case,
@@ -142,7 +113,7 @@ def _notes_context(user, case, can, note_form=None, done_message="") -> dict:
 
 
 def _follow_ups_context(user, case, can, follow_up_form=None, done_message="") -> dict:
-    if follow_up_form is None and can["follow_up"]:
+    if follow_up_form is None and can.follow_up:
         follow_up_form = _follow_up_form(user, case, None)
     return {
         "case": case,
@@ -164,10 +135,10 @@ def _follow_up_form(user, case, data):
 def _case_page(request: HttpRequest, case: Case, **forms) -> HttpResponse:
     """The case page, with any bound (invalid) form passed in ``forms``."""
     user = request.user
-    can = _abilities(user, case)
-    assignees = _assignable_memberships(case.agency) if can["assign"] else None
+    can = selectors.case_actions_for(user, case)
+    assignees = _assignable_memberships(case.agency) if can.assign else None
     defaults = {
-        "upload_form": lambda: DocumentUploadForm(allow_medical=can["upload_medical"]),
+        "upload_form": lambda: DocumentUploadForm(allow_medical=can.upload_medical),
         "hold_form": HoldForm,
         "close_form": CloseForm,
         "reopen_form": ReopenForm,
@@ -229,7 +200,7 @@ def note_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
             form, services.add_note, actor=request.user, case_id=case.pk, **form.cleaned_data
         )
     if request.htmx:
-        can = _abilities(request.user, case)
+        can = selectors.case_actions_for(request.user, case)
         context = _notes_context(
             request.user,
             case,
@@ -274,7 +245,7 @@ def follow_up_done(request: HttpRequest, case_id: UUID, follow_up_id: UUID) -> H
         actor=request.user, case_id=case.pk, follow_up_id=follow_up_id
     )
     if request.htmx:
-        can = _abilities(request.user, case)
+        can = selectors.case_actions_for(request.user, case)
         message = _("“%(title)s” is done.") % {"title": follow_up.title}
         return render(
             request,

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.permissions import Perm
 from casework import selectors, services
-from casework.forms_consent import (
+from casework.forms import (
     PURPOSE_EXPLANATIONS,
     DoNotDiscloseForm,
     RecordConsentForm,

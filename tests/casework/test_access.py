@@ -144,3 +144,35 @@ def test_a_client_whose_cases_are_all_restricted_is_hidden_like_them(
     client.refresh_from_db()
     assert not client.is_restricted
     assert client in clients_visible_to(fresh(second_caseworker))
+
+
+def test_a_role_change_forgets_the_scope_cached_on_the_user(
+    agency, agency_admin, second_caseworker, restricted_case
+):
+    from accounts.models import Membership
+    from accounts.permissions import Role
+    from accounts.selectors import forget_cached_permissions
+    from accounts.services import change_member_role
+    from casework.backends import BREAK_GLASS_CACHE_ATTR
+    from casework.selectors.scope import USER_CACHE_ATTRS
+
+    user = fresh(second_caseworker)
+    assert restricted_case not in cases_visible_to(user)
+    assert not clients_visible_to(user).filter(pk=restricted_case.client_id).exists()
+    assert not user.has_perm(Perm.VIEW_CASE, restricted_case)
+    for attr in (*USER_CACHE_ATTRS, BREAK_GLASS_CACHE_ATTR):
+        assert hasattr(user, attr), attr
+
+    membership = Membership.objects.get(user=user, agency=agency, is_active=True)
+    change_member_role(
+        actor=agency_admin, agency=agency, membership_id=membership.pk, role=Role.SUPERVISOR
+    )
+    # What the service does to its own copy of the user: casework registered its
+    # caches with accounts, which names none of them.
+    forget_cached_permissions(user)
+
+    for attr in (*USER_CACHE_ATTRS, BREAK_GLASS_CACHE_ATTR):
+        assert not hasattr(user, attr), attr
+    assert restricted_case in cases_visible_to(user)
+    assert clients_visible_to(user).filter(pk=restricted_case.client_id).exists()
+    assert user.has_perm(Perm.VIEW_CASE, restricted_case)

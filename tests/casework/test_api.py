@@ -527,7 +527,7 @@ def test_case_list_query_count_does_not_grow_with_page_size(
         with CaptureQueriesContext(connection) as queries:
             response = api.get("/api/v1/cases/", {"page_size": 100})
         assert response.status_code == 200
-        # The request's access-log row (tests/audit) is not the list's cost.
+        # The request's access-log row (tests/accounts) is not the list's cost.
         listing = [
             q
             for q in queries.captured_queries

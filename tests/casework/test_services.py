@@ -3,7 +3,9 @@ instead of crashing (a 400 at the API, never a 500)."""
 
 import pytest
 from django.core.exceptions import ValidationError
+from guardian.shortcuts import assign_perm
 
+from accounts.permissions import Perm
 from casework import services
 from casework.selectors import filter_cases, search_clients
 from config.errors import Forbidden, InvalidInput, NotFound, PreconditionFailed
@@ -135,14 +137,38 @@ def test_etag_style_versions_are_understood(caseworker, case):
         )
 
 
-def test_reopen_checks_the_permission_on_the_locked_state(caseworker, supervisor, case):
+def test_reopen_checks_the_permission_on_the_locked_state(
+    caseworker, referral_officer, outsider, case
+):
+    # Granted the case one by one, with CHANGE_CASE but not CLOSE_CASE: may
+    # resume a case on hold, not reopen a closed one.
+    assign_perm(Perm.VIEW_CASE.value, referral_officer, case)
+    assign_perm(Perm.CHANGE_CASE.value, referral_officer, case)
     services.close_case(actor=caseworker, case_id=case.pk, closure_reason="goals_met")
+    with pytest.raises(Forbidden):
+        services.reopen_case(actor=referral_officer, case_id=case.pk, reason="New need")
+    with pytest.raises(NotFound):
+        services.reopen_case(actor=outsider, case_id=case.pk, reason="New need")
+    case.refresh_from_db()
+    assert (case.status, case.closure_reason, case.version) == ("closed", "goals_met", 2)
+    assert case.closed_at is not None
+
     reopened = services.reopen_case(actor=caseworker, case_id=case.pk, reason="New need")
     assert reopened.status == "open"
     assert reopened.closure_reason == ""
+    assert reopened.closed_at is None
+
+    services.put_case_on_hold(actor=caseworker, case_id=case.pk, reason="Travelling")
+    with pytest.raises(NotFound):
+        services.reopen_case(actor=outsider, case_id=case.pk, reason="Back")
+    resumed = services.reopen_case(actor=referral_officer, case_id=case.pk, reason="Back")
+    assert (resumed.status, resumed.version) == ("open", 5)
 
 
-def test_very_long_searches_do_not_break(caseworker, client_record):
+def test_very_long_searches_are_cut_short_and_still_match(caseworker, client_record, case):
     query = "a " * 2000
-    assert list(search_clients(caseworker, query)) is not None
-    assert list(filter_cases(caseworker, query=query)) is not None
+    assert list(search_clients(caseworker, query)) == [client_record]
+    assert list(filter_cases(caseworker, query=query)) == [case]
+    nothing = "qqqq " * 2000
+    assert list(search_clients(caseworker, nothing)) == []
+    assert list(filter_cases(caseworker, query=nothing)) == []

@@ -13,7 +13,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
-from casework.forms import AUTO_DIR, DATE_WIDGET, CaseForm
+from casework.forms.common import AUTO_DIR, DATE_WIDGET, CaseForm
 from casework.models import SPECIAL_CATEGORIES, Consent, DataCategory, ServiceCategory
 
 # Languages consent is most often explained in (code, English name, own name).

@@ -1,0 +1,184 @@
+"""Forms of the case pages: open, edit, filter, and the small forms of the
+case page (note, follow-up, document, hold, close, reopen, assign, restrict)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casework.forms.common import (
+    AUTO_DIR,
+    DATE_WIDGET,
+    AssigneeMixin,
+    CaseForm,
+    blank_choice,
+    long_text,
+    text_field,
+)
+from casework.models import Case, CaseNote, Document
+from casework.services.common import CASE_EDIT_FIELDS
+
+
+class OpenCaseForm(AssigneeMixin, forms.Form):
+    case_type = forms.ChoiceField(label=_("Type"), choices=blank_choice(Case.Type.choices))
+    risk_level = forms.ChoiceField(
+        label=_("Risk level"), choices=Case.Risk.choices, initial=Case.Risk.LOW
+    )
+    summary = long_text(_("Summary"), rows=5)
+    assigned_to = forms.ChoiceField(label=_("Assigned caseworker"), required=False)
+    is_restricted = forms.BooleanField(
+        label=_("Restricted case"),
+        required=False,
+        help_text=_("Only the assigned caseworker and supervisors will see it."),
+    )
+
+    def __init__(self, *args, assignees=None, can_restrict=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if assignees is None:
+            del self.fields["assigned_to"]
+        else:
+            self.set_assignees(assignees, blank_label=_("Me"))
+        if not can_restrict:
+            del self.fields["is_restricted"]
+
+
+class CaseEditForm(forms.Form):
+    case_type = forms.ChoiceField(label=_("Type"), choices=Case.Type.choices)
+    risk_level = forms.ChoiceField(label=_("Risk level"), choices=Case.Risk.choices)
+    summary = long_text(_("Summary"), rows=6)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    reason = text_field(
+        _("Reason for the change"), 500, help_text=_("Optional; kept in the case history.")
+    )
+
+    CASE_FIELDS = CASE_EDIT_FIELDS
+    EDIT_FIELDS = CASE_FIELDS
+
+    def case_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.CASE_FIELDS}
+
+
+class CaseFilterForm(forms.Form):
+    """The filters of the case list (GET). Unknown values are simply ignored."""
+
+    q = forms.CharField(
+        label=_("Search"),
+        max_length=200,
+        required=False,
+        help_text=_("Case number, client name in any script, or document number."),
+        widget=forms.TextInput(attrs={"type": "search", **AUTO_DIR}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), choices=blank_choice(Case.Status.choices, _("Any")), required=False
+    )
+    case_type = forms.ChoiceField(
+        label=_("Type"), choices=blank_choice(Case.Type.choices, _("Any")), required=False
+    )
+    risk_level = forms.ChoiceField(
+        label=_("Risk level"), choices=blank_choice(Case.Risk.choices, _("Any")), required=False
+    )
+    mine = forms.BooleanField(label=_("Assigned to me"), required=False)
+    overdue = forms.BooleanField(label=_("With overdue follow-ups"), required=False)
+
+    def filters(self) -> dict:
+        data = self.cleaned_data if self.is_valid() else {}
+        return {
+            "query": data.get("q", ""),
+            "status": data.get("status", ""),
+            "case_type": data.get("case_type", ""),
+            "risk_level": data.get("risk_level", ""),
+            "assigned_to_me": data.get("mine", False),
+            "overdue_follow_ups": data.get("overdue", False),
+        }
+
+
+class NoteForm(CaseForm):
+    id_prefix = "note"
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=CaseNote.Kind.choices, initial=CaseNote.Kind.NOTE
+    )
+    body = long_text(_("Note"), rows=4, required=True)
+    is_confidential = forms.BooleanField(
+        label=_("Confidential"),
+        required=False,
+        help_text=_("Only you and the supervisors will see this note."),
+    )
+
+
+class FollowUpForm(AssigneeMixin, CaseForm):
+    id_prefix = "follow_up"
+
+    title = text_field(_("What to do"), 200, required=True)
+    due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
+    assigned_to = forms.ChoiceField(label=_("Assigned to"), required=False)
+
+    def __init__(self, *args, assignees=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if assignees is None:
+            del self.fields["assigned_to"]
+        else:
+            self.set_assignees(assignees, blank_label=_("Me"))
+
+
+class DocumentUploadForm(CaseForm):
+    id_prefix = "document"
+
+    category = forms.ChoiceField(
+        label=_("Category"), choices=blank_choice(Document.Category.choices)
+    )
+    description = text_field(_("Description"), 200)
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("PDF, image (JPEG, PNG, WebP, TIFF, HEIC) or Word/OpenDocument text."),
+    )
+
+    def __init__(self, *args, allow_medical=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not allow_medical:
+            self.fields["category"].choices = [
+                choice
+                for choice in self.fields["category"].choices
+                if choice[0] != Document.Category.MEDICAL
+            ]
+
+
+class HoldForm(CaseForm):
+    id_prefix = "hold"
+
+    reason = text_field(_("Why is the case put on hold?"), 500, required=True)
+
+
+class CloseForm(CaseForm):
+    id_prefix = "close"
+
+    closure_reason = forms.ChoiceField(
+        label=_("Closure reason"), choices=blank_choice(Case.ClosureReason.choices)
+    )
+    note = long_text(_("Closing note"), rows=3)
+
+
+class ReopenForm(CaseForm):
+    id_prefix = "reopen"
+
+    reason = text_field(_("Why is the case reopened?"), 500, required=True)
+
+
+class AssignForm(AssigneeMixin, CaseForm):
+    id_prefix = "assign"
+
+    assigned_to = forms.ChoiceField(label=_("Assign to"))
+    reason = text_field(_("Reason"), 500)
+
+    def __init__(self, *args, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_assignees(assignees)
+
+
+class RestrictForm(CaseForm):
+    id_prefix = "restrict"
+
+    restricted = forms.TypedChoiceField(
+        choices=[("1", _("Restrict")), ("0", _("Lift the restriction"))],
+        coerce=lambda value: value == "1",
+        widget=forms.HiddenInput,
+    )
+    reason = text_field(_("Reason"), 500)

@@ -1,0 +1,118 @@
+"""What the casework forms share: widgets, field helpers, the case-page form
+base and the assignee select. Forms only parse and check the shape of input;
+the rules (permissions, duplicates, versions, states) live in the services."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from accounts.permissions import Role
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# Free text typed by people in any script: the browser picks the direction.
+AUTO_DIR = {"dir": "auto"}
+
+
+def blank_choice(choices, label=None) -> list:
+    """``choices`` after an empty first choice ("—", or ``label``)."""
+    return [("", "—" if label is None else label), *choices]
+
+
+def country_choices():
+    # A callable: evaluated per form, so the names follow the active language.
+    return [(code, name) for code, name in countries]
+
+
+def blank_and_country_choices():
+    return blank_choice(country_choices())
+
+
+def text_field(label, max_length, **kwargs) -> forms.CharField:
+    """A one-line text field, optional unless ``required=True``."""
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=kwargs.pop("required", False),
+        widget=forms.TextInput(attrs={**AUTO_DIR, **kwargs.pop("attrs", {})}),
+        **kwargs,
+    )
+
+
+def long_text(label, rows=4, **kwargs) -> forms.CharField:
+    """A text area, optional unless ``required=True``."""
+    return forms.CharField(
+        label=label,
+        required=kwargs.pop("required", False),
+        widget=forms.Textarea(attrs={**AUTO_DIR, "rows": rows}),
+        **kwargs,
+    )
+
+
+class LanguageCodesField(forms.CharField):
+    """Language codes typed as "ar, fa, ti" and cleaned to ["ar", "fa", "ti"]."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        codes = [code.strip().lower() for code in text.replace(";", ",").split(",")]
+        return list(dict.fromkeys(code for code in codes if code))
+
+    def validate(self, value):
+        super().validate(value)
+        for code in value:
+            if not code.isascii() or not code.isalpha() or not 2 <= len(code) <= 3:
+                raise ValidationError(
+                    _("“%(code)s” is not a language code. Use codes such as ar, fa or ti."),
+                    code="invalid_language",
+                    params={"code": code},
+                )
+
+
+class CaseForm(forms.Form):
+    """A form on the case page: its own id prefix, as several share field names."""
+
+    id_prefix = "case"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+_ASSIGNABLE_ROLES = {Role.CASEWORKER, Role.SUPERVISOR}
+
+
+def assignee_choices(memberships) -> list[tuple[str, str]]:
+    """Active caseworkers and supervisors among ``memberships`` (one entry per person)."""
+    people: dict[str, str] = {}
+    for membership in memberships:
+        user = membership.user
+        if membership.is_active and user.is_active and membership.role in _ASSIGNABLE_ROLES:
+            people.setdefault(str(user.pk), user.display_name)
+    return sorted(people.items(), key=lambda item: item[1].casefold())
+
+
+class AssigneeMixin:
+    """A select of people who may hold a case; cleaned to the user object."""
+
+    def set_assignees(self, memberships, *, blank_label=None):
+        self.people = {}
+        for membership in memberships:
+            self.people.setdefault(str(membership.user_id), membership.user)
+        choices = assignee_choices(memberships)
+        if blank_label is not None:
+            choices = [("", blank_label), *choices]
+        self.fields["assigned_to"].choices = choices
+
+    def clean_assigned_to(self):
+        value = self.cleaned_data.get("assigned_to")
+        return self.people.get(value) if value else None
