@@ -8,16 +8,14 @@ class ReferralsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from casework.signals import (
-            consent_withdrawn,
-            personal_data_erasing,
-            subject_access_collecting,
-        )
-        from referrals.protection import collect_referrals, erase_referrals
+        from accounts.notices import register_link_check
+        from casework.signals import consent_withdrawn
+        from referrals.selectors import referral_notice_links
         from referrals.services import cancel_referrals_relying_on
 
         consent_withdrawn.connect(
             cancel_referrals_relying_on, dispatch_uid="referrals.cancel_on_consent_withdrawal"
         )
-        personal_data_erasing.connect(erase_referrals, dispatch_uid="referrals.erase")
-        subject_access_collecting.connect(collect_referrals, dispatch_uid="referrals.export")
+        # accounts e-mails every notice but knows no referral page: referrals
+        # says which of its notices still link to a referral their reader sees.
+        register_link_check("referral.", referral_notice_links)

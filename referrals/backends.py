@@ -11,7 +11,7 @@ is the same rule as one SQL query.
 from django.contrib.auth.backends import BaseBackend
 
 from accounts.permissions import Perm
-from accounts.selectors import agency_permissions
+from accounts.selectors import holds_in
 from referrals.models import Referral
 
 SENDER_PERMISSIONS = frozenset(
@@ -31,6 +31,6 @@ class ReferralBackend(BaseBackend):
             return False
         if perm not in SENDER_PERMISSIONS:
             return False
-        if perm not in agency_permissions(user_obj).get(obj.from_agency_id, frozenset()):
+        if not holds_in(user_obj, perm, obj.from_agency_id):
             return False
         return user_obj.has_perm(Perm.VIEW_CASE, obj.case)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals.views import directory, notifications, referrals
+from referrals.views import actions, directory, inbox, notifications, packet, page, sending
 
 app_name = "referrals"
 
@@ -13,41 +13,41 @@ urlpatterns = [
     path("directory/<uuid:service_id>/", directory.service_detail, name="service_detail"),
     path("directory/<uuid:service_id>/edit/", directory.service_edit, name="service_edit"),
     # Sending from a case.
-    path("cases/<uuid:case_id>/refer/", referrals.referral_new, name="referral_new"),
-    path("cases/<uuid:case_id>/refer/check/", referrals.referral_check, name="referral_check"),
+    path("cases/<uuid:case_id>/refer/", sending.referral_new, name="referral_new"),
+    path("cases/<uuid:case_id>/refer/check/", sending.referral_check, name="referral_check"),
     # Referrals: the inbox, one referral, its packet and its actions.
-    path("referrals/", referrals.inbox, name="inbox"),
-    path("referrals/<uuid:referral_id>/", referrals.referral_detail, name="referral_detail"),
-    path("referrals/<uuid:referral_id>/packet/", referrals.packet, name="packet"),
-    path("referrals/<uuid:referral_id>/edit/", referrals.referral_edit, name="referral_edit"),
-    path("referrals/<uuid:referral_id>/send/", referrals.referral_send, name="referral_send"),
+    path("referrals/", inbox.inbox, name="inbox"),
+    path("referrals/<uuid:referral_id>/", page.referral_detail, name="referral_detail"),
+    path("referrals/<uuid:referral_id>/packet/", packet.packet, name="packet"),
+    path("referrals/<uuid:referral_id>/edit/", sending.referral_edit, name="referral_edit"),
+    path("referrals/<uuid:referral_id>/send/", actions.referral_send, name="referral_send"),
     path(
         "referrals/<uuid:referral_id>/withdraw/",
-        referrals.referral_withdraw,
+        actions.referral_withdraw,
         name="referral_withdraw",
     ),
-    path("referrals/<uuid:referral_id>/accept/", referrals.referral_accept, name="referral_accept"),
+    path("referrals/<uuid:referral_id>/accept/", actions.referral_accept, name="referral_accept"),
     path(
-        "referrals/<uuid:referral_id>/decline/", referrals.referral_decline, name="referral_decline"
+        "referrals/<uuid:referral_id>/decline/", actions.referral_decline, name="referral_decline"
     ),
     path(
         "referrals/<uuid:referral_id>/progress/",
-        referrals.referral_progress,
+        actions.referral_progress,
         name="referral_progress",
     ),
     path(
         "referrals/<uuid:referral_id>/complete/",
-        referrals.referral_complete,
+        actions.referral_complete,
         name="referral_complete",
     ),
     path(
         "referrals/<uuid:referral_id>/open-case/",
-        referrals.referral_open_case,
+        actions.referral_open_case,
         name="referral_open_case",
     ),
     path(
         "referrals/<uuid:referral_id>/messages/",
-        referrals.referral_message,
+        actions.referral_message,
         name="referral_message",
     ),
     # The user's notifications.

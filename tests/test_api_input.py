@@ -24,7 +24,7 @@ from config.http.parsers import MAX_DEPTH
 from config.http.preconditions import IfMatch, parse_if_match
 from config.http.serializers import RequestSerializer
 from referrals.models import Referral
-from tests.audit.test_every_route_logs import every_route
+from tests.accounts.test_every_route_logs import every_route
 from tests.casework.test_views import upload
 from tests.factories import make_consent, make_referral, make_service
 
@@ -216,12 +216,13 @@ def _request_serializers() -> list[type[serializers.Serializer]]:
     house names: ``…InSerializer``, ``…RequestSerializer``)."""
     modules = [
         "accounts.api",
-        "accounts.api_audit",
         "casework.api.case_items",
         "casework.api.cases",
         "casework.api.clients",
         "casework.api.consent",
-        "casework.api.protection",
+        "privacy.api.access_log",
+        "privacy.api.break_glass",
+        "privacy.api.data_protection",
         "referrals.api.actions",
         "referrals.api.directory",
         "referrals.api.packet",

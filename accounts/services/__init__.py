@@ -22,6 +22,7 @@ from accounts.services.members import (
     reactivate_member,
     send_password_invitation,
 )
+from accounts.services.notifications import notify_users
 from accounts.services.own_account import (
     TOKEN_PREFIX,
     issue_api_token,
@@ -38,6 +39,7 @@ __all__ = [
     "create_agency",
     "deactivate_member",
     "issue_api_token",
+    "notify_users",
     "reactivate_member",
     "record_emergency_access_agreement",
     "register_user",

@@ -7,6 +7,8 @@ receiving agency never learns the sender's case, client or consent ids, only
 what the packet holds (``referrals.api.packet``).
 """
 
+from uuid import UUID
+
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -14,7 +16,7 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from accounts.permissions import Perm
-from accounts.selectors import agency_permissions
+from accounts.selectors import agencies_where
 from casework.models import DataCategory, ServiceCategory
 from casework.selectors import cases_visible_to
 from config.http.api import PROBLEM_CONTENT_TYPE
@@ -143,12 +145,9 @@ def _user_ref(user: User | None) -> dict | None:
     return {"id": user.pk, "display_name": user.display_name} if user is not None else None
 
 
-def sending_agency_ids(actor: User) -> set:
-    return {
-        agency_id
-        for agency_id, perms in agency_permissions(actor).items()
-        if Perm.VIEW_REFERRAL in perms
-    }
+def sending_agency_ids(actor: User) -> frozenset[UUID]:
+    """The agencies whose referrals the caller reads as their sender (VIEW_REFERRAL there)."""
+    return agencies_where(actor, Perm.VIEW_REFERRAL)
 
 
 def is_sender(actor: User, referral: Referral) -> bool:

@@ -3,7 +3,6 @@ the send form runs, read, and change a draft."""
 
 import logging
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -207,24 +206,23 @@ class ReferralListView(GenericAPIView):
         override_reason = fields.pop("override_reason")
 
         def produce() -> Response:
-            with transaction.atomic():
-                referral = services.create_referral(
-                    actor=request.user,
-                    case_id=fields["case"],
-                    service_id=fields["service"],
-                    to_agency_id=fields["to_agency"],
-                    purpose=fields["purpose"],
-                    urgency=fields["urgency"],
-                    respond_by=fields["respond_by"],
-                    message=fields["message"],
-                    data_categories=fields.get("data_categories"),
+            draft = {
+                "actor": request.user,
+                "case_id": fields["case"],
+                "service_id": fields["service"],
+                "to_agency_id": fields["to_agency"],
+                "purpose": fields["purpose"],
+                "urgency": fields["urgency"],
+                "respond_by": fields["respond_by"],
+                "message": fields["message"],
+                "data_categories": fields.get("data_categories"),
+            }
+            if send:
+                referral = services.create_and_send_referral(
+                    **draft, override_reason=override_reason
                 )
-                if send:
-                    referral = services.send_referral(
-                        actor=request.user,
-                        referral_id=referral.pk,
-                        override_reason=override_reason,
-                    )
+            else:
+                referral = services.create_referral(**draft)
             return referral_response(request, referral, status_code=201)
 
         def replay(referral_id: str) -> Response:

@@ -370,7 +370,7 @@ def test_a_failure_while_sending_leaves_nothing(
     def broken(*args, **kwargs):
         raise RuntimeError(f"{step} failed")
 
-    monkeypatch.setattr(referral_services, step, broken)
+    monkeypatch.setattr(referral_services.sending, step, broken)
     api = as_user(caseworker)
     api.raise_request_exception = False
     body = create_body(case, to_agency=str(partner_agency.pk))

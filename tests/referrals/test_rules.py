@@ -62,7 +62,7 @@ def test_a_failing_step_leaves_the_draft_as_it_was(
     def fail(*args, **kwargs):
         raise RuntimeError(f"{step} failed")
 
-    monkeypatch.setattr(services, step, fail)
+    monkeypatch.setattr(services.sending, step, fail)
     with pytest.raises(RuntimeError):
         services.send_referral(actor=caseworker, referral_id=draft.pk)
     draft.refresh_from_db()
@@ -197,7 +197,7 @@ def test_a_mail_server_down_does_not_undo_or_break_a_send(
     def down(*args, **kwargs):
         raise smtplib.SMTPConnectError(421, "down")
 
-    monkeypatch.setattr("referrals.tasks.send_mail", down)
+    monkeypatch.setattr("accounts.tasks.send_mail", down)
     with django_capture_on_commit_callbacks(execute=True):
         referral = make_referral(caseworker, case, partner_agency)
     assert referral.state == Referral.State.SENT

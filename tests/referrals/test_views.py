@@ -1150,7 +1150,7 @@ def test_the_withdrawal_mail_to_the_partner_has_no_dead_link(
 def test_the_notice_mails_ask_which_referrals_are_visible_once_per_recipient(
     caseworker, case, consent, referral_officer, partner_agency, service, mailoutbox
 ):
-    from referrals.tasks import email_notifications
+    from accounts.tasks import email_notifications
 
     for _ in range(3):
         declined = make_referral(caseworker, case, partner_agency, service_id=service.pk)

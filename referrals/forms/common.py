@@ -1,0 +1,25 @@
+"""Small helpers shared by the referral forms."""
+
+from django import forms
+from django_countries import countries
+
+from casework.forms import AUTO_DIR
+
+
+def _blank(choices, label="—"):
+    return [("", label), *choices]
+
+
+def _text(label, max_length=None, *, required=False, rows=None, **kwargs):
+    widget = (
+        forms.Textarea(attrs={**AUTO_DIR, "rows": rows})
+        if rows
+        else forms.TextInput(attrs={**AUTO_DIR, **kwargs.pop("attrs", {})})
+    )
+    return forms.CharField(
+        label=label, max_length=max_length, required=required, widget=widget, **kwargs
+    )
+
+
+def _country_choices():
+    return _blank([(code, name) for code, name in countries])
