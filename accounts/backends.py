@@ -11,7 +11,7 @@ from django.contrib.auth.backends import BaseBackend
 from guardian.backends import ObjectPermissionBackend
 
 from accounts.models import Agency
-from accounts.selectors import agency_permissions
+from accounts.selectors import holds_in
 
 
 def agency_id_of(obj):
@@ -32,7 +32,7 @@ class AgencyRoleBackend(BaseBackend):
         agency_id = agency_id_of(obj)
         if agency_id is None:
             return False
-        return perm in agency_permissions(user_obj).get(agency_id, frozenset())
+        return holds_in(user_obj, perm, agency_id)
 
 
 class GrantBackend(ObjectPermissionBackend):

@@ -11,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccessLog
-from casework.forms import AUTO_DIR
+from config.http.forms import AUTO_DIR
 from privacy.models import RetentionPolicy
 
 

@@ -15,11 +15,11 @@ from rest_framework.views import APIView
 
 from accounts.permissions import Perm
 from casework import selectors, services
-from casework.api.common import active_user
 from casework.models import (
     CaseNote,
     Document,
 )
+from casework.selectors import active_user
 from config.errors import (
     NotFound,
 )

@@ -12,10 +12,10 @@ from rest_framework.views import APIView
 
 from accounts.idempotency import idempotent
 from casework import selectors, services
-from casework.api.common import active_user
 from casework.models import (
     Case,
 )
+from casework.selectors import active_user
 from config.http.pagination import KeysetCursorPagination
 from config.http.preconditions import if_match_version, with_version_headers
 from config.http.query import QuerySerializer

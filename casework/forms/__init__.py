@@ -26,11 +26,8 @@ from casework.forms.clients import (
     SensitiveForm,
 )
 from casework.forms.common import (
-    AUTO_DIR,
-    DATE_WIDGET,
     AssigneeMixin,
     CaseForm,
-    LanguageCodesField,
     assignee_choices,
 )
 from casework.forms.consent import (
@@ -43,8 +40,6 @@ from casework.forms.consent import (
 )
 
 __all__ = [
-    "AUTO_DIR",
-    "DATE_WIDGET",
     "PURPOSE_EXPLANATIONS",
     "AssignForm",
     "AssigneeMixin",
@@ -61,7 +56,6 @@ __all__ = [
     "HoldForm",
     "IdentityDocumentForm",
     "IdentityDocumentFormSet",
-    "LanguageCodesField",
     "NoteForm",
     "OpenCaseForm",
     "RecordConsentForm",

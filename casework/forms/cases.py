@@ -4,17 +4,10 @@ case page (note, follow-up, document, hold, close, reopen, assign, restrict)."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from casework.forms.common import (
-    AUTO_DIR,
-    DATE_WIDGET,
-    AssigneeMixin,
-    CaseForm,
-    blank_choice,
-    long_text,
-    text_field,
-)
+from casework.forms.common import AssigneeMixin, CaseForm, blank_choice, long_text, text_field
 from casework.models import Case, CaseNote, Document
 from casework.services.common import CASE_EDIT_FIELDS
+from config.http.forms import AUTO_DIR, DATE_WIDGET
 
 
 class OpenCaseForm(AssigneeMixin, forms.Form):

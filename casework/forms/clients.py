@@ -8,9 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from casework import sections
 from casework.forms.common import (
-    AUTO_DIR,
-    DATE_WIDGET,
-    LanguageCodesField,
     blank_and_country_choices,
     blank_choice,
     country_choices,
@@ -18,6 +15,7 @@ from casework.forms.common import (
     text_field,
 )
 from casework.models import Client, ClientSensitive, IdentityDocument, LegalStatus, Sex
+from config.http.forms import AUTO_DIR, DATE_WIDGET, LanguageCodesField
 
 
 def _client_label(name: str) -> dict:

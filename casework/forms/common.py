@@ -3,15 +3,10 @@ base and the assignee select. Forms only parse and check the shape of input;
 the rules (permissions, duplicates, versions, states) live in the services."""
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from accounts.permissions import Role
-
-DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-# Free text typed by people in any script: the browser picks the direction.
-AUTO_DIR = {"dir": "auto"}
+from config.http.forms import AUTO_DIR
 
 
 def blank_choice(choices, label=None) -> list:
@@ -47,35 +42,6 @@ def long_text(label, rows=4, **kwargs) -> forms.CharField:
         widget=forms.Textarea(attrs={**AUTO_DIR, "rows": rows}),
         **kwargs,
     )
-
-
-class LanguageCodesField(forms.CharField):
-    """Language codes typed as "ar, fa, ti" and cleaned to ["ar", "fa", "ti"]."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 200)
-        kwargs.setdefault("required", False)
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, list | tuple):
-            return ", ".join(value)
-        return value
-
-    def to_python(self, value):
-        text = super().to_python(value)
-        codes = [code.strip().lower() for code in text.replace(";", ",").split(",")]
-        return list(dict.fromkeys(code for code in codes if code))
-
-    def validate(self, value):
-        super().validate(value)
-        for code in value:
-            if not code.isascii() or not code.isalpha() or not 2 <= len(code) <= 3:
-                raise ValidationError(
-                    _("“%(code)s” is not a language code. Use codes such as ar, fa or ti."),
-                    code="invalid_language",
-                    params={"code": code},
-                )
 
 
 class CaseForm(forms.Form):

@@ -13,8 +13,9 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency
-from casework.forms.common import AUTO_DIR, DATE_WIDGET, CaseForm
+from casework.forms.common import CaseForm
 from casework.models import SPECIAL_CATEGORIES, Consent, DataCategory, ServiceCategory
+from config.http.forms import AUTO_DIR, DATE_WIDGET
 
 # Languages consent is most often explained in (code, English name, own name).
 # Django does not know all of them, so the names are ours.

@@ -15,6 +15,7 @@ from casework.selectors.actions import (
     case_actions_for,
 )
 from casework.selectors.case_items import (
+    active_user,
     agencies_for_registration,
     assignable_members,
     case_list_rows,
@@ -69,6 +70,7 @@ __all__ = [
     "ConsentCoverage",
     "Gap",
     "Scope",
+    "active_user",
     "agencies_for_registration",
     "any_of",
     "assignable_members",

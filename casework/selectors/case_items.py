@@ -7,6 +7,7 @@ from uuid import UUID
 
 from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import selectors as accounts_selectors
 from accounts.access import Action, record_access
@@ -27,7 +28,7 @@ from casework.selectors.scope import (
     get_case_for,
     is_uuid,
 )
-from config.errors import NotFound
+from config.errors import InvalidInput, NotFound
 
 
 def notes_visible_to(actor: User, case: Case) -> QuerySet[CaseNote]:
@@ -224,3 +225,20 @@ def agencies_for_registration(actor: User) -> list[Agency]:
     if not allowed:
         return []
     return list(accounts_selectors.agencies_of(actor).filter(pk__in=allowed).order_by("name"))
+
+
+def active_user(user_id: UUID | str | None, field: str) -> User | None:
+    """The active user ``user_id`` names (None for None), to be checked as an
+    assignee by the service (``check_assignee``), which answers a stranger as
+    it answers anyone else; InvalidInput on ``field`` when no active user has
+    that id. System read: it reveals nothing but that an id is not usable."""
+    if user_id is None:
+        return None
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        raise InvalidInput(
+            _("Choose an active caseworker or supervisor of the case's agency."),
+            code="invalid_assignee",
+            field=field,
+        )
+    return user

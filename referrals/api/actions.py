@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.idempotency import idempotent
-from casework.api.common import active_user
 from casework.models import Case
+from casework.selectors import active_user
 from config.errors import NotFound
 from config.http.schema import ETAG_HEADER, IDEMPOTENCY_KEY, LOCATION_HEADER
 from config.http.serializers import InputSerializer

@@ -3,7 +3,7 @@
 from django import forms
 from django_countries import countries
 
-from casework.forms import AUTO_DIR
+from config.http.forms import AUTO_DIR
 
 
 def _blank(choices, label="—"):

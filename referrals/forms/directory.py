@@ -5,9 +5,9 @@ import json
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from casework.forms import AUTO_DIR, LanguageCodesField
 from casework.models import DataCategory, ServiceCategory
 from config.errors import InvalidInput
+from config.http.forms import AUTO_DIR, LanguageCodesField
 from referrals import services
 from referrals.forms.common import _blank, _country_choices, _text
 from referrals.hsds import parse_services

@@ -7,8 +7,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.forms import AUTO_DIR, DATE_WIDGET, AssigneeMixin, CaseForm
+from casework.forms import AssigneeMixin, CaseForm
 from casework.models import Case, DataCategory
+from config.http.forms import AUTO_DIR, DATE_WIDGET
 from referrals.forms.common import _blank, _text
 from referrals.models import Referral, Service
 
