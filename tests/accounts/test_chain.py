@@ -149,7 +149,7 @@ def test_a_write_that_loses_its_position_to_a_reader_retries(settings, monkeypat
     settings.ACCESS_LOG_CHAINS = 1
     writer_has_read_head, reader_is_done = threading.Event(), threading.Event()
     in_writer = threading.local()
-    real_head = access_log._head
+    real_head = access_log.hashchain._head
 
     def head_then_let_the_reader_in(chain):
         found = real_head(chain)
@@ -158,7 +158,7 @@ def test_a_write_that_loses_its_position_to_a_reader_retries(settings, monkeypat
             assert reader_is_done.wait(10)
         return found
 
-    monkeypatch.setattr(access_log, "_head", head_then_let_the_reader_in)
+    monkeypatch.setattr(access_log.hashchain, "_head", head_then_let_the_reader_in)
 
     def writer():
         in_writer.flag = True

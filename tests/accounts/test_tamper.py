@@ -336,7 +336,7 @@ def test_a_checkpoint_is_written_under_an_exclusive_lock_on_the_file(rows, setti
     read the heads, checked and appended, so the lines stay in order."""
     path = Path(settings.ACCESS_LOG_CHECKPOINT_PATH)
     access_log.write_checkpoint()
-    read_heads = access_log._current_heads
+    read_heads = access_log.checkpoints._current_heads
     locked = []
 
     def heads_while_someone_tries_the_lock():
@@ -349,7 +349,9 @@ def test_a_checkpoint_is_written_under_an_exclusive_lock_on_the_file(rows, setti
                 locked.append(False)
         return read_heads()
 
-    monkeypatch.setattr(access_log, "_current_heads", heads_while_someone_tries_the_lock)
+    monkeypatch.setattr(
+        access_log.checkpoints, "_current_heads", heads_while_someone_tries_the_lock
+    )
     access_log.write_checkpoint()
     assert locked == [True]
     with path.open("rb") as other:  # released afterwards
@@ -457,7 +459,7 @@ def test_rows_from_before_keys_verify_only_where_accepted(settings, monkeypatch)
     are reported unless ACCESS_LOG_ACCEPT_UNKEYED says this database holds
     rows from before keys; then they verify and are counted."""
     settings.ACCESS_LOG_CHAINS = 1
-    monkeypatch.setattr(access_log, "current_key_id", lambda: "")
+    monkeypatch.setattr(access_log.hashchain, "current_key_id", lambda: "")
     for _ in range(3):
         access_log.append(actor_id=uuid.uuid4(), action="view")
     monkeypatch.undo()
@@ -630,7 +632,7 @@ def test_the_page_reports_a_cut_end_and_the_checkpoint(client_as, dpo, rows):
 def test_the_page_counts_rows_from_before_keys(client_as, dpo, settings, monkeypatch):
     settings.ACCESS_LOG_CHAINS = 1
     settings.ACCESS_LOG_ACCEPT_UNKEYED = True
-    monkeypatch.setattr(access_log, "current_key_id", lambda: "")
+    monkeypatch.setattr(access_log.hashchain, "current_key_id", lambda: "")
     access_log.append(actor_id=uuid.uuid4(), action="view")
     monkeypatch.undo()
     content = client_as(dpo).get(reverse("privacy:access_log"), {"verify": "1"}).content.decode()
