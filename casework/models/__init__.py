@@ -29,7 +29,7 @@ from casework.models.grants import (
     ClientGroupObjectPermission,
     ClientUserObjectPermission,
 )
-from casework.models.protection import BreakGlass
+from casework.models.break_glass import BreakGlass
 
 __all__ = [
     "SPECIAL_CATEGORIES",
