@@ -15,7 +15,7 @@ from casework.forms.common import (
     text_field,
 )
 from casework.models import Client, ClientSensitive, IdentityDocument, LegalStatus, Sex
-from config.http.forms import AUTO_DIR, DATE_WIDGET, LanguageCodesField
+from config.http.forms import AUTO_DIR, DATE_WIDGET, AgencyChoiceMixin, LanguageCodesField
 
 
 def _client_label(name: str) -> dict:
@@ -115,7 +115,7 @@ class ClientForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.CLIENT_FIELDS}
 
 
-class RegisterClientForm(ClientForm):
+class RegisterClientForm(AgencyChoiceMixin, ClientForm):
     agency = forms.ChoiceField(label=_("Registering agency"))
     confirmed_not_duplicate = forms.BooleanField(
         label=_("This is a different person"),
@@ -124,22 +124,6 @@ class RegisterClientForm(ClientForm):
     )
 
     field_order = ["agency"]
-
-    def __init__(self, *args, agencies, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.agencies = {str(agency.pk): agency for agency in agencies}
-        self.fields["agency"].choices = [(key, a.name) for key, a in self.agencies.items()]
-        if len(self.agencies) == 1:
-            # Nothing to choose: the one agency, not even a hidden field to tamper with.
-            del self.fields["agency"]
-
-    def clean(self):
-        data = super().clean()
-        if "agency" in self.fields:
-            data["agency"] = self.agencies.get(data.get("agency") or "")
-        else:
-            data["agency"] = next(iter(self.agencies.values()))
-        return data
 
 
 class ClientEditForm(ClientForm):

@@ -1,5 +1,5 @@
 """What the HTML forms of every app share: the date widget, the text direction
-of free text, a field of language codes."""
+of free text, a field of language codes, the choice of one of the user's agencies."""
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -37,3 +37,24 @@ class LanguageCodesField(forms.CharField):
                     code="invalid_language",
                     params={"code": code},
                 )
+
+
+class AgencyChoiceMixin:
+    """The form's ``agency`` field offers ``agencies`` (those the page allows the
+    user, by id); with one agency there is nothing to choose and no field to
+    tamper with. ``cleaned_data["agency"]`` is the agency (None if not offered)."""
+
+    def __init__(self, *args, agencies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agencies = {str(agency.pk): agency for agency in agencies}
+        self.fields["agency"].choices = [(key, a.name) for key, a in self.agencies.items()]
+        if len(self.agencies) == 1:
+            del self.fields["agency"]
+
+    def clean(self):
+        data = super().clean()
+        if "agency" in self.fields:
+            data["agency"] = self.agencies.get(data.get("agency") or "")
+        else:
+            data["agency"] = next(iter(self.agencies.values()))
+        return data

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models import DataCategory, ServiceCategory
 from config.errors import InvalidInput
-from config.http.forms import AUTO_DIR, LanguageCodesField
+from config.http.forms import AUTO_DIR, AgencyChoiceMixin, LanguageCodesField
 from referrals import services
 from referrals.forms.common import _blank, _country_choices, _text
 from referrals.hsds import parse_services
@@ -121,25 +121,10 @@ class ServiceForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.SERVICE_FIELDS}
 
 
-class AddServiceForm(ServiceForm):
+class AddServiceForm(AgencyChoiceMixin, ServiceForm):
     agency = forms.ChoiceField(label=_("Agency"))
 
     field_order = ["agency"]
-
-    def __init__(self, *args, agencies, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.agencies = {str(agency.pk): agency for agency in agencies}
-        self.fields["agency"].choices = [(key, a.name) for key, a in self.agencies.items()]
-        if len(self.agencies) == 1:
-            del self.fields["agency"]
-
-    def clean(self):
-        data = super().clean()
-        if "agency" in self.fields:
-            data["agency"] = self.agencies.get(data.get("agency") or "")
-        else:
-            data["agency"] = next(iter(self.agencies.values()))
-        return data
 
 
 class EditServiceForm(ServiceForm):
