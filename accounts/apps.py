@@ -8,8 +8,10 @@ def _refresh_role_groups(sender, using="default", **kwargs):
     accounts.permissions.ROLE_PERMISSIONS (the map is code; groups follow it)."""
     from django.apps import apps
 
-    # Permissions of every app exist only once the last app has had its post_migrate.
-    if sender.name != list(apps.get_app_configs())[-1].name:
+    # Permissions of every app exist only once the last app has had its
+    # post_migrate, and Django sends it only to apps that have models.
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender.name != with_models[-1].name:
         return
     from accounts.models import Agency
     from accounts.services import apply_role_permissions

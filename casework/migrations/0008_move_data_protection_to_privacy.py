@@ -19,12 +19,17 @@ def _move_content_types(apps, schema_editor, source: str, target: str) -> None:
     ContentType = apps.get_model("contenttypes", "ContentType")
     content_types = ContentType.objects.using(schema_editor.connection.alias)
     for model in MODELS:
-        # A content type the target app already has (created by a migrate that
-        # ran the new code before this migration) is kept; the old one stays
-        # too rather than losing what points at it.
-        if content_types.filter(app_label=target, model=model).exists():
+        moving = content_types.filter(app_label=source, model=model).first()
+        if moving is None:
             continue
-        content_types.filter(app_label=source, model=model).update(app_label=target)
+        # A content type the target app has already (its post_migrate ran the
+        # new code once, e.g. after a rollback) holds only the permissions that
+        # migrate created for it and the role groups' copies of them, which
+        # the refresh after migrate grants again: it gives way to the one that
+        # has been there all along, whose id everything else points at.
+        content_types.filter(app_label=target, model=model).delete()
+        moving.app_label = target
+        moving.save(update_fields=["app_label"])
 
 
 def to_privacy(apps, schema_editor) -> None:

@@ -40,3 +40,20 @@ def test_a_role_without_a_permission_gets_no_not_an_error(dpo, agency):
     # Guardian alone would raise WrongAppError for a casework permission on an agency.
     assert not dpo.has_perm(Perm.ADD_CASE, agency)
     assert not dpo.has_perm(Perm.ADD_CLIENT, agency)
+
+
+def test_every_migrate_gives_the_role_groups_the_role_map(agency):
+    """The map is code: after a migrate each role group holds exactly its role's
+    permissions again, whichever app Django's post_migrate reaches last."""
+    from django.contrib.auth.models import Permission
+    from django.core.management import call_command
+
+    supervisors = RoleGroup.objects.get(agency=agency, role=Role.SUPERVISOR).group
+    supervisors.permissions.clear()
+    supervisors.permissions.add(Permission.objects.get(codename="add_group"))
+    call_command("migrate", verbosity=0)
+    granted = {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in supervisors.permissions.select_related("content_type")
+    }
+    assert granted == {str(p) for p in ROLE_PERMISSIONS[Role.SUPERVISOR]}

@@ -9,7 +9,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -19,7 +19,13 @@ from privacy.models import Erasure, LegalHold, RetentionPolicy
 
 # The previous head: casework before the move, and no privacy app yet.
 PREVIOUS_HEAD = [("casework", "0007_anonymised_at"), ("privacy", None)]
-MOVED = ("legalhold", "historicallegalhold", "retentionpolicy", "historicalretentionpolicy")
+MOVED = (
+    "legalhold",
+    "historicallegalhold",
+    "retentionpolicy",
+    "historicalretentionpolicy",
+    "erasure",
+)
 
 
 def _write_rows(old_apps) -> dict[str, uuid.UUID]:
@@ -68,7 +74,21 @@ def _write_rows(old_apps) -> dict[str, uuid.UUID]:
         erased_by=dpo,
         counts={"clients": 1, "cases": 2},
     )
+    # A role group granted the permission on legal holds at the previous head,
+    # and a privacy content type for legal holds that a migrate run with the new
+    # code left behind (after a rollback): the grant survives, the stray goes.
+    Group = old_apps.get_model("auth", "Group")
+    Permission = old_apps.get_model("auth", "Permission")
+    ContentType = old_apps.get_model("contenttypes", "ContentType")
+    add_hold = Permission.objects.get(content_type__app_label="casework", codename="add_legalhold")
+    group = Group.objects.create(name="amal:dpo-before-the-move")
+    group.permissions.add(add_hold)
+    stray = ContentType.objects.create(app_label="privacy", model="legalhold")
+    Permission.objects.create(content_type=stray, codename="add_legalhold", name="Can add")
     return {
+        "group": group.pk,
+        "add_hold": add_hold.pk,
+        "stray": stray.pk,
         "client": client.pk,
         "case": case.pk,
         "dpo": dpo.pk,
@@ -128,8 +148,14 @@ def test_rows_of_the_previous_head_are_read_through_privacy():
             ("historicallegalhold", LegalHold.history.model),
             ("retentionpolicy", RetentionPolicy),
             ("historicalretentionpolicy", RetentionPolicy.history.model),
+            ("erasure", Erasure),
         )
     } == content_type_ids
     assert not ContentType.objects.filter(app_label="casework", model__in=MOVED).exists()
     add_hold = Permission.objects.get(codename="add_legalhold")
+    assert add_hold.pk == ids["add_hold"]
     assert add_hold.content_type_id == content_type_ids["legalhold"]
+    assert not ContentType.objects.filter(pk=ids["stray"]).exists()
+    assert list(Group.objects.get(pk=ids["group"]).permissions.values_list("pk", flat=True)) == [
+        add_hold.pk
+    ]
