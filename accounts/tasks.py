@@ -14,7 +14,9 @@ from accounts.notices import notice_links
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+# Named as when referrals held it: mail queued in the broker before an upgrade
+# still finds its task (a notice whose mail is lost is never sent again).
+@shared_task(name="referrals.tasks.email_notifications")
 def email_notifications(notification_ids: list[str]) -> int:
     """E-mail in-app notices (after the commit that wrote them); returns how
     many were sent. The mail says what the notice says — agencies and a

@@ -15,7 +15,7 @@ from accounts.models import (
 )
 from accounts.permissions import Perm
 from accounts.selectors import agency_permissions
-from accounts.services.members import _lock_agency, _require
+from accounts.services.members import lock_agency, require_perm_in
 from accounts.signals import emergency_access_withdrawn
 from accounts.validation import is_uuid, require_text
 from config.errors import Conflict, InvalidInput, NotFound
@@ -32,8 +32,8 @@ def record_emergency_access_agreement(
     MANAGE_AGENCY in ``agency`` (its administrator). The partner must be another
     agency without an active agreement (400 naming ``partner``); ``reference``
     names the signed agreement (400 without). Saved with history."""
-    _require(actor, Perm.MANAGE_AGENCY, agency)
-    _lock_agency(agency)
+    require_perm_in(actor, Perm.MANAGE_AGENCY, agency)
+    lock_agency(agency)
     partner = Agency.objects.filter(pk=partner_id).first() if is_uuid(partner_id) else None
     if partner is None:
         raise InvalidInput(_("Choose an agency."), code="invalid_choice", field="partner")
@@ -84,7 +84,7 @@ def withdraw_emergency_access_agreement(
     member_of = set(agency_permissions(actor))
     if agreement is None or not member_of & {agreement.agency_id, agreement.partner_id}:
         raise NotFound()
-    _require(actor, Perm.MANAGE_AGENCY, agreement.agency)
+    require_perm_in(actor, Perm.MANAGE_AGENCY, agreement.agency)
     if agreement.withdrawn_at is not None:
         raise Conflict(_("This agreement was already withdrawn."), code="already_withdrawn")
     agreement.withdrawal_reason = require_text(
@@ -93,7 +93,7 @@ def withdraw_emergency_access_agreement(
     # Withdrawals of one agency's agreements take turns (its row lock, after
     # the agreement's): the receivers keep a partner's access while another
     # agreement still covers it, so each must see the other withdrawals.
-    _lock_agency(agreement.agency)
+    lock_agency(agreement.agency)
     agreement.withdrawn_at = timezone.now()
     agreement.withdrawn_by = actor
     save_with_history(

@@ -28,7 +28,8 @@ from config.errors import Conflict, Forbidden, InvalidInput
 # --- Members -----------------------------------------------------------------
 
 
-def _require(actor: User, perm: Perm, agency: Agency) -> None:
+def require_perm_in(actor: User, perm: Perm, agency: Agency) -> None:
+    """Forbidden unless ``actor`` holds ``perm`` in ``agency`` (a member already)."""
     if not actor.has_perm(perm, agency):
         raise Forbidden()
 
@@ -47,9 +48,10 @@ def _sync_group(membership: Membership) -> None:
     _set_group(membership.user, membership.agency_id, membership.role, member=membership.is_active)
 
 
-def _lock_agency(agency: Agency) -> None:
-    # Serialises membership changes of one agency, so two admins cannot both
-    # remove "the other last admin" at the same time.
+def lock_agency(agency: Agency) -> None:
+    """Lock the agency's row for the transaction: it serialises membership
+    changes of one agency, so two admins cannot both remove "the other last
+    admin" at the same time."""
     Agency.objects.select_for_update().filter(pk=agency.pk).exists()
 
 
@@ -112,8 +114,8 @@ def add_member(
     """Give a person (existing user, or a new one invited by e-mail) a role in
     ``agency``. Needs MANAGE_MEMBERS there. A new user gets an e-mail with a link
     to choose a password, sent on commit."""
-    _require(actor, Perm.MANAGE_MEMBERS, agency)
-    _lock_agency(agency)
+    require_perm_in(actor, Perm.MANAGE_MEMBERS, agency)
+    lock_agency(agency)
     if role not in Role.values:
         raise InvalidInput(_("Choose one of the roles."), code="invalid_choice", field="role")
     email = User.objects.normalize_email(email or "").strip().lower()
@@ -170,7 +172,7 @@ def appoint_agency_admin(*, actor: User, agency: Agency, user: User) -> Membersh
     the last has left."""
     if not actor.has_perm(Perm.ADD_AGENCY):
         raise Forbidden()
-    _lock_agency(agency)
+    lock_agency(agency)
     membership = Membership.objects.filter(user=user, agency=agency, role=Role.AGENCY_ADMIN).first()
     if membership is None:
         membership = Membership(user=user, agency=agency, role=Role.AGENCY_ADMIN)
@@ -195,8 +197,8 @@ def change_member_role(
 ) -> Membership:
     """Change the role of a membership of ``agency``. Needs MANAGE_MEMBERS there.
     The agency always keeps one active administrator."""
-    _require(actor, Perm.MANAGE_MEMBERS, agency)
-    _lock_agency(agency)
+    require_perm_in(actor, Perm.MANAGE_MEMBERS, agency)
+    lock_agency(agency)
     membership = get_membership_in(agency, membership_id)
     if role not in Role.values:
         raise InvalidInput(_("Choose one of the roles."), code="invalid_choice", field="role")
@@ -241,8 +243,8 @@ def deactivate_member(
     active membership is deactivated altogether. The agency always keeps one
     active administrator.
     """
-    _require(actor, Perm.MANAGE_MEMBERS, agency)
-    _lock_agency(agency)
+    require_perm_in(actor, Perm.MANAGE_MEMBERS, agency)
+    lock_agency(agency)
     membership = get_membership_in(agency, membership_id)
     if not membership.is_active:
         return membership
@@ -271,7 +273,7 @@ def deactivate_member(
 @transaction.atomic
 def reactivate_member(*, actor: User, agency: Agency, membership_id: uuid.UUID) -> Membership:
     """Reactivate a deactivated membership of ``agency``. Needs MANAGE_MEMBERS there."""
-    _require(actor, Perm.MANAGE_MEMBERS, agency)
+    require_perm_in(actor, Perm.MANAGE_MEMBERS, agency)
     membership = get_membership_in(agency, membership_id)
     if membership.is_active:
         return membership

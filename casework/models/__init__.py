@@ -6,6 +6,7 @@ no code path can write rows behind history's back. Reads go through
 ``casework.selectors``; writes through ``casework.services``.
 """
 
+from casework.models.break_glass import BreakGlass
 from casework.models.cases import (
     Case,
     CaseCounter,
@@ -29,7 +30,6 @@ from casework.models.grants import (
     ClientGroupObjectPermission,
     ClientUserObjectPermission,
 )
-from casework.models.break_glass import BreakGlass
 
 __all__ = [
     "SPECIAL_CATEGORIES",

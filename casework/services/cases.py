@@ -31,6 +31,7 @@ from casework.services.common import (
     ExpectedVersion,
     check_version,
     require_bool,
+    require_caller_transaction,
     require_mapping,
     require_text,
     unknown_fields,
@@ -80,7 +81,7 @@ def _refresh_client_restriction(actor: User, client: Client) -> None:
 def open_case(
     *,
     actor: User,
-    client_id,
+    client_id: UUID | str,
     case_type: str,
     risk_level: str = Case.Risk.LOW,
     summary: str = "",
@@ -131,6 +132,7 @@ def save_new_case(
     follows its cases. No permission check: for a use case that checked its
     own and the assignee (``open_case``: ADD_CASE…; referrals' intake:
     RESPOND_REFERRAL on the referral). Call inside its transaction."""
+    require_caller_transaction()
     agency = client.agency
     case = Case(
         agency=agency,

@@ -1,6 +1,7 @@
 """Client services: register, update, special-category section, identity documents."""
 
 from typing import Any
+from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -28,6 +29,7 @@ from casework.services.common import (
     PossibleDuplicate,
     check_version,
     prefixed,
+    require_caller_transaction,
     require_mapping,
     unknown_fields,
     validated_client,
@@ -88,6 +90,7 @@ def save_new_client(
     a use case that decided both itself (referrals' intake registers the
     client a packet describes under RESPOND_REFERRAL on the referral). Call
     inside its transaction."""
+    require_caller_transaction()
     documents = _checked_input(data, documents)
     client, identity_documents = _validated_new_client(actor, agency, data, documents)
     save_with_history(client, actor=actor, reason=reason)
@@ -123,7 +126,7 @@ def _validated_new_client(
 def update_client(
     *,
     actor: User,
-    client_id,
+    client_id: UUID | str,
     expected_version: ExpectedVersion,
     changes: dict[str, Any],
     reason: str = "",
@@ -160,7 +163,7 @@ def _save_sensitive(actor: User, client: Client, changes: dict[str, Any], reason
 
 @transaction.atomic
 def update_client_sensitive(
-    *, actor: User, client_id, changes: dict[str, Any], reason: str = ""
+    *, actor: User, client_id: UUID | str, changes: dict[str, Any], reason: str = ""
 ) -> ClientSensitive:
     """Write the special-category section. Needs VIEW_SENSITIVE (supervisors,
     or the caseworker assigned to one of the client's cases) and CHANGE_CLIENT."""
@@ -197,7 +200,9 @@ def _identity_document(client: Client, data, prefix: str = "") -> IdentityDocume
 
 
 @transaction.atomic
-def add_identity_document(*, actor: User, client_id, data: dict[str, Any]) -> IdentityDocument:
+def add_identity_document(
+    *, actor: User, client_id: UUID | str, data: dict[str, Any]
+) -> IdentityDocument:
     """Record an identity document of a client. Needs CHANGE_CLIENT."""
     client = get_client_for(actor, client_id, Perm.CHANGE_CLIENT, lock=True)
     document = _identity_document(client, data)

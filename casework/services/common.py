@@ -4,6 +4,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
 
@@ -105,3 +106,11 @@ def prefixed(error: ValidationError, prefix: str) -> ValidationError:
     return ValidationError(
         {f"{prefix}{name}": messages for name, messages in error.message_dict.items()}
     )
+
+
+def require_caller_transaction() -> None:
+    """Writes without a permission check of their own (``save_new_client``,
+    ``save_new_case``) run only inside the transaction of a use case that
+    checked, so a stray call fails loudly instead of writing."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Call this write inside the checking use case's transaction.")

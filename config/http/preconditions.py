@@ -18,6 +18,7 @@ the record's lock, after the 404/403 checks.
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
@@ -76,7 +77,9 @@ def if_match_version(request, *, required: bool) -> IfMatch | None:
     return condition
 
 
-def with_version_headers(response: Response, instance, location: str = "") -> Response:
+def with_version_headers(response: Response, instance: Any, location: str = "") -> Response:
+    """``response`` with the ETag of ``instance``'s version (a record with a
+    ``version`` field) and, for a 201, the Location of the new record."""
     response["ETag"] = etag(instance.version)
     if location:
         response["Location"] = location

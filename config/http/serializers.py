@@ -93,7 +93,7 @@ class RequestSerializer(serializers.Serializer):
 class InputSerializer(RequestSerializer):
     """An input serializer that refuses fields it does not know, so that a
     misspelt field is a 400 rather than a silent no-op (and reads the body
-    strictly, see config.http.serializers)."""
+    strictly: a text field takes text, a JSON boolean is true or false)."""
 
     # The schema says additionalProperties: false (config.http.schema).
     refuses_unknown_fields = True

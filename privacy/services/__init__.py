@@ -3,13 +3,10 @@ retention and the subject-access export (a read, but an audited export).
 Re-exported here so callers say ``from privacy import services``."""
 
 from privacy.services.break_glass import break_glass, end_emergency_accesses
-from privacy.services.erasure import (
-    ERASED,
-    erase_case_contents,
-    erase_client,
-    erase_personal_data,
-    scrub,
-)
+
+# The erasure steps (erase_personal_data, erase_case_contents, scrub) check no
+# permission: they are not exported, erase_client and apply_retention call them.
+from privacy.services.erasure import ERASED, erase_client
 from privacy.services.legal_holds import LegalHoldActive, place_legal_hold, release_legal_hold
 from privacy.services.retention import apply_retention, retention_due, set_retention_policy
 from privacy.services.subject_access import (
@@ -28,15 +25,12 @@ __all__ = [
     "apply_retention",
     "break_glass",
     "end_emergency_accesses",
-    "erase_case_contents",
     "erase_client",
-    "erase_personal_data",
     "history_rows",
     "place_legal_hold",
     "release_legal_hold",
     "retention_due",
     "row",
-    "scrub",
     "set_retention_policy",
     "subject_access_export",
 ]

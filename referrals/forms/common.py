@@ -6,11 +6,11 @@ from django_countries import countries
 from config.http.forms import AUTO_DIR
 
 
-def _blank(choices, label="—"):
+def blank_choice(choices, label="—"):
     return [("", label), *choices]
 
 
-def _text(label, max_length=None, *, required=False, rows=None, **kwargs):
+def text_field(label, max_length=None, *, required=False, rows=None, **kwargs):
     widget = (
         forms.Textarea(attrs={**AUTO_DIR, "rows": rows})
         if rows
@@ -21,5 +21,5 @@ def _text(label, max_length=None, *, required=False, rows=None, **kwargs):
     )
 
 
-def _country_choices():
-    return _blank([(code, name) for code, name in countries])
+def country_choices():
+    return blank_choice([(code, name) for code, name in countries])

@@ -9,7 +9,7 @@ from casework.models import DataCategory, ServiceCategory
 from config.errors import InvalidInput
 from config.http.forms import AUTO_DIR, AgencyChoiceMixin, LanguageCodesField
 from referrals import services
-from referrals.forms.common import _blank, _country_choices, _text
+from referrals.forms.common import blank_choice, country_choices, text_field
 from referrals.hsds import parse_services
 from referrals.models import Service
 
@@ -28,17 +28,17 @@ class DirectoryFilterForm(forms.Form):
     )
     category = forms.ChoiceField(
         label=_("Kind of service"),
-        choices=_blank(ServiceCategory.choices, _("Any")),
+        choices=blank_choice(ServiceCategory.choices, _("Any")),
         required=False,
     )
     agency = forms.ChoiceField(label=_("Agency"), required=False)
     status = forms.ChoiceField(
-        label=_("Status"), choices=_blank(Service.Status.choices, _("Any")), required=False
+        label=_("Status"), choices=blank_choice(Service.Status.choices, _("Any")), required=False
     )
 
     def __init__(self, *args, agencies, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = _blank(
+        self.fields["agency"].choices = blank_choice(
             [(agency.slug, agency.name) for agency in agencies], _("Any")
         )
 
@@ -55,10 +55,10 @@ class DirectoryFilterForm(forms.Form):
 class ServiceForm(forms.Form):
     """Every field of a service (``referrals.services.SERVICE_FIELDS``)."""
 
-    name = _text(_("Name"), 200, required=True)
-    alternate_name = _text(_("Other name"), 200)
+    name = text_field(_("Name"), 200, required=True)
+    alternate_name = text_field(_("Other name"), 200)
     category = forms.ChoiceField(
-        label=_("Kind of service"), choices=_blank(ServiceCategory.choices)
+        label=_("Kind of service"), choices=blank_choice(ServiceCategory.choices)
     )
     status = forms.ChoiceField(
         label=_("Status"), choices=Service.Status.choices, initial=Service.Status.ACTIVE
@@ -79,25 +79,25 @@ class ServiceForm(forms.Form):
             "client's consent covers them. Ask only for what the service needs."
         ),
     )
-    description = _text(_("Description"), rows=4)
-    eligibility_description = _text(_("Who can use it"), rows=3)
-    application_process = _text(_("How to apply"), rows=3)
-    fees_description = _text(_("Fees"), 200)
+    description = text_field(_("Description"), rows=4)
+    eligibility_description = text_field(_("Who can use it"), rows=3)
+    application_process = text_field(_("How to apply"), rows=3)
+    fees_description = text_field(_("Fees"), 200)
     languages = LanguageCodesField(
         label=_("Languages"),
         help_text=_("Language codes separated by commas, e.g. ar, fa, ti."),
         widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off"}),
     )
-    location_name = _text(_("Place"), 200)
-    address = _text(_("Street address"), 200)
-    city = _text(_("City"), 100)
+    location_name = text_field(_("Place"), 200)
+    address = text_field(_("Street address"), 200)
+    city = text_field(_("City"), 100)
     postal_code = forms.CharField(
         label=_("Postal code"),
         max_length=20,
         required=False,
         widget=forms.TextInput(attrs={"dir": "ltr"}),
     )
-    country = forms.ChoiceField(label=_("Country"), choices=_country_choices, required=False)
+    country = forms.ChoiceField(label=_("Country"), choices=country_choices, required=False)
     url = forms.URLField(
         label=_("Website"),
         required=False,

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from casework.forms import AssigneeMixin, CaseForm
 from casework.models import Case, DataCategory
 from config.http.forms import AUTO_DIR, DATE_WIDGET
-from referrals.forms.common import _blank, _text
+from referrals.forms.common import blank_choice, text_field
 from referrals.models import Referral, Service
 
 
@@ -33,7 +33,7 @@ def _service_choices(services, own_agency_id):
 
 
 def _override_reason():
-    return _text(
+    return text_field(
         _("Reason for sending without a covering consent"),
         rows=3,
         help_text=_(
@@ -48,7 +48,7 @@ class RecipientMixin:
 
     def set_recipients(self, *, services, agencies, own_agency_id):
         self.fields["service"].choices = _service_choices(services, own_agency_id)
-        self.fields["to_agency"].choices = _blank(
+        self.fields["to_agency"].choices = blank_choice(
             [(str(agency.pk), agency.name) for agency in agencies if agency.pk != own_agency_id]
         )
 
@@ -97,7 +97,7 @@ class ReferralForm(RecipientMixin, forms.Form):
         required=False,
         help_text=_("When no service of the directory fits: the agency itself."),
     )
-    purpose = _text(
+    purpose = text_field(
         _("Purpose"),
         300,
         required=True,
@@ -114,7 +114,7 @@ class ReferralForm(RecipientMixin, forms.Form):
         widget=DATE_WIDGET,
         help_text=_("The partner is asked to accept or decline by this day."),
     )
-    message = _text(_("Message to the partner"), rows=4)
+    message = text_field(_("Message to the partner"), rows=4)
     data_categories = forms.MultipleChoiceField(
         label=_("Information to share"),
         choices=DataCategory.choices,
@@ -220,7 +220,7 @@ class SendDraftForm(CaseForm):
 class WithdrawForm(CaseForm):
     id_prefix = "withdraw"
 
-    reason = _text(
+    reason = text_field(
         _("Reason (optional)"),
         rows=2,
         help_text=_("The partner is told the referral was withdrawn and loses access at once."),
@@ -230,13 +230,13 @@ class WithdrawForm(CaseForm):
 class AcceptForm(CaseForm):
     id_prefix = "accept"
 
-    note = _text(_("Note (optional)"), rows=2)
+    note = text_field(_("Note (optional)"), rows=2)
 
 
 class DeclineForm(CaseForm):
     id_prefix = "decline"
 
-    reason = _text(
+    reason = text_field(
         _("Why do you decline?"),
         rows=3,
         required=True,
@@ -247,13 +247,13 @@ class DeclineForm(CaseForm):
 class ProgressForm(CaseForm):
     id_prefix = "progress"
 
-    note = _text(_("Progress"), rows=3, required=True)
+    note = text_field(_("Progress"), rows=3, required=True)
 
 
 class CompleteForm(CaseForm):
     id_prefix = "complete"
 
-    outcome = _text(
+    outcome = text_field(
         _("Outcome"),
         rows=3,
         required=True,
@@ -267,7 +267,7 @@ class OpenCaseForm(AssigneeMixin, CaseForm):
     assigned_to = forms.ChoiceField(label=_("Caseworker"))
     case_type = forms.ChoiceField(
         label=_("Type of case"),
-        choices=_blank(Case.Type.choices, _("From the kind of service")),
+        choices=blank_choice(Case.Type.choices, _("From the kind of service")),
         required=False,
     )
 
@@ -299,7 +299,7 @@ class InboxFilterForm(forms.Form):
         choices=[(d, d) for d in DIRECTIONS], required=False, widget=forms.HiddenInput
     )
     state = forms.ChoiceField(
-        label=_("State"), choices=_blank(Referral.State.choices, _("Any")), required=False
+        label=_("State"), choices=blank_choice(Referral.State.choices, _("Any")), required=False
     )
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
 

@@ -14,7 +14,7 @@ from accounts.notices import NoticeLink, safe_link
 from accounts.notices import notice_links as notice_links
 from accounts.permissions import Perm
 from referrals.models import Referral
-from referrals.selectors.referrals import _granted_referrals, _referral_scope
+from referrals.selectors.referrals import granted_referrals, referral_scope
 
 # What a mail or the notifications page says instead of a link (DESIGN: the
 # partner told of a withdrawal has lost the referral already).
@@ -27,7 +27,7 @@ def new_incoming_count(user: User) -> int:
     are loaded (``agency_permissions`` caches them for the request)."""
     member_of = Membership.objects.filter(user_id=user.pk, is_active=True).values("agency_id")
     return (
-        Referral.objects.filter(_granted_referrals(user, Perm.VIEW_REFERRAL))
+        Referral.objects.filter(granted_referrals(user, Perm.VIEW_REFERRAL))
         .filter(state=Referral.State.SENT, to_agency_id__in=member_of)
         .count()
     )
@@ -70,7 +70,7 @@ def referral_notice_links(user: User, notices: Iterable[Notification]) -> dict[U
         if referral_id is not None:
             about[notice.pk] = referral_id
     if about:
-        condition = _referral_scope(user)
+        condition = referral_scope(user)
         visible = (
             set(
                 Referral.objects.filter(condition, pk__in=set(about.values())).values_list(

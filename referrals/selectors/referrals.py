@@ -32,7 +32,7 @@ from referrals.models import (
 )
 
 
-def _granted_referrals(user: User, perm: Perm) -> Q:
+def granted_referrals(user: User, perm: Perm) -> Q:
     """Referrals granted to the user or one of their role groups (guardian rows)."""
     parts = Q(
         pk__in=ReferralUserObjectPermission.objects.filter(
@@ -49,12 +49,12 @@ def _granted_referrals(user: User, perm: Perm) -> Q:
     return parts
 
 
-def _referral_scope(user: User) -> Q | None:
+def referral_scope(user: User) -> Q | None:
     """The condition of ``referrals_visible_to`` (None: no referral at all)."""
     if not user.is_authenticated or not user.is_active:
         return None
     sending = list(agencies_where(user, Perm.VIEW_REFERRAL))
-    condition = _granted_referrals(user, Perm.VIEW_REFERRAL)
+    condition = granted_referrals(user, Perm.VIEW_REFERRAL)
     cases = case_scope(user) if sending else None
     if cases is not None:
         condition |= Q(
@@ -68,7 +68,7 @@ def referrals_visible_to(user: User) -> QuerySet[Referral]:
     """Every referral ``user`` may see: sent from an agency where the role may
     view referrals, of a case the user sees; or granted to the user or one of
     their role groups (the receiving side). One SQL query."""
-    condition = _referral_scope(user)
+    condition = referral_scope(user)
     if condition is None:
         return Referral.objects.none()
     record_access(user, Action.LIST, object_type="referrals.referral")

@@ -15,7 +15,7 @@ from casework.services.common import ExpectedVersion, check_version, unknown_fie
 from config.errors import Forbidden, InvalidInput
 from referrals.models import Service
 from referrals.selectors import get_service_for
-from referrals.services.parsing import _categories
+from referrals.services.parsing import parse_categories
 
 # Every field of a service a person writes (the forms, the API and HSDS import).
 SERVICE_FIELDS = (
@@ -46,7 +46,7 @@ def _validated_service(service: Service) -> Service:
     if not isinstance(service.accepts_referrals, bool):
         errors["accepts_referrals"] = _("Must be true or false.")
     try:
-        service.data_categories_needed = _categories(
+        service.data_categories_needed = parse_categories(
             service.data_categories_needed, "data_categories_needed"
         )
     except InvalidInput as error:

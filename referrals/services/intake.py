@@ -22,7 +22,7 @@ from referrals.selectors import case_opening_refusal, get_referral_for
 from referrals.services.grants import grant_case_owner_access
 from referrals.services.lifecycle import add_event
 from referrals.services.notifications import notify, senders
-from referrals.services.parsing import _choice
+from referrals.services.parsing import parse_choice
 
 _CASE_TYPE_OF_SERVICE = {
     ServiceCategory.LEGAL: Case.Type.ASYLUM_LEGAL,
@@ -86,7 +86,7 @@ def open_case_from_referral(
         raise InvalidInput(_("Choose who takes the case."), code="required", field="assigned_to")
     check_assignee(referral.to_agency_id, assigned_to)
     if case_type:
-        case_type = _choice(case_type, Case.Type.values, "case_type")
+        case_type = parse_choice(case_type, Case.Type.values, "case_type")
     else:
         case_type = _CASE_TYPE_OF_SERVICE.get(referral.service_category, Case.Type.OTHER)
     reason = gettext_noop("registered from a referral")

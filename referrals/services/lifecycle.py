@@ -32,7 +32,7 @@ from referrals.selectors import (
 from referrals.services.errors import InvalidTransition
 from referrals.services.grants import revoke_partner_access
 from referrals.services.notifications import notify, receivers, senders
-from referrals.services.parsing import _text
+from referrals.services.parsing import parse_text
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def accept_referral(*, actor: User, referral_id: UUID | str, note: str = "") -> 
     """The receiving agency accepts a sent referral (RESPOND_REFERRAL). Of two
     officers accepting at once, the second finds it accepted: 409."""
     referral = get_referral_for(actor, referral_id, Perm.RESPOND_REFERRAL, lock=True)
-    note = _text(note, "note", required=False)
+    note = parse_text(note, "note", required=False)
     referral.decided_at = timezone.now()
     referral.decided_by = actor
     apply_transition(
@@ -126,7 +126,7 @@ def decline_referral(*, actor: User, referral_id: UUID | str, reason: str) -> Re
     referral = get_referral_for(actor, referral_id, Perm.RESPOND_REFERRAL, lock=True)
     if Referral.target_of(Referral.Action.DECLINE, referral.state) is None:
         raise InvalidTransition(referral, Referral.Action.DECLINE)
-    reason = _text(reason, "reason", required=True)
+    reason = parse_text(reason, "reason", required=True)
     referral.decided_at = timezone.now()
     referral.decided_by = actor
     referral.decline_reason = reason
@@ -150,7 +150,7 @@ def report_referral_progress(*, actor: User, referral_id: UUID | str, note: str)
     """The receiving agency reports progress on an accepted referral
     (RESPOND_REFERRAL); the sender sees it on the timeline and is notified."""
     referral = get_referral_for(actor, referral_id, Perm.RESPOND_REFERRAL, lock=True)
-    note = _text(note, "note", required=True)
+    note = parse_text(note, "note", required=True)
     refusal = progress_refusal(referral)
     if refusal is not None:
         raise refusal
@@ -166,7 +166,7 @@ def complete_referral(*, actor: User, referral_id: UUID | str, outcome: str) -> 
     referral = get_referral_for(actor, referral_id, Perm.RESPOND_REFERRAL, lock=True)
     if Referral.target_of(Referral.Action.COMPLETE, referral.state) is None:
         raise InvalidTransition(referral, Referral.Action.COMPLETE)
-    outcome = _text(outcome, "outcome", required=True)
+    outcome = parse_text(outcome, "outcome", required=True)
     referral.outcome = outcome
     referral.completed_at = timezone.now()
     apply_transition(
@@ -189,7 +189,7 @@ def withdraw_referral(*, actor: User, referral_id: UUID | str, reason: str = "")
     referral = get_referral_for(actor, referral_id, Perm.SEND_REFERRAL, lock=True)
     if Referral.target_of(Referral.Action.WITHDRAW, referral.state) is None:
         raise InvalidTransition(referral, Referral.Action.WITHDRAW)
-    reason = _text(reason, "reason", required=False)
+    reason = parse_text(reason, "reason", required=False)
     referral.closed_at = timezone.now()
     referral.closed_reason = reason
     apply_transition(

@@ -11,7 +11,7 @@ from accounts.permissions import Perm
 from referrals.models import ReferralMessage
 from referrals.selectors import get_referral_for, message_refusal
 from referrals.services.notifications import notify, receivers, senders
-from referrals.services.parsing import MESSAGE_MAX_LENGTH, _text
+from referrals.services.parsing import MESSAGE_MAX_LENGTH, parse_text
 
 
 @transaction.atomic
@@ -20,7 +20,7 @@ def post_referral_message(*, actor: User, referral_id: UUID | str, body: str) ->
     both agencies hold it (sent, accepted, completed: ``message_refusal``, else
     409 ``messages_closed``). Writes the history; the other side is told."""
     referral = get_referral_for(actor, referral_id, Perm.MESSAGE_REFERRAL, lock=True)
-    body = _text(body, "body", required=True, max_length=MESSAGE_MAX_LENGTH)
+    body = parse_text(body, "body", required=True, max_length=MESSAGE_MAX_LENGTH)
     refusal = message_refusal(referral)
     if refusal is not None:
         raise refusal

@@ -13,7 +13,8 @@ from config.errors import InvalidInput
 MESSAGE_MAX_LENGTH = 5000
 
 
-def _categories(value, field: str = "data_categories") -> list[str]:
+def parse_categories(value: object, field: str = "data_categories") -> list[str]:
+    """The data categories ``value`` names, known ones only, in the vocabulary's order."""
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise InvalidInput(_("Give a list of data categories."), code="invalid", field=field)
     unknown = sorted(set(value) - set(DataCategory.values))
@@ -42,7 +43,8 @@ def _date(value, field: str) -> datetime.date:
     return parsed
 
 
-def _respond_by(value) -> datetime.date:
+def parse_respond_by(value: object) -> datetime.date:
+    """A respond-by date: YYYY-MM-DD, from today to a year ahead."""
     respond_by = _date(value, "respond_by")
     today = timezone.now().date()
     if respond_by < today:
@@ -56,7 +58,8 @@ def _respond_by(value) -> datetime.date:
     return respond_by
 
 
-def _choice(value, choices, field: str) -> str:
+def parse_choice(value: object, choices: list[str], field: str) -> str:
+    """``value`` if it is one of ``choices``; else InvalidInput on ``field``."""
     if value not in choices:
         raise InvalidInput(
             _("Choose one of: %(choices)s.") % {"choices": ", ".join(choices)},
@@ -66,7 +69,8 @@ def _choice(value, choices, field: str) -> str:
     return value
 
 
-def _text(value, field: str, *, required: bool, max_length: int | None = None) -> str:
+def parse_text(value: object, field: str, *, required: bool, max_length: int | None = None) -> str:
+    """Text (stripped; required or not), at most ``max_length`` characters."""
     text = require_text(value if value is not None else "", field, required=required)
     if max_length is not None and len(text) > max_length:
         raise InvalidInput(

@@ -36,10 +36,10 @@ from referrals.services.lifecycle import add_event, apply_transition
 from referrals.services.notifications import notify, receivers
 from referrals.services.parsing import (
     MESSAGE_MAX_LENGTH,
-    _categories,
-    _choice,
-    _respond_by,
-    _text,
+    parse_categories,
+    parse_choice,
+    parse_respond_by,
+    parse_text,
 )
 
 
@@ -102,16 +102,16 @@ def create_referral(
             code="same_agency",
             field="to_agency",
         )
-    purpose = _text(purpose, "purpose", required=True, max_length=300)
-    urgency = _choice(urgency, Referral.Urgency.values, "urgency")
-    respond_by = _respond_by(respond_by)
-    message = _text(message, "message", required=False, max_length=MESSAGE_MAX_LENGTH)
+    purpose = parse_text(purpose, "purpose", required=True, max_length=300)
+    urgency = parse_choice(urgency, Referral.Urgency.values, "urgency")
+    respond_by = parse_respond_by(respond_by)
+    message = parse_text(message, "message", required=False, max_length=MESSAGE_MAX_LENGTH)
     if data_categories is None:
         data_categories = list(referral_check(case, to_agency, service).proposed)
         if not actor.has_perm(Perm.VIEW_SENSITIVE, case):
             data_categories = [c for c in data_categories if c not in SPECIAL_CATEGORIES]
     else:
-        data_categories = _categories(data_categories)
+        data_categories = parse_categories(data_categories)
         _may_share(actor, case, data_categories)
     referral = Referral(
         case=case,
@@ -156,17 +156,17 @@ def update_referral_draft(
     if refusal is not None:
         raise refusal
     if "purpose" in changes:
-        referral.purpose = _text(changes["purpose"], "purpose", required=True, max_length=300)
+        referral.purpose = parse_text(changes["purpose"], "purpose", required=True, max_length=300)
     if "urgency" in changes:
-        referral.urgency = _choice(changes["urgency"], Referral.Urgency.values, "urgency")
+        referral.urgency = parse_choice(changes["urgency"], Referral.Urgency.values, "urgency")
     if "respond_by" in changes:
-        referral.respond_by = _respond_by(changes["respond_by"])
+        referral.respond_by = parse_respond_by(changes["respond_by"])
     if "message" in changes:
-        referral.message = _text(
+        referral.message = parse_text(
             changes["message"], "message", required=False, max_length=MESSAGE_MAX_LENGTH
         )
     if "data_categories" in changes:
-        referral.data_categories = _categories(changes["data_categories"])
+        referral.data_categories = parse_categories(changes["data_categories"])
         _may_share(actor, referral.case, referral.data_categories)
     referral.version += 1
     save_with_history(referral, actor=actor, reason=gettext_noop("draft changed"))
@@ -198,7 +198,7 @@ def send_referral(*, actor: User, referral_id: UUID | str, override_reason: str 
     referral = get_referral_for(actor, referral_id, Perm.SEND_REFERRAL, lock=True)
     if Referral.target_of(Referral.Action.SEND, referral.state) is None:
         raise InvalidTransition(referral, Referral.Action.SEND)
-    override_reason = _text(override_reason, "override_reason", required=False)
+    override_reason = parse_text(override_reason, "override_reason", required=False)
     if not referral.data_categories:
         raise InvalidInput(
             _("Choose at least one kind of information to share."),

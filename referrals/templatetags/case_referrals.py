@@ -6,7 +6,7 @@ from django import template
 
 from accounts.permissions import Perm
 from casework.models import Case
-from referrals.selectors import referrals_of_case
+from referrals.selectors import referral_from_case_refusal, referrals_of_case
 
 register = template.Library()
 
@@ -22,5 +22,5 @@ def case_referrals_panel(context, case: Case) -> dict:
         "case": case,
         "case_referrals": list(referrals_of_case(user, case.pk)[:50]),
         "can_refer": user.has_perm(Perm.SEND_REFERRAL, case.agency)
-        and case.status != Case.Status.CLOSED,
+        and referral_from_case_refusal(case) is None,
     }
