@@ -3,10 +3,11 @@ referrals; "other_agency" is a stranger whose members must see nothing."""
 
 import pytest
 from django.core.cache import cache
+from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
-from accounts.permissions import Role
-from tests.factories import AgencyFactory, make_member
+from accounts.permissions import Perm, Role
+from tests.factories import AgencyFactory, agree_emergency_access, make_consent, make_member
 
 
 @pytest.fixture(autouse=True)
@@ -90,6 +91,18 @@ def outsider_admin(other_agency):
 
 
 @pytest.fixture
+def foreign_supervisor(other_agency):
+    """A supervisor of the stranger agency: breaks the glass only where agreed."""
+    return make_member(other_agency, Role.SUPERVISOR, display_name="Sara Foreign Supervisor")
+
+
+@pytest.fixture
+def partner_caseworker(partner_agency):
+    """A caseworker of the partner agency: sees a referral only once a case is opened for them."""
+    return make_member(partner_agency, Role.CASEWORKER, display_name="Marco Partner")
+
+
+@pytest.fixture
 def api_client():
     return APIClient()
 
@@ -149,3 +162,34 @@ def restricted_case(supervisor, caseworker, client_record):
     return make_case(
         supervisor, client_record, assigned_to=caseworker, is_restricted=True, case_type="gbv"
     )
+
+
+@pytest.fixture
+def viewer(other_agency, client_record, case):
+    """Someone of another agency granted to see the client and the case, and
+    nothing more: sees the records, may act on neither."""
+    user = make_member(other_agency, Role.CASEWORKER, display_name="Greta Granted")
+    assign_perm(Perm.VIEW_CLIENT.value, user, client_record)
+    assign_perm(Perm.VIEW_CASE.value, user, case)
+    return user
+
+
+@pytest.fixture
+def consent(caseworker, client_record, partner_agency):
+    """The client's consent to share identity, contact and legal status with the
+    partner agency: what a referral to its legal counselling (``make_service``) needs."""
+    return make_consent(
+        caseworker,
+        client_record,
+        recipient_agencies=[partner_agency],
+        data_categories=["identity", "contact", "legal_status"],
+    )
+
+
+# --- privacy ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def agreement(agency, other_agency):
+    """The case's agency let other_agency's supervisors break the glass, in writing."""
+    return agree_emergency_access(agency, other_agency)

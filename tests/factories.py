@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import factory
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -112,6 +113,22 @@ def make_case(actor: User, client=None, **data):
     fields = {"case_type": "housing", "risk_level": "medium", "summary": "Needs housing."}
     fields.update(data)
     return casework_services.open_case(actor=actor, client_id=client.pk, **fields)
+
+
+# A minimal PDF, enough for the upload's content check.
+PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
+
+
+def make_document(actor: User, case, category="legal", content=PDF, name="scan.pdf"):
+    """A document of ``case`` uploaded by ``actor`` through the service."""
+    from casework import services as casework_services
+
+    return casework_services.upload_document(
+        actor=actor,
+        case_id=case.pk,
+        uploaded_file=SimpleUploadedFile(name, content, content_type="application/pdf"),
+        category=category,
+    )
 
 
 def make_consent(actor: User, client, **data):

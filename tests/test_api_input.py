@@ -25,44 +25,17 @@ from config.http.preconditions import IfMatch, parse_if_match
 from config.http.serializers import RequestSerializer
 from referrals.models import Referral
 from tests.accounts.test_every_route_logs import every_route
-from tests.casework.test_views import upload
-from tests.factories import make_consent, make_referral, make_service
+from tests.factories import make_consent, make_document, make_referral, make_service
+from tests.helpers import assert_problem, case_url, client_url
 
 pytestmark = pytest.mark.django_db
 
 FORM = "application/x-www-form-urlencoded"
 
 
-def assert_problem(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert (body["status"], body["code"]) == (status, code), body
-    return body
-
-
-def error_fields(response) -> set:
+def named_fields(response) -> set:
+    """The fields the errors name, whatever the status (the tests check it where it matters)."""
     return {error["field"] for error in response.json().get("errors", [])}
-
-
-def case_url(case, suffix: str = "") -> str:
-    return f"/api/v1/cases/{case.pk}/{suffix}"
-
-
-def client_url(client) -> str:
-    return f"/api/v1/clients/{client.pk}/"
-
-
-@pytest.fixture
-def api(api_client):
-    """api(user) → the API client signed in as ``user`` (a fresh session)."""
-
-    def login(user):
-        api_client.logout()
-        api_client.force_login(user)
-        return api_client
-
-    return login
 
 
 # --- Defect 3: OPTIONS answers on every route ---------------------------------------------
@@ -81,7 +54,7 @@ def test_options_answers_on_every_route(
         "case_id": case.pk,
         "client_id": client_record.pk,
         "consent_id": consent.pk,
-        "document_id": upload(caseworker, case).pk,
+        "document_id": make_document(caseworker, case).pk,
         "referral_id": referral.pk,
         "service_id": service.pk,
         "membership_id": caseworker.memberships.get().pk,
@@ -120,8 +93,8 @@ def test_options_answers_on_every_route(
         assert response.json()["parses"], name
 
 
-def test_options_of_a_list_describes_the_view_and_not_the_records(api, caseworker, case):
-    response = api(caseworker).options("/api/v1/cases/")
+def test_options_of_a_list_describes_the_view_and_not_the_records(as_user, caseworker, case):
+    response = as_user(caseworker).options("/api/v1/cases/")
     assert response.status_code == 200
     assert set(response["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "POST", "OPTIONS"}
     assert set(response.json()) == {"name", "description", "renders", "parses"}
@@ -163,10 +136,10 @@ def _post(http, url: str, data: dict, content_type: str):
 
 @pytest.mark.parametrize("content_type", ["json", "form", "multipart"])
 def test_restrict_without_restricted_changes_nothing(
-    api, supervisor, restricted_case, content_type
+    as_user, supervisor, restricted_case, content_type
 ):
     response = _post(
-        api(supervisor), case_url(restricted_case, "restrict/"), {"reason": "x"}, content_type
+        as_user(supervisor), case_url(restricted_case, "restrict/"), {"reason": "x"}, content_type
     )
     body = assert_problem(response, 400, "validation_error")
     assert body["errors"] == [
@@ -178,10 +151,10 @@ def test_restrict_without_restricted_changes_nothing(
 
 @pytest.mark.parametrize("content_type", ["json", "form", "multipart"])
 def test_restrict_with_restricted_works_in_every_content_type(
-    api, supervisor, restricted_case, content_type
+    as_user, supervisor, restricted_case, content_type
 ):
     response = _post(
-        api(supervisor),
+        as_user(supervisor),
         case_url(restricted_case, "restrict/"),
         {"restricted": "false" if content_type != "json" else False, "reason": "lifted"},
         content_type,
@@ -193,7 +166,7 @@ def test_restrict_with_restricted_works_in_every_content_type(
 
 @pytest.mark.parametrize("content_type", ["form", "multipart"])
 def test_a_boolean_left_out_of_a_form_takes_its_default(
-    api, caseworker, case, partner_agency, client_record, content_type
+    as_user, caseworker, case, partner_agency, client_record, content_type
 ):
     """``send`` defaults to true: a form-encoded referral without it is sent, not
     kept as a draft (a missing key is missing, and a missing key takes the default)."""
@@ -205,7 +178,7 @@ def test_a_boolean_left_out_of_a_form_takes_its_default(
         "respond_by": (timezone.now().date() + timedelta(days=7)).isoformat(),
         "data_categories": "identity,contact",
     }
-    response = _post(api(caseworker), "/api/v1/referrals/", body, content_type)
+    response = _post(as_user(caseworker), "/api/v1/referrals/", body, content_type)
     assert response.status_code == 201, response.content
     referral = Referral.objects.get(pk=response.json()["id"])
     assert referral.state == Referral.State.SENT
@@ -278,25 +251,25 @@ def _post_json(http, url: str, text: str):
     ["[" * 50_000, '{"a":' * 50_000, "[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1)],
     ids=["arrays-50000", "objects-50000", "just-too-deep"],
 )
-def test_deeply_nested_json_is_a_parse_error(api, caseworker, case, text):
-    response = _post_json(api(caseworker), case_url(case, "notes/"), text)
+def test_deeply_nested_json_is_a_parse_error(as_user, caseworker, case, text):
+    response = _post_json(as_user(caseworker), case_url(case, "notes/"), text)
     body = assert_problem(response, 400, "parse_error")
     assert "nests more than" in body["detail"]
 
 
-def test_json_nested_within_the_limit_is_parsed(api, caseworker, case):
+def test_json_nested_within_the_limit_is_parsed(as_user, caseworker, case):
     nested = "[" * MAX_DEPTH + "]" * MAX_DEPTH
-    response = _post_json(api(caseworker), case_url(case, "notes/"), nested)
+    response = _post_json(as_user(caseworker), case_url(case, "notes/"), nested)
     assert_problem(response, 400, "validation_error")  # parsed; not an object
 
 
 @pytest.mark.parametrize(
     "number", ["1e999999", "-1e999999", "NaN", "Infinity", "-Infinity", "9" * 5000]
 )
-def test_a_number_json_cannot_hold_is_a_parse_error(api, caseworker, number):
+def test_a_number_json_cannot_hold_is_a_parse_error(as_user, caseworker, number):
     before = Client.objects.count()
     response = _post_json(
-        api(caseworker),
+        as_user(caseworker),
         "/api/v1/clients/",
         '{"name": ' + number + ', "name_latin": "X", "confirmed_not_duplicate": true}',
     )
@@ -306,8 +279,8 @@ def test_a_number_json_cannot_hold_is_a_parse_error(api, caseworker, number):
 
 
 @pytest.mark.parametrize("value", [0, 1.5, True, 10**30])
-def test_a_text_field_takes_only_text(api, supervisor, case, value):
-    response = api(supervisor).post(
+def test_a_text_field_takes_only_text(as_user, supervisor, case, value):
+    response = as_user(supervisor).post(
         case_url(case, "restrict/"), {"restricted": True, "reason": value}, format="json"
     )
     body = assert_problem(response, 400, "validation_error")
@@ -318,11 +291,11 @@ def test_a_text_field_takes_only_text(api, supervisor, case, value):
     assert (case.is_restricted, case.version) == (False, 1)
 
 
-def test_text_inside_lists_and_nested_objects_takes_only_text(api, caseworker, client_record):
-    http = api(caseworker)
+def test_text_inside_lists_and_nested_objects_takes_only_text(as_user, caseworker, client_record):
+    http = as_user(caseworker)
     url = client_url(client_record)
     response = http.patch(url, {"nationalities": ["SY", 7]}, format="json", HTTP_IF_MATCH='"1"')
-    assert error_fields(response) == {"nationalities.1"}
+    assert named_fields(response) == {"nationalities.1"}
     before = Client.objects.count()
     response = http.post(
         "/api/v1/clients/",
@@ -333,26 +306,26 @@ def test_text_inside_lists_and_nested_objects_takes_only_text(api, caseworker, c
         },
         format="json",
     )
-    assert error_fields(response) == {"identity_documents.0.number"}
+    assert named_fields(response) == {"identity_documents.0.number"}
     assert Client.objects.count() == before
     client_record.refresh_from_db()
     assert client_record.version == 1
 
 
-def test_an_id_field_takes_only_text(api, supervisor, case):
-    response = api(supervisor).post(case_url(case, "assign/"), {"assignee": 5}, format="json")
-    assert error_fields(response) == {"assignee"}
+def test_an_id_field_takes_only_text(as_user, supervisor, case):
+    response = as_user(supervisor).post(case_url(case, "assign/"), {"assignee": 5}, format="json")
+    assert named_fields(response) == {"assignee"}
 
 
 def test_the_token_request_takes_only_text(api_client, caseworker):
     response = api_client.post(
         "/api/v1/auth/token/", {"email": caseworker.email, "password": 12345678}, format="json"
     )
-    assert error_fields(response) == {"password"}
+    assert named_fields(response) == {"password"}
 
 
-def test_text_still_arrives_as_text_in_a_form(api, caseworker, case):
-    response = api(caseworker).post(
+def test_text_still_arrives_as_text_in_a_form(as_user, caseworker, case):
+    response = as_user(caseworker).post(
         case_url(case, "notes/"), urlencode({"body": "12345"}), content_type=FORM
     )
     assert response.status_code == 201, response.content
@@ -360,9 +333,9 @@ def test_text_still_arrives_as_text_in_a_form(api, caseworker, case):
 
 
 @pytest.mark.parametrize("value", [0, 1, "true", "yes", None])
-def test_a_json_boolean_is_true_or_false(api, caseworker, case, value):
+def test_a_json_boolean_is_true_or_false(as_user, caseworker, case, value):
     """The schema says boolean: ``0`` is not ``false`` in a JSON body."""
-    response = api(caseworker).post(
+    response = as_user(caseworker).post(
         case_url(case, "notes/"), {"body": "A note", "is_confidential": value}, format="json"
     )
     body = assert_problem(response, 400, "validation_error")
@@ -370,9 +343,9 @@ def test_a_json_boolean_is_true_or_false(api, caseworker, case, value):
     assert not case.notes.exists()
 
 
-def test_a_json_whole_number_is_an_integer(api, caseworker, client_record):
+def test_a_json_whole_number_is_an_integer(as_user, caseworker, client_record):
     for value in ("2", 2.0, True):
-        response = api(caseworker).patch(
+        response = as_user(caseworker).patch(
             f"/api/v1/clients/{client_record.pk}/",
             {"dependants": value},
             format="json",
@@ -382,8 +355,8 @@ def test_a_json_whole_number_is_an_integer(api, caseworker, client_record):
         assert [error["field"] for error in body["errors"]] == ["dependants"], value
 
 
-def test_a_form_still_says_true_and_numbers_as_text(api, caseworker, case):
-    response = api(caseworker).post(
+def test_a_form_still_says_true_and_numbers_as_text(as_user, caseworker, case):
+    response = as_user(caseworker).post(
         case_url(case, "notes/"),
         urlencode({"body": "A note", "is_confidential": "true"}),
         content_type=FORM,
@@ -431,8 +404,8 @@ def test_matching():
 
 
 @pytest.mark.parametrize("header", ['"stale-version"', '"2"', '"01"', '"1.0"', 'W/"9"'])
-def test_a_well_formed_etag_that_does_not_match_is_412(api, caseworker, client_record, header):
-    response = api(caseworker).patch(
+def test_a_well_formed_etag_that_does_not_match_is_412(as_user, caseworker, client_record, header):
+    response = as_user(caseworker).patch(
         client_url(client_record), {"city": "Torino"}, format="json", HTTP_IF_MATCH=header
     )
     assert_problem(response, 412, "stale_version")
@@ -440,8 +413,8 @@ def test_a_well_formed_etag_that_does_not_match_is_412(api, caseworker, client_r
     assert (client_record.city, client_record.version) == ("", 1)
 
 
-def test_a_stale_etag_on_a_case_action_is_412_and_changes_nothing(api, supervisor, case):
-    response = api(supervisor).post(
+def test_a_stale_etag_on_a_case_action_is_412_and_changes_nothing(as_user, supervisor, case):
+    response = as_user(supervisor).post(
         case_url(case, "restrict/"),
         {"restricted": True},
         format="json",
@@ -452,8 +425,8 @@ def test_a_stale_etag_on_a_case_action_is_412_and_changes_nothing(api, superviso
     assert (case.is_restricted, case.version) == (False, 1)
 
 
-def test_a_stale_etag_of_a_record_one_may_not_see_is_404(api, outsider, client_record, case):
-    http = api(outsider)
+def test_a_stale_etag_of_a_record_one_may_not_see_is_404(as_user, outsider, client_record, case):
+    http = as_user(outsider)
     response = http.patch(
         client_url(client_record), {"city": "x"}, format="json", HTTP_IF_MATCH='"stale"'
     )
@@ -464,9 +437,9 @@ def test_a_stale_etag_of_a_record_one_may_not_see_is_404(api, outsider, client_r
 
 @pytest.mark.parametrize("header", ["*", '"7", "1"', '"stale", W/"1"'])
 def test_an_if_match_naming_the_current_version_or_star_matches(
-    api, caseworker, client_record, header
+    as_user, caseworker, client_record, header
 ):
-    response = api(caseworker).patch(
+    response = as_user(caseworker).patch(
         client_url(client_record), {"city": "Torino"}, format="json", HTTP_IF_MATCH=header
     )
     assert response.status_code == 200, response.content
@@ -475,9 +448,9 @@ def test_an_if_match_naming_the_current_version_or_star_matches(
     assert (client_record.city, client_record.version) == ("Torino", 2)
 
 
-def test_star_matches_any_current_version_of_a_case(api, caseworker, supervisor, case):
-    api(caseworker).patch(case_url(case), {"summary": "v2"}, format="json", HTTP_IF_MATCH='"1"')
-    http = api(supervisor)
+def test_star_matches_any_current_version_of_a_case(as_user, caseworker, supervisor, case):
+    as_user(caseworker).patch(case_url(case), {"summary": "v2"}, format="json", HTTP_IF_MATCH='"1"')
+    http = as_user(supervisor)
     response = http.post(
         case_url(case, "restrict/"), {"restricted": True}, format="json", HTTP_IF_MATCH="*"
     )
@@ -489,13 +462,13 @@ def test_star_matches_any_current_version_of_a_case(api, caseworker, supervisor,
 
 
 @pytest.mark.parametrize("header", ["version one", '*, "1"', '"1'])
-def test_a_broken_if_match_is_400(api, caseworker, supervisor, client_record, case, header):
-    response = api(caseworker).patch(
+def test_a_broken_if_match_is_400(as_user, caseworker, supervisor, client_record, case, header):
+    response = as_user(caseworker).patch(
         client_url(client_record), {"city": "x"}, format="json", HTTP_IF_MATCH=header
     )
     assert_problem(response, 400, "invalid_if_match")
-    assert error_fields(response) == {"If-Match"}
-    response = api(supervisor).post(
+    assert named_fields(response) == {"If-Match"}
+    response = as_user(supervisor).post(
         case_url(case, "restrict/"), {"restricted": True}, format="json", HTTP_IF_MATCH=header
     )
     assert_problem(response, 400, "invalid_if_match")
@@ -503,20 +476,20 @@ def test_a_broken_if_match_is_400(api, caseworker, supervisor, client_record, ca
     assert case.version == 1
 
 
-def test_an_empty_if_match_is_428_only_where_it_is_required(api, caseworker, supervisor, case):
-    response = api(caseworker).patch(
+def test_an_empty_if_match_is_428_only_where_it_is_required(as_user, caseworker, supervisor, case):
+    response = as_user(caseworker).patch(
         case_url(case), {"summary": "x"}, format="json", HTTP_IF_MATCH=""
     )
     assert_problem(response, 428, "precondition_required")
-    response = api(supervisor).post(
+    response = as_user(supervisor).post(
         case_url(case, "restrict/"), {"restricted": True}, format="json", HTTP_IF_MATCH=""
     )
     assert response.status_code == 200, response.content
 
 
-def test_if_match_on_a_referral_and_a_service(api, caseworker, case, partner_agency):
+def test_if_match_on_a_referral_and_a_service(as_user, caseworker, case, partner_agency):
     draft = make_referral(caseworker, case, partner_agency, send=False)
-    http = api(caseworker)
+    http = as_user(caseworker)
     url = reverse("api-referral-detail", args=[draft.pk])
     response = http.patch(url, {"purpose": "x"}, format="json", HTTP_IF_MATCH='"stale-version"')
     assert_problem(response, 412, "stale_version")
@@ -526,9 +499,11 @@ def test_if_match_on_a_referral_and_a_service(api, caseworker, case, partner_age
     assert draft.purpose == "New"
 
 
-def test_the_schema_documents_if_match(api, caseworker):
+def test_the_schema_documents_if_match(as_user, caseworker):
     schema = (
-        api(caseworker).get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+        as_user(caseworker)
+        .get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+        .json()
     )
     patch = schema["paths"]["/api/v1/clients/{client_id}/"]["patch"]
     [if_match] = [p for p in patch["parameters"] if p["name"] == "If-Match"]

@@ -10,8 +10,7 @@ from django.utils import timezone
 from accounts.access import request_trail
 from accounts.models import AccessLog
 from casework.selectors import get_case_for
-from tests.casework.test_views import upload
-from tests.factories import PASSWORD, make_consent, make_referral
+from tests.factories import PASSWORD, make_consent, make_document, make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +21,6 @@ def rows(*, with_logins=False):
     if not with_logins:
         log = log.exclude(action__in=["login", "logout"])
     return list(log)
-
-
-@pytest.fixture
-def as_user(api_client):
-    def login(user):
-        api_client.force_login(user)
-        return api_client
-
-    return login
 
 
 def test_case_page_is_one_view_row_with_ids_only(client_as, caseworker, case):
@@ -73,7 +63,7 @@ def test_a_stranger_is_recorded_as_denied(client_as, outsider, case):
 
 
 def test_download_is_recorded_as_download(client_as, caseworker, case):
-    document = upload(caseworker, case)
+    document = make_document(caseworker, case)
     client_as(caseworker).get(reverse("casework:document_download", args=[case.pk, document.pk]))
     [row] = rows()
     assert (row.action, row.object_type, row.object_id) == (

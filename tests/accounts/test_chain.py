@@ -13,6 +13,7 @@ from django.db.utils import DatabaseError
 
 from accounts import access_log
 from accounts.models import AccessLog
+from tests.helpers import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -121,8 +122,6 @@ def test_postgres_refuses_update_and_delete(rows):
 def test_concurrent_appends_on_one_chain_keep_it_whole(settings):
     """Eight writers on one chain: every row lands, positions stay gapless,
     the chain verifies (lost races are retried, not lost)."""
-    from tests.casework.test_concurrency import run_together
-
     settings.ACCESS_LOG_CHAINS = 1
     actor = uuid.uuid4()
 
@@ -144,8 +143,6 @@ def test_a_write_that_loses_its_position_to_a_reader_retries(settings, monkeypat
     """Issue 9, defect 1: a write request's row (inside its transaction, chain
     locked) and a read request's optimistic row (no lock) read the same head;
     the reader inserts first. The writer must retry, not fail its request."""
-    from tests.casework.test_concurrency import run_together
-
     settings.ACCESS_LOG_CHAINS = 1
     writer_has_read_head, reader_is_done = threading.Event(), threading.Event()
     in_writer = threading.local()

@@ -31,8 +31,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import AccessLog
 from accounts.services import issue_api_token
-from tests.casework.test_views import upload
-from tests.factories import make_consent, make_referral, make_service
+from tests.factories import make_consent, make_document, make_referral, make_service
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +107,7 @@ def world(
         client=client_record,
         case=case,
         consent=consent,
-        document=upload(caseworker, case),
+        document=make_document(caseworker, case),
         referral=make_referral(caseworker, case, partner_agency),
         draft=make_referral(caseworker, case, partner_agency, send=False),
     )

@@ -219,5 +219,17 @@ def test_reactivation_restores_the_role(agency_admin, agency, caseworker):
 def test_group_membership_follows_active_memberships(
     agency, agency_admin, caseworker, supervisor, dpo
 ):
-    for membership in Membership.objects.filter(agency=agency):
+    # One membership inactive, and every membership looked at: an empty loop or
+    # an all-active team would pass whatever the groups held.
+    services.deactivate_member(
+        actor=agency_admin, agency=agency, membership_id=membership_of(dpo, agency).pk
+    )
+    memberships = list(Membership.objects.filter(agency=agency))
+    assert {(m.user, m.is_active) for m in memberships} == {
+        (agency_admin, True),
+        (caseworker, True),
+        (supervisor, True),
+        (dpo, False),
+    }
+    for membership in memberships:
         assert in_role_group(membership.user, agency, membership.role) == membership.is_active

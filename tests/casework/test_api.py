@@ -21,24 +21,12 @@ from casework import services
 from casework.models import Case, CaseNote, Client, ClientSensitive, Document, FollowUp
 from config.http.pagination import KeysetCursorPagination
 from tests.factories import make_case, make_client, make_member
+from tests.helpers import assert_problem, case_url, client_url, error_fields, ids
 
 pytestmark = pytest.mark.django_db
 
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
-
-
-@pytest.fixture
-def as_user(api_client):
-    """as_user(user) → the API client, logged in as ``user`` (a fresh session, so
-    every request loads the user and their permissions anew, as in production)."""
-
-    def login(user):
-        api_client.logout()
-        api_client.force_login(user)
-        return api_client
-
-    return login
 
 
 @pytest.fixture
@@ -48,33 +36,6 @@ def partner_viewer(referral_officer, case, client_record):
     assign_perm(Perm.VIEW_CASE.value, referral_officer, case)
     assign_perm(Perm.VIEW_CLIENT.value, referral_officer, client_record)
     return referral_officer
-
-
-def assert_problem(response, status, code):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
-
-
-def error_fields(response) -> set:
-    return {
-        error["field"] for error in assert_problem(response, 400, response.json()["code"])["errors"]
-    }
-
-
-def ids(response) -> list[str]:
-    return [row["id"] for row in response.json()["results"]]
-
-
-def client_url(client, suffix=""):
-    return f"/api/v1/clients/{client.pk}/{suffix}"
-
-
-def case_url(case, suffix=""):
-    return f"/api/v1/cases/{case.pk}/{suffix}"
 
 
 # --- Clients: list and search ------------------------------------------------------------

@@ -11,6 +11,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts.permissions import Perm
 from casework.models import Client, LegalStatus
+from tests.helpers import client_url, field_errors
 
 pytestmark = pytest.mark.django_db
 
@@ -37,16 +38,9 @@ def url(name, *args):
     return reverse(f"casework:{name}", args=args)
 
 
-def page(response) -> str:
+def unescaped_page(response) -> str:
+    """The page with HTML entities decoded, to compare with what was typed."""
     return html.unescape(response.content.decode())
-
-
-def field_errors(content: str, auto_id: str) -> str:
-    """The error list shown next to one field ("" when there is none)."""
-    match = re.search(
-        rf'<ul class="errorlist" id="{re.escape(auto_id)}_errors?">(.*?)</ul>', content, re.S
-    )
-    return match.group(1) if match else ""
 
 
 def section(content: str, section_id: str) -> str:
@@ -56,23 +50,10 @@ def section(content: str, section_id: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", match.group(1)).split())
 
 
-def client_url(client, suffix=""):
-    return f"/api/v1/clients/{client.pk}/{suffix}"
-
-
 @pytest.fixture
-def as_user(api_client):
-    def login(user):
-        api_client.logout()
-        api_client.force_login(user)
-        return api_client
-
-    return login
-
-
-@pytest.fixture
-def partner_viewer(referral_officer, client_record):
-    """Sees the client (an explicit grant) but may not change it."""
+def client_viewer(referral_officer, client_record):
+    """Sees the client (an explicit grant) but may not change it; unlike
+    test_api's ``partner_viewer`` no case exists for them to see."""
     assign_perm(Perm.VIEW_CLIENT.value, referral_officer, client_record)
     return referral_officer
 
@@ -204,12 +185,12 @@ def test_patch_changes_legal_status_and_history_keeps_the_change(
 
 
 def test_only_those_who_may_change_the_client_change_its_legal_status(
-    as_user, partner_viewer, outsider, client_record
+    as_user, client_viewer, outsider, client_record
 ):
-    assert as_user(partner_viewer).get(client_url(client_record)).json()["legal_status"] == (
+    assert as_user(client_viewer).get(client_url(client_record)).json()["legal_status"] == (
         "unknown"
     )
-    response = as_user(partner_viewer).patch(
+    response = as_user(client_viewer).patch(
         client_url(client_record), {"legal_status": "refugee"}, format="json", HTTP_IF_MATCH='"1"'
     )
     assert response.status_code == 403
@@ -238,7 +219,7 @@ def test_schema_documents_the_sections(client):
 
 
 def test_registration_form_groups_the_sections_with_model_labels(client_as, caseworker):
-    content = page(client_as(caseworker).get(url("client_register")))
+    content = unescaped_page(client_as(caseworker).get(url("client_register")))
     for legend in ("Legal status", "Family", "Education and work"):
         assert f"<legend>{legend}</legend>" in content
     for name in SECTIONS:
@@ -255,13 +236,13 @@ def test_registration_form_groups_the_sections_with_model_labels(client_as, case
 def test_register_through_the_form_and_read_the_client_page(client_as, caseworker):
     browser = client_as(caseworker)
     response = browser.post(url("client_register"), web_form())
-    assert response.status_code == 302, field_errors(page(response), "id_legal_status")
+    assert response.status_code == 302, field_errors(unescaped_page(response), "id_legal_status")
     client = Client.objects.get(name_latin="Fatemeh Ahmadi")
     assert client.legal_status == "subsidiary_protection"
     assert client.dependants == 0
     assert client.employment == "Seamstress."
 
-    content = page(browser.get(url("client_detail", client.pk)))
+    content = unescaped_page(browser.get(url("client_detail", client.pk)))
     legal = section(content, "legal-status")
     assert legal.startswith("Legal status")
     assert "Subsidiary protection" in legal
@@ -276,7 +257,7 @@ def test_register_through_the_form_and_read_the_client_page(client_as, caseworke
 
 
 def test_client_page_shows_what_is_not_recorded(client_as, caseworker, client_record):
-    content = page(client_as(caseworker).get(url("client_detail", client_record.pk)))
+    content = unescaped_page(client_as(caseworker).get(url("client_detail", client_record.pk)))
     assert "Legal status Not known" in section(content, "legal-status")
     assert "Dependants —" in section(content, "family")
     assert "Education —" in section(content, "education-employment")
@@ -295,7 +276,7 @@ def test_an_empty_legal_status_in_the_form_means_not_known(client_as, caseworker
 def test_form_errors_are_shown_next_to_the_field(client_as, caseworker, field, value):
     response = client_as(caseworker).post(url("client_register"), web_form(**{field: value}))
     assert response.status_code == 400
-    content = page(response)
+    content = unescaped_page(response)
     assert field_errors(content, f"id_{field}")
     others = {"legal_status", "dependants"} - {field}
     assert not any(field_errors(content, f"id_{other}") for other in others)
@@ -306,7 +287,7 @@ def test_edit_form_changes_the_sections_and_history_keeps_them(
     client_as, caseworker, client_record
 ):
     browser = client_as(caseworker)
-    form = page(browser.get(url("client_edit", client_record.pk)))
+    form = unescaped_page(browser.get(url("client_edit", client_record.pk)))
     assert '<option value="unknown" selected>Not known</option>' in form
     response = browser.post(
         url("client_edit", client_record.pk),
@@ -331,7 +312,7 @@ def test_edit_form_changes_the_sections_and_history_keeps_them(
     assert latest.history_user == caseworker
     assert latest.history_change_reason == "Commission decision received"
 
-    form = page(browser.get(url("client_edit", client_record.pk)))
+    form = unescaped_page(browser.get(url("client_edit", client_record.pk)))
     assert '<option value="rejected" selected>Asylum claim rejected</option>' in form
     assert "Appeal lodged at the Turin court." in form
 
@@ -343,16 +324,16 @@ def test_edit_form_shows_a_negative_dependants_error_at_the_field(
         url("client_edit", client_record.pk), edit_form(client_record, dependants="-2")
     )
     assert response.status_code == 400
-    assert field_errors(page(response), "id_dependants")
+    assert field_errors(unescaped_page(response), "id_dependants")
     client_record.refresh_from_db()
     assert (client_record.dependants, client_record.version) == (None, 1)
 
 
-def test_client_page_by_persona(client_as, partner_viewer, outsider, client_record):
-    content = page(client_as(partner_viewer).get(url("client_detail", client_record.pk)))
+def test_client_page_by_persona(client_as, client_viewer, outsider, client_record):
+    content = unescaped_page(client_as(client_viewer).get(url("client_detail", client_record.pk)))
     assert "Not known" in section(content, "legal-status")
     assert url("client_edit", client_record.pk) not in content
-    response = client_as(partner_viewer).post(
+    response = client_as(client_viewer).post(
         url("client_edit", client_record.pk), edit_form(client_record, legal_status="refugee")
     )
     assert response.status_code == 403

@@ -2,38 +2,15 @@
 wins, the other gets 412 and changes nothing. Real connections, real threads,
 on SQLite (BEGIN IMMEDIATE) and on PostgreSQL (SELECT … FOR UPDATE)."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from casework import services
 from casework.models import Case
 from config.errors import PreconditionFailed
 from tests.factories import make_case
+from tests.helpers import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(*jobs):
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def runner(index, job):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = job()
-        except Exception as error:  # the outcome is what the test compares
-            results[index] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 def test_concurrent_updates_with_the_same_version(caseworker, supervisor):

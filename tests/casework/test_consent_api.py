@@ -11,39 +11,15 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
 
-from accounts.permissions import Perm, Role
 from casework import services
 from casework.demo import PDF_BYTES
 from casework.models import Consent, DoNotDisclose
 from casework.selectors import consent_covering
-from tests.factories import AgencyFactory, make_client, make_consent, make_member
+from tests.factories import AgencyFactory, make_client, make_consent
+from tests.helpers import assert_problem, error_fields, ids
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def as_user(api_client):
-    """as_user(user) → the API client, logged in as ``user`` (a fresh session, so
-    every request loads the user and their permissions anew)."""
-
-    def login(user):
-        api_client.logout()
-        api_client.force_login(user)
-        return api_client
-
-    return login
-
-
-@pytest.fixture
-def viewer(other_agency, client_record, case):
-    """Someone of another agency granted to see the client and the case, and
-    nothing more: sees the records, holds no consent permission."""
-    user = make_member(other_agency, Role.CASEWORKER, display_name="Greta Granted")
-    assign_perm(Perm.VIEW_CLIENT.value, user, client_record)
-    assign_perm(Perm.VIEW_CASE.value, user, case)
-    return user
 
 
 @pytest.fixture
@@ -54,33 +30,15 @@ def strangers(outsider, dpo, agency_admin, referral_officer):
 
 
 @pytest.fixture
-def consent(caseworker, client_record, partner_agency):
+def legal_aid_consent(caseworker, client_record, partner_agency):
+    """Identity and contact for the partner and for any legal-aid provider: the
+    reading and coverage tests need a consent that names a kind of service."""
     return make_consent(
         caseworker,
         client_record,
         recipient_agencies=[partner_agency],
         recipient_service_categories=["legal"],
     )
-
-
-def assert_problem(response, status, code):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
-
-
-def error_fields(response) -> set:
-    assert response.status_code == 400, response.content
-    return {
-        error["field"] for error in assert_problem(response, 400, response.json()["code"])["errors"]
-    }
-
-
-def ids(response) -> list[str]:
-    return [row["id"] for row in response.json()["results"]]
 
 
 def consents_url(client):
@@ -257,10 +215,10 @@ def test_authentication_is_needed(api_client, client_record, consent):
 # --- Reading -------------------------------------------------------------------------------
 
 
-def test_a_consent_as_read(as_user, caseworker, client_record, partner_agency, consent):
-    body = as_user(caseworker).get(consent_url(consent)).json()
+def test_a_consent_as_read(as_user, caseworker, client_record, partner_agency, legal_aid_consent):
+    body = as_user(caseworker).get(consent_url(legal_aid_consent)).json()
     assert body == {
-        "id": str(consent.pk),
+        "id": str(legal_aid_consent.pk),
         "agency": {"id": str(client_record.agency_id), "name": "Amal Refugee Support"},
         "purpose": "referral",
         "lawful_basis": "consent",
@@ -284,7 +242,7 @@ def test_a_consent_as_read(as_user, caseworker, client_record, partner_agency, c
         "recorded_at": body["recorded_at"],
         "status": "active",
     }
-    assert body["given_at"].startswith(str(consent.given_at.date()))
+    assert body["given_at"].startswith(str(legal_aid_consent.given_at.date()))
 
 
 @pytest.fixture
@@ -578,12 +536,14 @@ def codes(answer) -> list[str]:
     return [gap["code"] for gap in answer["gaps"]]
 
 
-def test_coverage_table(coverage, caseworker, client_record, partner_agency, case, consent):
+def test_coverage_table(
+    coverage, caseworker, client_record, partner_agency, case, legal_aid_consent
+):
     third = AgencyFactory(name="Third agency")
     asked = {"recipient_agency": str(partner_agency.pk), "purpose": "referral"}
 
     covered = coverage(**asked, data_categories="identity,contact")
-    assert covered == {"covered": True, "consent": str(consent.pk), "gaps": []}
+    assert covered == {"covered": True, "consent": str(legal_aid_consent.pk), "gaps": []}
     # The same list, as repeated parameters.
     assert coverage(**asked, data_categories=["identity", "contact"])["covered"] is True
 

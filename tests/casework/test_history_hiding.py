@@ -22,8 +22,7 @@ from guardian.shortcuts import assign_perm
 from accounts.permissions import Perm
 from casework import services
 from casework.models import CaseNote
-from tests.casework.test_views import upload
-from tests.factories import make_case
+from tests.factories import make_case, make_document
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +55,8 @@ def history(caseworker, supervisor, case):
         title=FOLLOW_UP_TITLE,
         due_on=timezone.now().date() + timedelta(days=3),
     )
-    legal = upload(caseworker, case, "legal")
-    medical = upload(caseworker, case, "medical")
+    legal = make_document(caseworker, case, "legal")
+    medical = make_document(caseworker, case, "medical")
     return {
         "case change": ("case", case.pk, "High"),
         "open note": ("note", open_note.pk, "Phone call"),

@@ -21,11 +21,11 @@ from casework.models import (
     FollowUp,
     IdentityDocument,
 )
-from tests.factories import make_case, make_client
+from tests.factories import PDF, make_case, make_client, make_document
+from tests.helpers import field_errors, page
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 STALE = "This record was changed by someone else while you were editing."
 
 
@@ -33,29 +33,8 @@ def url(name, *args):
     return reverse(f"casework:{name}", args=args)
 
 
-def page(response) -> str:
-    return response.content.decode()
-
-
-def field_errors(content: str, auto_id: str) -> str:
-    """The error list shown next to one field ("" when there is none)."""
-    match = re.search(
-        rf'<ul class="errorlist" id="{re.escape(auto_id)}_errors?">(.*?)</ul>', content, re.S
-    )
-    return match.group(1) if match else ""
-
-
 def today():
     return timezone.now().date()
-
-
-def upload(actor, case, category="legal", content=PDF, name="scan.pdf"):
-    return services.upload_document(
-        actor=actor,
-        case_id=case.pk,
-        uploaded_file=SimpleUploadedFile(name, content, content_type="application/pdf"),
-        category=category,
-    )
 
 
 def client_form(**overrides):
@@ -911,7 +890,7 @@ def test_an_exe_renamed_pdf_is_refused_at_the_file_field(client_as, caseworker, 
 
 
 def test_download_is_an_attachment_never_cached(client_as, caseworker, case):
-    document = upload(caseworker, case)
+    document = make_document(caseworker, case)
     response = client_as(caseworker).get(url("document_download", case.pk, document.pk))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
@@ -924,7 +903,7 @@ def test_download_is_an_attachment_never_cached(client_as, caseworker, case):
 
 @pytest.mark.parametrize("persona", ["outsider", "dpo", "agency_admin", "referral_officer"])
 def test_download_is_not_found_for_others(request, client_as, persona, caseworker, case):
-    document = upload(caseworker, case)
+    document = make_document(caseworker, case)
     user = request.getfixturevalue(persona)
     assert client_as(user).get(url("document_download", case.pk, document.pk)).status_code == 404
 
@@ -932,8 +911,8 @@ def test_download_is_not_found_for_others(request, client_as, persona, caseworke
 def test_medical_documents_are_hidden_from_the_second_caseworker(
     client_as, caseworker, second_caseworker, case
 ):
-    medical = upload(caseworker, case, category="medical")
-    legal = upload(caseworker, case, category="legal")
+    medical = make_document(caseworker, case, category="medical")
+    legal = make_document(caseworker, case, category="legal")
     browser = client_as(second_caseworker)
     content = page(browser.get(url("case_detail", case.pk)))
     assert url("document_download", case.pk, legal.pk) in content
@@ -948,7 +927,7 @@ def test_medical_documents_are_hidden_from_the_second_caseworker(
 
 def test_document_of_another_case_is_not_found(client_as, caseworker, case, client_record):
     other = make_case(caseworker, client_record)
-    document = upload(caseworker, other)
+    document = make_document(caseworker, other)
     response = client_as(caseworker).get(url("document_download", case.pk, document.pk))
     assert response.status_code == 404
 

@@ -31,22 +31,12 @@ def case_log(case) -> str:
 
 
 @pytest.fixture
-def as_user(api_client):
-    def login(user):
-        api_client.logout()
-        api_client.force_login(user)
-        return api_client
-
-    return login
-
-
-@pytest.fixture
-def case_viewed(as_user, caseworker, case):
+def case_read_in_the_api(as_user, caseworker, case):
     assert as_user(caseworker).get(f"/api/v1/cases/{case.pk}/").status_code == 200
 
 
 @pytest.fixture
-def packet_read(as_user, caseworker, case, partner_agency, referral_officer):
+def packet_read_in_the_api(as_user, caseworker, case, partner_agency, referral_officer):
     make_consent(caseworker, case.client, recipient_agencies=[partner_agency])
     referral = make_referral(caseworker, case, partner_agency)
     response = as_user(referral_officer).get(f"/api/v1/referrals/{referral.pk}/packet/")
@@ -62,7 +52,7 @@ def results(response) -> list[dict]:
 # --- The whole log ----------------------------------------------------------------------------
 
 
-def test_dpo_reads_the_log(as_user, dpo, caseworker, case, case_viewed):
+def test_dpo_reads_the_log(as_user, dpo, caseworker, case, case_read_in_the_api):
     [row] = [r for r in results(as_user(dpo).get(LOG)) if r["action"] == "view"]
     assert row["actor"] == {
         "id": str(caseworker.pk),
@@ -97,7 +87,7 @@ def test_anonymous_is_refused(api_client):
     assert api_client.get(VERIFY).status_code in (401, 403)
 
 
-def test_filters(as_user, dpo, caseworker, supervisor, case, case_viewed):
+def test_filters(as_user, dpo, caseworker, supervisor, case, case_read_in_the_api):
     as_user(supervisor).get(f"/api/v1/clients/{case.client_id}/")
     as_user(supervisor).get("/api/v1/cases/")
     api = as_user(dpo)
@@ -117,7 +107,7 @@ def test_filters(as_user, dpo, caseworker, supervisor, case, case_viewed):
 
 
 def test_the_log_shows_accesses_to_the_agencys_clients_by_anyone(
-    as_user, dpo, case, packet_read, referral_officer, partner_agency
+    as_user, dpo, case, packet_read_in_the_api, referral_officer, partner_agency
 ):
     rows = results(as_user(dpo).get(LOG, {"agency": partner_agency.pk}))
     assert [r["object_type"] for r in rows] == ["referrals.referralpacket"]
@@ -185,7 +175,7 @@ def test_reading_the_log_is_logged(as_user, dpo, case):
 # --- The verdict -------------------------------------------------------------------------------
 
 
-def test_verify_intact(as_user, dpo, case_viewed):
+def test_verify_intact(as_user, dpo, case_read_in_the_api):
     api = as_user(dpo)
     rows = AccessLog.objects.count()
     body = api.get(VERIFY).json()
@@ -202,7 +192,7 @@ def test_verify_intact(as_user, dpo, case_viewed):
     }
 
 
-def test_verify_finds_a_deleted_row(as_user, dpo, case_viewed, settings):
+def test_verify_finds_a_deleted_row(as_user, dpo, case_read_in_the_api, settings):
     settings.ACCESS_LOG_CHAINS = 1
     actor = uuid.uuid4()
     appended = [access_log.append(actor_id=actor, action="view") for _ in range(3)]
@@ -221,7 +211,7 @@ def test_verify_finds_a_deleted_row(as_user, dpo, case_viewed, settings):
 
 
 @pytest.mark.parametrize("persona", ["supervisor", "dpo"])
-def test_supervisor_and_dpo_see_who_accessed(as_user, request, persona, case, case_viewed):
+def test_supervisor_and_dpo_see_who_accessed(as_user, request, persona, case, case_read_in_the_api):
     api = as_user(request.getfixturevalue(persona))
     for address in (case_log(case), client_log(case.client)):
         [row] = [r for r in results(api.get(address)) if r["action"] == "view"]
@@ -245,7 +235,7 @@ def test_strangers_get_404(as_user, request, persona, case):
 
 
 def test_accesses_from_another_agency_are_flagged(
-    as_user, supervisor, case, case_viewed, packet_read, partner_agency
+    as_user, supervisor, case, case_read_in_the_api, packet_read_in_the_api, partner_agency
 ):
     rows = results(as_user(supervisor).get(client_log(case.client)))
     by_type = {r["object_type"]: r for r in rows}
@@ -255,7 +245,9 @@ def test_accesses_from_another_agency_are_flagged(
     assert by_type["casework.case"]["outside"] is False
 
 
-def test_a_case_log_holds_only_that_case(as_user, supervisor, caseworker, case, case_viewed):
+def test_a_case_log_holds_only_that_case(
+    as_user, supervisor, caseworker, case, case_read_in_the_api
+):
     other_case = make_case(caseworker, case.client)
     as_user(caseworker).get(f"/api/v1/cases/{other_case.pk}/")
     rows = results(as_user(supervisor).get(case_log(case)))

@@ -16,6 +16,7 @@ from accounts.models import AccessLog
 from accounts.permissions import Role
 from privacy.services import break_glass
 from tests.factories import agree_emergency_access, make_consent, make_member, make_referral
+from tests.helpers import page
 
 pytestmark = pytest.mark.django_db
 
@@ -30,13 +31,9 @@ def case_accesses(case) -> str:
     return reverse("privacy:case_accesses", args=[case.pk])
 
 
-def body(response) -> str:
-    return response.content.decode()
-
-
 def table_rows(response) -> list[str]:
     """The rows of the page's last table (the accesses), as HTML; none without a table."""
-    content = body(response)
+    content = page(response)
     if "<tbody>" not in content:
         return []
     tbody = content.rsplit("<tbody>", 1)[1].split("</tbody>", 1)[0]
@@ -44,7 +41,7 @@ def table_rows(response) -> list[str]:
 
 
 @pytest.fixture
-def packet_read(client, caseworker, case, partner_agency, referral_officer):
+def packet_page_viewed(client, caseworker, case, partner_agency, referral_officer):
     """The partner's referral officer has read the client's packet (web page)."""
     make_consent(caseworker, case.client, recipient_agencies=[partner_agency])
     referral = make_referral(caseworker, case, partner_agency)
@@ -55,7 +52,7 @@ def packet_read(client, caseworker, case, partner_agency, referral_officer):
 
 
 @pytest.fixture
-def case_viewed(client, caseworker, case):
+def case_page_viewed(client, caseworker, case):
     client.force_login(caseworker)
     assert client.get(reverse("casework:case_detail", args=[case.pk])).status_code == 200
     client.logout()
@@ -65,11 +62,11 @@ def case_viewed(client, caseworker, case):
 
 
 def test_dpo_sees_the_log_with_staff_names_and_ids_only(
-    client_as, dpo, caseworker, case_viewed, case
+    client_as, dpo, caseworker, case_page_viewed, case
 ):
     response = client_as(dpo).get(LOG)
     assert response.status_code == 200
-    content = body(response)
+    content = page(response)
     assert "Layla Caseworker" in content and caseworker.email in content
     assert str(case.pk) in content and str(case.client_id) in content
     assert "Amal Refugee Support" in content and "Caseworker" in content
@@ -82,16 +79,16 @@ def test_dpo_sees_the_log_with_staff_names_and_ids_only(
 def test_the_dpo_page_is_linked_in_the_navigation_for_the_dpo_only(
     client_as, dpo, supervisor, caseworker
 ):
-    assert f'href="{LOG}"' in body(client_as(dpo).get(reverse("casework:dashboard")))
+    assert f'href="{LOG}"' in page(client_as(dpo).get(reverse("casework:dashboard")))
     for person in (supervisor, caseworker):
-        assert f'href="{LOG}"' not in body(client_as(person).get(reverse("casework:dashboard")))
+        assert f'href="{LOG}"' not in page(client_as(person).get(reverse("casework:dashboard")))
 
 
 @pytest.mark.parametrize("persona", ["supervisor", "caseworker", "agency_admin", "outsider"])
 def test_only_the_dpo_opens_the_log(client_as, request, persona):
     response = client_as(request.getfixturevalue(persona)).get(LOG)
     assert response.status_code == 403
-    assert "<table" not in body(response)
+    assert "<table" not in page(response)
 
 
 def test_the_log_needs_a_login(client):
@@ -99,7 +96,7 @@ def test_the_log_needs_a_login(client):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_filters(client_as, dpo, caseworker, supervisor, case, case_viewed, client):
+def test_filters(client_as, dpo, caseworker, supervisor, case, case_page_viewed, client):
     client.force_login(supervisor)
     client.get(reverse("casework:client_detail", args=[case.client_id]))
     client.get(reverse("casework:case_list"))
@@ -107,7 +104,7 @@ def test_filters(client_as, dpo, caseworker, supervisor, case, case_viewed, clie
 
     def shown(**params) -> list[str]:
         response = web.get(LOG, params)
-        assert response.status_code == 200, body(response)
+        assert response.status_code == 200, page(response)
         return table_rows(response)
 
     by_caseworker = shown(user=str(caseworker.pk))
@@ -126,7 +123,7 @@ def test_filters(client_as, dpo, caseworker, supervisor, case, case_viewed, clie
 
 
 def test_the_user_filter_lists_the_agency_members(client_as, dpo, caseworker, referral_officer):
-    content = body(client_as(dpo).get(LOG))
+    content = page(client_as(dpo).get(LOG))
     select = content.split('name="user"', 1)[1].split("</select>", 1)[0]
     assert f'value="{caseworker.pk}"' in select and caseworker.email in select
     assert str(referral_officer.pk) not in select  # another agency's staff
@@ -135,7 +132,7 @@ def test_the_user_filter_lists_the_agency_members(client_as, dpo, caseworker, re
 def test_bad_filters_are_a_400_naming_the_field(client_as, dpo):
     response = client_as(dpo).get(LOG, {"client": "not-an-id", "since": "2026-02-01"})
     assert response.status_code == 400
-    assert 'id="id_client_error"' in body(response)
+    assert 'id="id_client_error"' in page(response)
     response = client_as(dpo).get(LOG, {"since": "2026-02-02", "until": "2026-02-01"})
     assert response.status_code == 400
 
@@ -164,30 +161,30 @@ def test_pages_follow_the_cursor(client_as, dpo, caseworker, settings):
     web = client_as(dpo)
     first = web.get(LOG, {"action": "view"})
     assert len(table_rows(first)) == 50
-    cursor = re.search(r'href="\?action=view&amp;after=([^"]+)" rel="next"', body(first)).group(1)
+    cursor = re.search(r'href="\?action=view&amp;after=([^"]+)" rel="next"', page(first)).group(1)
     second = web.get(LOG, {"action": "view", "after": cursor})
     assert len(table_rows(second)) == 5
-    assert ">0</code>" in body(second) and ">54</code>" in body(first)
+    assert ">0</code>" in page(second) and ">54</code>" in page(first)
 
 
 # --- The chain's verdict -------------------------------------------------------------------
 
 
-def test_the_verdict_is_computed_only_when_asked(client_as, dpo, case_viewed, monkeypatch):
+def test_the_verdict_is_computed_only_when_asked(client_as, dpo, case_page_viewed, monkeypatch):
     calls = []
     real = access_log.verify
     monkeypatch.setattr(access_log, "verify", lambda: calls.append(1) or real())
     web = client_as(dpo)
-    content = body(web.get(LOG))
+    content = page(web.get(LOG))
     assert calls == [] and "Verify the chain" in content
     assert 'href="?verify=1"' in content
     rows = AccessLog.objects.count()  # the page's own row comes after the walk
     response = web.get(LOG, {"verify": "1"})
     assert calls == [1]
-    assert f"Intact, {rows} rows" in body(response)
+    assert f"Intact, {rows} rows" in page(response)
 
 
-def test_a_broken_chain_names_the_first_broken_row(client_as, dpo, case_viewed):
+def test_a_broken_chain_names_the_first_broken_row(client_as, dpo, case_page_viewed):
     web = client_as(dpo)
     victim = AccessLog.objects.filter(action="view").first()
     with connection.cursor() as cursor:
@@ -196,7 +193,7 @@ def test_a_broken_chain_names_the_first_broken_row(client_as, dpo, case_viewed):
         cursor.execute(
             "UPDATE accounts_accesslog SET object_id = %s WHERE id = %s", ["forged", victim.pk]
         )
-    content = body(web.get(LOG, {"verify": "1"}))
+    content = page(web.get(LOG, {"verify": "1"}))
     assert "Broken" in content
     assert f"The first broken link is row {victim.pk} (chain {victim.chain}" in content
     assert "the row was changed after it was written" in content
@@ -208,16 +205,16 @@ def test_a_broken_chain_names_the_first_broken_row(client_as, dpo, case_viewed):
 def test_the_case_page_links_to_its_accesses_for_supervisors_only(
     client_as, supervisor, caseworker, case
 ):
-    page = reverse("casework:case_detail", args=[case.pk])
-    assert case_accesses(case) in body(client_as(supervisor).get(page))
-    assert case_accesses(case) not in body(client_as(caseworker).get(page))
+    case_page = reverse("casework:case_detail", args=[case.pk])
+    assert case_accesses(case) in page(client_as(supervisor).get(case_page))
+    assert case_accesses(case) not in page(client_as(caseworker).get(case_page))
     client_page = reverse("casework:client_detail", args=[case.client_id])
-    assert client_accesses(case.client) in body(client_as(supervisor).get(client_page))
-    assert client_accesses(case.client) not in body(client_as(caseworker).get(client_page))
+    assert client_accesses(case.client) in page(client_as(supervisor).get(client_page))
+    assert client_accesses(case.client) not in page(client_as(caseworker).get(client_page))
 
 
 @pytest.mark.parametrize("persona", ["supervisor", "dpo"])
-def test_supervisor_and_dpo_see_who_accessed(client_as, request, persona, case, case_viewed):
+def test_supervisor_and_dpo_see_who_accessed(client_as, request, persona, case, case_page_viewed):
     web = client_as(request.getfixturevalue(persona))
     for address in (case_accesses(case), client_accesses(case.client)):
         response = web.get(address)
@@ -227,12 +224,12 @@ def test_supervisor_and_dpo_see_who_accessed(client_as, request, persona, case, 
         assert "access-outside" not in row and "Other agency" not in row
 
 
-def test_the_dpo_cannot_open_the_case_but_sees_its_accesses(client_as, dpo, case, case_viewed):
+def test_the_dpo_cannot_open_the_case_but_sees_its_accesses(client_as, dpo, case, case_page_viewed):
     web = client_as(dpo)
     assert web.get(reverse("casework:case_detail", args=[case.pk])).status_code == 404
     response = web.get(case_accesses(case))
     assert response.status_code == 200
-    assert f'href="{reverse("casework:case_detail", args=[case.pk])}"' not in body(response)
+    assert f'href="{reverse("casework:case_detail", args=[case.pk])}"' not in page(response)
 
 
 @pytest.mark.parametrize("persona", ["caseworker", "agency_admin"])
@@ -251,7 +248,7 @@ def test_strangers_get_404(client_as, outsider, referral_officer, case):
 
 
 def test_a_partner_reading_the_packet_is_flagged(
-    client_as, supervisor, case, case_viewed, packet_read
+    client_as, supervisor, case, case_page_viewed, packet_page_viewed
 ):
     response = client_as(supervisor).get(client_accesses(case.client))
     [partner_row] = [row for row in table_rows(response) if "Chiara Referrals" in row]
@@ -273,24 +270,24 @@ def test_the_case_page_lists_break_the_glass(
     assert client.get(reverse("casework:case_detail", args=[case.pk])).status_code == 200
     for person in (supervisor, dpo):
         response = client_as(person).get(case_accesses(case))
-        section = body(response).split('id="break-glass"', 1)[1].split("</section>", 1)[0]
+        section = page(response).split('id="break-glass"', 1)[1].split("</section>", 1)[0]
         assert "Rami Emergency" in section and "Child at risk tonight" in section
         assert "Active now" in section and "Other agency" in section
         flagged = [row for row in table_rows(response) if "Rami Emergency" in row]
         assert {">View<" in row for row in flagged} >= {True}
         assert all("Other agency" in row for row in flagged)
     # The client page lists accesses, not the case's emergency openings.
-    assert 'id="break-glass"' not in body(client_as(supervisor).get(client_accesses(case.client)))
+    assert 'id="break-glass"' not in page(client_as(supervisor).get(client_accesses(case.client)))
 
 
 def test_a_case_without_break_the_glass_says_so(client_as, supervisor, case):
-    content = body(client_as(supervisor).get(case_accesses(case)))
+    content = page(client_as(supervisor).get(case_accesses(case)))
     assert "Nobody has broken the glass to open this case." in content
 
 
-def test_the_accesses_pages_do_not_show_the_clients_name(client_as, dpo, case, case_viewed):
+def test_the_accesses_pages_do_not_show_the_clients_name(client_as, dpo, case, case_page_viewed):
     # The DPO sees audit data, not case content (DESIGN §5): ids, not names.
     for address in (case_accesses(case), client_accesses(case.client)):
-        content = body(client_as(dpo).get(address))
+        content = page(client_as(dpo).get(address))
         assert str(case.client_id) in content
         assert case.client.name not in content and case.client.name_latin not in content

@@ -31,11 +31,6 @@ pytestmark = pytest.mark.django_db
 BREAK_GLASS_PAGE = reverse("privacy:break_glass")
 
 
-@pytest.fixture
-def foreign_supervisor(other_agency):
-    return make_member(other_agency, Role.SUPERVISOR, display_name="Sara Foreign Supervisor")
-
-
 def agreements_url(agency) -> str:
     return f"/api/v1/agencies/{agency.slug}/emergency-access/"
 

@@ -25,7 +25,7 @@ def partner_dpo(partner_agency):
 
 
 @pytest.fixture
-def packet_read(as_user, caseworker, case, partner_agency, referral_officer):
+def packet_read_in_both(as_user, caseworker, case, partner_agency, referral_officer):
     """The partner's referral officer read the packet, once in the API and once on the page."""
     make_consent(caseworker, case.client, recipient_agencies=[partner_agency])
     referral = make_referral(caseworker, case, partner_agency)
@@ -47,47 +47,47 @@ def packet_rows(response) -> list[dict]:
 
 
 def test_the_partners_dpo_sees_the_referral_not_the_senders_ids_in_the_api(
-    as_user, partner_dpo, case, packet_read
+    as_user, partner_dpo, case, packet_read_in_both
 ):
     response = as_user(partner_dpo).get(LOG_API)
     rows = packet_rows(response)
     assert len(rows) == 2
     for row in rows:
-        assert row["referral_id"] == row["object_id"] == str(packet_read.pk)
+        assert row["referral_id"] == row["object_id"] == str(packet_read_in_both.pk)
         assert (row["client_id"], row["case_id"]) == (None, None)
         assert row["actor"]["display_name"] == "Chiara Referrals"
     content = response.content.decode()
     assert str(case.client_id) not in content and str(case.pk) not in content
 
 
-def test_the_senders_dpo_still_sees_the_ids_in_the_api(as_user, dpo, case, packet_read):
+def test_the_senders_dpo_still_sees_the_ids_in_the_api(as_user, dpo, case, packet_read_in_both):
     rows = packet_rows(as_user(dpo).get(LOG_API))
     assert len(rows) == 2
     for row in rows:
         assert (row["client_id"], row["case_id"]) == (str(case.client_id), str(case.pk))
-        assert row["referral_id"] == str(packet_read.pk)
+        assert row["referral_id"] == str(packet_read_in_both.pk)
 
 
 def test_the_partners_dpo_sees_the_referral_not_the_senders_ids_on_the_page(
-    client_as, partner_dpo, case, packet_read
+    client_as, partner_dpo, case, packet_read_in_both
 ):
     response = client_as(partner_dpo).get(LOG_PAGE)
     assert response.status_code == 200
     content = response.content.decode()
-    assert str(packet_read.pk) in content and "Chiara Referrals" in content
+    assert str(packet_read_in_both.pk) in content and "Chiara Referrals" in content
     assert str(case.client_id) not in content and str(case.pk) not in content
     assert "Another agency&#x27;s record" in content or "Another agency's record" in content
 
 
-def test_the_senders_dpo_still_sees_the_ids_on_the_page(client_as, dpo, case, packet_read):
+def test_the_senders_dpo_still_sees_the_ids_on_the_page(client_as, dpo, case, packet_read_in_both):
     content = client_as(dpo).get(LOG_PAGE).content.decode()
     assert str(case.client_id) in content and str(case.pk) in content
-    assert str(packet_read.pk) in content
+    assert str(packet_read_in_both.pk) in content
     assert reverse("privacy:client_accesses", args=[case.client_id]) in content
 
 
 def test_filtering_by_the_senders_ids_finds_nothing(
-    as_user, client_as, partner_dpo, dpo, case, packet_read
+    as_user, client_as, partner_dpo, dpo, case, packet_read_in_both
 ):
     api = as_user(partner_dpo)
     for params in ({"client": str(case.client_id)}, {"case": str(case.pk)}):

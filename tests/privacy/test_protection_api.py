@@ -11,32 +11,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from accounts.models import AccessLog, Notification
-from accounts.permissions import Role
 from casework import services as casework
 from casework.models import Client
-from tests.factories import agree_emergency_access, make_case, make_client, make_member
+from tests.factories import make_case, make_client
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def as_user(api_client):
-    def login(user):
-        api_client.force_login(user)
-        return api_client
-
-    return login
-
-
-@pytest.fixture
-def foreign_supervisor(other_agency):
-    return make_member(other_agency, Role.SUPERVISOR, display_name="Sara Foreign Supervisor")
-
-
-@pytest.fixture
-def agreement(agency, other_agency):
-    """The case's agency let other_agency's supervisors break the glass, in writing."""
-    return agree_emergency_access(agency, other_agency)
 
 
 def _hold(api, client_id, **body):

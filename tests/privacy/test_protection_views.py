@@ -17,28 +17,14 @@ from casework import services as casework
 from casework.models import Client
 from privacy import services as protection
 from privacy.models import LegalHold
-from tests.factories import agree_emergency_access, make_case, make_client, make_member
+from tests.factories import make_case, make_client, make_member
+from tests.helpers import page
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def foreign_supervisor(other_agency):
-    return make_member(other_agency, Role.SUPERVISOR, display_name="Sara Foreign Supervisor")
-
-
-@pytest.fixture
-def agreement(agency, other_agency):
-    """The case's agency let other_agency's supervisors break the glass, in writing."""
-    return agree_emergency_access(agency, other_agency)
-
-
-def page(client_id) -> str:
+def protection_page_url(client_id) -> str:
     return reverse("privacy:client_data_protection", args=[client_id])
-
-
-def text(response) -> str:
-    return response.content.decode()
 
 
 # --- Finding a client ----------------------------------------------------------------------
@@ -51,17 +37,17 @@ def test_the_dpo_finds_clients_by_id_and_case_number_without_names(
     web = client_as(dpo)
     response = web.get(reverse("privacy:data_protection"))
     assert response.status_code == 200
-    html = text(response)
+    html = page(response)
     assert str(case.client_id) in html and case.number in html and other.number in html
     assert case.client.name not in html and "Other" not in html
-    assert page(case.client_id) in html
+    assert protection_page_url(case.client_id) in html
     assert 'href="/data-protection/"' in html  # in the navigation
 
-    found = text(web.get(reverse("privacy:data_protection"), {"q": case.number.lower()}))
+    found = page(web.get(reverse("privacy:data_protection"), {"q": case.number.lower()}))
     assert case.number in found and other.number not in found
-    found = text(web.get(reverse("privacy:data_protection"), {"q": str(other.client_id)}))
+    found = page(web.get(reverse("privacy:data_protection"), {"q": str(other.client_id)}))
     assert other.number in found and case.number not in found
-    nothing = text(web.get(reverse("privacy:data_protection"), {"q": "NOPE-1"}))
+    nothing = page(web.get(reverse("privacy:data_protection"), {"q": "NOPE-1"}))
     assert "No client has this id or a case with this number." in nothing
     row = AccessLog.objects.exclude(action__in=["login", "logout"]).order_by("id").last()
     assert (row.action, row.object_type, row.actor_id) == ("search", "casework.client", dpo.pk)
@@ -69,17 +55,17 @@ def test_the_dpo_finds_clients_by_id_and_case_number_without_names(
 
 def test_who_may_open_the_list(client_as, caseworker, other_agency, case):
     assert client_as(caseworker).get(reverse("privacy:data_protection")).status_code == 403
-    assert "/data-protection/" not in text(client_as(caseworker).get(reverse("casework:dashboard")))
+    assert "/data-protection/" not in page(client_as(caseworker).get(reverse("casework:dashboard")))
     foreign_dpo = make_member(other_agency, Role.DPO)
     response = client_as(foreign_dpo).get(reverse("privacy:data_protection"))
     assert response.status_code == 200
-    assert str(case.client_id) not in text(response)
+    assert str(case.client_id) not in page(response)
 
 
 def test_an_agency_admin_finds_only_the_retention_periods(client_as, agency_admin, agency, case):
     response = client_as(agency_admin).get(reverse("privacy:data_protection"))
     assert response.status_code == 200
-    html = text(response)
+    html = page(response)
     assert reverse("privacy:retention", args=[agency.slug]) in html
     assert str(case.client_id) not in html
 
@@ -88,9 +74,9 @@ def test_an_agency_admin_finds_only_the_retention_periods(client_as, agency_admi
 
 
 def test_the_client_page_shows_no_personal_data(client_as, dpo, supervisor, case):
-    response = client_as(dpo).get(page(case.client_id))
+    response = client_as(dpo).get(protection_page_url(case.client_id))
     assert response.status_code == 200
-    html = text(response)
+    html = page(response)
     assert str(case.client_id) in html and case.number in html
     assert case.client.name not in html
     assert reverse("privacy:subject_access_download", args=[case.client_id]) in html
@@ -100,20 +86,20 @@ def test_the_client_page_shows_no_personal_data(client_as, dpo, supervisor, case
     row = AccessLog.objects.exclude(action__in=["login", "logout"]).order_by("id").last()
     assert (row.action, row.client_id) == ("view", case.client_id)
 
-    html = text(client_as(supervisor).get(page(case.client_id)))
+    html = page(client_as(supervisor).get(protection_page_url(case.client_id)))
     assert reverse("privacy:legal_hold_place", args=[case.client_id]) in html
     assert reverse("privacy:client_erase", args=[case.client_id]) not in html  # the DPO's
 
 
 def test_who_may_open_the_client_page(client_as, caseworker, outsider, case):
-    assert client_as(caseworker).get(page(case.client_id)).status_code == 403
-    assert client_as(outsider).get(page(case.client_id)).status_code == 404
+    assert client_as(caseworker).get(protection_page_url(case.client_id)).status_code == 403
+    assert client_as(outsider).get(protection_page_url(case.client_id)).status_code == 404
 
 
 def test_supervisors_find_it_from_the_client_page(client_as, supervisor, caseworker, case):
     detail = reverse("casework:client_detail", args=[case.client_id])
-    assert page(case.client_id) in text(client_as(supervisor).get(detail))
-    assert page(case.client_id) not in text(client_as(caseworker).get(detail))
+    assert protection_page_url(case.client_id) in page(client_as(supervisor).get(detail))
+    assert protection_page_url(case.client_id) not in page(client_as(caseworker).get(detail))
 
 
 def test_the_export_downloads_as_a_json_file(client_as, dpo, caseworker, outsider, case):
@@ -148,14 +134,15 @@ def test_erasure_is_refused_under_a_hold_then_done_after_release(client_as, dpo,
     erase = reverse("privacy:client_erase", args=[client_id])
     refused = web.post(erase, {"reason": "The person asked", "confirm": "on"})
     assert refused.status_code == 409
-    html = text(refused)
+    html = page(refused)
     placed = hold.placed_at.strftime("%Y-%m-%d")
     assert f"(placed {placed})" in html  # the refusal names the hold's date
     assert f"Hold on case {case.number}, placed {placed}" in html
     assert Client.objects.get(pk=client_id).anonymised_at is None
 
     released = web.post(
-        reverse("privacy:legal_hold_release", args=[hold.pk]), {"next": page(client_id)}
+        reverse("privacy:legal_hold_release", args=[hold.pk]),
+        {"next": protection_page_url(client_id)},
     )
     assert released.status_code == 302
     hold.refresh_from_db()
@@ -163,16 +150,16 @@ def test_erasure_is_refused_under_a_hold_then_done_after_release(client_as, dpo,
 
     unconfirmed = web.post(erase, {"reason": "The person asked"})
     assert unconfirmed.status_code == 400
-    assert re.search(r'id="erase_confirm_error"[^>]*><li>Tick the box', text(unconfirmed))
+    assert re.search(r'id="erase_confirm_error"[^>]*><li>Tick the box', page(unconfirmed))
     no_reason = web.post(erase, {"reason": "", "confirm": "on"})
     assert no_reason.status_code == 400
-    assert 'id="erase_reason_error"' in text(no_reason)
+    assert 'id="erase_reason_error"' in page(no_reason)
 
     done = web.post(erase, {"reason": "The person asked", "confirm": "on"}, follow=True)
     assert done.status_code == 200
-    assert "The client&#x27;s personal data was erased." in text(done)
+    assert "The client&#x27;s personal data was erased." in page(done)
     assert Client.objects.get(pk=client_id).name == protection.ERASED
-    assert f'action="{erase}"' not in text(done)  # nothing left to erase
+    assert f'action="{erase}"' not in page(done)  # nothing left to erase
 
 
 def test_who_may_place_release_and_erase(client_as, supervisor, caseworker, outsider, case):
@@ -192,7 +179,7 @@ def test_a_hold_needs_a_reason(client_as, supervisor, case):
         reverse("privacy:legal_hold_place", args=[case.client_id]), {"reason": ""}
     )
     assert response.status_code == 400
-    assert 'id="hold_reason_error"' in text(response)
+    assert 'id="hold_reason_error"' in page(response)
     assert not LegalHold.objects.exists()
 
 
@@ -201,10 +188,10 @@ def test_releasing_twice_says_so(client_as, supervisor, case):
     protection.release_legal_hold(actor=supervisor, hold_id=hold.pk)
     response = client_as(supervisor).post(
         reverse("privacy:legal_hold_release", args=[hold.pk]),
-        {"next": page(case.client_id)},
+        {"next": protection_page_url(case.client_id)},
         follow=True,
     )
-    assert "This hold was already released." in text(response)
+    assert "This hold was already released." in page(response)
 
 
 # --- Break the glass -----------------------------------------------------------------------
@@ -229,8 +216,8 @@ def test_break_the_glass_opens_the_case_with_a_banner(
     detail = web.get(response["Location"])
     assert detail.status_code == 200
     until = timezone.localtime(access.expires_at).strftime("%H:%M")
-    assert f"Emergency access until {until} UTC" in text(detail)
-    listing = text(web.get(reverse("privacy:break_glass")))
+    assert f"Emergency access until {until} UTC" in page(detail)
+    listing = page(web.get(reverse("privacy:break_glass")))
     assert case.number in listing and "Client unconscious in hospital" in listing
 
 
@@ -241,16 +228,16 @@ def test_break_the_glass_refusals(
     web = client_as(foreign_supervisor)
     no_reason = web.post(url, {"case_number": case.number, "reason": ""})
     assert no_reason.status_code == 400
-    assert 'id="id_reason_error"' in text(no_reason)
+    assert 'id="id_reason_error"' in page(no_reason)
     unknown = web.post(url, {"case_number": "NOPE-2026-00001", "reason": "Emergency"})
     assert unknown.status_code == 400
-    assert "No case has this number." in text(unknown)
+    assert "No case has this number." in page(unknown)
     assert not case.break_glass.exists()
 
     own = client_as(supervisor).post(url, {"case_number": case.number, "reason": "Emergency"})
     assert own.status_code == 409
-    assert "You can already see this case." in text(own)
-    banner = text(client_as(supervisor).get(reverse("casework:case_detail", args=[case.pk])))
+    assert "You can already see this case." in page(own)
+    banner = page(client_as(supervisor).get(reverse("casework:case_detail", args=[case.pk])))
     assert "Emergency access until" not in banner
 
     assert client_as(caseworker).get(url).status_code == 403
@@ -266,15 +253,15 @@ def test_break_the_glass_refusals(
 def test_retention_periods_page(client_as, dpo, agency_admin, agency):
     url = reverse("privacy:retention", args=[agency.slug])
     web = client_as(dpo)
-    html = text(web.get(url))
+    html = page(web.get(url))
     assert "Not set: kept until erased on request" in html
     too_short = web.post(url, {"kind": "closed_case", "days": "10"})
     assert too_short.status_code == 400
     assert re.search(
-        r'id="id_days_error"[^>]*><li>Give a number of days, at least 30', text(too_short)
+        r'id="id_days_error"[^>]*><li>Give a number of days, at least 30', page(too_short)
     )
     assert web.post(url, {"kind": "closed_case", "days": "1826"}).status_code == 302
-    assert "1826 days" in text(web.get(url))
+    assert "1826 days" in page(web.get(url))
     response = client_as(agency_admin).post(url, {"kind": "inactive_client", "days": "3650"})
     assert response.status_code == 302
 
@@ -294,7 +281,7 @@ def test_the_retention_dry_run(monkeypatch, client_as, dpo, caseworker, agency, 
     monkeypatch.setattr(timezone, "now", real_now)
     protection.set_retention_policy(actor=dpo, agency=agency, kind="closed_case", days=30)
 
-    html = text(client_as(dpo).get(reverse("privacy:retention", args=[agency.slug])))
+    html = page(client_as(dpo).get(reverse("privacy:retention", args=[agency.slug])))
     assert "1 closed case" in html
     assert "0 clients without an open case" in html
     assert 'type="submit">Run' not in html

@@ -11,10 +11,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
 
 from accounts.models import IdempotencyRecord, Notification
-from accounts.permissions import Perm, Role
 from casework import services as casework_services
 from referrals import services as referral_services
 from referrals.models import (
@@ -30,10 +28,10 @@ from tests.factories import (
     make_case,
     make_client,
     make_consent,
-    make_member,
     make_referral,
     make_service,
 )
+from tests.helpers import assert_problem, error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -44,35 +42,8 @@ SERVICES = "/api/v1/services/"
 # --- Helpers ---------------------------------------------------------------------------
 
 
-@pytest.fixture
-def as_user(api_client):
-    """as_user(user) → the API client as ``user``, in a fresh session (every
-    request loads the user and their permissions anew)."""
-
-    def login(user):
-        api_client.logout()
-        api_client.force_login(user)
-        return api_client
-
-    return login
-
-
-def assert_problem(response, status, code=None) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert body["status"] == status
-    if code is not None:
-        assert body["code"] == code
-    return body
-
-
-def error_fields(response) -> set:
-    body = assert_problem(response, 400)
-    return {error["field"] for error in body["errors"]}
-
-
-def ids(response) -> set[str]:
+def id_set(response) -> set[str]:
+    """The ids of a page of results, as a set (fails unless the page was served)."""
     assert response.status_code == 200, response.content
     return {row["id"] for row in response.json()["results"]}
 
@@ -108,16 +79,6 @@ def nothing_created() -> bool:
 
 
 @pytest.fixture
-def consent(caseworker, client_record, partner_agency):
-    return make_consent(
-        caseworker,
-        client_record,
-        recipient_agencies=[partner_agency],
-        data_categories=["identity", "contact", "legal_status"],
-    )
-
-
-@pytest.fixture
 def service(partner_agency):
     """Casa's legal counselling: needs identity, contact and legal status."""
     return make_service(partner_agency)
@@ -126,20 +87,6 @@ def service(partner_agency):
 @pytest.fixture
 def sent(caseworker, case, consent, partner_agency, referral_officer):
     return make_referral(caseworker, case, partner_agency)
-
-
-@pytest.fixture
-def partner_caseworker(partner_agency, referral_officer):
-    return make_member(partner_agency, Role.CASEWORKER, display_name="Marco Partner")
-
-
-@pytest.fixture
-def viewer(other_agency, case):
-    """Someone of another agency granted to see the case, and nothing more."""
-    user = make_member(other_agency, Role.CASEWORKER, display_name="Greta Granted")
-    assign_perm(Perm.VIEW_CLIENT.value, user, case.client)
-    assign_perm(Perm.VIEW_CASE.value, user, case)
-    return user
 
 
 # --- Creating and reading, as the sender -----------------------------------------------
@@ -237,7 +184,7 @@ def test_partner_caseworker_sees_nothing_until_a_case_is_opened_for_them(
     api = as_user(partner_caseworker)
     for path in (url(sent), url(sent, "packet/"), url(sent, "messages/")):
         assert_problem(api.get(path), 404, "not_found")
-    assert ids(api.get(REFERRALS)) == set()
+    assert id_set(api.get(REFERRALS)) == set()
 
     officer = as_user(referral_officer)
     assert officer.post(url(sent, "accept/"), {}).status_code == 200
@@ -303,7 +250,7 @@ def test_strangers_get_404_everywhere(
         ):
             assert_problem(api.post(url(referral, action), body), 404, "not_found")
     for query in ({}, {"direction": "incoming"}, {"direction": "outgoing"}, {"state": "sent"}):
-        assert ids(api.get(REFERRALS, query)) == set()
+        assert id_set(api.get(REFERRALS, query)) == set()
     assert_problem(api.get(REFERRALS, {"case": case.pk}), 404, "not_found")
     check = api.get(f"{REFERRALS}check/", {"case": case.pk, "to_agency": partner_agency.pk})
     assert_problem(check, 404, "not_found")
@@ -490,7 +437,7 @@ def test_consent_withdrawal_cuts_the_partner_off_at_once(
     assert_problem(officer.get(url(sent, "packet/")), 404)
     assert_problem(officer.get(url(sent)), 404)
     assert_problem(officer.get(url(sent, "messages/")), 404)
-    assert ids(officer.get(REFERRALS)) == set()
+    assert id_set(officer.get(REFERRALS)) == set()
     sender = as_user(caseworker).get(url(sent)).json()
     assert sender["state"] == "cancelled"
     assert sender["timeline"][-1]["kind"] == "cancelled"
@@ -672,7 +619,7 @@ def test_filters_by_direction_state_overdue_and_case(
     other = make_referral(caseworker, other_case, partner_agency, send=False)
 
     def listed(user, **query):
-        return ids(as_user(user).get(REFERRALS, query))
+        return id_set(as_user(user).get(REFERRALS, query))
 
     every = {str(r.pk) for r in (sent, draft, overdue, other)}
     assert listed(supervisor) == every | {str(incoming.pk)}

@@ -41,16 +41,6 @@ HEALTH = "Type 1 diabetes, needs insulin daily."
 
 
 @pytest.fixture
-def as_user(api_client):
-    def login(user):
-        api_client.logout()
-        api_client.force_login(user)
-        return api_client
-
-    return login
-
-
-@pytest.fixture
 def full_case(caseworker, partner_agency):
     """A case whose client has something in every section, with an open and a
     confidential note, a medical and a legal document, and a consent that

@@ -19,7 +19,7 @@ from referrals.models import (
     ReferralGroupObjectPermission,
     ReferralUserObjectPermission,
 )
-from tests.factories import make_consent, make_referral
+from tests.factories import make_referral
 
 pytestmark = pytest.mark.django_db
 
@@ -33,26 +33,6 @@ BODIES = {
     "complete": {"outcome": "The appeal was lodged."},
     "withdraw": {"reason": "The client moved away."},
 }
-
-
-@pytest.fixture
-def as_user(api_client):
-    def login(user):
-        api_client.logout()
-        api_client.force_login(user)
-        return api_client
-
-    return login
-
-
-@pytest.fixture
-def consent(caseworker, client_record, partner_agency):
-    return make_consent(
-        caseworker,
-        client_record,
-        recipient_agencies=[partner_agency],
-        data_categories=["identity", "contact"],
-    )
 
 
 @pytest.fixture

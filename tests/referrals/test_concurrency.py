@@ -9,8 +9,8 @@ from accounts.permissions import Role
 from config.errors import Conflict
 from referrals import services
 from referrals.models import Referral, ReferralEvent
-from tests.casework.test_concurrency import run_together
 from tests.factories import make_consent, make_member, make_referral
+from tests.helpers import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

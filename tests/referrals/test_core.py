@@ -8,19 +8,9 @@ from config.errors import Conflict, Forbidden, InvalidInput, NotFound
 from referrals import services
 from referrals.models import Referral, ReferralEvent
 from referrals.selectors import get_packet_for, get_referral_for, referral_list
-from tests.factories import make_consent, make_member, make_referral
+from tests.factories import make_member, make_referral
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def consent(caseworker, client_record, partner_agency):
-    return make_consent(
-        caseworker,
-        client_record,
-        recipient_agencies=[partner_agency],
-        data_categories=["identity", "contact", "legal_status"],
-    )
 
 
 def test_send_accept_open_case_complete(

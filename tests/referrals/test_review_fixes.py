@@ -18,7 +18,9 @@ SHARED = ["identity", "contact", "health"]
 
 
 @pytest.fixture
-def consent(caseworker, case, partner_agency):
+def health_consent(caseworker, case, partner_agency):
+    """The client's health is on file and the consent shares it with the partner
+    (explicit consent, the Art. 9 condition), with identity and contact."""
     update_client_sensitive(
         actor=caseworker, client_id=case.client_id, changes={"health": "Diabetes"}
     )
@@ -31,7 +33,9 @@ def consent(caseworker, case, partner_agency):
     )
 
 
-def test_only_who_sees_health_data_may_share_it(second_caseworker, case, consent, partner_agency):
+def test_only_who_sees_health_data_may_share_it(
+    second_caseworker, case, health_consent, partner_agency
+):
     with pytest.raises(Forbidden):
         make_referral(second_caseworker, case, partner_agency, data_categories=SHARED)
     # Without a choice, the proposal leaves health data out for them.
@@ -40,7 +44,7 @@ def test_only_who_sees_health_data_may_share_it(second_caseworker, case, consent
 
 
 def test_colleagues_read_the_packet_as_they_read_the_case(
-    caseworker, second_caseworker, case, consent, partner_agency, referral_officer, client_as
+    caseworker, second_caseworker, case, health_consent, partner_agency, referral_officer, client_as
 ):
     referral = make_referral(caseworker, case, partner_agency, data_categories=SHARED)
     assert get_packet_for(caseworker, referral.pk).data["health"]["health"] == "Diabetes"
@@ -54,7 +58,7 @@ def test_colleagues_read_the_packet_as_they_read_the_case(
 
 
 def test_the_partner_page_does_not_show_the_senders_consent(
-    caseworker, case, consent, partner_agency, referral_officer, client_as
+    caseworker, case, health_consent, partner_agency, referral_officer, client_as
 ):
     referral = make_referral(caseworker, case, partner_agency, data_categories=["identity"])
     detail = reverse("referrals:referral_detail", args=[referral.pk])
@@ -63,12 +67,12 @@ def test_the_partner_page_does_not_show_the_senders_consent(
 
 
 def test_withdrawal_removes_access_to_a_completed_referral(
-    caseworker, case, consent, partner_agency, referral_officer
+    caseworker, case, health_consent, partner_agency, referral_officer
 ):
     referral = make_referral(caseworker, case, partner_agency, data_categories=["identity"])
     services.accept_referral(actor=referral_officer, referral_id=referral.pk)
     services.complete_referral(actor=referral_officer, referral_id=referral.pk, outcome="Done")
-    withdraw_consent(actor=caseworker, consent_id=consent.pk, reason="Changed her mind")
+    withdraw_consent(actor=caseworker, consent_id=health_consent.pk, reason="Changed her mind")
     referral.refresh_from_db()
     assert referral.state == Referral.State.COMPLETED
     assert referral.events.last().kind == ReferralEvent.Kind.ACCESS_REVOKED

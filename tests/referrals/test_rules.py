@@ -23,16 +23,6 @@ from tests.factories import make_consent, make_member, make_referral, make_servi
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def consent(caseworker, client_record, partner_agency):
-    return make_consent(
-        caseworker,
-        client_record,
-        recipient_agencies=[partner_agency],
-        data_categories=["identity", "contact", "legal_status"],
-    )
-
-
 def grant_rows(referral):
     return (
         ReferralGroupObjectPermission.objects.filter(content_object=referral).count()

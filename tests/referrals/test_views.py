@@ -21,25 +21,14 @@ from casework.models import Case
 from referrals import services
 from referrals.context_processors import navigation_counts
 from referrals.models import Referral, ReferralEvent, ReferralMessage, Service
-from tests.factories import make_consent, make_member, make_referral, make_service
+from tests.factories import make_member, make_referral, make_service
+from tests.helpers import field_errors, page
 
 pytestmark = pytest.mark.django_db
 
 
 def url(name, *args):
     return reverse(f"referrals:{name}", args=args)
-
-
-def page(response) -> str:
-    return response.content.decode()
-
-
-def field_errors(content: str, auto_id: str) -> str:
-    """The error list shown next to one field ("" when there is none)."""
-    match = re.search(
-        rf'<ul class="errorlist" id="{re.escape(auto_id)}_errors?">(.*?)</ul>', content, re.S
-    )
-    return match.group(1) if match else ""
 
 
 def checked_categories(content: str) -> set[str]:
@@ -61,16 +50,6 @@ def in_two_weeks() -> str:
 
 
 @pytest.fixture
-def consent(caseworker, client_record, partner_agency):
-    return make_consent(
-        caseworker,
-        client_record,
-        recipient_agencies=[partner_agency],
-        data_categories=["identity", "contact", "legal_status"],
-    )
-
-
-@pytest.fixture
 def service(partner_agency):
     return make_service(
         partner_agency,
@@ -84,11 +63,6 @@ def service(partner_agency):
 @pytest.fixture
 def partner_admin(partner_agency):
     return make_member(partner_agency, Role.AGENCY_ADMIN, display_name="Giulia Admin")
-
-
-@pytest.fixture
-def partner_caseworker(partner_agency):
-    return make_member(partner_agency, Role.CASEWORKER, display_name="Marco Partner")
 
 
 @pytest.fixture

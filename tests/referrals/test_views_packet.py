@@ -11,11 +11,10 @@ from django.urls import reverse
 from casework import services as casework_services
 from casework.sections import SECTION_FIELDS
 from referrals import services
-from tests.factories import make_case, make_client, make_referral
+from tests.factories import PDF, make_case, make_client, make_referral
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 PHONE = "+39 333 444 5555"
 NOTE = "Met the client at the station."
 
