@@ -206,16 +206,92 @@ def name_key(text: str) -> str:
     return " ".join(sorted(key for key in (skeleton(token) for token in words) if key))
 
 
+# The Arabic article assimilated to a following "sun letter" (ash-Shami,
+# as-Sayed, ad-Din, ar-Rahman, at-Tamimi, az-Zahra, an-Nasser): the article
+# only when the next word starts with its consonant.
+_SUN_ARTICLES = ("ash", "as", "ad", "ar", "at", "az", "an", "ath", "adh")
+_LATIN_VOWELS = set("aeiouy")
+
+
+def _is_article(token: str, following: str) -> bool:
+    if token in _ARTICLES:
+        return True
+    return token in _SUN_ARTICLES and following.startswith(token[1:])
+
+
+def without_joined_article(token: str) -> str:
+    """``token`` without an Arabic article written joined to it in Latin
+    letters ("alhassan" → "hassan", "elmasri" → "masri", "ashshami" →
+    "shami"), or "" when it has none. Only before a consonant and at least
+    three letters, so that Alexander, Alina, Elena, Allen or Anna stay whole."""
+    if not token.isascii():
+        return ""
+    for article in _SUN_ARTICLES:
+        rest = token[len(article) :]
+        if token.startswith(article) and len(rest) >= 3 and rest.startswith(article[1:]):
+            return rest
+    if token[:2] in ("al", "el"):
+        rest = token[2:]
+        if len(rest) >= 3 and rest[0].isalpha() and rest[0] not in _LATIN_VOWELS | {"l"}:
+            return rest
+    return ""
+
+
+def search_terms(text: str) -> list[tuple[str, ...]]:
+    """The words of a search, each as the spellings any of which may match:
+    an article written apart is joined to the next word or left out
+    ("el hassan" → ("hassan", "elhassan")), one written joined is also split
+    off ("alhassan" → ("alhassan", "hassan"))."""
+    words = tokens(text)
+    terms: list[tuple[str, ...]] = []
+    index = 0
+    while index < len(words):
+        word = words[index]
+        following = words[index + 1] if index + 1 < len(words) else ""
+        if following and _is_article(word, following):
+            terms.append((following, word + following))
+            index += 2
+            continue
+        rest = without_joined_article(word)
+        terms.append((word, rest) if rest else (word,))
+        index += 1
+    return terms
+
+
+def ends_in_vowel(token: str) -> bool:
+    """Whether the last letter of ``token`` (read as its Latin symbols) is a vowel."""
+    symbols = _symbols(token)
+    return bool(symbols) and symbols[-1] in _LATIN_VOWELS
+
+
 def search_text(*names: str) -> str:
     """What a client's name search runs on: every normalised token and every
-    skeleton, each wrapped in spaces so a whole-token match is ``" tok "``."""
+    skeleton (``~`` before it), each wrapped in spaces, so a whole-token match
+    is ``" tok "`` and a prefix ``" to"``. An Arabic article is also stored
+    joined to the next word and split off where it was joined (al-Hassan gives
+    "al", "hassan" and "alhassan"; Alhasan gives "alhasan" and "hasan"), so
+    every way of writing it finds the others."""
     words: list[str] = []
+
+    def add(token: str) -> None:
+        words.append(token)
+        key = skeleton(token)
+        if key:
+            words.append(f"~{key}")
+
     for name in names:
-        for token in tokens(name):
-            words.append(token)
-            key = skeleton(token)
-            if key:
-                words.append(f"~{key}")
+        name_tokens = tokens(name)
+        for index, token in enumerate(name_tokens):
+            following = name_tokens[index + 1] if index + 1 < len(name_tokens) else ""
+            if following and _is_article(token, following):
+                # No skeleton of the article alone: "Ali" (~al) must not find al-Hassan.
+                words.append(token)
+                add(token + following)
+                continue
+            add(token)
+            rest = without_joined_article(token)
+            if rest:
+                add(rest)
     return " " + " ".join(dict.fromkeys(words)) + " "
 
 

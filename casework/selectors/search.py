@@ -1,20 +1,31 @@
 """Finding clients and cases: names in any script, case and document numbers, duplicates."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.access import Action, record_access
 from accounts.models import User
+from accounts.permissions import Perm
+from accounts.selectors import holds_anywhere
 from casework.models import (
     Case,
     Client,
     FollowUp,
     IdentityDocument,
 )
-from casework.names import document_number_key, name_key, skeleton, tokens
+from casework.names import (
+    document_number_key,
+    ends_in_vowel,
+    name_key,
+    search_terms,
+    skeleton,
+)
+from casework.selectors.case_items import with_client_and_assignee
 from casework.selectors.scope import (
     any_of,
     cases_visible_to,
@@ -25,24 +36,63 @@ MAX_QUERY_LENGTH = 100
 MAX_QUERY_WORDS = 6
 
 
-def _words(query: str) -> list[str]:
-    return list(dict.fromkeys(tokens(query[:MAX_QUERY_LENGTH])))[:MAX_QUERY_WORDS]
+def _terms(query: str) -> list[tuple[str, ...]]:
+    return list(dict.fromkeys(search_terms(query[:MAX_QUERY_LENGTH])))[:MAX_QUERY_WORDS]
+
+
+def _spelling_condition(term: tuple[str, ...], prefix: str = "") -> Q:
+    """A name word starts with one of the term's spellings (``search_text``
+    wraps every word in spaces, so " moh" is the start of a word, never its middle)."""
+    return any_of([Q(**{f"{prefix}search_text__contains": f" {word}"}) for word in term])
+
+
+def _skeleton_condition(term: tuple[str, ...], prefix: str = "") -> Q | None:
+    """A name word has the skeleton of one of the term's spellings. A spelling
+    of three letters or more whose skeleton is short and ends in a vowel
+    ("Ali" → al, "Rezai" → rz) must match a whole skeleton, so that "Ali" does
+    not find Alexander nor "Rezai" Rezvan; otherwise the skeleton is a prefix
+    ("Moh" → mh finds Muhammad, "Yusuf" → ysf finds Youssef and Yousefi)."""
+    parts = []
+    for word in term:
+        key = skeleton(word)
+        if len(word) < 3 or not key:
+            continue
+        whole = len(key) < 3 and ends_in_vowel(word)
+        pattern = f" ~{key} " if whole else f" ~{key}"
+        parts.append(Q(**{f"{prefix}search_text__contains": pattern}))
+    return any_of(parts)
+
+
+def _name_match(query: str, prefix: str = "") -> tuple[Q, Q] | None:
+    """(every word matches as written or by skeleton, every word matches as
+    written), or None for a query without words."""
+    terms = _terms(query)
+    if not terms:
+        return None
+    matches, written = Q(), Q()
+    for term in terms:
+        spelling = _spelling_condition(term, prefix)
+        by_skeleton = _skeleton_condition(term, prefix)
+        matches &= spelling if by_skeleton is None else spelling | by_skeleton
+        written &= spelling
+    return matches, written
+
+
+def _query_name_keys(query: str) -> set[str]:
+    """The name keys a query may stand for: its words as typed, and with
+    every Arabic article left out ("alhassan mohammed" and "hassan mohammed")."""
+    terms = _terms(query)
+    typed = name_key(" ".join(term[0] for term in terms))
+    shortest = name_key(" ".join(min(term, key=len) for term in terms))
+    return {key for key in (typed, shortest) if key}
 
 
 def name_condition(query: str) -> Q | None:
-    """Every word of ``query`` must match a client's name: as written (any case,
-    diacritics, Arabic letter variants) or through its consonant skeleton."""
-    words = _words(query)
-    if not words:
-        return None
-    condition = Q()
-    for word in words:
-        match = Q(search_text__contains=word)
-        key = skeleton(word)
-        if len(key) >= 3:
-            match |= Q(search_text__contains=f" ~{key}")
-        condition &= match
-    return condition
+    """Every word of ``query`` must match the start of a word of a client's
+    name: as written (any case, diacritics, Arabic letter variants, the
+    article al-/el-/ash-… joined or apart) or through its consonant skeleton."""
+    match = _name_match(query)
+    return None if match is None else match[0]
 
 
 def _clients_with_document(query: str):
@@ -152,3 +202,117 @@ def find_possible_duplicates(
     if exclude_id:
         clients = clients.exclude(pk=exclude_id)
     return list(clients.order_by("-created_at")[:20])
+
+
+# --- One search box: clients and cases, ranked ------------------------------------------
+
+SEARCH_RESULTS_LIMIT = 20
+
+
+class Rank:
+    """How well a result matches, best first."""
+
+    NUMBER = 0  # the exact case number or identity-document number
+    NAME_KEY = 1  # the whole name, in any script or spelling (its name key)
+    PREFIX = 2  # every word starts a word of the name as written
+    SKELETON = 3  # every word matches only through its consonant skeleton
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """Ranked clients and cases for one query; ``more_*`` when the cap cut the list."""
+
+    query: str
+    clients: list[Client]
+    cases: list[Case]
+    more_clients: bool
+    more_cases: bool
+
+
+def may_search(actor: User) -> bool:
+    """Whether ``actor``'s role in some agency lets them see clients or cases
+    (the header's search box is shown to them)."""
+    return holds_anywhere(actor, Perm.VIEW_CLIENT) or holds_anywhere(actor, Perm.VIEW_CASE)
+
+
+def _ranked(condition_by_rank: list[tuple[int, Q | None]]) -> SqlCase:
+    whens = [
+        When(condition, then=Value(rank)) for rank, condition in condition_by_rank if condition
+    ]
+    return SqlCase(*whens, default=Value(Rank.SKELETON), output_field=IntegerField())
+
+
+def ranked_clients(actor: User, query: str) -> QuerySet[Client]:
+    """Visible clients matching ``query`` (name in any script or spelling, or
+    an identity-document number), best match first: document number, the
+    whole name, every word as the start of a written word, skeletons only.
+    Records a search in the access log."""
+    record_access(actor, Action.SEARCH, object_type="casework.client")
+    clients = clients_visible_to(actor)
+    match = _name_match(query)
+    documents = _clients_with_document(query)
+    by_document = None if documents is None else Q(pk__in=documents)
+    keys = _query_name_keys(query)
+    by_key = Q(name_key__in=keys) | Q(name_latin_key__in=keys) if keys else None
+    condition = any_of([part for part in (match and match[0], by_document) if part is not None])
+    if condition is None:
+        return clients.none()
+    rank = _ranked(
+        [
+            (Rank.NUMBER, by_document),
+            (Rank.NAME_KEY, by_key),
+            (Rank.PREFIX, match and match[1]),
+        ]
+    )
+    return clients.filter(condition).annotate(rank=rank).order_by("rank", "name", "-created_at")
+
+
+def ranked_cases(actor: User, query: str) -> QuerySet[Case]:
+    """Visible cases matching ``query``: the exact case number, the client's
+    identity-document number or the client's name (as ``ranked_clients``),
+    ranked the same way, most recently updated first within a rank.
+    Records a search in the access log."""
+    record_access(actor, Action.SEARCH, object_type="casework.case")
+    cases = with_client_and_assignee(cases_visible_to(actor))
+    query = query.strip()[:MAX_QUERY_LENGTH]
+    by_number = Q(number=query.upper()) if query else None
+    documents = _clients_with_document(query)
+    by_document = None if documents is None else Q(client_id__in=documents)
+    match = _name_match(query)
+    # As in filter_cases: the name match is a subquery on the client table,
+    # evaluated once; the ranking below reads the joined client of matched rows only.
+    by_name = (
+        None if match is None else Q(client_id__in=Client.objects.filter(match[0]).values("pk"))
+    )
+    condition = any_of([part for part in (by_number, by_document, by_name) if part is not None])
+    if condition is None:
+        return cases.none()
+    keys = _query_name_keys(query)
+    by_key = Q(client__name_key__in=keys) | Q(client__name_latin_key__in=keys) if keys else None
+    written = None if match is None else _name_match(query, "client__")[1]
+    rank = _ranked(
+        [
+            (Rank.NUMBER, any_of([part for part in (by_number, by_document) if part is not None])),
+            (Rank.NAME_KEY, by_key),
+            (Rank.PREFIX, written),
+        ]
+    )
+    return cases.filter(condition).annotate(rank=rank).order_by("rank", "-updated_at", "-id")
+
+
+def search_everything(
+    actor: User, query: str, *, limit: int = SEARCH_RESULTS_LIMIT
+) -> SearchResults:
+    """The header's search: at most ``limit`` clients and ``limit`` cases that
+    ``actor`` may see, ranked (see ``ranked_clients``). Two queries whatever
+    the number of results; one search row in the access log."""
+    query = query.strip()[:MAX_QUERY_LENGTH]
+    clients = list(ranked_clients(actor, query)[: limit + 1])
+    cases = list(ranked_cases(actor, query)[: limit + 1])
+    return SearchResults(
+        query=query,
+        clients=clients[:limit],
+        cases=cases[:limit],
+        more_clients=len(clients) > limit,
+        more_cases=len(cases) > limit,
+    )
