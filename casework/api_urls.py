@@ -1,8 +1,9 @@
 from django.urls import path
 
-from casework.api import case_items, cases, clients, consent
+from casework.api import case_items, cases, clients, consent, search
 
 urlpatterns = [
+    path("search/", search.SearchView.as_view(), name="api-search"),
     path("clients/", clients.ClientListView.as_view(), name="api-clients"),
     path("clients/<uuid:client_id>/", clients.ClientDetailView.as_view(), name="api-client-detail"),
     path(
@@ -36,6 +37,7 @@ urlpatterns = [
         name="api-consent-withdraw",
     ),
     path("cases/", cases.CaseListView.as_view(), name="api-cases"),
+    path("cases/assign/", cases.CasesAssignView.as_view(), name="api-cases-assign"),
     path("cases/<uuid:case_id>/", cases.CaseDetailView.as_view(), name="api-case-detail"),
     path("cases/<uuid:case_id>/assign/", cases.CaseAssignView.as_view(), name="api-case-assign"),
     path(

@@ -1,11 +1,12 @@
 from django.urls import path
 
-from casework.views import cases, clients, consent, dashboard
+from casework.views import cases, clients, consent, dashboard, search
 
 app_name = "casework"
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
+    path("search/", search.search, name="search"),
     path("clients/", clients.client_list, name="client_list"),
     path("clients/new/", clients.client_register, name="client_register"),
     path("clients/<uuid:client_id>/", clients.client_detail, name="client_detail"),
@@ -29,6 +30,7 @@ urlpatterns = [
     path("consents/<uuid:consent_id>/", consent.consent_detail, name="consent_detail"),
     path("consents/<uuid:consent_id>/withdraw/", consent.consent_withdraw, name="consent_withdraw"),
     path("cases/", cases.case_list, name="case_list"),
+    path("cases/assign/", cases.cases_assign, name="cases_assign"),
     path("cases/<uuid:case_id>/", cases.case_detail, name="case_detail"),
     path("cases/<uuid:case_id>/edit/", cases.case_edit, name="case_edit"),
     path("cases/<uuid:case_id>/history/", cases.case_history, name="case_history"),

@@ -15,6 +15,7 @@ Import: the same page, a list of service objects or one service object.
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from casework.models import DataCategory, ServiceCategory
 from config.errors import InvalidInput
@@ -183,7 +184,8 @@ def _text(record: dict, name: str, index: int, max_length: int | None = None) ->
         raise InvalidInput(_("Must be text."), code="invalid", field=f"services.{index}.{name}")
     if max_length and len(value) > max_length:
         raise InvalidInput(
-            _("At most %(count)d characters.") % {"count": max_length},
+            ngettext("At most %(count)d character.", "At most %(count)d characters.", max_length)
+            % {"count": max_length},
             code="max_length",
             field=f"services.{index}.{name}",
         )
@@ -294,7 +296,12 @@ def parse_services(document: Any) -> list[dict[str, Any]]:
         raise InvalidInput(_("There is no service to import."), code="required", field="services")
     if len(records) > MAX_IMPORT:
         raise InvalidInput(
-            _("At most %(count)d services at a time.") % {"count": MAX_IMPORT},
+            ngettext(
+                "At most %(count)d service at a time.",
+                "At most %(count)d services at a time.",
+                MAX_IMPORT,
+            )
+            % {"count": MAX_IMPORT},
             code="too_many",
             field="services",
         )

@@ -203,3 +203,20 @@ def agree_emergency_access(owner: Agency, partner: Agency, **data):
     return services.record_emergency_access_agreement(
         actor=admin_user, agency=owner, partner_id=partner.pk, **fields
     )
+
+
+def make_follow_up(actor: User, case, *, due_on, title: str = "Call the client", **data):
+    """A follow-up scheduled by ``actor`` through the service. A date in the
+    past is refused at creation, so an overdue one is scheduled for today and
+    then made late, as if it had been scheduled earlier."""
+    from accounts.audit import save_with_history
+    from casework import services as casework_services
+
+    today = timezone.now().date()
+    follow_up = casework_services.schedule_follow_up(
+        actor=actor, case_id=case.pk, title=title, due_on=max(due_on, today), **data
+    )
+    if due_on < today:
+        follow_up.due_on = due_on
+        save_with_history(follow_up, actor=actor, update_fields=["due_on"])
+    return follow_up

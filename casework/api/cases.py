@@ -414,3 +414,60 @@ class CaseCloseView(CaseActionView):
 class CaseReopenView(CaseActionView):
     input_serializer = ReopenInSerializer
     service = services.reopen_case
+
+
+class BulkAssignInSerializer(InputSerializer):
+    cases = serializers.ListField(
+        child=serializers.UUIDField(),
+        allow_empty=False,
+        max_length=services.MAX_BULK_ASSIGN,
+        help_text=f"Ids of the cases to reassign (at most {services.MAX_BULK_ASSIGN}).",
+    )
+    assigned_to = serializers.UUIDField(
+        help_text="An active caseworker or supervisor of every case's agency."
+    )
+    reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Kept in each case's history.",
+    )
+
+
+class BulkAssignOutSerializer(serializers.Serializer):
+    cases = CaseDetailSerializer(many=True, help_text="The cases, in the order given.")
+
+
+class CasesAssignView(APIView):
+    @extend_schema(
+        operation_id="cases_assign_many",
+        summary="Reassign several cases",
+        request=BulkAssignInSerializer,
+        responses={200: BulkAssignOutSerializer},
+        description="Needs ASSIGN_CASE (supervisors) on every case; all or nothing. Each "
+        "case is locked and checked: a case you cannot see answers 404 (before any 403), "
+        "one you may not reassign 403, a closed one 409 `invalid_transition`. The open "
+        "follow-ups of each previous assignee move with the case, and both assignees are "
+        "notified. A case already assigned to that person is left unchanged, so repeating "
+        "the request answers the same.",
+    )
+    def post(self, request):
+        data = BulkAssignInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        cases = services.assign_cases(
+            actor=request.user,
+            case_ids=fields["cases"],
+            assigned_to=active_user(fields["assigned_to"], "assigned_to"),
+            reason=fields["reason"],
+        )
+        editable = selectors.editable_case_ids(request.user, cases)
+        return Response(
+            {
+                "cases": [
+                    CaseDetailSerializer(case, context={"editable": editable}).data
+                    for case in cases
+                ]
+            }
+        )

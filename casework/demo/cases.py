@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.audit import save_with_history
 from accounts.models import Agency, User
 from casework import services
 from casework.demo.data import (
@@ -99,12 +100,22 @@ def seed_casework(agencies: dict[str, Agency]) -> None:
                 is_confidential=kind == CaseNote.Kind.HOME_VISIT,
             )
         for offset in (-5, 0, 7) if index % 3 == 0 else (14,):
-            services.schedule_follow_up(
+            follow_up = services.schedule_follow_up(
                 actor=caseworker,
                 case_id=case.pk,
                 title=randomiser.choice(FOLLOW_UPS),
-                due_on=today + timedelta(days=offset),
+                due_on=today + timedelta(days=max(offset, 0)),
             )
+            if offset < 0:
+                # A date in the past is refused at creation: the demo's overdue
+                # follow-up was scheduled earlier and is now late.
+                follow_up.due_on = today + timedelta(days=offset)
+                save_with_history(
+                    follow_up,
+                    actor=caseworker,
+                    reason="demo data: overdue",
+                    update_fields=["due_on"],
+                )
         if index % 6 == 0:
             services.upload_document(
                 actor=caseworker,

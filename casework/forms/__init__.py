@@ -5,6 +5,7 @@ services. The names views and other apps use are re-exported here."""
 
 from casework.forms.cases import (
     AssignForm,
+    BulkAssignForm,
     CaseEditForm,
     CaseFilterForm,
     CloseForm,
@@ -43,6 +44,7 @@ __all__ = [
     "PURPOSE_EXPLANATIONS",
     "AssignForm",
     "AssigneeMixin",
+    "BulkAssignForm",
     "CaseEditForm",
     "CaseFilterForm",
     "CaseForm",

@@ -155,13 +155,50 @@ class ReopenForm(CaseForm):
     reason = text_field(_("Why is the case reopened?"), 500, required=True)
 
 
+REASSIGN_HELP = _(
+    "Open follow-ups of the previous caseworker move with the case. Both caseworkers are notified."
+)
+
+
 class AssignForm(AssigneeMixin, CaseForm):
     id_prefix = "assign"
 
-    assigned_to = forms.ChoiceField(label=_("Assign to"))
+    assigned_to = forms.ChoiceField(label=_("Assign to"), help_text=REASSIGN_HELP)
     reason = text_field(_("Reason"), 500)
 
     def __init__(self, *args, assignees, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_assignees(assignees)
+
+
+class CaseIdsField(forms.Field):
+    """The ids of the cases ticked on a page, as text: which of them exist and
+    may be reassigned is the service's question (404 / 403), not the form's."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"required": _("Choose at least one case.")}
+
+    def to_python(self, value):
+        if not value:
+            return []
+        if not isinstance(value, list | tuple):
+            value = [value]
+        return [str(item).strip() for item in value if str(item).strip()]
+
+    def validate(self, value):
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
+class BulkAssignForm(AssigneeMixin, forms.Form):
+    """Reassign several cases at once (the cases ticked on the case list)."""
+
+    cases = CaseIdsField(label=_("Cases"))
+    assigned_to = forms.ChoiceField(label=_("Assign to"), help_text=REASSIGN_HELP)
+    reason = text_field(_("Reason"), 500, help_text=_("Optional; kept in each case's history."))
+
+    def __init__(self, *args, assignees, **kwargs):
+        kwargs.setdefault("auto_id", "bulk_%s")
         super().__init__(*args, **kwargs)
         self.set_assignees(assignees)
 

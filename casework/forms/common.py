@@ -3,6 +3,7 @@ base and the assignee select. Forms only parse and check the shape of input;
 the rules (permissions, duplicates, versions, states) live in the services."""
 
 from django import forms
+from django.utils.translation import ngettext
 from django_countries import countries
 
 from accounts.permissions import Role
@@ -57,14 +58,35 @@ class CaseForm(forms.Form):
 _ASSIGNABLE_ROLES = {Role.CASEWORKER, Role.SUPERVISOR}
 
 
+def assignee_label(name: str, open_cases: int | None) -> str:
+    """A person as an assignee list shows them: "Layla Haddad — 12 open cases"
+    (the name alone when the caseload was not counted)."""
+    if open_cases is None:
+        return name
+    return ngettext(
+        "%(name)s — %(count)d open case", "%(name)s — %(count)d open cases", open_cases
+    ) % {"name": name, "count": open_cases}
+
+
 def assignee_choices(memberships) -> list[tuple[str, str]]:
-    """Active caseworkers and supervisors among ``memberships`` (one entry per person)."""
-    people: dict[str, str] = {}
+    """Active caseworkers and supervisors among ``memberships`` (one entry per
+    person). Memberships annotated with ``open_cases``
+    (``casework.selectors.with_open_caseload``) add the person's open cases,
+    counted once per agency."""
+    names: dict[str, str] = {}
+    caseloads: dict[str, dict] = {}
     for membership in memberships:
         user = membership.user
         if membership.is_active and user.is_active and membership.role in _ASSIGNABLE_ROLES:
-            people.setdefault(str(user.pk), user.display_name)
-    return sorted(people.items(), key=lambda item: item[1].casefold())
+            key = str(user.pk)
+            names.setdefault(key, user.display_name)
+            if hasattr(membership, "open_cases"):
+                caseloads.setdefault(key, {})[membership.agency_id] = membership.open_cases
+    people = sorted(names.items(), key=lambda item: item[1].casefold())
+    return [
+        (key, assignee_label(name, sum(caseloads[key].values()) if key in caseloads else None))
+        for key, name in people
+    ]
 
 
 class AssigneeMixin:

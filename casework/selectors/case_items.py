@@ -63,11 +63,16 @@ def sensitive_section_for(actor: User, client: Client) -> ClientSensitive | None
     return ClientSensitive.objects.filter(client=client).first()
 
 
-def assignable_members(agency: Agency | UUID) -> QuerySet[Membership]:
-    """Who may take a case of ``agency``: its active caseworkers and supervisors."""
+def assignable_members(agency: Agency | UUID | Iterable[UUID]) -> QuerySet[Membership]:
+    """Who may take a case of ``agency`` (or of any of several agency ids):
+    its active caseworkers and supervisors."""
+    if isinstance(agency, Agency | UUID | str):
+        agencies = Q(agency=agency)
+    else:
+        agencies = Q(agency_id__in=list(agency))
     return (
         Membership.objects.filter(
-            agency=agency,
+            agencies,
             is_active=True,
             user__is_active=True,
             role__in=[Role.CASEWORKER, Role.SUPERVISOR],

@@ -63,9 +63,15 @@ def schedule_follow_up(
 ) -> FollowUp:
     """Schedule a follow-up on a case for its assignee (default: the actor; an
     active caseworker or supervisor of the case's agency). Needs ADD_FOLLOW_UP.
+    The due date may not be in the past (400 ``invalid`` at ``due_on``).
     Writes the history."""
     title = require_text(title, "title")
     case = get_case_for(actor, case_id, Perm.ADD_FOLLOW_UP)
+    if not isinstance(due_on, date):
+        raise InvalidInput(_("Enter a valid date."), code="invalid", field="due_on")
+    # "Today" is UTC's until agencies have time zones of their own.
+    if due_on < timezone.now().date():
+        raise InvalidInput(_("The due date cannot be in the past."), code="invalid", field="due_on")
     assignee = assigned_to or actor
     check_assignee(case.agency_id, assignee)
     follow_up = FollowUp(

@@ -9,22 +9,26 @@ from typing import Any
 from uuid import UUID
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.audit import save_with_history
 from accounts.models import Agency, User
 from accounts.permissions import Perm
+from accounts.services import notify_users
 from casework.models import (
     Case,
     CaseCounter,
     Client,
+    FollowUp,
 )
 from casework.selectors import (
     assignable_members,
     get_case_for,
     get_client_for,
+    is_uuid,
 )
 from casework.services.common import (
     CASE_EDIT_FIELDS,
@@ -204,6 +208,75 @@ def _change_status(
     return case
 
 
+# The most cases one bulk reassignment takes (a page of the case list).
+MAX_BULK_ASSIGN = 100
+
+_ASSIGNED_NOTICE = gettext_noop("Case %(number)s of %(agency)s was assigned to you.")
+_UNASSIGNED_NOTICE = gettext_noop(
+    "Case %(number)s of %(agency)s was reassigned: it is no longer assigned to you."
+)
+
+
+def _move_open_follow_ups(actor: User, case: Case, previous: User, assignee: User) -> int:
+    """Hand the previous assignee's open follow-ups of ``case`` to the new one
+    (locked, one history row each); returns how many moved. Done follow-ups
+    and those of other people stay as they are."""
+    moved = 0
+    follow_ups = FollowUp.objects.select_for_update().filter(
+        case=case, assigned_to=previous, done_at__isnull=True
+    )
+    for follow_up in follow_ups.order_by("due_on", "id"):
+        follow_up.assigned_to = assignee
+        save_with_history(
+            follow_up,
+            actor=actor,
+            reason=gettext_noop("follow-up moved with the case"),
+            update_fields=["assigned_to"],
+        )
+        moved += 1
+    return moved
+
+
+def _notify_reassignment(actor: User, case: Case, previous: User | None, assignee: User) -> None:
+    """Tell the new and the previous assignee (never the actor of their own
+    action, never an inactive user). The notice names the case number and the
+    agency only: notices are read on shared screens and sent by e-mail."""
+    values = {"number": case.number, "agency": case.agency.name}
+    url = reverse("casework:case_detail", args=[case.pk])
+    if assignee.pk != actor.pk and assignee.is_active:
+        notify_users(
+            [assignee], kind="case.assigned", text=_ASSIGNED_NOTICE, values=values, url=url
+        )
+    if previous is not None and previous.pk != actor.pk and previous.is_active:
+        notify_users(
+            [previous], kind="case.unassigned", text=_UNASSIGNED_NOTICE, values=values, url=url
+        )
+
+
+def _reassign(actor: User, case: Case, assignee: User, reason: str) -> Case:
+    """Assign a case already locked and checked (ASSIGN_CASE, assignee) to
+    ``assignee``: its open follow-ups of the previous assignee move with it,
+    both people are told. Assigning to the current assignee changes nothing.
+    Sets ``case.follow_ups_moved`` (how many follow-ups moved)."""
+    if not case.can_be_assigned:
+        raise Conflict(
+            _("Case %(number)s is %(status)s; it cannot be reassigned now.")
+            % {"number": case.number, "status": case.get_status_display().lower()},
+            code="invalid_transition",
+        )
+    previous = case.assigned_to
+    case.follow_ups_moved = 0
+    if previous is not None and previous.pk == assignee.pk:
+        return case
+    case.assigned_to = assignee
+    case.version += 1
+    save_with_history(case, actor=actor, reason=reason or gettext_noop("case reassigned"))
+    if previous is not None:
+        case.follow_ups_moved = _move_open_follow_ups(actor, case, previous, assignee)
+    _notify_reassignment(actor, case, previous, assignee)
+    return case
+
+
 @transaction.atomic
 def assign_case(
     *,
@@ -214,17 +287,67 @@ def assign_case(
     reason: str = "",
 ) -> Case:
     """Reassign an open or on-hold case to an active caseworker or supervisor
-    of its agency. Needs ASSIGN_CASE (supervisors). Writes the history."""
+    of its agency. Needs ASSIGN_CASE (supervisors). In the same transaction the
+    previous assignee's open follow-ups of the case move to the new one (with
+    history); the new and the previous assignee are notified (in-app and by
+    e-mail after the commit), unless they are the actor. Assigning to the
+    current assignee changes nothing. ``case.follow_ups_moved`` tells how many
+    follow-ups moved."""
     case = _locked_case(actor, case_id, expected_version)
     _require_case_perm(actor, Perm.ASSIGN_CASE, case)
     check_assignee(case.agency_id, assignee, field="assignee")
+    return _reassign(actor, case, assignee, reason)
 
-    def apply(c: Case) -> None:
-        c.assigned_to = assignee
 
-    return _change_status(
-        actor, case, case.can_be_assigned, apply, reason or gettext_noop("case reassigned")
+def _bulk_case_ids(case_ids: Any) -> list[str]:
+    """The distinct ids of a bulk request, in the order given; InvalidInput at
+    ``cases`` unless a non-empty list of at most ``MAX_BULK_ASSIGN``."""
+    if not isinstance(case_ids, list | tuple) or not case_ids:
+        raise InvalidInput(_("Choose at least one case."), code="required", field="cases")
+    distinct = list(
+        dict.fromkeys(
+            str(UUID(str(case_id))) if is_uuid(case_id) else str(case_id) for case_id in case_ids
+        )
     )
+    if len(distinct) > MAX_BULK_ASSIGN:
+        raise InvalidInput(
+            ngettext(
+                "Reassign at most %(max)d case at once.",
+                "Reassign at most %(max)d cases at once.",
+                MAX_BULK_ASSIGN,
+            )
+            % {"max": MAX_BULK_ASSIGN},
+            code="too_many",
+            field="cases",
+        )
+    return distinct
+
+
+@transaction.atomic
+def assign_cases(
+    *,
+    actor: User,
+    case_ids: list[UUID | str],
+    assigned_to: User,
+    reason: str = "",
+) -> list[Case]:
+    """Reassign several cases to one person, all or nothing. Every case is
+    locked (in id order, so two bulk requests cannot deadlock) and must be
+    visible to the actor (else 404, before any permission is looked at), then
+    needs ASSIGN_CASE (403), an assignable state (409) and ``assigned_to``
+    must be an active caseworker or supervisor of its agency (400 at
+    ``assigned_to``). Each case is reassigned as ``assign_case`` does it: open
+    follow-ups move, both assignees are told. Returns the cases in the order
+    given; a case already assigned to that person is left unchanged."""
+    ids = _bulk_case_ids(case_ids)
+    reason = require_text(reason, "reason", required=False)
+    locked = {str(case_id): _locked_case(actor, case_id, None) for case_id in sorted(ids)}
+    cases = [locked[case_id] for case_id in ids]
+    for case in cases:
+        _require_case_perm(actor, Perm.ASSIGN_CASE, case)
+    for agency_id in dict.fromkeys(case.agency_id for case in cases):
+        check_assignee(agency_id, assigned_to)
+    return [_reassign(actor, case, assigned_to, reason) for case in cases]
 
 
 @transaction.atomic

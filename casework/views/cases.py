@@ -8,14 +8,16 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from accounts.permissions import Perm
+from accounts.selectors import agencies_where, holds_anywhere
 from casework import selectors, services
 from casework.forms import (
     AssignForm,
+    BulkAssignForm,
     CaseEditForm,
     CaseFilterForm,
     CloseForm,
@@ -44,7 +46,8 @@ from config.http.pages import (
 
 
 def _assignable_memberships(agency) -> list:
-    return list(selectors.assignable_members(agency))
+    """Who may take a case of ``agency``, each with their open caseload (one query)."""
+    return selectors.assignees_with_caseload(agency)
 
 
 @never_cache
@@ -98,7 +101,14 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "casework/case_list.html",
-        {"form": form, "page": page, "filtered": form.has_changed(), "section": "cases"},
+        {
+            "form": form,
+            "page": page,
+            "filtered": form.has_changed(),
+            "section": "cases",
+            # Rows a supervisor may tick for a bulk reassignment.
+            "reassignable": selectors.reassignable_case_ids(request.user, page.rows),
+        },
     )
 
 
@@ -363,8 +373,81 @@ def case_assign(request: HttpRequest, case_id: UUID) -> HttpResponse:
                 _("The case is now assigned to %(name)s.")
                 % {"name": assigned.assigned_to.display_name},
             )
+            _report_moved_follow_ups(request, assigned.follow_ups_moved)
             return _back_to_case(case)
     return _case_page(request, case, assign_form=form)
+
+
+def _report_moved_follow_ups(request: HttpRequest, moved: int) -> None:
+    if moved:
+        messages.info(
+            request,
+            ngettext(
+                "%(count)d open follow-up moved with it.",
+                "%(count)d open follow-ups moved with it.",
+                moved,
+            )
+            % {"count": moved},
+        )
+
+
+@never_cache
+@login_required
+def cases_assign(request: HttpRequest) -> HttpResponse:
+    """Reassign several cases at once: the cases ticked on the case list (GET
+    ``?cases=…``), one assignee with their caseload, a reason. Needs
+    ASSIGN_CASE somewhere (403 otherwise); the service checks each case."""
+    user = request.user
+    if not holds_anywhere(user, Perm.ASSIGN_CASE):
+        raise Forbidden()
+    source = request.POST if request.method == "POST" else request.GET
+    cases = selectors.cases_to_reassign(user, source.getlist("cases"))
+    agencies = {case.agency_id for case in cases} or agencies_where(user, Perm.ASSIGN_CASE)
+    form = BulkAssignForm(
+        post_data(request), assignees=selectors.common_assignees_with_caseload(agencies)
+    )
+    if request.method == "POST" and form.is_valid():
+        assigned = attempt(
+            form,
+            services.assign_cases,
+            actor=user,
+            case_ids=form.cleaned_data["cases"],
+            assigned_to=form.cleaned_data["assigned_to"],
+            reason=form.cleaned_data["reason"],
+        )
+        if assigned is not None:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d case is now assigned to %(name)s.",
+                    "%(count)d cases are now assigned to %(name)s.",
+                    len(assigned),
+                )
+                % {"count": len(assigned), "name": form.cleaned_data["assigned_to"].display_name},
+            )
+            moved = sum(case.follow_ups_moved for case in assigned)
+            if moved:
+                messages.info(
+                    request,
+                    ngettext(
+                        "%(count)d open follow-up moved with them.",
+                        "%(count)d open follow-ups moved with them.",
+                        moved,
+                    )
+                    % {"count": moved},
+                )
+            return redirect("casework:case_list")
+    return render(
+        request,
+        "casework/cases_assign.html",
+        {
+            "form": form,
+            "cases": cases,
+            "several_agencies": len({case.agency_id for case in cases}) > 1,
+            "section": "cases",
+        },
+        status=error_status(form),
+    )
 
 
 @require_POST

@@ -5,6 +5,7 @@ import datetime
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from casework.models import DataCategory
 from casework.services.common import require_text
@@ -74,7 +75,8 @@ def parse_text(value: object, field: str, *, required: bool, max_length: int | N
     text = require_text(value if value is not None else "", field, required=required)
     if max_length is not None and len(text) > max_length:
         raise InvalidInput(
-            _("At most %(count)d characters.") % {"count": max_length},
+            ngettext("At most %(count)d character.", "At most %(count)d characters.", max_length)
+            % {"count": max_length},
             code="max_length",
             field=field,
         )

@@ -20,7 +20,7 @@ from accounts.permissions import Perm, Role
 from casework import services
 from casework.models import Case, CaseNote, Client, ClientSensitive, Document, FollowUp
 from config.http.pagination import KeysetCursorPagination
-from tests.factories import make_case, make_client, make_member
+from tests.factories import make_case, make_client, make_follow_up, make_member
 from tests.helpers import assert_problem, case_url, client_url, error_fields, ids
 
 pytestmark = pytest.mark.django_db
@@ -436,9 +436,7 @@ def test_case_list_rows(as_user, caseworker, partner_viewer, case):
 def test_case_list_filters(as_user, caseworker, supervisor, second_caseworker, case, client_record):
     other = make_case(supervisor, client_record, case_type="health", risk_level="critical")
     services.put_case_on_hold(actor=supervisor, case_id=other.pk, reason="waiting")
-    services.schedule_follow_up(
-        actor=caseworker, case_id=case.pk, title="Call", due_on=date(2020, 1, 1)
-    )
+    make_follow_up(caseworker, case, title="Call", due_on=date(2020, 1, 1))
     api = as_user(caseworker)
     assert ids(api.get("/api/v1/cases/", {"status": "on_hold"})) == [str(other.pk)]
     assert ids(api.get("/api/v1/cases/", {"type": "housing"})) == [str(case.pk)]
@@ -832,7 +830,7 @@ def test_follow_ups(as_user, caseworker, second_caseworker, outsider, case):
         case_url(case, "follow-ups/"),
         {
             "title": "Call the landlord",
-            "due_on": "2020-05-01",
+            "due_on": "2030-05-01",
             "assigned_to": str(second_caseworker.pk),
         },
         format="json",
@@ -840,7 +838,7 @@ def test_follow_ups(as_user, caseworker, second_caseworker, outsider, case):
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["assigned_to"]["id"] == str(second_caseworker.pk)
-    assert body["is_overdue"] is True
+    assert body["is_overdue"] is False
     listed = api.get(case_url(case, "follow-ups/")).json()["results"]
     assert [f["id"] for f in listed] == [body["id"]]
     response = api.post(

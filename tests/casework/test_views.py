@@ -21,7 +21,7 @@ from casework.models import (
     FollowUp,
     IdentityDocument,
 )
-from tests.factories import PDF, make_case, make_client, make_document
+from tests.factories import PDF, make_case, make_client, make_document, make_follow_up
 from tests.helpers import field_errors, page
 
 pytestmark = pytest.mark.django_db
@@ -97,12 +97,7 @@ def test_dashboard_shows_my_cases_follow_ups_and_roles(client_as, caseworker, ag
     services.schedule_follow_up(
         actor=caseworker, case_id=case.pk, title="Call the landlord", due_on=today()
     )
-    services.schedule_follow_up(
-        actor=caseworker,
-        case_id=case.pk,
-        title="Send the rent form",
-        due_on=today() - timedelta(days=3),
-    )
+    make_follow_up(caseworker, case, title="Send the rent form", due_on=today() - timedelta(days=3))
     response = client_as(caseworker).get(url("dashboard"))
     assert response.status_code == 200
     content = page(response)
@@ -652,9 +647,7 @@ def test_case_list_filters_and_search(client_as, caseworker, second_caseworker, 
 
 def test_case_list_overdue_filter(client_as, caseworker, case, client_record):
     calm = make_case(caseworker, client_record)
-    services.schedule_follow_up(
-        actor=caseworker, case_id=case.pk, title="Late", due_on=today() - timedelta(days=1)
-    )
+    make_follow_up(caseworker, case, title="Late", due_on=today() - timedelta(days=1))
     content = page(client_as(caseworker).get(url("case_list"), {"overdue": "on"}))
     assert case.number in content
     assert calm.number not in content
