@@ -4,10 +4,11 @@ access agreement, set a retention period. They check the shape of input; the
 rules (who may, legal holds, the 30-day minimum) live in ``privacy.services``
 and come back as errors next to their field."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from uuid import UUID
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccessLog
@@ -15,7 +16,47 @@ from config.http.forms import AUTO_DIR
 from privacy.models import RetentionPolicy
 
 
-class AccessLogFilterForm(forms.Form):
+class AccessPeriodForm(forms.Form):
+    """A period of the access log: "from" and "to" days, both optional. Dates
+    are UTC days; "to" includes its whole day. The "who accessed this" pages
+    filter by it; the DPO's filters add theirs."""
+
+    since = forms.DateField(
+        label=_("From (UTC)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    until = forms.DateField(
+        label=_("To (UTC, inclusive)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", _("The end of the period is before its start."))
+        return data
+
+    def period(self) -> dict:
+        """The period as ``since`` and ``until`` datetimes (None where not given)."""
+        data = self.cleaned_data
+        since, until = data.get("since"), data.get("until")
+        return {
+            "since": datetime.combine(since, time.min, tzinfo=UTC) if since else None,
+            "until": (
+                datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC) if until else None
+            ),
+        }
+
+
+def days_back(days: int) -> date:
+    """The first day of "the last ``days`` days", today (UTC) being the last."""
+    return timezone.now().astimezone(UTC).date() - timedelta(days=days - 1)
+
+
+class AccessLogFilterForm(AccessPeriodForm):
     """The DPO's filters. Dates are UTC days; "to" includes its whole day."""
 
     user = forms.ChoiceField(label=_("Staff member"), required=False)
@@ -33,16 +74,6 @@ class AccessLogFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any action")), *AccessLog.Action.choices],
     )
-    since = forms.DateField(
-        label=_("From (UTC)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    until = forms.DateField(
-        label=_("To (UTC, inclusive)"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
 
     def __init__(
         self,
@@ -55,36 +86,28 @@ class AccessLogFilterForm(forms.Form):
         self.fields["user"].choices = [("", _("Anyone")), *people]
         self.fields["agency"].choices = [("", _("Any agency")), *agencies]
 
-    def clean(self):
-        data = super().clean()
-        since, until = data.get("since"), data.get("until")
-        if since and until and until < since:
-            self.add_error("until", _("The end of the period is before its start."))
-        return data
-
     def filters(self) -> dict:
         """The form's values as ``privacy.selectors.read_access_log`` filters."""
         data = self.cleaned_data
-        since, until = data.get("since"), data.get("until")
         return {
             "user_id": UUID(data["user"]) if data.get("user") else None,
             "agency_id": UUID(data["agency"]) if data.get("agency") else None,
             "client_id": data.get("client"),
             "case_id": data.get("case"),
             "action": data.get("action") or "",
-            "since": datetime.combine(since, time.min, tzinfo=UTC) if since else None,
-            "until": (
-                datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC) if until else None
-            ),
+            **self.period(),
         }
 
 
 class DataProtectionSearchForm(forms.Form):
     q = forms.CharField(
-        label=_("Client id or case number"),
-        max_length=80,
+        label=_("Name, client id or case number"),
+        max_length=100,
         required=False,
-        help_text=_("The whole client id, or a case number (or part of one)."),
+        help_text=_(
+            "A name in any script (or part of one), the whole client id, or a case number "
+            "(or part of one)."
+        ),
     )
 
     def query(self) -> str:

@@ -1,6 +1,7 @@
 """An agency's members: adding, roles, deactivation, invitations."""
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -11,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.audit import save_with_history
 from accounts.models import (
@@ -22,7 +23,13 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import Perm, Role
-from accounts.selectors import forget_cached_permissions, get_membership_in
+from accounts.selectors import (
+    INVITATION_RESENT,
+    INVITED_REASON_PREFIX,
+    forget_cached_permissions,
+    get_membership_in,
+    last_invitation_at,
+)
 from config.errors import Conflict, Forbidden, InvalidInput
 
 # --- Members -----------------------------------------------------------------
@@ -101,6 +108,58 @@ def send_password_invitation(*, user: User, agency: Agency) -> None:
     transaction.on_commit(lambda: _send_invitation(user.pk, agency.pk))
 
 
+# An invitation is not resent more often than this: each one is an e-mail to a
+# person who may not know Sanad yet, and a new link ends the previous one.
+INVITATION_INTERVAL = timedelta(minutes=10)
+
+
+@transaction.atomic
+def resend_invitation(*, actor: User, agency: Agency, membership_id: uuid.UUID) -> Membership:
+    """E-mail an invited member of ``agency`` (an active membership, no
+    password chosen yet) a new link to choose a password, on commit
+    (``send_password_invitation``). Needs MANAGE_MEMBERS there.
+
+    The new link ends the previous one (a link is valid for the password it
+    was made for, and the unusable password is renewed). Refused (409) for
+    a deactivated member, a person who already chose a password, and within
+    ``INVITATION_INTERVAL`` of the last invitation to the same person (from
+    any agency). Recorded in the person's history as "invitation resent".
+    """
+    require_perm_in(actor, Perm.MANAGE_MEMBERS, agency)
+    membership = get_membership_in(agency, membership_id)
+    # The person's row is locked: two admins resending at once send one e-mail.
+    user = User.objects.select_for_update().get(pk=membership.user_id)
+    if not membership.is_active or not user.is_active:
+        raise Conflict(
+            _("This member is deactivated: reactivate the membership first."),
+            code="inactive_member",
+        )
+    if user.has_usable_password():
+        raise Conflict(
+            _("This person has already chosen a password: there is no invitation to resend."),
+            code="invitation_accepted",
+        )
+    sent_at = last_invitation_at(user)
+    if sent_at is not None and timezone.now() - sent_at < INVITATION_INTERVAL:
+        minutes = int(INVITATION_INTERVAL.total_seconds() // 60)
+        raise Conflict(
+            ngettext(
+                "An invitation was sent to this person less than %(minutes)d minute ago. "
+                "Wait before sending another.",
+                "An invitation was sent to this person less than %(minutes)d minutes ago. "
+                "Wait before sending another.",
+                minutes,
+            )
+            % {"minutes": minutes},
+            code="invitation_recently_sent",
+        )
+    user.set_unusable_password()
+    save_with_history(user, actor=actor, reason=INVITATION_RESENT, update_fields=["password"])
+    send_password_invitation(user=user, agency=agency)
+    membership.user = user
+    return membership
+
+
 @transaction.atomic
 def add_member(
     *,
@@ -130,7 +189,7 @@ def add_member(
             email=email, display_name=display_name.strip(), preferred_language=preferred_language
         )
         user.set_unusable_password()
-        save_with_history(user, actor=actor, reason=f"invited to agency {agency.slug}")
+        save_with_history(user, actor=actor, reason=f"{INVITED_REASON_PREFIX}{agency.slug}")
         invite = True
 
     membership = Membership.objects.filter(user=user, agency=agency, role=role).first()

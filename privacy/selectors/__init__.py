@@ -39,6 +39,7 @@ from privacy.selectors.data_protection import (
     clients_for_data_protection,
     data_protection_of,
     legal_holds_of,
+    may_look_up_clients,
     retention_periods_of,
 )
 from privacy.selectors.records import get_case_for_protection, get_client_for_protection
@@ -66,6 +67,7 @@ __all__ = [
     "get_client_for_protection",
     "legal_holds_of",
     "log_page",
+    "may_look_up_clients",
     "may_read_access_log",
     "may_see_accesses_of",
     "names_for",

@@ -24,6 +24,7 @@ from accounts.permissions import Perm, Role
 from accounts.selectors import agencies_where, holds_anywhere, holds_in
 from casework.models import BreakGlass, Case, Client
 from config.errors import Forbidden
+from privacy.labels import record_type_label, short_user_agent
 from privacy.selectors.break_glass import break_glass_of_case
 from privacy.selectors.records import get_case_for_protection, get_client_for_protection
 
@@ -75,11 +76,7 @@ def access_log_for(
         rows = rows.filter(case_id=case_id).filter(case_id__in=own_cases)
     if action:
         rows = rows.filter(action=action)
-    if since:
-        rows = rows.filter(at__gte=since)
-    if until:
-        rows = rows.filter(at__lt=until)
-    return rows.order_by("-at", "-id")
+    return _in_period(rows, since, until).order_by("-at", "-id")
 
 
 def accesses_to_client(actor: User, client_id: UUID | str) -> tuple[Client, QuerySet[AccessLog]]:
@@ -117,11 +114,28 @@ def read_access_log(actor: User, **filters: object) -> QuerySet[AccessLog]:
     return rows
 
 
-def read_client_accesses(actor: User, client_id: UUID | str) -> tuple[Client, QuerySet[AccessLog]]:
+def _in_period(
+    rows: QuerySet[AccessLog], since: datetime | None, until: datetime | None
+) -> QuerySet[AccessLog]:
+    if since:
+        rows = rows.filter(at__gte=since)
+    if until:
+        rows = rows.filter(at__lt=until)
+    return rows
+
+
+def read_client_accesses(
+    actor: User,
+    client_id: UUID | str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[Client, QuerySet[AccessLog]]:
     """Every access-log row about a client and its cases (``accesses_to_client``:
-    VIEW_RECORD_ACCESSES in the client's agency). Recorded as a list of the
-    log about that client."""
+    VIEW_RECORD_ACCESSES in the client's agency), at or after ``since`` and
+    before ``until`` when given. Recorded as a list of the log about that client."""
     client, rows = accesses_to_client(actor, client_id)
+    rows = _in_period(rows, since, until)
     record_access(
         actor,
         Action.LIST,
@@ -132,10 +146,18 @@ def read_client_accesses(actor: User, client_id: UUID | str) -> tuple[Client, Qu
     return client, rows
 
 
-def read_case_accesses(actor: User, case_id: UUID | str) -> tuple[Case, QuerySet[AccessLog]]:
-    """Every access-log row about one case (``accesses_to_case``). Recorded as
-    a list of the log about that case and its client."""
+def read_case_accesses(
+    actor: User,
+    case_id: UUID | str,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> tuple[Case, QuerySet[AccessLog]]:
+    """Every access-log row about one case (``accesses_to_case``), at or after
+    ``since`` and before ``until`` when given. Recorded as a list of the log
+    about that case and its client."""
     case, rows = accesses_to_case(actor, case_id)
+    rows = _in_period(rows, since, until)
     record_access(
         actor,
         Action.LIST,
@@ -252,7 +274,9 @@ def describe(
 ) -> list[AccessLog]:
     """Attach to each row what the page or API shows ``actor``: ``actor`` and
     ``agency`` (names), ``role_labels``, (for a record's accesses) ``outside`` —
-    the actor acted for another agency than the record's — and the ids shown.
+    the actor acted for another agency than the record's — the ids shown,
+    ``record_type`` (the record's kind in words) and ``device`` (the user
+    agent's browser and system, ``privacy.labels.short_user_agent``).
 
     Need to know (DESIGN §5): a row about another agency's client — the
     partner's staff reading a packet the sender sent them — is shown to the
@@ -271,6 +295,8 @@ def describe(
         )
         if record_agency_id is not None:
             row.outside = row.agency_id != record_agency_id
+        row.record_type = record_type_label(row.object_type)
+        row.device = short_user_agent(row.user_agent)
         row.referral_id = row.object_id if row.object_type in REFERRAL_OBJECTS else ""
         row.foreign_record = (row.client_id is not None and row.client_id not in known_clients) or (
             row.case_id is not None and row.case_id not in known_cases

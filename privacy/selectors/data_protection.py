@@ -10,14 +10,14 @@ scope, and the DPO's list shows no personal data of the client.
 from dataclasses import dataclass
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from accounts.access import Action, record_access
 from accounts.models import Agency, User
 from accounts.permissions import Perm
-from accounts.selectors import agencies_where, get_agency_for
+from accounts.selectors import agencies_where, get_agency_for, holds_anywhere
 from casework.models import Case, Client
-from casework.selectors.scope import is_uuid
+from casework.selectors import MAX_QUERY_LENGTH, is_uuid, name_condition
 from config.errors import Forbidden
 from privacy.models import Erasure, LegalHold, RetentionPolicy
 from privacy.selectors.records import get_client_for_protection
@@ -45,29 +45,44 @@ def legal_holds_of(actor: User, client_id: UUID | str) -> tuple[Client, QuerySet
     return client, holds
 
 
+def may_look_up_clients(actor: User) -> bool:
+    """Whether the actor may look clients up on the data-protection page
+    (``clients_for_data_protection``): EXPORT_SUBJECT_ACCESS somewhere."""
+    return holds_anywhere(actor, Perm.EXPORT_SUBJECT_ACCESS)
+
+
 def clients_for_data_protection(actor: User, query: str = "") -> QuerySet[Client]:
     """The clients of the agencies where the actor answers subject-access
     requests (EXPORT_SUBJECT_ACCESS: the DPO, supervisors; Forbidden
     elsewhere), restricted ones included, with only what the DPO's list shows:
     the id, registration date, agency, whether erased, and the case numbers
-    (prefetched as ``cases``) — no name, no case content. ``query`` is a whole
-    client id or (part of) a case number. Recorded as a list (a search when
-    ``query`` is given) of clients."""
+    (prefetched as ``cases``) — no case content. ``query`` is a whole client
+    id, (part of) a case number, or a name in any script (matched as the
+    caseworkers' client search matches it, ``casework.selectors.name_condition``);
+    only then are the names loaded (``name``, ``name_latin``), for the DPO to
+    tell the matches apart. Recorded as a list (a search when ``query`` is
+    given) of clients; the query itself is not recorded."""
     agencies = agencies_where(actor, Perm.EXPORT_SUBJECT_ACCESS)
     if not agencies:
         raise Forbidden()
     clients = Client.objects.filter(agency_id__in=agencies)
-    query = query.strip()
+    query = query.strip()[:MAX_QUERY_LENGTH]
+    fields = ["id", "created_at", "anonymised_at", "agency", "agency__name", "agency__slug"]
     if query:
         if is_uuid(query):
             clients = clients.filter(pk=query)
         else:
             numbered = Case.objects.filter(agency_id__in=agencies, number__icontains=query)
-            clients = clients.filter(pk__in=numbered.values("client_id"))
+            match = Q(pk__in=numbered.values("client_id"))
+            names = name_condition(query)
+            if names is not None:
+                match |= names
+            clients = clients.filter(match)
+        fields += ["name", "name_latin"]
     record_access(actor, Action.SEARCH if query else Action.LIST, object_type="casework.client")
     return (
         clients.select_related("agency")
-        .only("id", "created_at", "anonymised_at", "agency", "agency__name", "agency__slug")
+        .only(*fields)
         .prefetch_related(
             Prefetch(
                 "cases", queryset=Case.objects.only("id", "number", "client").order_by("number")

@@ -10,9 +10,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from accounts.permissions import Perm
+from accounts.selectors import holds_in
 from config.errors import Forbidden
 from privacy import selectors as audit
-from privacy.forms import AccessLogFilterForm
+from privacy.forms import AccessLogFilterForm, AccessPeriodForm, DataProtectionSearchForm, days_back
 
 
 def _filtered(form: AccessLogFilterForm) -> bool:
@@ -57,6 +58,9 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "verdict": verdict,
             "clients_linked": clients_linked,
             "cases_linked": cases_linked,
+            # The look-up by name is the data-protection page's search (never this page's URL).
+            "look_up_form": DataProtectionSearchForm(auto_id="look_up_%s"),
+            "may_look_up": audit.may_look_up_clients(user),
             "section": "audit",
         },
         status=status,
@@ -67,21 +71,18 @@ def access_log(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def client_accesses(request: HttpRequest, client_id: UUID) -> HttpResponse:
-    """Who accessed a client and its cases (VIEW_RECORD_ACCESSES in its agency)."""
-    client, rows = audit.read_client_accesses(request.user, client_id)
-    page = audit.log_page(rows, request.GET.get("after", ""))
-    audit.describe(page.rows, actor=request.user, record_agency_id=client.agency_id)
-    return render(
+    """Who accessed a client and its cases (VIEW_RECORD_ACCESSES in its agency),
+    in a period when asked (``since``, ``until``: UTC days)."""
+    form, period = _period(request)
+    client, rows = audit.read_client_accesses(request.user, client_id, **(period or {}))
+    return _record_accesses_page(
         request,
-        "privacy/record_accesses.html",
-        {
-            "client": client,
-            "case": None,
-            "record_agency": client.agency,
-            "page": page,
-            "can_open_record": request.user.has_perm(Perm.VIEW_CLIENT, client),
-            "section": "clients",
-        },
+        form,
+        rows if period is not None else None,
+        client=client,
+        case=None,
+        can_open_record=request.user.has_perm(Perm.VIEW_CLIENT, client),
+        section="clients",
     )
 
 
@@ -90,20 +91,55 @@ def client_accesses(request: HttpRequest, client_id: UUID) -> HttpResponse:
 @login_required
 def case_accesses(request: HttpRequest, case_id: UUID) -> HttpResponse:
     """Who accessed a case, and who broke the glass to open it
-    (VIEW_RECORD_ACCESSES in its agency)."""
-    case, rows = audit.read_case_accesses(request.user, case_id)
-    page = audit.log_page(rows, request.GET.get("after", ""))
-    audit.describe(page.rows, actor=request.user, record_agency_id=case.agency_id)
+    (VIEW_RECORD_ACCESSES in its agency), in a period when asked."""
+    form, period = _period(request)
+    case, rows = audit.read_case_accesses(request.user, case_id, **(period or {}))
+    return _record_accesses_page(
+        request,
+        form,
+        rows if period is not None else None,
+        client=case.client,
+        case=case,
+        can_open_record=request.user.has_perm(Perm.VIEW_CASE, case),
+        section="cases",
+        break_glass=audit.read_break_glass(request.user, case),
+    )
+
+
+def _period(request: HttpRequest) -> tuple[AccessPeriodForm, dict | None]:
+    """The period asked for, as selector arguments (None when the dates are wrong)."""
+    asked = any(request.GET.get(name) for name in ("since", "until"))
+    form = AccessPeriodForm(request.GET if asked else None, auto_id="period_%s")
+    if not asked:
+        return form, {}
+    return form, (form.period() if form.is_valid() else None)
+
+
+def _record_accesses_page(
+    request: HttpRequest, form: AccessPeriodForm, rows, *, client, case, **context
+) -> HttpResponse:
+    page = None
+    if rows is not None:
+        page = audit.log_page(rows, request.GET.get("after", ""))
+        audit.describe(page.rows, actor=request.user, record_agency_id=client.agency_id)
+    last_week = days_back(7)
     return render(
         request,
         "privacy/record_accesses.html",
         {
-            "client": case.client,
+            "client": client,
             "case": case,
-            "record_agency": case.agency,
+            "record_agency": (case or client).agency,
             "page": page,
-            "break_glass": audit.read_break_glass(request.user, case),
-            "can_open_record": request.user.has_perm(Perm.VIEW_CASE, case),
-            "section": "cases",
+            "period_form": form,
+            "filtered": form.is_bound,
+            "last_week": last_week.isoformat(),
+            "last_week_shown": form.is_bound
+            and form.is_valid()
+            and form.cleaned_data.get("since") == last_week
+            and not form.cleaned_data.get("until"),
+            "may_protect": holds_in(request.user, Perm.EXPORT_SUBJECT_ACCESS, client.agency_id),
+            **context,
         },
+        status=400 if rows is None else 200,
     )

@@ -28,7 +28,13 @@ from accounts.selectors import agencies_of, agencies_where, holds_anywhere, hold
 from config.errors import DomainError, Forbidden, NotFound
 from config.http.pages import attempt, error_status, keyset_page, post_data, safe_next
 from privacy import selectors, services
-from privacy.forms import DataProtectionSearchForm, EraseClientForm, LegalHoldForm, RetentionForm
+from privacy.forms import (
+    DataProtectionSearchForm,
+    EraseClientForm,
+    LegalHoldForm,
+    RetentionForm,
+    days_back,
+)
 from privacy.models import RetentionPolicy
 
 # --- The DPO's list of clients -------------------------------------------------------------
@@ -39,12 +45,14 @@ from privacy.models import RetentionPolicy
 @login_required
 def data_protection(request: HttpRequest) -> HttpResponse:
     """Where the DPO starts: the agency's clients by id, registration date and
-    case numbers, searchable by client id or case number, each linking to its
-    data-protection page (EXPORT_SUBJECT_ACCESS); links to the retention
+    case numbers, searchable by name, client id or case number (a search shows
+    the names it matched), each linking to its data-protection page
+    (EXPORT_SUBJECT_ACCESS) and to who accessed it, in all or in the last 7
+    days (VIEW_RECORD_ACCESSES); links to the retention
     periods (MANAGE_RETENTION), to the emergency access agreements
     (VIEW_MEMBERS) and to break the glass (BREAK_GLASS)."""
     user = request.user
-    searchable = holds_anywhere(user, Perm.EXPORT_SUBJECT_ACCESS)
+    searchable = selectors.may_look_up_clients(user)
     retention_agencies = list(
         agencies_of(user)
         .filter(pk__in=agencies_where(user, Perm.MANAGE_RETENTION))
@@ -68,6 +76,9 @@ def data_protection(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "searched": bool(form.query()),
+            # Whose "who accessed" page each row may link to (VIEW_RECORD_ACCESSES there).
+            "accesses_agencies": agencies_where(user, Perm.VIEW_RECORD_ACCESSES),
+            "last_week": days_back(7).isoformat(),
             "retention_agencies": retention_agencies,
             "agreement_agencies": agreement_agencies,
             "may_break_glass": may_break_glass,
@@ -104,6 +115,8 @@ def _client_page(
         {
             "client": client,
             "overview": overview,
+            "may_see_accesses": holds_in(user, Perm.VIEW_RECORD_ACCESSES, client.agency_id),
+            "last_week": days_back(7).isoformat(),
             "may_hold": may_hold,
             "may_erase": may_erase,
             "hold_form": hold_form,

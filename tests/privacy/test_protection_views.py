@@ -48,7 +48,7 @@ def test_the_dpo_finds_clients_by_id_and_case_number_without_names(
     found = page(web.get(reverse("privacy:data_protection"), {"q": str(other.client_id)}))
     assert other.number in found and case.number not in found
     nothing = page(web.get(reverse("privacy:data_protection"), {"q": "NOPE-1"}))
-    assert "No client has this id or a case with this number." in nothing
+    assert "No client of your agency has this name or id, or a case with this number." in nothing
     row = AccessLog.objects.exclude(action__in=["login", "logout"]).order_by("id").last()
     assert (row.action, row.object_type, row.actor_id) == ("search", "casework.client", dpo.pk)
 
@@ -216,7 +216,8 @@ def test_break_the_glass_opens_the_case_with_a_banner(
     detail = web.get(response["Location"])
     assert detail.status_code == 200
     until = timezone.localtime(access.expires_at).strftime("%H:%M")
-    assert f"Emergency access until {until} UTC" in page(detail)
+    assert 'Emergency access until <time datetime="' in page(detail)
+    assert f'dir="ltr">{until} UTC</time>' in page(detail)
     listing = page(web.get(reverse("privacy:break_glass")))
     assert case.number in listing and "Client unconscious in hospital" in listing
 
