@@ -1,5 +1,7 @@
-"""REST API of accounts: bearer tokens and the caller's own profile."""
+"""REST API of accounts: bearer tokens, the caller's own profile and their
+agency's settings (time zone)."""
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -12,6 +14,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.authentication import BearerTokenAuthentication
 from accounts.models import ApiToken
+from accounts.permissions import Perm
 from config.errors import InvalidInput
 from config.http.api import PROBLEM_CONTENT_TYPE
 from config.http.schema import ProblemSerializer
@@ -108,6 +111,7 @@ class TokenView(APIView):
 class MembershipOutSerializer(serializers.Serializer):
     agency_slug = serializers.CharField(source="agency.slug")
     agency_name = serializers.CharField(source="agency.name")
+    agency_time_zone = serializers.CharField(source="agency.time_zone")
     role = serializers.CharField()
 
 
@@ -116,20 +120,113 @@ class MeSerializer(serializers.Serializer):
     email = serializers.EmailField()
     display_name = serializers.CharField()
     preferred_language = serializers.CharField()
+    time_zone = serializers.CharField(
+        help_text="The caller's own time zone (IANA name); \"\" uses their agency's."
+    )
+    effective_time_zone = serializers.CharField(
+        help_text="The zone the caller's pages show times in: their own, else their first "
+        "agency's by name, else the server's default. API times are always UTC."
+    )
     memberships = MembershipOutSerializer(many=True)
 
 
+class MeChangeSerializer(RequestSerializer):
+    time_zone = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text='An IANA time zone name such as "Europe/Rome"; "" to use the agency\'s.',
+    )
+    preferred_language = serializers.ChoiceField(
+        required=False,
+        choices=[code for code, _name in settings.LANGUAGES],
+        help_text="The language of the caller's pages and e-mails.",
+    )
+
+
+def _me_body(user) -> dict:
+    return {
+        "id": user.pk,
+        "email": user.email,
+        "display_name": user.display_name,
+        "preferred_language": user.preferred_language,
+        "time_zone": user.time_zone,
+        "effective_time_zone": selectors.time_zone_of(user),
+        "memberships": selectors.memberships_of(user),
+    }
+
+
 class MeView(APIView):
-    """The caller: who they are and their roles in agencies."""
+    """The caller: who they are and their roles in agencies; their own settings."""
 
     @extend_schema(operation_id="me", responses={200: MeSerializer})
     def get(self, request):
+        return Response(MeSerializer(_me_body(request.user)).data)
+
+    @extend_schema(
+        operation_id="me_partial_update",
+        request=MeChangeSerializer,
+        responses={200: MeSerializer},
+        summary="Change your own settings",
+        description="Sets the caller's time zone (the zone their pages show times in; API "
+        "times stay UTC) and/or interface language. A name that is not an IANA time zone: "
+        "400 naming `time_zone`; an unknown language: 400 naming `preferred_language`.",
+    )
+    def patch(self, request):
+        data = MeChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         user = request.user
-        body = {
-            "id": user.pk,
-            "email": user.email,
-            "display_name": user.display_name,
-            "preferred_language": user.preferred_language,
-            "memberships": selectors.memberships_of(user),
-        }
-        return Response(MeSerializer(body).data)
+        if "time_zone" in data.validated_data:
+            user = services.set_time_zone(actor=user, time_zone=data.validated_data["time_zone"])
+        if "preferred_language" in data.validated_data:
+            user = services.set_preferred_language(
+                actor=user, language=data.validated_data["preferred_language"]
+            )
+        return Response(MeSerializer(_me_body(user)).data)
+
+
+class AgencyOutSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    country = serializers.CharField()
+    city = serializers.CharField()
+    time_zone = serializers.CharField(help_text="IANA name: the zone members' pages show times in.")
+
+
+class AgencyChangeSerializer(RequestSerializer):
+    time_zone = serializers.CharField(
+        max_length=64, help_text='An IANA time zone name such as "Europe/Rome".'
+    )
+
+
+class AgencyView(APIView):
+    """One of the caller's agencies: its profile and time zone."""
+
+    @extend_schema(
+        operation_id="agency_retrieve",
+        responses={200: AgencyOutSerializer},
+        summary="One of your agencies",
+        description="Any member of the agency reads it; 404 for anyone else.",
+    )
+    def get(self, request, slug):
+        agency = selectors.get_own_agency(request.user, slug)
+        return Response(AgencyOutSerializer(agency).data)
+
+    @extend_schema(
+        operation_id="agency_partial_update",
+        request=AgencyChangeSerializer,
+        responses={200: AgencyOutSerializer},
+        summary="Change your agency's time zone",
+        description="Needs MANAGE_AGENCY in the agency (its administrator): 403 for other "
+        "members, 404 for anyone else. A name that is not an IANA time zone: 400 naming "
+        "`time_zone`. Stored and API times stay UTC.",
+    )
+    def patch(self, request, slug):
+        agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_AGENCY)
+        data = AgencyChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        agency = services.set_agency_time_zone(
+            actor=request.user, agency=agency, time_zone=data.validated_data["time_zone"]
+        )
+        return Response(AgencyOutSerializer(agency).data)

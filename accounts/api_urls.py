@@ -5,4 +5,5 @@ from accounts import api
 urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
     path("me/", api.MeView.as_view(), name="api-me"),
+    path("agencies/<slug:slug>/", api.AgencyView.as_view(), name="api-agency"),
 ]

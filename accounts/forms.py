@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Role
+from accounts.validation import time_zone_names
 
 
 class LoginForm(AuthenticationForm):
@@ -52,3 +53,34 @@ class NewTokenForm(forms.Form):
         required=False,
         help_text=_("What the token is for, e.g. 'case import script'."),
     )
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(time_zone_names())]
+
+
+class AgencyTimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        choices=time_zone_choices,
+        help_text=_(
+            "Pages show times in this zone to the agency's members; stored times stay UTC."
+        ),
+    )
+
+
+class OwnTimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_("Times on your pages are shown in this zone."),
+    )
+
+    def __init__(self, *args, agency_time_zone: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        default = (
+            _("Your agency's time zone (%(zone)s)") % {"zone": agency_time_zone}
+            if agency_time_zone
+            else _("Your agency's time zone")
+        )
+        self.fields["time_zone"].choices = [("", default), *time_zone_choices()]

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.permissions import Role
 from accounts.tracking import TrackedManager, TrackedUserManager
+from accounts.validation import default_time_zone, validate_time_zone
 
 language_code_validator = RegexValidator(
     r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", _("Use a language code such as 'ar', 'fa' or 'fr'.")
@@ -57,6 +58,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     display_name = models.CharField(_("display name"), max_length=150)
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, blank=True
+    )
+    # Blank: the time zone of the user's agency (accounts.middleware).
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("Leave blank to use your agency's time zone."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform staff"), default=False)
@@ -150,6 +159,14 @@ class Agency(models.Model):
     )
     data_sharing_agreement_valid_until = models.DateField(
         _("data-sharing agreement valid until"), null=True, blank=True
+    )
+    # Times are stored in UTC and shown in this zone to the agency's members.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default=default_time_zone,
+        validators=[validate_time_zone],
+        help_text=_("An IANA time zone name, e.g. Europe/Rome."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,9 +1,24 @@
 """Scoped reads of accounts data. Views and APIs read through these only."""
 
 from collections.abc import Iterable
+from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextChoices,
+    Value,
+    When,
+)
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, ApiToken, EmergencyAccessAgreement, Membership, User
 from accounts.permissions import ROLE_PERMISSIONS, Perm
@@ -115,9 +130,37 @@ def memberships_of(user: User) -> QuerySet[Membership]:
     )
 
 
+def agency_time_zone_of(user: User) -> str:
+    """The IANA name of the zone of ``user``'s first agency by name (active
+    memberships), else DEFAULT_AGENCY_TIME_ZONE. One query."""
+    agency_zone = None
+    if getattr(user, "is_authenticated", False):
+        agency_zone = (
+            Membership.objects.filter(user=user, is_active=True)
+            .order_by("agency__name", "agency_id")
+            .values_list("agency__time_zone", flat=True)
+            .first()
+        )
+    return agency_zone or settings.DEFAULT_AGENCY_TIME_ZONE
+
+
+def time_zone_of(user: User) -> str:
+    """The IANA name of the zone ``user``'s pages show times in: their own
+    choice, else their agency's (``agency_time_zone_of``). At most one query."""
+    return getattr(user, "time_zone", "") or agency_time_zone_of(user)
+
+
 def agencies_of(user: User) -> QuerySet[Agency]:
     """Agencies where the user has an active membership."""
     return Agency.objects.filter(memberships__user=user, memberships__is_active=True).distinct()
+
+
+def get_own_agency(actor: User, slug: str) -> Agency:
+    """The agency ``slug`` if ``actor`` is an active member of it; NotFound otherwise."""
+    agency = agencies_of(actor).filter(slug=slug).first()
+    if agency is None:
+        raise NotFound()
+    return agency
 
 
 def get_agency_for(actor: User, slug: str, perm: Perm) -> Agency:
@@ -141,6 +184,79 @@ def members_of(agency: Agency) -> QuerySet[Membership]:
         .select_related("user")
         .order_by("-is_active", "user__display_name", "role")
     )
+
+
+class MemberState(TextChoices):
+    """Where a member of a team stands (``team_of``)."""
+
+    INVITED = "invited", _("Invited")  # active membership, no password chosen yet
+    ACTIVE = "active", _("Active")
+    DEACTIVATED = "deactivated", _("Deactivated")
+
+
+# The history reasons of an invitation e-mail: the account created by
+# ``add_member`` ("invited to agency <slug>") and each ``resend_invitation``.
+INVITED_REASON_PREFIX = "invited to agency "
+INVITATION_RESENT = "invitation resent"
+
+
+def _invitations(user_id) -> QuerySet:
+    return User.history.model.objects.filter(
+        Q(history_change_reason__startswith=INVITED_REASON_PREFIX)
+        | Q(history_change_reason=INVITATION_RESENT),
+        id=user_id,
+    )
+
+
+def team_of(agency: Agency) -> QuerySet[Membership]:
+    """Every membership of ``agency`` (``members_of``), each annotated with
+    ``state`` (a ``MemberState``: deactivated when the membership or the
+    account is, invited while the person has not chosen a password, active
+    otherwise) and ``invitation_sent_at`` (when the last invitation e-mail
+    was sent, None if none was). The person's ``last_login`` comes with the
+    user. One query. Call after ``get_agency_for``."""
+    return members_of(agency).annotate(
+        state=Case(
+            When(
+                Q(is_active=False) | Q(user__is_active=False),
+                then=Value(MemberState.DEACTIVATED.value),
+            ),
+            When(
+                user__password__startswith=UNUSABLE_PASSWORD_PREFIX,
+                then=Value(MemberState.INVITED.value),
+            ),
+            default=Value(MemberState.ACTIVE.value),
+            output_field=CharField(),
+        ),
+        invitation_sent_at=Subquery(
+            _invitations(OuterRef("user_id")).order_by("-history_date").values("history_date")[:1]
+        ),
+    )
+
+
+def team_counts(agency: Agency) -> dict[str, int]:
+    """How many memberships of ``agency`` are in each ``MemberState`` (every
+    state named, zero included). One query. Call after ``get_agency_for``."""
+    counts = dict.fromkeys(MemberState.values, 0)
+    rows = team_of(agency).order_by().values("state").annotate(count=Count("id"))
+    for row in rows:
+        counts[row["state"]] = row["count"]
+    return counts
+
+
+def get_team_member(agency: Agency, membership_id: UUID | str) -> Membership:
+    """A membership of ``agency`` as ``team_of`` shows it (with ``state`` and
+    ``invitation_sent_at``); NotFound for any other id."""
+    membership = team_of(agency).filter(pk=membership_id).first()
+    if membership is None:
+        raise NotFound()
+    return membership
+
+
+def last_invitation_at(user: User) -> datetime | None:
+    """When the last invitation e-mail to ``user`` was sent (None if never)."""
+    latest = _invitations(user.pk).order_by("-history_date").first()
+    return latest.history_date if latest else None
 
 
 def get_membership_in(agency: Agency, membership_id: UUID | str) -> Membership:

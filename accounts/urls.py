@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/me/", views.account, name="account"),
+    path("accounts/me/time-zone/", views.own_time_zone, name="own_time_zone"),
     path("accounts/me/tokens/<uuid:token_id>/revoke/", views.revoke_token, name="revoke_token"),
     path(
         "accounts/reset/<uidb64>/<token>/",
@@ -28,5 +29,11 @@ urlpatterns = [
     ),
     path("language/", views.switch_language, name="switch_language"),
     path("agencies/<slug:slug>/team/", views.team, name="team"),
+    path("agencies/<slug:slug>/time-zone/", views.agency_time_zone, name="agency_time_zone"),
     path("agencies/<slug:slug>/team/<uuid:membership_id>/", views.member, name="member"),
+    path(
+        "agencies/<slug:slug>/team/<uuid:membership_id>/resend-invitation/",
+        views.resend_invitation,
+        name="resend_invitation",
+    ),
 ]

@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -19,14 +20,17 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import selectors, services
 from accounts.forms import (
     AddMemberForm,
+    AgencyTimeZoneForm,
     ChangeRoleForm,
     DeactivateMemberForm,
     LoginForm,
     NewTokenForm,
+    OwnTimeZoneForm,
 )
 from accounts.permissions import Perm
 from config.errors import DomainError, InvalidInput
 from config.http.api import problem_response
+from config.http.pages import attempt, safe_next
 
 
 class LoginView(auth_views.LoginView):
@@ -67,7 +71,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
-    """The user's own page: agencies and roles, language, API tokens."""
+    """The user's own page: agencies and roles, language, time zone, API tokens."""
     new_token = None
     form = NewTokenForm()
     if request.method == "POST":
@@ -77,16 +81,48 @@ def account(request: HttpRequest) -> HttpResponse:
                 actor=request.user, name=form.cleaned_data["name"]
             )
             form = NewTokenForm()
+    return _account_page(request, token_form=form, new_token=new_token)
+
+
+def _account_page(
+    request: HttpRequest, *, token_form=None, time_zone_form=None, new_token=None, status=200
+) -> HttpResponse:
+    agency_zone = selectors.agency_time_zone_of(request.user)
     return render(
         request,
         "accounts/account.html",
         {
             "memberships": selectors.memberships_of(request.user),
             "tokens": selectors.live_tokens_of(request.user),
-            "token_form": form,
+            "token_form": token_form or NewTokenForm(),
+            "time_zone_form": time_zone_form
+            or OwnTimeZoneForm(
+                initial={"time_zone": request.user.time_zone}, agency_time_zone=agency_zone
+            ),
+            "agency_time_zone": agency_zone,
             "new_token": new_token,
         },
+        status=status,
     )
+
+
+@require_POST
+@never_cache
+@login_required
+def own_time_zone(request: HttpRequest) -> HttpResponse:
+    """The user's own time zone, or back to their agency's (blank)."""
+    form = OwnTimeZoneForm(
+        request.POST, agency_time_zone=selectors.agency_time_zone_of(request.user)
+    )
+    if form.is_valid() and attempt(
+        form,
+        services.set_time_zone,
+        actor=request.user,
+        time_zone=form.cleaned_data["time_zone"],
+    ):
+        messages.success(request, _("Your time zone was saved."))
+        return redirect("accounts:account")
+    return _account_page(request, time_zone_form=form, status=400)
 
 
 @require_POST
@@ -127,9 +163,9 @@ def switch_language(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def team(request: HttpRequest, slug: str) -> HttpResponse:
-    """The agency's members. Members with VIEW_MEMBERS read it; admins manage it."""
+    """The agency's members and time zone. Members with VIEW_MEMBERS read it;
+    admins manage it."""
     agency = selectors.get_agency_for(request.user, slug, Perm.VIEW_MEMBERS)
-    can_manage = request.user.has_perm(Perm.MANAGE_MEMBERS, agency)
     form = AddMemberForm()
     if request.method == "POST":
         agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_MEMBERS)
@@ -152,24 +188,52 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
                     % {"name": membership.user.display_name, "role": membership.get_role_display()},
                 )
                 return redirect("accounts:team", slug=agency.slug)
+    return _team_page(request, agency, form=form)
+
+
+def _team_page(request: HttpRequest, agency, *, form=None, time_zone_form=None) -> HttpResponse:
+    form = form or AddMemberForm()
+    time_zone_form = time_zone_form or AgencyTimeZoneForm(initial={"time_zone": agency.time_zone})
     return render(
         request,
         "accounts/team.html",
         {
             "agency": agency,
-            "members": selectors.members_of(agency),
-            "can_manage": can_manage,
+            "members": selectors.team_of(agency),
+            "states": selectors.MemberState,
+            "can_manage": request.user.has_perm(Perm.MANAGE_MEMBERS, agency),
+            "can_manage_agency": request.user.has_perm(Perm.MANAGE_AGENCY, agency),
             "form": form,
+            "time_zone_form": time_zone_form,
         },
-        status=400 if form.errors else 200,
+        status=400 if (form.errors or time_zone_form.errors) else 200,
     )
+
+
+@require_POST
+@login_required
+def agency_time_zone(request: HttpRequest, slug: str) -> HttpResponse:
+    """The agency's time zone (its administrator: MANAGE_AGENCY)."""
+    agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_AGENCY)
+    form = AgencyTimeZoneForm(request.POST)
+    if form.is_valid() and attempt(
+        form,
+        services.set_agency_time_zone,
+        actor=request.user,
+        agency=agency,
+        time_zone=form.cleaned_data["time_zone"],
+    ):
+        messages.success(request, _("The agency's time zone was saved."))
+        return redirect("accounts:team", slug=agency.slug)
+    return _team_page(request, agency, time_zone_form=form)
 
 
 @login_required
 def member(request: HttpRequest, slug: str, membership_id) -> HttpResponse:
-    """One membership: change its role, deactivate or reactivate it (admins only)."""
+    """One membership: its state and last login; change its role, deactivate
+    or reactivate it, resend the invitation (admins only)."""
     agency = selectors.get_agency_for(request.user, slug, Perm.VIEW_MEMBERS)
-    membership = selectors.get_membership_in(agency, membership_id)
+    membership = selectors.get_team_member(agency, membership_id)
     agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_MEMBERS)
     role_form = ChangeRoleForm(initial={"role": membership.role})
     deactivate_form = DeactivateMemberForm()
@@ -217,17 +281,62 @@ def member(request: HttpRequest, slug: str, membership_id) -> HttpResponse:
             if error.status in (403, 404):
                 raise
             messages.error(request, str(error.message))
+    return _member_page(
+        request,
+        agency,
+        membership,
+        role_form=role_form,
+        deactivate_form=deactivate_form,
+        status=400 if (role_form.errors or deactivate_form.errors) else 200,
+    )
+
+
+def _member_page(
+    request: HttpRequest,
+    agency,
+    membership,
+    *,
+    role_form=None,
+    deactivate_form=None,
+    status: int = 200,
+) -> HttpResponse:
     return render(
         request,
         "accounts/member.html",
         {
             "agency": agency,
             "membership": membership,
-            "role_form": role_form,
-            "deactivate_form": deactivate_form,
+            "states": selectors.MemberState,
+            "role_form": role_form or ChangeRoleForm(initial={"role": membership.role}),
+            "deactivate_form": deactivate_form or DeactivateMemberForm(),
         },
-        status=400 if (role_form.errors or deactivate_form.errors) else 200,
+        status=status,
     )
+
+
+@require_POST
+@login_required
+def resend_invitation(request: HttpRequest, slug: str, membership_id) -> HttpResponse:
+    """E-mail an invited member a new link to choose a password
+    (MANAGE_MEMBERS; not twice within a few minutes: 409 with the reason on
+    the member's page). Back to the team page, or to ``next`` on this site."""
+    agency = selectors.get_agency_for(request.user, slug, Perm.VIEW_MEMBERS)
+    try:
+        membership = services.resend_invitation(
+            actor=request.user, agency=agency, membership_id=membership_id
+        )
+    except DomainError as error:
+        if error.status in (403, 404):
+            raise
+        messages.error(request, str(error.message))
+        membership = selectors.get_team_member(agency, membership_id)
+        return _member_page(request, agency, membership, status=error.status)
+    messages.success(
+        request,
+        _("A new invitation was sent to %(email)s. The previous link no longer works.")
+        % {"email": membership.user.email},
+    )
+    return redirect(safe_next(request, reverse("accounts:team", kwargs={"slug": agency.slug})))
 
 
 def problem_or_page(request: HttpRequest, status: int, template: str, code: str, detail: str):

@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import tempfile
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 
@@ -118,6 +119,8 @@ MIDDLEWARE = [
     # One access-log row per request that reads personal data (accounts.access).
     "accounts.access.AccessLogMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
+    # Pages show times in the user's zone, else their agency's (not the API: UTC).
+    "accounts.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -144,6 +147,8 @@ TEMPLATES = [
                 "accounts.context_processors.navigation",
                 "referrals.context_processors.navigation_counts",
             ],
+            # |local_time: every time shown carries its zone (config/http/times.py).
+            "builtins": ["config.http.times"],
         },
     },
 ]
@@ -271,8 +276,19 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ar", _("Arabic")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
+# Stored times are UTC; pages show them in the user's or their agency's zone
+# (accounts.middleware.TimeZoneMiddleware).
 TIME_ZONE = "UTC"
 USE_TZ = True
+# The time zone of a new agency, and of pages for someone without one (an IANA name).
+DEFAULT_AGENCY_TIME_ZONE = env_str("DEFAULT_AGENCY_TIME_ZONE", "UTC")
+try:
+    zoneinfo.ZoneInfo(DEFAULT_AGENCY_TIME_ZONE)
+except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+    raise ImproperlyConfigured(
+        "DEFAULT_AGENCY_TIME_ZONE must be an IANA time zone name such as Europe/Rome, "
+        f"got {DEFAULT_AGENCY_TIME_ZONE!r}."
+    ) from None
 
 # --- Files -----------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from accounts.services.agencies import (
     apply_role_permissions,
     create_agency,
     register_user,
+    set_agency_time_zone,
 )
 from accounts.services.emergency_access import (
     record_emergency_access_agreement,
@@ -20,6 +21,7 @@ from accounts.services.members import (
     change_member_role,
     deactivate_member,
     reactivate_member,
+    resend_invitation,
     send_password_invitation,
 )
 from accounts.services.notifications import notify_users
@@ -28,6 +30,7 @@ from accounts.services.own_account import (
     issue_api_token,
     revoke_api_token,
     set_preferred_language,
+    set_time_zone,
 )
 
 __all__ = [
@@ -43,8 +46,11 @@ __all__ = [
     "reactivate_member",
     "record_emergency_access_agreement",
     "register_user",
+    "resend_invitation",
     "revoke_api_token",
     "send_password_invitation",
+    "set_agency_time_zone",
     "set_preferred_language",
+    "set_time_zone",
     "withdraw_emergency_access_agreement",
 ]

@@ -14,6 +14,7 @@ from accounts.models import (
     User,
 )
 from accounts.permissions import ROLE_PERMISSIONS, Perm, Role, group_name
+from accounts.validation import default_time_zone, require_time_zone
 from config.errors import Forbidden
 
 # --- Agencies ----------------------------------------------------------------
@@ -55,11 +56,14 @@ def create_agency(
     contact_phone: str = "",
     is_public_authority: bool = False,
     data_sharing_agreement_valid_until: date | None = None,
+    time_zone: str = "",
 ) -> Agency:
     """Register an agency and create one group per role. Platform staff only
-    (ADD_AGENCY)."""
+    (ADD_AGENCY). ``time_zone`` defaults to DEFAULT_AGENCY_TIME_ZONE (400
+    naming ``time_zone`` for a name that is not an IANA time zone)."""
     if not actor.has_perm(Perm.ADD_AGENCY):
         raise Forbidden()
+    time_zone = require_time_zone(time_zone or default_time_zone())
     agency = Agency(
         slug=slug,
         name=name,
@@ -71,9 +75,31 @@ def create_agency(
         contact_phone=contact_phone,
         is_public_authority=is_public_authority,
         data_sharing_agreement_valid_until=data_sharing_agreement_valid_until,
+        time_zone=time_zone,
     )
     save_with_history(agency, actor=actor, reason=gettext_noop("agency registered"))
     apply_role_permissions(agency)
+    return agency
+
+
+@transaction.atomic
+def set_agency_time_zone(*, actor: User, agency: Agency, time_zone: str) -> Agency:
+    """The agency's administrator sets the zone its members' pages show times
+    in (stored times stay UTC). Needs MANAGE_AGENCY in ``agency`` (403
+    otherwise); 400 naming ``time_zone`` unless it is an IANA time zone name.
+    Saved with history; no change, no history row."""
+    if not actor.has_perm(Perm.MANAGE_AGENCY, agency):
+        raise Forbidden()
+    time_zone = require_time_zone(time_zone)
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    if agency.time_zone != time_zone:
+        agency.time_zone = time_zone
+        save_with_history(
+            agency,
+            actor=actor,
+            reason=gettext_noop("time zone changed"),
+            update_fields=["time_zone"],
+        )
     return agency
 
 

@@ -87,7 +87,8 @@ def _notes(rows) -> list[dict]:
         {
             "kind": kinds.get(row.get("kind"), row.get("kind")),
             "body": row.get("body", ""),
-            "created_at": (row.get("created_at") or "")[:16].replace("T", " "),
+            # Shown with |local_time: in the reader's zone, with the zone.
+            "created_at": row.get("created_at") or "",
         }
         for row in rows
     ]

@@ -137,6 +137,9 @@ READS_PERSONAL_DATA: dict[str, Reads] = {
     # casework pages
     "casework:dashboard": Reads("caseworker", _to("casework:dashboard"), about_client=False),
     "casework:client_list": Reads("caseworker", _to("casework:client_list"), about_client=False),
+    "casework:search": Reads(
+        "caseworker", _to("casework:search", query="q=Moh"), about_client=False
+    ),
     "casework:client_detail": Reads("caseworker", _to("casework:client_detail", "client")),
     "casework:client_edit": Reads("caseworker", _to("casework:client_edit", "client")),
     "casework:client_sensitive": Reads("supervisor", _to("casework:client_sensitive", "client")),
@@ -149,6 +152,11 @@ READS_PERSONAL_DATA: dict[str, Reads] = {
     "casework:consent_form": Reads("caseworker", _to("casework:consent_form", "client")),
     "casework:consent_detail": Reads("caseworker", _to("casework:consent_detail", "consent")),
     "casework:case_list": Reads("caseworker", _to("casework:case_list"), about_client=False),
+    "casework:cases_assign": Reads(
+        "supervisor",
+        _to("casework:cases_assign", query=lambda world: f"cases={world.case.pk}"),
+        about_client=False,
+    ),
     "casework:case_detail": Reads("caseworker", _to("casework:case_detail", "case")),
     "casework:case_edit": Reads("caseworker", _to("casework:case_edit", "case")),
     "casework:case_history": Reads("supervisor", _to("casework:case_history", "case")),
@@ -182,6 +190,7 @@ READS_PERSONAL_DATA: dict[str, Reads] = {
     "privacy:case_accesses": Reads("dpo", _to("privacy:case_accesses", "case")),
     # casework API
     "api-clients": Reads("caseworker", _to("api-clients"), about_client=False),
+    "api-search": Reads("caseworker", _to("api-search", query="q=Moh"), about_client=False),
     "api-client-detail": Reads("caseworker", _to("api-client-detail", "client")),
     "api-client-duplicates": Reads("caseworker", _to("api-client-duplicates", "client")),
     "api-client-consents": Reads("caseworker", _to("api-client-consents", "client")),
@@ -234,6 +243,7 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "api-schema": "the OpenAPI document",
     "api-docs": "the API documentation page",
     "api-me": "the caller's own account and roles",
+    "api-agency": "one of the caller's agencies: its profile and time zone",
     "api-services": "the service directory (agencies' services)",
     "api-services-export": "the service directory as HSDS JSON",
     "api-service-detail": "one service of the directory",
@@ -290,6 +300,9 @@ NO_PERSONAL_DATA.update({f"admin:{label}": reason for label, reason in ADMIN_MOD
 NO_GET: dict[str, str] = {
     "accounts:logout": "log out (POST)",
     "accounts:revoke_token": "revoke a token (POST)",
+    "accounts:own_time_zone": "set the user's own time zone (POST)",
+    "accounts:agency_time_zone": "set the agency's time zone (POST)",
+    "accounts:resend_invitation": "resend an invited member's invitation (POST)",
     "accounts:switch_language": "switch the language (POST)",
     "api-token": "obtain (POST) or revoke (DELETE) a token",
     "casework:note_add": "add a note",
@@ -323,6 +336,7 @@ NO_GET: dict[str, str] = {
     "api-client-consents-withdraw-all": "withdraw every consent of a client",
     "api-consent-withdraw": "withdraw a consent",
     "api-case-assign": "reassign a case",
+    "api-cases-assign": "reassign several cases",
     "api-case-restrict": "restrict a case",
     "api-case-hold": "put a case on hold",
     "api-case-close": "close a case",

@@ -35,7 +35,12 @@ def test_obtain_use_and_revoke_a_token(api_client, caseworker, agency):
     assert me.status_code == 200
     assert me.json()["email"] == caseworker.email
     assert me.json()["memberships"] == [
-        {"agency_slug": agency.slug, "agency_name": agency.name, "role": "caseworker"}
+        {
+            "agency_slug": agency.slug,
+            "agency_name": agency.name,
+            "agency_time_zone": "UTC",
+            "role": "caseworker",
+        }
     ]
 
     assert api_client.delete(TOKEN_URL).status_code == 204

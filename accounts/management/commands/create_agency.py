@@ -22,6 +22,11 @@ class Command(BaseCommand):
         parser.add_argument("--country", required=True, help="ISO 3166 code, e.g. IT")
         parser.add_argument("--city", default="")
         parser.add_argument("--public-authority", action="store_true")
+        parser.add_argument(
+            "--time-zone",
+            default="",
+            help="IANA name, e.g. Europe/Rome (default: DEFAULT_AGENCY_TIME_ZONE).",
+        )
         parser.add_argument("--admin-email", required=True)
         parser.add_argument("--admin-name", required=True)
 
@@ -39,6 +44,7 @@ class Command(BaseCommand):
                     country=options["country"],
                     city=options["city"],
                     is_public_authority=options["public_authority"],
+                    time_zone=options["time_zone"],
                 )
                 admin = User.objects.filter(email__iexact=options["admin_email"]).first()
                 if admin is None:

@@ -32,6 +32,7 @@ AGENCIES = [
         "languages": ["ar", "en", "fa", "ti"],
         "contact_email": "info@amal.example",
         "is_public_authority": False,
+        "time_zone": "Europe/Rome",
     },
     {
         "slug": "casa",
@@ -42,6 +43,7 @@ AGENCIES = [
         "languages": ["it", "en", "fr", "uk"],
         "contact_email": "info@casa.example",
         "is_public_authority": False,
+        "time_zone": "Europe/Rome",
     },
     {
         "slug": "city",
@@ -52,6 +54,7 @@ AGENCIES = [
         "languages": ["it", "en"],
         "contact_email": "social.services@city.example",
         "is_public_authority": True,
+        "time_zone": "Europe/Rome",
     },
 ]
 
@@ -104,10 +107,24 @@ class Command(BaseCommand):
                 email = demo_email(role, slug)
                 self._member(operator, agencies[slug], email, name, role, language, password)
                 logins.append((email, agencies[slug].name, Role(role).label))
+            self._time_zones(agencies)
             self._emergency_access(agencies)
             self.extend(operator=operator, agencies=agencies, password=password)
         if not options.get("quiet"):
             self._print_logins(logins, password)
+
+    def _time_zones(self, agencies) -> None:
+        """An agency seeded before agencies had a time zone is moved to its
+        demo zone by its administrator, as a real one would."""
+        for spec in AGENCIES:
+            agency = agencies[spec["slug"]]
+            if agency.time_zone == spec["time_zone"]:
+                continue
+            agencies[spec["slug"]] = services.set_agency_time_zone(
+                actor=User.objects.get(email=demo_email(Role.AGENCY_ADMIN, agency.slug)),
+                agency=agency,
+                time_zone=spec["time_zone"],
+            )
 
     def _emergency_access(self, agencies) -> None:
         """Amal's written opt-in: the City office's supervisors may break the

@@ -1,0 +1,58 @@
+"""How every page shows a time: in the reader's zone, with the zone's name.
+
+``{{ note.created_at|local_time }}`` renders
+``<time datetime="2026-12-03T13:05:00Z" dir="ltr">2026-12-03 14:05 CET</time>``:
+the text in the zone the request activated (``accounts.middleware``), always
+followed by that zone's abbreviation (or its UTC offset where the zone has no
+abbreviation), and the machine-readable instant in UTC. ``|local_time:"H:i"``
+and ``|local_time:"Y-m-d H:i:s"`` choose the date and time part; the zone is
+always added. A date without a time is shown as a date, without a zone; an
+ISO 8601 instant given as text is read as one.
+
+Loaded for every template (``TEMPLATES`` ``builtins`` in config.settings).
+"""
+
+from datetime import UTC, date, datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
+
+register = template.Library()
+
+DEFAULT_FORMAT = "Y-m-d H:i"
+
+
+@register.filter(expects_localtime=False)
+def local_time(value, time_format: str = DEFAULT_FORMAT):
+    """An aware datetime as a ``<time>`` element in the current zone, with the zone."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        # An ISO 8601 instant kept as text (a referral packet's snapshot).
+        value = parse_datetime(value) or value
+    if isinstance(value, datetime):
+        if timezone.is_naive(value):
+            value = value.replace(tzinfo=UTC)
+        local = timezone.localtime(value)
+        instant = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return format_html(
+            '<time datetime="{}" dir="ltr">{} {}</time>',
+            instant,
+            format_date(local, time_format),
+            zone_abbreviation(local),
+        )
+    if isinstance(value, date):
+        return format_html(
+            '<time datetime="{}" dir="ltr">{}</time>',
+            value.isoformat(),
+            format_date(value, "Y-m-d"),
+        )
+    return value
+
+
+def zone_abbreviation(value: datetime) -> str:
+    """ "CET", "CEST", "UTC"; "+03" style for zones without an abbreviation."""
+    return value.tzname() or format_date(value, "O")
