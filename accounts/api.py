@@ -4,7 +4,7 @@ agency's settings (time zone)."""
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -15,6 +15,7 @@ from accounts import selectors, services
 from accounts.authentication import BearerTokenAuthentication
 from accounts.models import ApiToken
 from accounts.permissions import Perm
+from accounts.validation import time_zone_names
 from config.errors import InvalidInput
 from config.http.api import PROBLEM_CONTENT_TYPE
 from config.http.schema import ProblemSerializer
@@ -115,6 +116,18 @@ class MembershipOutSerializer(serializers.Serializer):
     role = serializers.CharField()
 
 
+# The schema lists the IANA names the server knows, so a client (and the
+# fuzzer) can tell a valid zone from text; the service checks it all the same.
+@extend_schema_field({"type": "string", "enum": sorted(time_zone_names())})
+class TimeZoneField(serializers.CharField):
+    """An IANA time zone name such as "Europe/Rome"."""
+
+
+@extend_schema_field({"type": "string", "enum": ["", *sorted(time_zone_names())]})
+class OwnTimeZoneField(serializers.CharField):
+    """An IANA time zone name, or "" for the agency's."""
+
+
 class MeSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     email = serializers.EmailField()
@@ -131,7 +144,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class MeChangeSerializer(RequestSerializer):
-    time_zone = serializers.CharField(
+    time_zone = OwnTimeZoneField(
         required=False,
         allow_blank=True,
         max_length=64,
@@ -195,7 +208,7 @@ class AgencyOutSerializer(serializers.Serializer):
 
 
 class AgencyChangeSerializer(RequestSerializer):
-    time_zone = serializers.CharField(
+    time_zone = TimeZoneField(
         max_length=64, help_text='An IANA time zone name such as "Europe/Rome".'
     )
 

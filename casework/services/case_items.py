@@ -71,7 +71,7 @@ def schedule_follow_up(
         raise InvalidInput(_("Enter a valid date."), code="invalid", field="due_on")
     # "Today" is UTC's until agencies have time zones of their own.
     if due_on < timezone.now().date():
-        raise InvalidInput(_("The due date cannot be in the past."), code="invalid", field="due_on")
+        raise InvalidInput(_("The due date cannot be in the past."), code="past", field="due_on")
     assignee = assigned_to or actor
     check_assignee(case.agency_id, assignee)
     follow_up = FollowUp(

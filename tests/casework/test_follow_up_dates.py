@@ -1,5 +1,5 @@
 """A follow-up dated in the past is refused at creation (issue 11): service,
-page and API answer 400 ``invalid`` on ``due_on``; today is accepted."""
+page and API answer 400 ``past`` on ``due_on``; today is accepted."""
 
 from datetime import timedelta
 
@@ -26,7 +26,7 @@ def test_the_service_refuses_a_past_date_and_accepts_today(caseworker, case):
         services.schedule_follow_up(
             actor=caseworker, case_id=case.pk, title="Call", due_on=today() - timedelta(days=1)
         )
-    assert (refused.value.field, refused.value.code) == ("due_on", "invalid")
+    assert (refused.value.field, refused.value.code) == ("due_on", "past")
     assert str(refused.value.message) == PAST_MESSAGE
     assert not FollowUp.objects.exists()
     services.schedule_follow_up(actor=caseworker, case_id=case.pk, title="Call", due_on=today())
@@ -40,7 +40,7 @@ def test_the_api_answers_400_on_due_on(as_user, caseworker, case):
         case_url(case, "follow-ups/"), {"title": "Call", "due_on": yesterday}, format="json"
     )
     body = assert_problem(response, 400)
-    assert body["errors"] == [{"field": "due_on", "code": "invalid", "detail": PAST_MESSAGE}]
+    assert body["errors"] == [{"field": "due_on", "code": "past", "detail": PAST_MESSAGE}]
     response = api.post(
         case_url(case, "follow-ups/"),
         {"title": "Call", "due_on": today().isoformat()},
