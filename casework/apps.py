@@ -8,9 +8,13 @@ class CaseworkConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from accounts.notices import register_link_check
         from accounts.selectors import register_user_cache
         from casework.backends import BREAK_GLASS_CACHE_ATTR
+        from casework.selectors.notifications import case_notice_links
         from casework.selectors.scope import USER_CACHE_ATTRS
 
         # What casework caches on a user for a request: dropped with their permissions.
         register_user_cache(*USER_CACHE_ATTRS, BREAK_GLASS_CACHE_ATTR)
+        # A notice about a case links there only while its reader still sees it.
+        register_link_check("case.", case_notice_links)

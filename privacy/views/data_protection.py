@@ -260,7 +260,11 @@ def retention(request: HttpRequest, slug: str) -> HttpResponse:
         if policy is not None:
             messages.success(
                 request,
-                _("%(records)s are now kept for %(days)d days.")
+                ngettext(
+                    "%(records)s are now kept for %(days)d day.",
+                    "%(records)s are now kept for %(days)d days.",
+                    policy.days,
+                )
                 % {"records": policy.get_kind_display(), "days": policy.days},
             )
             return redirect("privacy:retention", slug=agency.slug)

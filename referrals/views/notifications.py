@@ -24,7 +24,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     links = selectors.notice_links(request.user, page.rows)
     for notice in page.rows:
         notice.safe_url = links[notice.pk].url
-        notice.unavailable = links[notice.pk].unavailable
+        notice.unavailable_note = links[notice.pk].unavailable_note
     return render(
         request,
         "referrals/notifications.html",
