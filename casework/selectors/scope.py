@@ -239,9 +239,15 @@ def get_case_for(
 ) -> Case:
     """The case if ``actor`` may see it (NotFound otherwise) and holds ``perm``
     on it (Forbidden otherwise). ``lock`` takes a row lock for a state change."""
-    queryset = cases_visible_to(actor).select_related("client", "agency", "assigned_to")
+    queryset = cases_visible_to(actor)
     if lock:
+        # Only the case row is locked. When another transaction changed it while
+        # this one waited, PostgreSQL re-reads that row but not rows joined to
+        # it, so a joined assignee would be the one from before the wait: the
+        # related rows are read after the lock instead, as they are now.
         queryset = queryset.select_for_update(of=("self",))
+    else:
+        queryset = queryset.select_related("client", "agency", "assigned_to")
     case = queryset.filter(pk=case_id).first() if is_uuid(case_id) else None
     if case is None:
         raise NotFound()

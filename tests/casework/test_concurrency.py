@@ -44,3 +44,37 @@ def test_concurrent_case_openings_get_distinct_numbers(caseworker, client_record
     results = run_together(opening, opening, opening)
     assert all(isinstance(r, Case) for r in results), results
     assert len({r.number for r in results}) == 3
+
+
+def test_concurrent_reassignments_lose_no_follow_up(
+    agency, caseworker, second_caseworker, supervisor
+):
+    """Two reassignments of the same cases at the same moment, the cases named
+    in opposite orders: both finish (the cases are locked in id order, so no
+    deadlock), and every open follow-up ends with the case's final assignee."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.permissions import Role
+    from casework.models import FollowUp
+    from tests.factories import make_follow_up, make_member
+
+    third = make_member(agency, Role.CASEWORKER, display_name="Third Caseworker")
+    cases = [make_case(supervisor, assigned_to=caseworker) for _ in range(2)]
+    due = timezone.now().date() + timedelta(days=3)
+    for case in cases:
+        make_follow_up(caseworker, case, due_on=due, assigned_to=caseworker)
+    ids = [case.pk for case in cases]
+
+    def reassign(order, assignee):
+        return lambda: services.assign_cases(
+            actor=supervisor, case_ids=order, assigned_to=assignee, reason="cover"
+        )
+
+    results = run_together(reassign(ids, second_caseworker), reassign(list(reversed(ids)), third))
+    assert all(isinstance(result, list) for result in results), results
+    for case in Case.objects.filter(pk__in=ids):
+        open_follow_ups = FollowUp.objects.filter(case=case, done_at__isnull=True)
+        assert {f.assigned_to_id for f in open_follow_ups} == {case.assigned_to_id}
+        assert case.assigned_to_id in {second_caseworker.pk, third.pk}
