@@ -4,7 +4,7 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import Group, PermissionsMixin, _user_has_perm
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -167,6 +167,16 @@ class Agency(models.Model):
         default=default_time_zone,
         validators=[validate_time_zone],
         help_text=_("An IANA time zone name, e.g. Europe/Rome."),
+    )
+    # The supervisor's home lists open cases with nothing written for this long.
+    inactivity_days = models.PositiveSmallIntegerField(
+        _("days without activity"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_(
+            "An open case with no note, follow-up or change for this many days"
+            " is listed as inactive."
+        ),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -370,7 +380,15 @@ class Notification(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=40)
-    message = models.CharField(max_length=300)
+    # What happened, as a gettext msgid and its %-parameters (case numbers,
+    # agency names, dates): rendered in the reader's language when read.
+    # ``message`` keeps the text of notices written before there were ids.
+    text = models.CharField(max_length=300, blank=True)
+    values = models.JSONField(default=dict, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+    # Set by a notice sent at most once per thing (a follow-up coming due):
+    # one per recipient, kind and key.
+    key = models.CharField(max_length=100, blank=True)
     url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -380,6 +398,13 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "key"],
+                condition=~models.Q(key=""),
+                name="notification_once_per_key",
+            )
         ]
 
     def __str__(self) -> str:

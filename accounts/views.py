@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from accounts.forms import (
     NewTokenForm,
     OwnTimeZoneForm,
 )
+from accounts.home import home_sections_for
 from accounts.permissions import Perm
 from config.errors import DomainError, InvalidInput
 from config.http.api import problem_response
@@ -62,10 +64,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+@never_cache
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    memberships = selectors.memberships_of(request.user)
-    return render(request, "accounts/home.html", {"memberships": memberships})
+    """What needs me now: one section per role the user holds, each written
+    by the app that owns its records (``accounts.home``)."""
+    memberships = list(selectors.memberships_of(request.user))
+    sections = [
+        render_to_string(rendered.template, rendered.context, request=request)
+        for rendered in home_sections_for(request, memberships)
+    ]
+    return render(request, "accounts/home.html", {"memberships": memberships, "sections": sections})
 
 
 @never_cache

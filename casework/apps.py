@@ -18,3 +18,8 @@ class CaseworkConfig(AppConfig):
         register_user_cache(*USER_CACHE_ATTRS, BREAK_GLASS_CACHE_ATTR)
         # A notice about a case links there only while its reader still sees it.
         register_link_check("case.", case_notice_links)
+
+        from accounts.home import register_home_section
+        from casework.home import CASEWORKER
+
+        register_home_section(CASEWORKER)

@@ -1,11 +1,10 @@
 from django.urls import path
 
-from casework.views import cases, clients, consent, dashboard, search
+from casework.views import cases, clients, consent, search
 
 app_name = "casework"
 
 urlpatterns = [
-    path("", dashboard.dashboard, name="dashboard"),
     path("search/", search.search, name="search"),
     path("clients/", clients.client_list, name="client_list"),
     path("clients/new/", clients.client_register, name="client_register"),

@@ -13,7 +13,7 @@ def login(client, email, password):
 def test_login_with_email_and_password_then_logout(client, caseworker, agency):
     response = login(client, caseworker.email, PASSWORD)
     assert response.status_code == 302
-    assert response.url == reverse("casework:dashboard")
+    assert response.url == reverse("accounts:home")
 
     home = client.get(response.url)
     assert home.status_code == 200

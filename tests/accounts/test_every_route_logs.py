@@ -135,7 +135,7 @@ def _to(name: str, *objects: str, query: str = "") -> Callable[[World], str]:
 
 READS_PERSONAL_DATA: dict[str, Reads] = {
     # casework pages
-    "casework:dashboard": Reads("caseworker", _to("casework:dashboard"), about_client=False),
+    "accounts:home": Reads("caseworker", _to("accounts:home"), about_client=False),
     "casework:client_list": Reads("caseworker", _to("casework:client_list"), about_client=False),
     "casework:search": Reads(
         "caseworker", _to("casework:search", query="q=Moh"), about_client=False
@@ -262,7 +262,6 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "api-break-glass": "the caller's own running emergency accesses",
     "api-agency-retention": "the agency's retention periods",
     "api-agency-emergency-access": "the agency's emergency access agreements",
-    "accounts:home": "the user's own agencies and roles",
     "accounts:login": "the login form",
     "accounts:account": "the user's own account, language and tokens",
     "accounts:password_reset_confirm": "the set-a-password form of an invitation",

@@ -22,7 +22,7 @@ def test_logged_in_user_keeps_the_choice_on_the_account(client_as, caseworker):
     client.cookies.pop("django_language", None)
     page = client.get(reverse("accounts:home")).content.decode()
     assert 'lang="fr" dir="ltr"' in page
-    assert "Vos organismes et vos rôles" in page
+    assert "Bienvenue" in page
 
 
 def test_unknown_language_and_foreign_redirects_are_ignored(client):

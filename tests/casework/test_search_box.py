@@ -173,7 +173,7 @@ def test_existing_filters_gain_the_transliterations(caseworker):
 
 
 def test_header_box_is_shown_to_who_may_search(client_as, caseworker, dpo):
-    page = client_as(caseworker).get(reverse("casework:dashboard")).content.decode()
+    page = client_as(caseworker).get(reverse("accounts:home")).content.decode()
     assert 'class="header-search" role="search"' in page
     assert f'action="{SEARCH_URL}"' in page
 

@@ -72,7 +72,7 @@ def client_form(**overrides):
 
 def test_every_page_needs_login(client, case):
     for target in [
-        url("dashboard"),
+        reverse("accounts:home"),
         url("client_list"),
         url("client_detail", case.client_id),
         url("case_list"),
@@ -87,7 +87,7 @@ def test_navigation_marks_the_current_page(client_as, caseworker):
     content = page(client_as(caseworker).get(url("case_list")))
     assert f'<a href="{url("case_list")}" aria-current="page">' in content
     assert f'<a href="{url("client_list")}">' in content
-    assert f'<a href="{url("dashboard")}">' in content
+    assert f'<a href="{reverse("accounts:home")}">' in content
 
 
 # --- Dashboard ---------------------------------------------------------------------------
@@ -98,7 +98,7 @@ def test_dashboard_shows_my_cases_follow_ups_and_roles(client_as, caseworker, ag
         actor=caseworker, case_id=case.pk, title="Call the landlord", due_on=today()
     )
     make_follow_up(caseworker, case, title="Send the rent form", due_on=today() - timedelta(days=3))
-    response = client_as(caseworker).get(url("dashboard"))
+    response = client_as(caseworker).get(reverse("accounts:home"))
     assert response.status_code == 200
     content = page(response)
     assert case.number in content
@@ -115,14 +115,14 @@ def test_mark_done_from_the_dashboard_returns_to_it(client_as, caseworker, case)
         actor=caseworker, case_id=case.pk, title="Call the landlord", due_on=today()
     )
     response = client_as(caseworker).post(
-        url("follow_up_done", case.pk, follow_up.pk), {"next": url("dashboard")}
+        url("follow_up_done", case.pk, follow_up.pk), {"next": reverse("accounts:home")}
     )
     assert response.status_code == 302
-    assert response.url == url("dashboard")
+    assert response.url == reverse("accounts:home")
     follow_up.refresh_from_db()
     assert follow_up.done_at is not None
     assert follow_up.done_by == caseworker
-    content = page(client_as(caseworker).get(url("dashboard")))
+    content = page(client_as(caseworker).get(reverse("accounts:home")))
     assert "“Call the landlord” is done." in content  # the success message
     assert "Mark done" not in content
 
@@ -139,7 +139,7 @@ def test_mark_done_ignores_a_foreign_next(client_as, caseworker, case):
 
 
 def test_dashboard_of_the_outsider_shows_nothing_of_the_agency(client_as, outsider, case):
-    response = client_as(outsider).get(url("dashboard"))
+    response = client_as(outsider).get(reverse("accounts:home"))
     assert response.status_code == 200
     assert case.number not in page(response)
 

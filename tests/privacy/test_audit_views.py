@@ -79,9 +79,9 @@ def test_dpo_sees_the_log_with_staff_names_and_ids_only(
 def test_the_dpo_page_is_linked_in_the_navigation_for_the_dpo_only(
     client_as, dpo, supervisor, caseworker
 ):
-    assert f'href="{LOG}"' in page(client_as(dpo).get(reverse("casework:dashboard")))
+    assert f'href="{LOG}"' in page(client_as(dpo).get(reverse("accounts:home")))
     for person in (supervisor, caseworker):
-        assert f'href="{LOG}"' not in page(client_as(person).get(reverse("casework:dashboard")))
+        assert f'href="{LOG}"' not in page(client_as(person).get(reverse("accounts:home")))
 
 
 @pytest.mark.parametrize("persona", ["supervisor", "caseworker", "agency_admin", "outsider"])

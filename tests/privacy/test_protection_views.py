@@ -55,7 +55,7 @@ def test_the_dpo_finds_clients_by_id_and_case_number_without_names(
 
 def test_who_may_open_the_list(client_as, caseworker, other_agency, case):
     assert client_as(caseworker).get(reverse("privacy:data_protection")).status_code == 403
-    assert "/data-protection/" not in page(client_as(caseworker).get(reverse("casework:dashboard")))
+    assert "/data-protection/" not in page(client_as(caseworker).get(reverse("accounts:home")))
     foreign_dpo = make_member(other_agency, Role.DPO)
     response = client_as(foreign_dpo).get(reverse("privacy:data_protection"))
     assert response.status_code == 200
