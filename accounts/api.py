@@ -1,12 +1,14 @@
-"""REST API of accounts: bearer tokens, the caller's own profile and their
-agency's settings (time zone)."""
+"""REST API of accounts: bearer tokens, the caller's own profile, their
+agency's settings (time zone) and their notifications."""
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,12 +16,16 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.authentication import BearerTokenAuthentication
 from accounts.models import ApiToken
+from accounts.notices import notice_links, notices_of, render_notice
 from accounts.permissions import Perm
+from accounts.services.agencies import INACTIVITY_DAYS_MAX, INACTIVITY_DAYS_MIN
 from accounts.validation import time_zone_names
 from config.errors import InvalidInput
 from config.http.api import PROBLEM_CONTENT_TYPE
+from config.http.pagination import KeysetCursorPagination
+from config.http.query import QuerySerializer
 from config.http.schema import ProblemSerializer
-from config.http.serializers import RequestSerializer
+from config.http.serializers import ChangeInSerializer, RequestSerializer
 
 
 class TokenRequestSerializer(RequestSerializer):
@@ -205,11 +211,21 @@ class AgencyOutSerializer(serializers.Serializer):
     country = serializers.CharField()
     city = serializers.CharField()
     time_zone = serializers.CharField(help_text="IANA name: the zone members' pages show times in.")
+    inactivity_days = serializers.IntegerField(
+        help_text="After this many days without a change, note, follow-up or document, an "
+        "open case is listed as inactive (the case list's `inactive` filter)."
+    )
 
 
-class AgencyChangeSerializer(RequestSerializer):
+class AgencyChangeSerializer(ChangeInSerializer):
     time_zone = TimeZoneField(
-        max_length=64, help_text='An IANA time zone name such as "Europe/Rome".'
+        required=False, max_length=64, help_text='An IANA time zone name such as "Europe/Rome".'
+    )
+    inactivity_days = serializers.IntegerField(
+        required=False,
+        min_value=INACTIVITY_DAYS_MIN,
+        max_value=INACTIVITY_DAYS_MAX,
+        help_text="Days without activity after which an open case is listed as inactive.",
     )
 
 
@@ -230,16 +246,144 @@ class AgencyView(APIView):
         operation_id="agency_partial_update",
         request=AgencyChangeSerializer,
         responses={200: AgencyOutSerializer},
-        summary="Change your agency's time zone",
+        summary="Change your agency's time zone or days without activity",
         description="Needs MANAGE_AGENCY in the agency (its administrator): 403 for other "
-        "members, 404 for anyone else. A name that is not an IANA time zone: 400 naming "
-        "`time_zone`. Stored and API times stay UTC.",
+        "members, 404 for anyone else. Send `time_zone`, `inactivity_days` or both. A name "
+        "that is not an IANA time zone: 400 naming `time_zone`; days that are not a whole "
+        "number from 1 to 365: 400 naming `inactivity_days`. Stored and API times stay UTC.",
     )
     def patch(self, request, slug):
         agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_AGENCY)
         data = AgencyChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        agency = services.set_agency_time_zone(
-            actor=request.user, agency=agency, time_zone=data.validated_data["time_zone"]
+        agency = services.change_agency_settings(
+            actor=request.user,
+            agency=agency,
+            time_zone=data.validated_data.get("time_zone"),
+            inactivity_days=data.validated_data.get("inactivity_days"),
         )
         return Response(AgencyOutSerializer(agency).data)
+
+
+# --- Notifications -------------------------------------------------------------------
+
+
+class NotificationListQuerySerializer(QuerySerializer):
+    unread = serializers.ChoiceField(
+        choices=["true", "false"],
+        required=False,
+        help_text="true: only the unread notices; false: only those read already.",
+    )
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    kind = serializers.CharField(
+        help_text='What happened, for machines: "referral.accepted", "case.assigned", '
+        '"followup.overdue", …'
+    )
+    text = serializers.CharField(
+        help_text="What happened, in the request's language. Names case numbers, referral "
+        "references and agencies, never a client."
+    )
+    url = serializers.CharField(
+        allow_blank=True,
+        help_text='Where in Sanad it leads (an absolute URL), "" when nowhere or no longer.',
+    )
+    unavailable_note = serializers.CharField(
+        allow_blank=True,
+        help_text="Why it leads nowhere: the thing it is about is no longer available to "
+        'the reader ("" otherwise).',
+    )
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+class NotificationsReadSerializer(serializers.Serializer):
+    marked_read = serializers.IntegerField(help_text="How many unread notices this marked read.")
+
+
+def _activate_reader_language(request) -> None:
+    """The language notices are rendered in: an Accept-Language the request
+    sends (as ``LocaleMiddleware`` chose from it), else the caller's own
+    preferred language. A session's pages already use the caller's
+    (``UserLanguageMiddleware``); a bearer token is only known here."""
+    token = isinstance(request.auth, ApiToken)
+    if token and request.user.preferred_language and not request.META.get("HTTP_ACCEPT_LANGUAGE"):
+        translation.activate(request.user.preferred_language)
+
+
+def _notification_rows(request, notices) -> list[dict]:
+    _activate_reader_language(request)
+    links = notice_links(request.user, notices)
+    return [
+        {
+            "id": notice.pk,
+            "kind": notice.kind,
+            "text": render_notice(notice),
+            "url": request.build_absolute_uri(links[notice.pk].url) if links[notice.pk].url else "",
+            "unavailable_note": str(links[notice.pk].unavailable_note),
+            "created_at": notice.created_at,
+            "read_at": notice.read_at,
+        }
+        for notice in notices
+    ]
+
+
+class NotificationListView(GenericAPIView):
+    """The caller's own notices, newest first."""
+
+    pagination_class = KeysetCursorPagination
+    cursor_ordering = ("-created_at", "-id")
+
+    @extend_schema(
+        operation_id="notifications_list",
+        summary="List your notifications",
+        parameters=[NotificationListQuerySerializer],
+        responses={200: NotificationSerializer(many=True)},
+        description="The caller's own notices, newest first, each rendered in the request's "
+        "language (`Accept-Language`, else the caller's preferred language). Cursor-paginated "
+        "(`cursor`, `page_size` ≤ 100, default 50), no total count. Reading them does not "
+        "mark them read.",
+    )
+    def get(self, request):
+        params = NotificationListQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        unread = params.validated_data.get("unread")
+        notices = notices_of(request.user, unread=None if unread is None else unread == "true")
+        page = self.paginate_queryset(notices)
+        return self.get_paginated_response(
+            NotificationSerializer(_notification_rows(request, page), many=True).data
+        )
+
+
+class NotificationReadView(APIView):
+    """Mark one of the caller's notices read."""
+
+    @extend_schema(
+        operation_id="notifications_read",
+        summary="Mark a notification read",
+        request=None,
+        responses={200: NotificationSerializer},
+        description="Only the caller's own notices (anyone else's: 404). Marking a notice "
+        "read again changes nothing: `read_at` stays the first time.",
+    )
+    def post(self, request, notice_id):
+        notice = services.mark_notice_read(actor=request.user, notice_id=notice_id)
+        return Response(NotificationSerializer(_notification_rows(request, [notice])[0]).data)
+
+
+class NotificationsReadAllView(APIView):
+    """Mark every notice of the caller read."""
+
+    @extend_schema(
+        operation_id="notifications_read_all",
+        summary="Mark all your notifications read",
+        request=None,
+        responses={200: NotificationsReadSerializer},
+        description="Marks every unread notice of the caller read and says how many; again, "
+        "it marks none (`0`).",
+    )
+    def post(self, request):
+        count = services.mark_notices_read(actor=request.user)
+        return Response(NotificationsReadSerializer({"marked_read": count}).data)

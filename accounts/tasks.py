@@ -6,10 +6,11 @@ import smtplib
 from celery import shared_task
 from django.conf import settings
 from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Notification
-from accounts.notices import notice_links
+from accounts.notices import notice_links, render_notice
 
 logger = logging.getLogger(__name__)
 
@@ -19,9 +20,10 @@ logger = logging.getLogger(__name__)
 @shared_task(name="referrals.tasks.email_notifications")
 def email_notifications(notification_ids: list[str]) -> int:
     """E-mail in-app notices (after the commit that wrote them); returns how
-    many were sent. The mail says what the notice says — agencies and a
-    reference, never a client — and links to Sanad, where access is checked.
-    A notice already e-mailed is not sent again."""
+    many were sent. The mail says what the notice says, in the recipient's
+    preferred language — agencies, case numbers and references, never a
+    client — and links to the notice in Sanad (opening it there marks it read
+    and checks access again). A notice already e-mailed is not sent again."""
     sent = 0
     notices = list(
         Notification.objects.filter(
@@ -36,18 +38,21 @@ def email_notifications(notification_ids: list[str]) -> int:
     for recipient_notices in by_recipient.values():
         links.update(notice_links(recipient_notices[0].recipient, recipient_notices))
     for notice in notices:
-        # A partner told of a withdrawal or expiry has lost the referral
-        # already: the mail says so instead of linking to a 404.
-        link = links[notice.pk]
-        if link.unavailable:
-            with translation.override(notice.recipient.preferred_language or None):
+        with translation.override(notice.recipient.preferred_language or None):
+            text = render_notice(notice)
+            # A partner told of a withdrawal or expiry has lost the referral
+            # already: the mail says so instead of linking to a 404.
+            link = links[notice.pk]
+            if link.unavailable:
                 footer = str(link.unavailable_note)
-        else:
-            footer = f"{settings.SITE_URL}{link.url}" if link.url else ""
+            elif link.url:
+                footer = settings.SITE_URL + reverse("accounts:notice_open", args=[notice.pk])
+            else:
+                footer = ""
         try:
             send_mail(
-                subject=f"Sanad: {notice.message}"[:150],
-                message=f"{notice.message}\n\n{footer}\n" if footer else f"{notice.message}\n",
+                subject=f"Sanad: {text}"[:150],
+                message=f"{text}\n\n{footer}\n" if footer else f"{text}\n",
                 from_email=None,
                 recipient_list=[notice.recipient.email],
             )

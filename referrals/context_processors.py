@@ -9,11 +9,12 @@ def navigation_counts(request):
         return {}
 
     def counts() -> dict[str, int]:
-        from referrals.selectors import new_incoming_count, unread_notification_count
+        from accounts.notices import unread_notice_count
+        from referrals.selectors import new_incoming_count
 
         return {
             "new_referrals": new_incoming_count(user),
-            "unread_notifications": unread_notification_count(user),
+            "unread_notifications": unread_notice_count(user),
         }
 
     return {"nav_counts": SimpleLazyObject(counts)}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals.views import actions, directory, inbox, notifications, packet, page, sending
+from referrals.views import actions, directory, inbox, packet, page, sending
 
 app_name = "referrals"
 
@@ -50,7 +50,4 @@ urlpatterns = [
         actions.referral_message,
         name="referral_message",
     ),
-    # The user's notifications.
-    path("notifications/", notifications.notifications, name="notifications"),
-    path("notifications/read/", notifications.notifications_read, name="notifications_read"),
 ]

@@ -1,5 +1,6 @@
 """Where casework's notices (``case.*``: a case assigned to or taken from
-someone) may take their reader."""
+someone; ``followup.*``: a follow-up due tomorrow or overdue) may take their
+reader."""
 
 from collections.abc import Iterable
 from uuid import UUID
@@ -26,8 +27,8 @@ def _case_of_notice(url: str) -> UUID | None:
 
 
 def case_notice_links(user: User, notices: Iterable[Notification]) -> dict[UUID, NoticeLink]:
-    """{notice id: where it may link} for the user's own ``case.*`` notices
-    (``accounts.notices`` calls it). A notice about a case the user no longer
+    """{notice id: where it may link} for the user's own ``case.*`` and
+    ``followup.*`` notices (``accounts.notices`` calls it). A notice about a case the user no longer
     sees (a restricted case taken from them) links nowhere and says so,
     instead of leading to a 404. One query for every notice at once. Records
     no access: it reads ids, not personal data."""

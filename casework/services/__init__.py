@@ -51,6 +51,7 @@ from casework.services.consent import (
     withdraw_all_consents,
     withdraw_consent,
 )
+from casework.services.follow_up_notices import notify_follow_ups_due
 
 __all__ = [
     "ACCEPTED_DOCUMENT_TYPES",
@@ -68,6 +69,7 @@ __all__ = [
     "check_version",
     "close_case",
     "complete_follow_up",
+    "notify_follow_ups_due",
     "open_case",
     "prefixed",
     "put_case_on_hold",

@@ -1,17 +1,15 @@
-"""Navigation counts and the referral side of notices: whether a notice about
-a referral still links to it (registered with ``accounts.notices`` by
-``referrals.apps``)."""
+"""The inbox's navigation count and the referral side of notices: whether a
+notice about a referral still links to it (registered with
+``accounts.notices`` by ``referrals.apps``)."""
 
 from collections.abc import Iterable
 from uuid import UUID
 
-from django.db.models import QuerySet
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership, Notification, User
 from accounts.notices import NoticeLink, safe_link
-from accounts.notices import notice_links as notice_links
 from accounts.permissions import Perm
 from referrals.models import Referral
 from referrals.selectors.referrals import granted_referrals, referral_scope
@@ -31,16 +29,6 @@ def new_incoming_count(user: User) -> int:
         .filter(state=Referral.State.SENT, to_agency_id__in=member_of)
         .count()
     )
-
-
-def notifications_of(user: User) -> QuerySet[Notification]:
-    """The user's own in-app notices, newest first (nobody reads another's)."""
-    return Notification.objects.filter(recipient_id=user.pk).order_by("-created_at", "-id")
-
-
-def unread_notification_count(user: User) -> int:
-    """How many of the user's notices are unread (one query)."""
-    return Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True).count()
 
 
 def _referral_of_notice(url: str):

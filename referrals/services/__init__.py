@@ -33,7 +33,7 @@ from referrals.services.lifecycle import (
     withdraw_referral,
 )
 from referrals.services.messages import post_referral_message
-from referrals.services.notifications import mark_notifications_read, notify
+from referrals.services.notifications import notify
 from referrals.services.parsing import MESSAGE_MAX_LENGTH
 from referrals.services.sending import (
     build_packet,
@@ -60,7 +60,6 @@ __all__ = [
     "grant_case_owner_access",
     "grant_partner_access",
     "import_services",
-    "mark_notifications_read",
     "notify",
     "open_case_from_referral",
     "post_referral_message",

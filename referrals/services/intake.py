@@ -121,5 +121,5 @@ def open_case_from_referral(
     )
     grant_case_owner_access(referral, assigned_to)
     add_event(referral, ReferralEvent.Kind.CASE_OPENED, actor, referral.to_agency_id)
-    notify(referral, ReferralEvent.Kind.CASE_OPENED, senders(referral))
+    notify(referral, ReferralEvent.Kind.CASE_OPENED, sending_side=senders(referral))
     return case

@@ -115,7 +115,7 @@ def accept_referral(*, actor: User, referral_id: UUID | str, note: str = "") -> 
         note=note,
         fields=["decided_at", "decided_by"],
     )
-    notify(referral, ReferralEvent.Kind.ACCEPTED, senders(referral))
+    notify(referral, ReferralEvent.Kind.ACCEPTED, sending_side=senders(referral))
     return referral
 
 
@@ -141,7 +141,7 @@ def decline_referral(*, actor: User, referral_id: UUID | str, reason: str) -> Re
         fields=["decided_at", "decided_by", "decline_reason", "closed_at"],
     )
     revoke_partner_access(referral)
-    notify(referral, ReferralEvent.Kind.DECLINED, senders(referral))
+    notify(referral, ReferralEvent.Kind.DECLINED, sending_side=senders(referral))
     return referral
 
 
@@ -155,7 +155,7 @@ def report_referral_progress(*, actor: User, referral_id: UUID | str, note: str)
     if refusal is not None:
         raise refusal
     event = add_event(referral, ReferralEvent.Kind.PROGRESS, actor, referral.to_agency_id, note)
-    notify(referral, ReferralEvent.Kind.PROGRESS, senders(referral))
+    notify(referral, ReferralEvent.Kind.PROGRESS, sending_side=senders(referral))
     return event
 
 
@@ -178,7 +178,7 @@ def complete_referral(*, actor: User, referral_id: UUID | str, outcome: str) -> 
         note=outcome,
         fields=["outcome", "completed_at"],
     )
-    notify(referral, ReferralEvent.Kind.COMPLETED, senders(referral))
+    notify(referral, ReferralEvent.Kind.COMPLETED, sending_side=senders(referral))
     return referral
 
 
@@ -217,7 +217,12 @@ def _close_to_partner(referral: Referral, kind: str, *, tell_sender: bool) -> No
             if case.assigned_to is not None:
                 partner_side.append(case.assigned_to)
     revoke_partner_access(referral)
-    notify(referral, kind, [*(senders(referral) if tell_sender else []), *partner_side])
+    notify(
+        referral,
+        kind,
+        sending_side=senders(referral) if tell_sender else [],
+        receiving_side=partner_side,
+    )
 
 
 def expire_overdue_referrals(*, on: datetime.date | None = None) -> int:

@@ -32,6 +32,10 @@ def post_referral_message(*, actor: User, referral_id: UUID | str, body: str) ->
         body=body,
     )
     save_with_history(message, actor=actor, reason=gettext_noop("message written"))
-    recipients = receivers(referral) if sender_side else senders(referral)
-    notify(referral, "message", [user for user in recipients if user.pk != actor.pk])
+    if sender_side:
+        others = [user for user in receivers(referral) if user.pk != actor.pk]
+        notify(referral, "message", receiving_side=others)
+    else:
+        others = [user for user in senders(referral) if user.pk != actor.pk]
+        notify(referral, "message", sending_side=others)
     return message

@@ -261,7 +261,7 @@ def send_referral(*, actor: User, referral_id: UUID | str, override_reason: str 
     )
     build_packet(referral)
     grant_partner_access(referral)
-    notify(referral, kind, receivers(referral))
+    notify(referral, kind, receiving_side=receivers(referral))
     return referral
 
 

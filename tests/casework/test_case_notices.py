@@ -26,7 +26,7 @@ def test_a_notice_about_a_case_taken_away_links_nowhere(
     (link,) = notice_links(second_caseworker, [given]).values()
     assert (link.url, link.unavailable) == (case_page, False)
 
-    page = client_as(caseworker).get(reverse("referrals:notifications")).content.decode()
+    page = client_as(caseworker).get(reverse("accounts:notifications")).content.decode()
     assert "This case is no longer available to you." in page
     assert case_page not in page
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification
+from accounts.notices import render_notice
 from accounts.permissions import Role
 from casework import selectors, services
 from casework.models import Case, FollowUp
@@ -88,9 +89,10 @@ def test_both_assignees_are_told_without_the_client(
     assert assigned.kind == "case.assigned"
     assert unassigned.kind == "case.unassigned"
     for notice in (assigned, unassigned):
-        assert case.number in notice.message
-        assert agency.name in notice.message
-        assert case.client.name not in notice.message
+        text = render_notice(notice)
+        assert case.number in text
+        assert agency.name in text
+        assert case.client.name not in text
         assert notice.url == case_page(case)
     assert notices_of(supervisor) == []  # the actor is not told of their own action
     assert sorted(mail.to[0] for mail in mailoutbox) == sorted(
