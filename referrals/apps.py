@@ -19,3 +19,10 @@ class ReferralsConfig(AppConfig):
         # accounts e-mails every notice but knows no referral page: referrals
         # says which of its notices still link to a referral their reader sees.
         register_link_check("referral.", referral_notice_links)
+
+        from accounts.home import register_home_section
+        from referrals.home import REFERRAL_OFFICER, SUPERVISOR_REFERRALS
+
+        # The home page's referral sections: accounts renders them, referrals reads.
+        register_home_section(REFERRAL_OFFICER)
+        register_home_section(SUPERVISOR_REFERRALS)

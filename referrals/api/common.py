@@ -203,7 +203,8 @@ def list_row(referral: Referral, case_number: str | None) -> dict:
         "purpose": referral.purpose,
         "urgency": referral.urgency,
         "respond_by": referral.respond_by,
-        "is_overdue": referral.is_overdue,
+        # As the list measured it (``in_inbox_order``) when it did.
+        "is_overdue": getattr(referral, "is_late", referral.is_overdue),
         "data_categories": referral.data_categories,
         "created_at": referral.created_at,
         "sent_at": referral.sent_at,

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.idempotency import idempotent
 from casework.models import DataCategory
 from casework.selectors import cases_visible_to, get_case_for
-from config.http.pagination import KeysetCursorPagination
+from config.http.pagination import OrderedKeysetPagination
 from config.http.preconditions import if_match_version
 from config.http.query import QuerySerializer
 from config.http.schema import (
@@ -56,6 +56,12 @@ class ReferralListQuerySerializer(QuerySerializer):
         choices=["true", "false"],
         required=False,
         help_text="true: sent and past respond-by; false: all others.",
+    )
+    without_case = serializers.ChoiceField(
+        choices=["true", "false"],
+        required=False,
+        help_text="true: no case opened from it by the receiving agency yet (with "
+        "`state=accepted`: accepted referrals still waiting for their case); false: no filter.",
     )
     case = serializers.UUIDField(
         required=False,
@@ -133,10 +139,11 @@ class ReferralUpdateInSerializer(ChangeInSerializer):
 
 
 class ReferralListView(GenericAPIView):
-    """Referrals you can see, sent or received, newest first."""
+    """Referrals you can see, sent or received, in the inbox's order: overdue
+    first, then awaiting an answer, most urgent and earliest respond-by first."""
 
-    pagination_class = KeysetCursorPagination
-    cursor_ordering = ("-created_at", "-id")
+    pagination_class = OrderedKeysetPagination
+    keyset_ordering = selectors.INBOX_ORDERING
 
     @extend_schema(
         operation_id="referrals_list",
@@ -144,9 +151,15 @@ class ReferralListView(GenericAPIView):
         parameters=[ReferralListQuerySerializer],
         responses={200: ReferralListItemSerializer(many=True)},
         description="Referrals sent from cases you see and referrals addressed to your agency "
-        "while it holds them (sent, accepted, completed), newest first. Cursor-paginated "
-        "(`cursor`, `page_size` ≤ 100, default 50), no total count. `case` names a case you "
-        "see (404 otherwise).",
+        "while it holds them (sent, accepted, completed). Ordered as the inbox: first the "
+        "referrals awaiting the receiving agency's answer past their respond-by date "
+        "(`is_overdue`), then the others awaiting an answer (`sent`), then the other open ones "
+        "(`draft`, `accepted`), then the closed ones; within each, by urgency (`emergency`, "
+        "`urgent`, `routine`), then `respond_by` (earliest first), then `created_at` and `id`. "
+        "Overdue is measured against today's date in UTC. Cursor-paginated (`cursor`, "
+        "`page_size` ≤ 100, default 50; the cursor holds the position in that order, so pages "
+        "neither skip nor repeat rows), no total count. `case` names a case you see (404 "
+        "otherwise).",
     )
     def get(self, request):
         params = ReferralListQuerySerializer(data=request.query_params)
@@ -163,6 +176,7 @@ class ReferralListView(GenericAPIView):
             direction=filters.get("direction", ""),
             state=filters.get("state", ""),
             overdue=None if overdue is None else overdue == "true",
+            without_case=filters.get("without_case") == "true",
             case_id=case_id,
         )
         page = self.paginate_queryset(referrals)

@@ -302,7 +302,12 @@ class InboxFilterForm(forms.Form):
         label=_("State"), choices=blank_choice(Referral.State.choices, _("Any")), required=False
     )
     overdue = forms.BooleanField(label=_("Only overdue"), required=False)
+    without_case = forms.BooleanField(label=_("Only those without a case yet"), required=False)
 
     def filters(self) -> dict:
         data = self.cleaned_data if self.is_valid() else {}
-        return {"state": data.get("state", ""), "overdue": True if data.get("overdue") else None}
+        return {
+            "state": data.get("state", ""),
+            "overdue": True if data.get("overdue") else None,
+            "without_case": bool(data.get("without_case")),
+        }

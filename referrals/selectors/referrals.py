@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import BooleanField, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case as Choose
 from django.utils import timezone
 
 from accounts.access import Action, record_access
@@ -80,15 +81,25 @@ def get_referral_for(
 ) -> Referral:
     """The referral if ``actor`` may see it (NotFound otherwise) and holds
     ``perm`` on it (Forbidden otherwise). ``lock`` takes a row lock for a
-    state change (SQLite serialises writers with BEGIN IMMEDIATE instead)."""
-    queryset = referrals_visible_to(actor).select_related(
-        "case", "from_agency", "to_agency", "service", "from_user", "consent", "override_by"
-    )
-    if lock:
+    state change (SQLite serialises writers with BEGIN IMMEDIATE instead) and
+    reads the related rows after it."""
+    related = ("case", "from_agency", "to_agency", "service", "from_user", "consent", "override_by")
+    queryset = referrals_visible_to(actor)
+    if not lock:
+        queryset = queryset.select_related(*related)
+    else:
+        # Only the referral row is locked. When another transaction changed it
+        # while this one waited, PostgreSQL re-reads that row but not the rows
+        # joined to it: a consent or an override given by a send that just
+        # committed would be missing. The related rows are read after the lock
+        # instead, in a statement of their own, as they are now.
         queryset = queryset.select_for_update(of=("self",))
     referral = queryset.filter(pk=referral_id).first() if is_uuid(referral_id) else None
     if referral is None:
         raise NotFound()
+    if lock:
+        # Already found in the actor's scope and locked: read it again with its rows.
+        referral = Referral.objects.select_related(*related).get(pk=referral.pk)
     if perm != Perm.VIEW_REFERRAL and not actor.has_perm(perm, referral):
         raise Forbidden()
     record_access(
@@ -149,17 +160,74 @@ def _without_special_categories(data: dict) -> dict:
     return shown
 
 
+# The inbox's order (the HTML inbox, the API list, the home sections): what
+# needs an answer first, the most urgent of it first, the earliest respond-by
+# date first. ``inbox_stage``: 0 awaiting an answer and past respond-by
+# (overdue), 1 awaiting an answer, 2 still open (a draft, accepted), 3 done
+# with (declined, completed, withdrawn, expired, cancelled). The respond-by
+# date sorts a missing one last; the creation time and the id break ties.
+INBOX_ORDERING = ("inbox_stage", "-urgency_rank", "respond_by", "created_at", "id")
+URGENCY_RANK = {
+    Referral.Urgency.EMERGENCY: 2,
+    Referral.Urgency.URGENT: 1,
+    Referral.Urgency.ROUTINE: 0,
+}
+
+
+def local_today() -> date:
+    """Today where the reader is: the zone the request activated (pages), UTC
+    for the API. Overdue means past respond-by on this day."""
+    return timezone.localdate()
+
+
+def overdue_condition(today: date) -> Q:
+    """Sent (awaiting the receiving agency's answer) and past its respond-by date."""
+    return Q(state=Referral.State.SENT, respond_by__lt=today)
+
+
+def in_inbox_order(referrals: QuerySet[Referral], today: date | None = None) -> QuerySet[Referral]:
+    """``referrals`` with the columns of ``INBOX_ORDERING`` (``inbox_stage``,
+    ``urgency_rank``) and ``is_late`` (overdue on ``today``, default the
+    reader's today), in that order. Page it with ``INBOX_ORDERING``."""
+    today = today or local_today()
+    open_states = [Referral.State.DRAFT, Referral.State.ACCEPTED]
+    referrals = referrals.annotate(
+        is_late=Choose(
+            When(overdue_condition(today), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        inbox_stage=Choose(
+            When(overdue_condition(today), then=Value(0)),
+            When(state=Referral.State.SENT, then=Value(1)),
+            When(state__in=open_states, then=Value(2)),
+            default=Value(3),
+            output_field=IntegerField(),
+        ),
+        urgency_rank=Choose(
+            *(When(urgency=urgency, then=Value(rank)) for urgency, rank in URGENCY_RANK.items()),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+    )
+    return referrals.order_by(*INBOX_ORDERING)
+
+
 def referral_list(
     actor: User,
     *,
     direction: str = "",
     state: str = "",
     overdue: bool | None = None,
+    without_case: bool = False,
     case_id: UUID | None = None,
 ) -> QuerySet[Referral]:
-    """Referrals the actor sees, newest first, filtered: ``direction``
-    incoming (to one of the actor's agencies) or outgoing (from one), ``state``,
-    ``overdue`` (sent and past respond-by), one case."""
+    """Referrals the actor sees, filtered: ``direction`` incoming (to one of
+    the actor's agencies) or outgoing (from one), ``state``, ``overdue`` (sent
+    and past respond-by on the reader's today), ``without_case`` (no case
+    opened from it by the receiving agency yet), one case. In the inbox's
+    order (``in_inbox_order``: overdue first, then awaiting an answer, most
+    urgent and earliest respond-by first)."""
     referrals = referrals_visible_to(actor).select_related("from_agency", "to_agency", "service")
     member_of = list(agencies_of(actor).values_list("pk", flat=True))
     if direction == "incoming":
@@ -168,25 +236,31 @@ def referral_list(
         referrals = referrals.filter(from_agency_id__in=member_of)
     if state:
         referrals = referrals.filter(state=state)
-    today = timezone.now().date()
+    today = local_today()
     if overdue is True:
-        referrals = referrals.filter(state=Referral.State.SENT, respond_by__lt=today)
+        referrals = referrals.filter(overdue_condition(today))
     elif overdue is False:
-        referrals = referrals.exclude(state=Referral.State.SENT, respond_by__lt=today)
+        referrals = referrals.exclude(overdue_condition(today))
+    if without_case:
+        referrals = referrals.filter(receiving_case__isnull=True)
     if case_id is not None:
         referrals = referrals.filter(case_id=case_id)
-    return referrals.order_by("-created_at", "-id")
+    return in_inbox_order(referrals, today)
 
 
 def inbox_counts(actor: User) -> dict[str, int]:
-    """The partner inbox's tabs: new (sent), accepted, overdue."""
+    """The partner inbox's counts, each the number of rows of the inbox filter
+    it links to: new (sent: awaiting the agency's answer, ``state=sent``),
+    accepted (``state=accepted``), overdue (``overdue``), accepted without a
+    case opened from it yet (``state=accepted`` and ``without_case``)."""
     incoming = referral_list(actor, direction="incoming").order_by()
-    today = timezone.now().date()
     sent = Q(state=Referral.State.SENT)
+    accepted = Q(state=Referral.State.ACCEPTED)
     return incoming.aggregate(
         new=Count("pk", filter=sent),
-        accepted=Count("pk", filter=Q(state=Referral.State.ACCEPTED)),
-        overdue=Count("pk", filter=sent & Q(respond_by__lt=today)),
+        accepted=Count("pk", filter=accepted),
+        overdue=Count("pk", filter=overdue_condition(local_today())),
+        accepted_without_case=Count("pk", filter=accepted & Q(receiving_case__isnull=True)),
     )
 
 
@@ -204,9 +278,9 @@ def referral_messages(actor: User, referral_id: UUID | str) -> QuerySet[Referral
 
 
 def referrals_of_case(actor: User, case_id: UUID | str) -> QuerySet[Referral]:
-    """The referrals sent from a case the actor sees (its referrals tab)."""
+    """The referrals sent from a case the actor sees (its referrals tab), newest first."""
     case = get_case_for(actor, case_id)
-    return referral_list(actor, case_id=case.pk)
+    return referral_list(actor, case_id=case.pk).order_by("-created_at", "-id")
 
 
 def referrals_relying_on(consent: Consent) -> QuerySet[Referral]:

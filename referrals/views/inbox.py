@@ -1,4 +1,5 @@
-"""The inbox: incoming referrals (new / accepted / overdue) and outgoing ones."""
+"""The inbox: incoming referrals (new / accepted / overdue) and outgoing ones,
+what needs an answer first."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -8,7 +9,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.permissions import Perm
 from accounts.selectors import holds_anywhere
-from config.http.pages import keyset_page
+from config.http.pages import ordered_keyset_page
 from referrals import selectors
 from referrals.forms import InboxFilterForm
 
@@ -18,7 +19,9 @@ from referrals.forms import InboxFilterForm
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """Incoming referrals (new / accepted / overdue) and outgoing ones,
-    filtered by state and overdue, newest first, a page at a time."""
+    filtered by state, overdue and without a case, a page at a time in the
+    inbox's order (``selectors.INBOX_ORDERING``: overdue first, then those
+    awaiting an answer, most urgent and earliest respond-by first)."""
     user = request.user
     form = InboxFilterForm(request.GET)
     counts = selectors.inbox_counts(user)
@@ -28,11 +31,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
         direction = (
             "incoming" if counts["new"] or counts["accepted"] or not may_send else "outgoing"
         )
-    referrals = selectors.referral_list(user, direction=direction, **form.filters())
+    filters = form.filters()
+    referrals = selectors.referral_list(user, direction=direction, **filters)
     if direction == "outgoing":
         referrals = referrals.select_related("case")
-    page = keyset_page(referrals, request.GET.get("after", ""), "created_at")
-    filters = form.filters()
+    page = ordered_keyset_page(referrals, request.GET.get("after", ""), selectors.INBOX_ORDERING)
     return render(
         request,
         "referrals/inbox.html",
@@ -41,7 +44,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "page": page,
             "direction": direction,
             "counts": counts,
-            "filtered": bool(filters["state"] or filters["overdue"]),
+            "filtered": bool(filters["state"] or filters["overdue"] or filters["without_case"]),
             "section": "referrals",
         },
     )

@@ -150,10 +150,18 @@ def packet_sections(data: dict) -> list[dict]:
 @login_required
 def packet(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     """Exactly the shared sections of the client's file, as frozen at send
-    time, and nothing else. 404 for anyone who may not read it."""
+    time, and nothing else. 404 for anyone who may not read it. With htmx and
+    ``part=summary``, the sections alone, compact (the inbox opens them in
+    place on a row)."""
     user = request.user
     shared = selectors.get_packet_for(user, referral_id)
     referral = shared.referral
+    if request.htmx and request.GET.get("part") == "summary":
+        return render(
+            request,
+            "referrals/_packet_summary.html",
+            {"packet": shared, "referral": referral, "sections": packet_sections(shared.data)},
+        )
     return render(
         request,
         "referrals/packet.html",

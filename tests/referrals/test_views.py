@@ -972,10 +972,11 @@ def test_inbox_pages(
     made = [make_referral(caseworker, case, partner_agency) for _ in range(3)]
     browser = client_as(referral_officer)
     content = page(browser.get(url("inbox")))
-    assert made[2].reference in content and made[0].reference not in content
+    # Same urgency and respond-by date: the one sent first comes first.
+    assert made[0].reference in content and made[2].reference not in content
     cursor = re.search(r'after=([^"&]+)" rel="next"', content).group(1)
     content = page(browser.get(url("inbox"), {"direction": "incoming", "after": cursor}))
-    assert made[0].reference in content and made[2].reference not in content
+    assert made[2].reference in content and made[0].reference not in content
 
 
 # --- The case page, navigation and notifications --------------------------------------
@@ -996,7 +997,7 @@ def test_navigation_counts_new_referrals_and_unread_notifications(
     content = page(client_as(referral_officer).get(url("directory")))
     assert re.search(r'data-count="new-referrals">1<', content)
     assert re.search(r'data-count="unread-notifications">1<', content)
-    assert url("inbox") in content and url("notifications") in content
+    assert url("inbox") in content and NOTIFICATIONS in content
 
 
 def test_navigation_counts_take_two_queries_and_none_for_visitors(referral_officer, referral):
@@ -1021,25 +1022,32 @@ def test_notifications_page_lists_own_notices_and_marks_them_read(
 ):
     services.accept_referral(actor=referral_officer, referral_id=referral.pk)
     browser = client_as(caseworker)
-    content = page(browser.get(url("notifications")))
-    assert f"Referral {referral.reference} was accepted by Casa Comune." in content
-    assert f'href="{url("referral_detail", referral.pk)}"' in content
-    assert f"New referral {referral.reference}" not in content  # the officer's, not hers
+    content = page(browser.get(NOTIFICATIONS))
+    assert f"accepted referral <bdi>{referral.reference}</bdi>" in content
+    [notice] = Notification.objects.filter(recipient=caseworker)
+    assert f'href="{open_url(notice)}"' in content
+    assert browser.get(open_url(notice))["Location"] == url("referral_detail", referral.pk)
+    assert f"New referral <bdi>{referral.reference}" not in content  # the officer's, not hers
     assert "Mark all as read" in content
-    response = browser.post(url("notifications_read"))
+    response = browser.post(reverse("accounts:notifications_read"))
     assert response.status_code == 302
     assert not Notification.objects.filter(recipient=caseworker, read_at__isnull=True).exists()
     assert Notification.objects.filter(recipient=referral_officer, read_at__isnull=True).exists()
-    assert "Mark all as read" not in page(browser.get(url("notifications")))
+    assert "Mark all as read" not in page(browser.get(NOTIFICATIONS))
 
 
 def test_notifications_mark_read_needs_post(client_as, caseworker):
-    assert client_as(caseworker).get(url("notifications_read")).status_code == 405
+    assert client_as(caseworker).get(reverse("accounts:notifications_read")).status_code == 405
 
 
 # --- Notices about a referral the reader no longer sees (issue 9, defect 8) -------------
 
 UNAVAILABLE = "This referral is no longer available to your agency."
+NOTIFICATIONS = reverse("accounts:notifications")
+
+
+def open_url(notice) -> str:
+    return reverse("accounts:notice_open", args=[notice.pk])
 
 
 def notice_items(content: str) -> list[str]:
@@ -1050,10 +1058,15 @@ def test_a_notice_links_to_the_referral_while_the_partner_sees_it(
     client_as, referral_officer, referral
 ):
     browser = client_as(referral_officer)
-    [item] = notice_items(page(browser.get(url("notifications"))))
-    assert f"New referral {referral.reference} from Amal Refugee Support." in item
-    assert f'href="{url("referral_detail", referral.pk)}"' in item
+    [item] = notice_items(page(browser.get(NOTIFICATIONS)))
+    assert (
+        f"New referral <bdi>{referral.reference}</bdi> from <bdi>Amal Refugee Support</bdi> "
+        "to <bdi>Casa Comune</bdi>" in item
+    )
+    [notice] = Notification.objects.filter(recipient=referral_officer)
+    assert f'href="{open_url(notice)}"' in item
     assert UNAVAILABLE not in item
+    assert browser.get(open_url(notice))["Location"] == url("referral_detail", referral.pk)
     assert browser.get(url("referral_detail", referral.pk)).status_code == 200
 
 
@@ -1065,14 +1078,16 @@ def test_after_a_decline_the_partners_notice_stays_readable_without_a_dead_link(
     )
     browser = client_as(referral_officer)
     assert browser.get(url("referral_detail", referral.pk)).status_code == 404
-    [item] = notice_items(page(browser.get(url("notifications"))))
-    assert f"New referral {referral.reference} from Amal Refugee Support." in item
-    assert "href=" not in item
+    [item] = notice_items(page(browser.get(NOTIFICATIONS)))
+    assert f"New referral <bdi>{referral.reference}</bdi>" in item
+    [notice] = Notification.objects.filter(recipient=referral_officer)
+    assert f'href="{open_url(notice)}"' not in item.split("data-unavailable")[0]
     assert UNAVAILABLE in item
     # The sender still sees the referral: her notice of the decline links to it.
-    [item] = notice_items(page(client_as(caseworker).get(url("notifications"))))
-    assert f"Referral {referral.reference} was declined by Casa Comune." in item
-    assert f'href="{url("referral_detail", referral.pk)}"' in item
+    [item] = notice_items(page(client_as(caseworker).get(NOTIFICATIONS)))
+    assert f"<bdi>Casa Comune</bdi> declined referral <bdi>{referral.reference}</bdi>" in item
+    [notice] = Notification.objects.filter(recipient=caseworker)
+    assert f'href="{open_url(notice)}"' in item
     assert UNAVAILABLE not in item
 
 
@@ -1081,11 +1096,14 @@ def test_after_expiry_every_notice_of_the_partner_says_the_referral_is_gone(
 ):
     after_grace = referral.respond_by + timedelta(days=settings.REFERRAL_EXPIRY_GRACE_DAYS + 1)
     assert services.expire_overdue_referrals(on=after_grace) == 1
-    items = notice_items(page(client_as(referral_officer).get(url("notifications"))))
+    items = notice_items(page(client_as(referral_officer).get(NOTIFICATIONS)))
     assert len(items) == 2  # "new referral" and "expired"
-    assert f"Referral {referral.reference} expired without an answer." in items[0]
+    assert f"Referral <bdi>{referral.reference}</bdi> from" in items[0]
+    assert "expired: it was not answered by" in items[0]
     for item in items:
-        assert "href=" not in item
+        # Readable, with no link to a 404: its only link marks it read.
+        [link] = re.findall(r"<a [^>]*>", item)
+        assert "data-mark-read" in link
         assert UNAVAILABLE in item
 
 
@@ -1094,18 +1112,18 @@ def test_notice_availability_is_one_query_for_the_page(
 ):
     browser = client_as(referral_officer)
     make_referral(caseworker, case, partner_agency, service_id=service.pk)
-    browser.get(url("notifications"))  # warm up what every page loads once
+    browser.get(NOTIFICATIONS)  # warm up what every page loads once
 
     def queries_of_the_page() -> int:
         with CaptureQueriesContext(connection) as queries:
-            assert browser.get(url("notifications")).status_code == 200
+            assert browser.get(NOTIFICATIONS).status_code == 200
         return len(queries)
 
     one = queries_of_the_page()
     for _ in range(4):
         declined = make_referral(caseworker, case, partner_agency, service_id=service.pk)
         services.decline_referral(actor=referral_officer, referral_id=declined.pk, reason="Full")
-    content = page(browser.get(url("notifications")))
+    content = page(browser.get(NOTIFICATIONS))
     assert content.count(UNAVAILABLE) == 4
     assert queries_of_the_page() == one
 
@@ -1116,7 +1134,7 @@ def test_the_withdrawal_mail_to_the_partner_has_no_dead_link(
     with django_capture_on_commit_callbacks(execute=True):
         services.withdraw_referral(actor=caseworker, referral_id=referral.pk, reason="Moved")
     [mail] = [mail for mail in mailoutbox if mail.to == [referral_officer.email]]
-    assert f"Referral {referral.reference} was withdrawn" in mail.body
+    assert f"Amal Refugee Support withdrew referral {referral.reference}" in mail.body
     assert UNAVAILABLE in mail.body
     assert str(referral.pk) not in mail.body
 

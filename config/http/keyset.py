@@ -1,0 +1,235 @@
+"""Keyset ("seek") positions over an order of several columns.
+
+A page continues after the last row seen: for the order ``a, b, id`` the rows
+after ``(a0, b0, id0)`` are ``a > a0 OR (a = a0 AND b > b0) OR (a = a0 AND
+b = b0 AND id > id0)``, each comparison turned for a descending column. No
+OFFSET, no count: the cost of a page does not grow with how far one has read,
+and rows added or removed meanwhile shift nothing. The last column must be
+unique (the id) so that no two rows share a position.
+
+A column may be a model field or an annotation of the queryset (a rank made
+with ``Case``/``When``). A column that can hold NULL says where NULLs sort
+(``nulls_last``, the default, in either direction); the condition then says it
+too, since ``x > v`` is never true for a NULL: after a value come the greater
+values and then the NULLs; after a NULL only the other NULLs.
+
+The position travels as text (URL-safe base64 of a JSON list); it is read back
+through each column's field (``to_python``), so a crafted cursor is refused
+(``None``), never passed to the database as something it is not.
+"""
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID
+
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db.models import F, Field, Q, QuerySet
+
+
+@dataclass(frozen=True)
+class Key:
+    """One column of the order: a field or annotation ``name``, its direction
+    and where its NULLs sort."""
+
+    name: str
+    descending: bool = False
+    nulls_last: bool = True
+
+    @classmethod
+    def of(cls, spec: "str | Key") -> "Key":
+        """``"-respond_by"`` → Key("respond_by", descending=True); a Key as is."""
+        if isinstance(spec, Key):
+            return spec
+        return cls(spec.lstrip("-"), descending=spec.startswith("-"))
+
+    def expression(self, nullable: bool = True):
+        """ORDER BY this column; NULLS FIRST/LAST only where it may hold NULL
+        (a plain order keeps using a plain index)."""
+        column = F(self.name)
+        where = {}
+        if nullable:
+            where = {"nulls_last": True} if self.nulls_last else {"nulls_first": True}
+        return column.desc(**where) if self.descending else column.asc(**where)
+
+    def reversed(self) -> "Key":
+        """The same column read backwards (the page before a position)."""
+        return replace(self, descending=not self.descending, nulls_last=not self.nulls_last)
+
+
+def keys_of(ordering: Iterable["str | Key"]) -> tuple[Key, ...]:
+    keys = tuple(Key.of(spec) for spec in ordering)
+    if not keys:
+        raise ValueError("A keyset order needs at least one column (a unique one last).")
+    return keys
+
+
+def ordered(queryset: QuerySet, keys: Sequence[Key]) -> QuerySet:
+    return queryset.order_by(*(key.expression(_nullable(queryset, key)) for key in keys))
+
+
+def _field(queryset: QuerySet, name: str) -> Field:
+    annotation = queryset.query.annotations.get(name)
+    if annotation is not None:
+        return annotation.output_field
+    model = queryset.model
+    if name == "pk":
+        return model._meta.pk
+    try:
+        return model._meta.get_field(name)
+    except FieldDoesNotExist:
+        raise ValueError(f"{model.__name__} has no field or annotation {name!r}.") from None
+
+
+def _nullable(queryset: QuerySet, key: Key) -> bool:
+    if key.name in queryset.query.annotations:
+        # An expression may give NULL whatever its output field says.
+        return True
+    return bool(_field(queryset, key.name).null)
+
+
+def _after_column(key: Key, value, nullable: bool) -> tuple[Q | None, Q]:
+    """(rows after ``value`` in this column, None for none; rows level with it)."""
+    name = key.name
+    if value is None:
+        level = Q(**{f"{name}__isnull": True})
+        # NULLs first: every value comes after them; NULLs last: nothing does.
+        return (None if key.nulls_last else Q(**{f"{name}__isnull": False})), level
+    after = Q(**{f"{name}__{'lt' if key.descending else 'gt'}": value})
+    if nullable and key.nulls_last:
+        after |= Q(**{f"{name}__isnull": True})
+    return after, Q(**{name: value})
+
+
+def after_position(queryset: QuerySet, keys: Sequence[Key], position: Sequence) -> QuerySet:
+    """The rows of ``queryset`` that come after ``position`` (one value per key)
+    in the order ``keys``."""
+    condition = Q(pk__in=[])
+    level = Q()
+    for key, value in zip(keys, position, strict=True):
+        after, same = _after_column(key, value, _nullable(queryset, key))
+        if after is not None:
+            condition |= level & after
+        level &= same
+    return queryset.filter(condition)
+
+
+def position_of(row, keys: Sequence[Key]) -> list:
+    return [getattr(row, key.name) for key in keys]
+
+
+def _plain(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, UUID | Decimal):
+        return str(value)
+    return value
+
+
+def encode_position(position: Sequence, *, backwards: bool = False) -> str:
+    """The position as URL-safe text; ``backwards`` marks a cursor to the page
+    before it."""
+    payload = {"p": [_plain(value) for value in position]}
+    if backwards:
+        payload["b"] = True
+    raw = json.dumps(payload, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_position(
+    queryset: QuerySet, keys: Sequence[Key], cursor: str
+) -> tuple[list, bool] | None:
+    """(position, backwards) of a cursor made by ``encode_position`` for this
+    order, or None for anything else (empty, damaged, another order's,
+    values the columns cannot hold)."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw)
+        values = payload["p"]
+        backwards = payload.get("b", False)
+        if (
+            not isinstance(values, list)
+            or len(values) != len(keys)
+            or backwards
+            not in (
+                True,
+                False,
+            )
+        ):
+            return None
+        position = []
+        for key, value in zip(keys, values, strict=True):
+            if value is None:
+                position.append(None)
+                continue
+            if isinstance(value, list | dict):
+                return None
+            typed = _field(queryset, key.name).to_python(value)
+            if isinstance(typed, datetime) and typed.tzinfo is None:
+                return None
+            position.append(typed)
+        return position, backwards
+    except (
+        binascii.Error,
+        UnicodeDecodeError,
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        ValidationError,
+    ):
+        return None
+
+
+@dataclass
+class Window:
+    """One page read from a position: its rows in the order asked for, and
+    the cursors to the pages on either side (None at either end)."""
+
+    rows: list
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def read_page(
+    queryset: QuerySet, ordering: Iterable["str | Key"], cursor: str, size: int
+) -> Window:
+    """``size`` rows of ``queryset`` in ``ordering`` from ``cursor`` (the
+    first page for an empty or unreadable one). One query of ``size + 1``
+    rows: the extra one says whether there is more."""
+    keys = keys_of(ordering)
+    decoded = decode_position(queryset, keys, cursor)
+    if decoded is None:
+        rows = list(ordered(queryset, keys)[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size]
+        return Window(rows, _cursor(rows[-1], keys) if more else None, None)
+    position, backwards = decoded
+    if backwards:
+        back = tuple(key.reversed() for key in keys)
+        rows = list(ordered(after_position(queryset, back, position), back)[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size][::-1]
+        return Window(
+            rows,
+            _cursor(rows[-1], keys) if rows else None,
+            _cursor(rows[0], keys, backwards=True) if more else None,
+        )
+    rows = list(ordered(after_position(queryset, keys, position), keys)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return Window(
+        rows,
+        _cursor(rows[-1], keys) if more else None,
+        _cursor(rows[0], keys, backwards=True) if rows else None,
+    )
+
+
+def _cursor(row, keys: Sequence[Key], *, backwards: bool = False) -> str:
+    return encode_position(position_of(row, keys), backwards=backwards)
