@@ -69,6 +69,19 @@ class AgencyTimeZoneForm(forms.Form):
     )
 
 
+class AgencyInactivityForm(forms.Form):
+    inactivity_days = forms.IntegerField(
+        label=_("Days without activity"),
+        min_value=1,
+        max_value=365,
+        help_text=_(
+            "An open case with no change, note, follow-up or document for this many days"
+            " is shown to supervisors as without activity (1 to 365)."
+        ),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
 class OwnTimeZoneForm(forms.Form):
     time_zone = forms.ChoiceField(
         label=_("Time zone"),

@@ -16,10 +16,13 @@ class CaseworkConfig(AppConfig):
 
         # What casework caches on a user for a request: dropped with their permissions.
         register_user_cache(*USER_CACHE_ATTRS, BREAK_GLASS_CACHE_ATTR)
-        # A notice about a case links there only while its reader still sees it.
+        # A notice about a case, or a follow-up of one, links there only while
+        # its reader still sees the case.
         register_link_check("case.", case_notice_links)
+        register_link_check("followup.", case_notice_links)
 
         from accounts.home import register_home_section
-        from casework.home import CASEWORKER
+        from casework.home import CASEWORKER, SUPERVISOR
 
         register_home_section(CASEWORKER)
+        register_home_section(SUPERVISOR)

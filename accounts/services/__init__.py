@@ -7,8 +7,10 @@ schedules side effects on commit.
 
 from accounts.services.agencies import (
     apply_role_permissions,
+    change_agency_settings,
     create_agency,
     register_user,
+    set_agency_inactivity_days,
     set_agency_time_zone,
 )
 from accounts.services.emergency_access import (
@@ -24,7 +26,7 @@ from accounts.services.members import (
     resend_invitation,
     send_password_invitation,
 )
-from accounts.services.notifications import notify_users
+from accounts.services.notifications import mark_notice_read, mark_notices_read, notify_users
 from accounts.services.own_account import (
     TOKEN_PREFIX,
     issue_api_token,
@@ -38,10 +40,13 @@ __all__ = [
     "add_member",
     "apply_role_permissions",
     "appoint_agency_admin",
+    "change_agency_settings",
     "change_member_role",
     "create_agency",
     "deactivate_member",
     "issue_api_token",
+    "mark_notice_read",
+    "mark_notices_read",
     "notify_users",
     "reactivate_member",
     "record_emergency_access_agreement",
@@ -49,6 +54,7 @@ __all__ = [
     "resend_invitation",
     "revoke_api_token",
     "send_password_invitation",
+    "set_agency_inactivity_days",
     "set_agency_time_zone",
     "set_preferred_language",
     "set_time_zone",

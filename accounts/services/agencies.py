@@ -5,6 +5,7 @@ from datetime import date
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.audit import save_with_history
@@ -15,7 +16,7 @@ from accounts.models import (
 )
 from accounts.permissions import ROLE_PERMISSIONS, Perm, Role, group_name
 from accounts.validation import default_time_zone, require_time_zone
-from config.errors import Forbidden
+from config.errors import Forbidden, InvalidInput
 
 # --- Agencies ----------------------------------------------------------------
 
@@ -99,6 +100,75 @@ def set_agency_time_zone(*, actor: User, agency: Agency, time_zone: str) -> Agen
             actor=actor,
             reason=gettext_noop("time zone changed"),
             update_fields=["time_zone"],
+        )
+    return agency
+
+
+INACTIVITY_DAYS_MIN = 1
+INACTIVITY_DAYS_MAX = 365
+
+
+def require_inactivity_days(value, field: str = "inactivity_days") -> int:
+    """``value`` if it is a whole number of days from 1 to 365; otherwise 400
+    naming ``field`` (``invalid``, ``min_value``, ``max_value``)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(_("Enter a whole number of days."), code="invalid", field=field)
+    if value < INACTIVITY_DAYS_MIN:
+        raise InvalidInput(
+            _("Enter at least %(days)s day.") % {"days": INACTIVITY_DAYS_MIN},
+            code="min_value",
+            field=field,
+        )
+    if value > INACTIVITY_DAYS_MAX:
+        raise InvalidInput(
+            _("Enter at most %(days)s days.") % {"days": INACTIVITY_DAYS_MAX},
+            code="max_value",
+            field=field,
+        )
+    return value
+
+
+@transaction.atomic
+def set_agency_inactivity_days(*, actor: User, agency: Agency, inactivity_days: int) -> Agency:
+    """The agency's administrator sets after how many days without activity
+    an open case is listed as inactive (the supervisor's home, the case
+    list's ``inactive`` filter). Needs MANAGE_AGENCY in ``agency`` (403
+    otherwise); 400 naming ``inactivity_days`` unless it is a whole number
+    from 1 to 365. Saved with history; no change, no history row."""
+    if not actor.has_perm(Perm.MANAGE_AGENCY, agency):
+        raise Forbidden()
+    inactivity_days = require_inactivity_days(inactivity_days)
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    if agency.inactivity_days != inactivity_days:
+        agency.inactivity_days = inactivity_days
+        save_with_history(
+            agency,
+            actor=actor,
+            reason=gettext_noop("days without activity changed"),
+            update_fields=["inactivity_days"],
+        )
+    return agency
+
+
+@transaction.atomic
+def change_agency_settings(
+    *,
+    actor: User,
+    agency: Agency,
+    time_zone: str | None = None,
+    inactivity_days: int | None = None,
+) -> Agency:
+    """Change the agency's settings given (None: left as is) in one
+    transaction, each as its own service does it (``set_agency_time_zone``,
+    ``set_agency_inactivity_days``: MANAGE_AGENCY, validation, history).
+    What ``PATCH /api/v1/agencies/<slug>/`` calls."""
+    if not actor.has_perm(Perm.MANAGE_AGENCY, agency):
+        raise Forbidden()
+    if time_zone is not None:
+        agency = set_agency_time_zone(actor=actor, agency=agency, time_zone=time_zone)
+    if inactivity_days is not None:
+        agency = set_agency_inactivity_days(
+            actor=actor, agency=agency, inactivity_days=inactivity_days
         )
     return agency
 

@@ -1,10 +1,12 @@
 """Cases: list, open, read, change, and the state actions."""
 
 import logging
+import uuid
 from datetime import UTC, timedelta
 
+from django.core.validators import RegexValidator
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
@@ -150,6 +152,33 @@ def _case_response(request, case: Case, *, status_code: int = 200) -> Response:
     return with_version_headers(response, case, location)
 
 
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "string", "format": "uuid"},
+            {"type": "string", "enum": [selectors.UNASSIGNED]},
+        ]
+    }
+)
+class AssigneeFilterField(serializers.Field):
+    """A user's id, or "unassigned"."""
+
+    default_error_messages = {"invalid": 'Give a user id or "unassigned".'}
+
+    def to_internal_value(self, data):
+        if data == selectors.UNASSIGNED:
+            return data
+        if isinstance(data, str):
+            try:
+                return uuid.UUID(data)
+            except ValueError:
+                pass
+        self.fail("invalid")
+
+    def to_representation(self, value):
+        return str(value)
+
+
 class CaseListQuerySerializer(QuerySerializer):
     q = serializers.CharField(
         required=False,
@@ -162,7 +191,30 @@ class CaseListQuerySerializer(QuerySerializer):
     risk = serializers.ChoiceField(choices=Case.Risk.choices, required=False)
     assigned_to_me = serializers.BooleanField(required=False, default=False)
     overdue_follow_ups = serializers.BooleanField(
-        required=False, default=False, help_text="Only cases with an open follow-up past due."
+        required=False,
+        default=False,
+        help_text="Only cases not closed with an open follow-up due before today (UTC).",
+    )
+    agency = serializers.CharField(
+        required=False,
+        max_length=20,
+        trim_whitespace=False,
+        validators=[RegexValidator(r"^[-a-zA-Z0-9_]+\Z")],
+        help_text="Only the cases of this agency (its slug, e.g. amal); any other finds nothing.",
+    )
+    assignee = AssigneeFilterField(
+        required=False,
+        help_text='Only the cases assigned to this user (id), or to no one ("unassigned").',
+    )
+    high_risk = serializers.BooleanField(
+        required=False, default=False, help_text="Only cases at high or critical risk."
+    )
+    inactive = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Only cases not closed without activity for the days their agency set "
+        "(`inactivity_days`, default 14): no change to the case, no note, no follow-up "
+        "scheduled or done, no document uploaded since then.",
     )
     updated_since = serializers.DateTimeField(
         required=False, help_text="ISO 8601, e.g. 2026-01-31T08:00:00Z."
@@ -221,6 +273,10 @@ class CaseListView(GenericAPIView):
             assigned_to_me=filters["assigned_to_me"],
             overdue_follow_ups=filters["overdue_follow_ups"],
             updated_since=filters.get("updated_since"),
+            agency=filters.get("agency", ""),
+            assignee=filters.get("assignee", ""),
+            high_risk=filters["high_risk"],
+            inactive=filters["inactive"],
         )
         page = self.paginate_queryset(selectors.case_list_rows(cases))
         editable = selectors.editable_case_ids(request.user, page)

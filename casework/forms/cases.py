@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.forms.common import AssigneeMixin, CaseForm, blank_choice, long_text, text_field
 from casework.models import Case, CaseNote, Document
+from casework.selectors.my_work import FollowUpPeriod
+from casework.selectors.team import UNASSIGNED
 from casework.services.common import CASE_EDIT_FIELDS
 from config.http.forms import AUTO_DIR, DATE_WIDGET
 
@@ -49,8 +51,62 @@ class CaseEditForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.CASE_FIELDS}
 
 
+class FlagCheckbox(forms.CheckboxInput):
+    """A filter's checkbox that hands the raw value to its field (``FlagField``)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: FlagField.read(value) is True)
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
+class FlagField(forms.BooleanField):
+    """A yes/no filter in a query string: on, true, 1 or yes; off, false, 0, no
+    or empty. Anything else is an error on the field (not silently "yes", as
+    a plain checkbox reads it)."""
+
+    widget = FlagCheckbox
+    default_error_messages = {"invalid": _("Use “on” or “off”.")}
+    ON = frozenset({"on", "true", "1", "yes"})
+    OFF = frozenset({"off", "false", "0", "no", ""})
+
+    @classmethod
+    def read(cls, value) -> bool | None:
+        """True, False, or None for a value that is neither."""
+        if value is None or isinstance(value, bool):
+            return bool(value)
+        text = str(value).strip().lower()
+        if text in cls.ON:
+            return True
+        if text in cls.OFF:
+            return False
+        return None
+
+    def to_python(self, value):
+        flag = self.read(value)
+        if flag is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return flag
+
+    def has_changed(self, initial, data):
+        try:
+            return super().has_changed(initial, data)
+        except forms.ValidationError:
+            return True
+
+
+class AssigneeFilterField(forms.ChoiceField):
+    """Whose cases: a person of the choices (their user id), or "unassigned"."""
+
+    default_error_messages = {
+        "invalid_choice": _("Choose a person of your agencies, or “unassigned”."),
+    }
+
+
 class CaseFilterForm(forms.Form):
-    """The filters of the case list (GET). Unknown values are simply ignored."""
+    """The filters of the case list (GET). A value that is not one the field
+    accepts is an error on that field, and the page answers 400."""
 
     q = forms.CharField(
         label=_("Search"),
@@ -68,8 +124,41 @@ class CaseFilterForm(forms.Form):
     risk_level = forms.ChoiceField(
         label=_("Risk level"), choices=blank_choice(Case.Risk.choices, _("Any")), required=False
     )
-    mine = forms.BooleanField(label=_("Assigned to me"), required=False)
-    overdue = forms.BooleanField(label=_("With overdue follow-ups"), required=False)
+    mine = FlagField(label=_("Assigned to me"), required=False)
+    overdue = FlagField(
+        label=_("With overdue follow-ups"),
+        required=False,
+        help_text=_("Open or on hold, with an open follow-up due before today."),
+    )
+    agency = forms.ChoiceField(label=_("Agency"), required=False)
+    assignee = AssigneeFilterField(label=_("Assigned to"), required=False)
+    high_risk = FlagField(label=_("High or critical risk"), required=False)
+    inactive = FlagField(
+        label=_("Without activity"),
+        required=False,
+        help_text=_(
+            "Open or on hold, with no change, note, follow-up or document for the"
+            " number of days the agency set (14 unless changed)."
+        ),
+    )
+    my_follow_ups = forms.ChoiceField(
+        label=_("My follow-ups"),
+        choices=blank_choice(FollowUpPeriod.choices, _("Any")),
+        required=False,
+        help_text=_("Cases with an open follow-up assigned to you, due then."),
+    )
+
+    def __init__(self, *args, agencies=(), people=(), **kwargs):
+        """``agencies``: (slug, name) of the user's agencies; ``people``:
+        (user id, label) of those whose cases the list may be narrowed to
+        (``casework.selectors.case_filter_choices``)."""
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].choices = blank_choice(list(agencies), _("Any"))
+        self.fields["assignee"].choices = [
+            ("", _("Anyone")),
+            (UNASSIGNED, _("No one (unassigned)")),
+            *people,
+        ]
 
     def filters(self) -> dict:
         data = self.cleaned_data if self.is_valid() else {}
@@ -80,6 +169,11 @@ class CaseFilterForm(forms.Form):
             "risk_level": data.get("risk_level", ""),
             "assigned_to_me": data.get("mine", False),
             "overdue_follow_ups": data.get("overdue", False),
+            "agency": data.get("agency", ""),
+            "assignee": data.get("assignee", ""),
+            "high_risk": data.get("high_risk", False),
+            "inactive": data.get("inactive", False),
+            "my_follow_ups": data.get("my_follow_ups", ""),
         }
 
 

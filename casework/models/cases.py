@@ -255,7 +255,8 @@ class FollowUp(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.done_at is None and self.due_on < timezone.now().date()
+        # Against the local date: a page's (the user's zone), the API's (UTC).
+        return self.done_at is None and self.due_on < timezone.localdate()
 
 
 def document_path(instance, filename):

@@ -21,7 +21,6 @@ from casework.selectors.case_items import (
     case_list_rows,
     cases_of_client,
     client_detail_queryset,
-    dashboard_for,
     documents_visible_to,
     editable_case_ids,
     follow_ups_visible_to,
@@ -50,6 +49,13 @@ from casework.selectors.consent import (
 from casework.selectors.history import (
     case_history,
 )
+from casework.selectors.my_work import (
+    FollowUpPeriod,
+    MyWork,
+    my_open_cases,
+    my_open_follow_ups,
+    my_work,
+)
 from casework.selectors.scope import (
     Scope,
     any_of,
@@ -76,23 +82,36 @@ from casework.selectors.search import (
     search_clients,
     search_everything,
 )
+from casework.selectors.team import (
+    UNASSIGNED,
+    AgencyTeam,
+    TeamRow,
+    case_filter_choices,
+    team_overview,
+)
 
 __all__ = [
     "MAX_QUERY_LENGTH",
     "MAX_QUERY_WORDS",
     "SEARCH_RESULTS_LIMIT",
+    "UNASSIGNED",
+    "AgencyTeam",
     "CaseActions",
     "ConsentCoverage",
+    "FollowUpPeriod",
     "Gap",
+    "MyWork",
     "Rank",
     "Scope",
     "SearchResults",
+    "TeamRow",
     "active_user",
     "agencies_for_registration",
     "any_of",
     "assignable_members",
     "assignees_with_caseload",
     "case_actions_for",
+    "case_filter_choices",
     "case_history",
     "case_list_rows",
     "case_scope",
@@ -106,7 +125,6 @@ __all__ = [
     "consent_covering",
     "consent_evidence_documents",
     "consents_of",
-    "dashboard_for",
     "do_not_disclose_of",
     "documents_visible_to",
     "editable_case_ids",
@@ -119,6 +137,9 @@ __all__ = [
     "get_document_for",
     "is_uuid",
     "may_search",
+    "my_open_cases",
+    "my_open_follow_ups",
+    "my_work",
     "name_condition",
     "notes_visible_to",
     "ranked_cases",
@@ -128,6 +149,7 @@ __all__ = [
     "search_clients",
     "search_everything",
     "sensitive_section_for",
+    "team_overview",
     "with_client_and_assignee",
     "with_open_caseload",
 ]

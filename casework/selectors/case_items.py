@@ -1,12 +1,11 @@
 """What is inside a visible case or client: notes, follow-ups, documents, the
-special-category section; the dashboard and batch permission checks."""
+special-category section; batch permission checks."""
 
 from collections.abc import Iterable
 from types import SimpleNamespace
 from uuid import UUID
 
 from django.db.models import F, Prefetch, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import selectors as accounts_selectors
@@ -105,33 +104,6 @@ def get_document_for(actor: User, case_id: UUID | str, document_id: UUID | str) 
         raise NotFound()
     record_access(actor, Action.DOWNLOAD, document, client_id=case.client_id, case_id=case.pk)
     return document
-
-
-# --- Dashboard -----------------------------------------------------------------
-
-
-def dashboard_for(actor: User) -> dict:
-    """What a caseworker sees first: their open cases, their follow-ups due
-    today and overdue, and recently updated cases they can see."""
-    today = timezone.now().date()
-    visible = cases_visible_to(actor)
-    my_follow_ups = (
-        FollowUp.objects.filter(
-            assigned_to=actor, done_at__isnull=True, case__in=visible.values("pk")
-        )
-        .exclude(case__status=Case.Status.CLOSED)
-        .select_related("case", "case__client")
-    )
-    return {
-        "my_open_cases": visible.filter(assigned_to=actor, status=Case.Status.OPEN)
-        .select_related("client")
-        .order_by("-updated_at")[:20],
-        "due_today": my_follow_ups.filter(due_on=today).order_by("case__number"),
-        "overdue": my_follow_ups.filter(due_on__lt=today).order_by("due_on")[:50],
-        "recently_updated": visible.select_related("client", "assigned_to").order_by(
-            "-updated_at", "-id"
-        )[:10],
-    }
 
 
 CASE_LIST_FIELDS = (

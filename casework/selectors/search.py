@@ -5,7 +5,7 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from django.db.models import Case as SqlCase
-from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.access import Action, record_access
@@ -15,7 +15,6 @@ from accounts.selectors import holds_anywhere
 from casework.models import (
     Case,
     Client,
-    FollowUp,
     IdentityDocument,
 )
 from casework.names import (
@@ -26,10 +25,17 @@ from casework.names import (
     skeleton,
 )
 from casework.selectors.case_items import with_client_and_assignee
+from casework.selectors.my_work import with_my_follow_ups_due
 from casework.selectors.scope import (
     any_of,
     cases_visible_to,
     clients_visible_to,
+)
+from casework.selectors.team import (
+    assignee_condition,
+    high_risk_condition,
+    inactive_condition,
+    overdue_condition,
 )
 
 MAX_QUERY_LENGTH = 100
@@ -126,10 +132,20 @@ def filter_cases(
     risk_level: str = "",
     assigned_to_me: bool = False,
     overdue_follow_ups: bool = False,
+    my_follow_ups: str = "",
     updated_since: datetime | None = None,
+    agency: str = "",
+    assignee: UUID | str = "",
+    high_risk: bool = False,
+    inactive: bool = False,
 ) -> QuerySet[Case]:
     """Visible cases narrowed by the list filters and a search ``query`` that
-    matches the case number, the client's name or an identity-document number."""
+    matches the case number, the client's name or an identity-document number.
+    ``my_follow_ups`` (a ``FollowUpPeriod``): cases not closed with an open
+    follow-up of the actor's due then, measured against the local date.
+    ``agency``: a slug; ``assignee``: a user id or ``"unassigned"``;
+    ``high_risk``, ``overdue_follow_ups`` and ``inactive`` are the conditions
+    of ``casework.selectors.team`` (the supervisor's home counts with them)."""
     cases = cases_visible_to(actor)
     if query:
         record_access(actor, Action.SEARCH, object_type="casework.case")
@@ -143,14 +159,19 @@ def filter_cases(
         cases = cases.filter(assigned_to=actor)
     if updated_since:
         cases = cases.filter(updated_at__gte=updated_since)
+    if agency:
+        cases = cases.filter(agency__slug=agency)
+    if assignee:
+        cases = cases.filter(assignee_condition(assignee))
+    if high_risk:
+        cases = cases.filter(high_risk_condition())
     if overdue_follow_ups:
-        cases = cases.filter(
-            Exists(
-                FollowUp.objects.filter(
-                    case=OuterRef("pk"), done_at__isnull=True, due_on__lt=timezone.now().date()
-                )
-            )
-        )
+        # A closed case needs nothing more, whatever its follow-ups say.
+        cases = cases.filter(overdue_condition(timezone.localdate()))
+    if inactive:
+        cases = cases.filter(inactive_condition(timezone.now()))
+    if my_follow_ups:
+        cases = with_my_follow_ups_due(cases, actor, my_follow_ups, timezone.localdate())
     query = query.strip()[:MAX_QUERY_LENGTH]
     if query:
         # The client match is a subquery on the client table, evaluated once,

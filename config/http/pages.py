@@ -3,6 +3,7 @@ keyset pages, the edit page of a versioned record."""
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -18,6 +19,7 @@ from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
 from config.errors import DomainError, Forbidden, NotFound, PreconditionFailed
+from config.http.keyset import Key, read_page
 
 PAGE_SIZE = 50
 
@@ -130,6 +132,16 @@ def keyset_page(queryset: QuerySet, cursor: str, field: str, size: int | None = 
     return Page(rows, next_cursor, position is None)
 
 
+def ordered_keyset_page(
+    queryset: QuerySet, cursor: str, ordering: Sequence[str | Key], size: int | None = None
+) -> Page:
+    """One page of ``queryset`` in ``ordering`` (several columns, field or
+    annotation names or ``Key``s, a unique one last; ``config.http.keyset``),
+    after ``cursor``. An unreadable cursor gives the first page."""
+    window = read_page(queryset, ordering, cursor, size or PAGE_SIZE)
+    return Page(window.rows, window.next_cursor, not cursor or window.previous_cursor is None)
+
+
 def differences(form, record, names) -> list[tuple[str, str]]:
     """The values the user typed that differ from ``record``'s current ones."""
     result = []
@@ -148,7 +160,9 @@ def differences(form, record, names) -> list[tuple[str, str]]:
 
 
 def today():
-    return timezone.now().date()
+    """The date in the active time zone: a page's "today" is the user's
+    (``accounts.middleware.TimeZoneMiddleware``), the API's UTC's."""
+    return timezone.localdate()
 
 
 def versioned_edit(

@@ -641,8 +641,8 @@ def test_case_list_filters_and_search(client_as, caseworker, second_caseworker, 
     assert other.number in by_name and case.number not in by_name
     by_number = page(browser.get(url("case_list"), {"q": other.number}))
     assert other.number in by_number and case.number not in by_number
-    ignored = browser.get(url("case_list"), {"status": "nonsense"})
-    assert ignored.status_code == 200
+    refused = browser.get(url("case_list"), {"status": "nonsense"})
+    assert refused.status_code == 400
 
 
 def test_case_list_overdue_filter(client_as, caseworker, case, client_record):
