@@ -4,12 +4,13 @@ access agreement, set a retention period. They check the shape of input; the
 rules (who may, legal holds, the 30-day minimum) live in ``privacy.services``
 and come back as errors next to their field."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from uuid import UUID
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import AccessLog
 from config.http.forms import AUTO_DIR
@@ -17,17 +18,18 @@ from privacy.models import RetentionPolicy
 
 
 class AccessPeriodForm(forms.Form):
-    """A period of the access log: "from" and "to" days, both optional. Dates
-    are UTC days; "to" includes its whole day. The "who accessed this" pages
-    filter by it; the DPO's filters add theirs."""
+    """A period of the access log: "from" and "to" days, both optional. Days
+    are the viewer's (in the zone the request activated,
+    ``accounts.middleware.TimeZoneMiddleware``); "to" includes its whole day.
+    The "who accessed this" pages filter by it; the DPO's filters add theirs."""
 
     since = forms.DateField(
-        label=_("From (UTC)"),
+        label=pgettext_lazy("the first day of a period", "From"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     until = forms.DateField(
-        label=_("To (UTC, inclusive)"),
+        label=_("To (inclusive)"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
@@ -40,24 +42,29 @@ class AccessPeriodForm(forms.Form):
         return data
 
     def period(self) -> dict:
-        """The period as ``since`` and ``until`` datetimes (None where not given)."""
+        """The period as ``since`` and ``until`` instants (None where not
+        given): the start of the "from" day and of the day after "to", in the
+        current zone."""
         data = self.cleaned_data
         since, until = data.get("since"), data.get("until")
         return {
-            "since": datetime.combine(since, time.min, tzinfo=UTC) if since else None,
-            "until": (
-                datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC) if until else None
-            ),
+            "since": day_start(since) if since else None,
+            "until": day_start(until + timedelta(days=1)) if until else None,
         }
 
 
+def day_start(day: date) -> datetime:
+    """The first instant of ``day`` in the current zone (the viewer's, on a page)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
 def days_back(days: int) -> date:
-    """The first day of "the last ``days`` days", today (UTC) being the last."""
-    return timezone.now().astimezone(UTC).date() - timedelta(days=days - 1)
+    """The first day of "the last ``days`` days", today in the current zone being the last."""
+    return timezone.localdate() - timedelta(days=days - 1)
 
 
 class AccessLogFilterForm(AccessPeriodForm):
-    """The DPO's filters. Dates are UTC days; "to" includes its whole day."""
+    """The DPO's filters. Days are the viewer's; "to" includes its whole day."""
 
     user = forms.ChoiceField(label=_("Staff member"), required=False)
     agency = forms.ChoiceField(label=_("Agency"), required=False)
@@ -110,8 +117,13 @@ class DataProtectionSearchForm(forms.Form):
         ),
     )
 
+    held = forms.BooleanField(label=_("Only clients under a legal hold"), required=False)
+
     def query(self) -> str:
         return self.cleaned_data.get("q", "") if self.is_valid() else ""
+
+    def only_held(self) -> bool:
+        return bool(self.cleaned_data.get("held")) if self.is_valid() else False
 
 
 class LegalHoldForm(forms.Form):

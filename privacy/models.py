@@ -125,3 +125,37 @@ class Erasure(models.Model):
 
     def __str__(self) -> str:
         return str(self.pk)
+
+
+class AccessLogVerification(models.Model):
+    """The verdict of one walk of the access log's chains
+    (``accounts.access_log.verify``): kept so that the DPO's home says when
+    the log was last verified and what was found without walking it again.
+    Counts and positions only, like the verdict; no personal data. A copy of
+    what the walk reported, not evidence itself: the chains and checkpoints
+    are."""
+
+    id = models.BigAutoField(primary_key=True)
+    verified_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Who asked on the access-log page or the API; None: the verify_access_log command.
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    # Compared with a copy of the checkpoints (verify_access_log --checkpoints).
+    against_copy = models.BooleanField(default=False)
+    intact = models.BooleanField()
+    rows = models.PositiveBigIntegerField()
+    chain = models.IntegerField(null=True)
+    seq = models.BigIntegerField(null=True)
+    row_id = models.BigIntegerField(null=True)
+    problem = models.TextField(blank=True)
+    unkeyed = models.PositiveBigIntegerField(default=0)
+    checkpoint_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = _("access log verification")
+        verbose_name_plural = _("access log verifications")
+        ordering = ["-verified_at", "-id"]
+
+    def __str__(self) -> str:
+        return str(self.pk)

@@ -53,6 +53,13 @@ def local_time(value, time_format: str = DEFAULT_FORMAT):
     return value
 
 
+def local_time_text(value: datetime, time_format: str = DEFAULT_FORMAT) -> str:
+    """An aware datetime as plain text in the current zone, with the zone
+    (``14:05 CET``): what ``|local_time`` shows, for a message or a mail."""
+    local = timezone.localtime(value)
+    return f"{format_date(local, time_format)} {zone_abbreviation(local)}"
+
+
 def zone_abbreviation(value: datetime) -> str:
     """ "CET", "CEST", "UTC"; "+03" style for zones without an abbreviation."""
     return value.tzname() or format_date(value, "O")

@@ -25,6 +25,7 @@ from accounts.selectors import agencies_where, holds_anywhere, holds_in
 from casework.models import BreakGlass, Case, Client
 from config.errors import Forbidden
 from privacy.labels import record_type_label, short_user_agent
+from privacy.models import AccessLogVerification
 from privacy.selectors.break_glass import break_glass_of_case
 from privacy.selectors.records import get_case_for_protection, get_client_for_protection
 
@@ -190,6 +191,35 @@ def verify_access_log_for(actor: User) -> access_log.Verdict:
     if not holds_anywhere(actor, Perm.VIEW_ACCESS_LOG):
         raise Forbidden()
     return access_log.verify()
+
+
+@dataclass(frozen=True)
+class AccessLogState:
+    """What is known of the log's integrity without walking it: the last kept
+    verdict (``privacy.services.verify_access_log``, the verify_access_log
+    command; None before the first) and the last checkpoint's time (None
+    without one; ``checkpoint_unreadable`` when it cannot be read)."""
+
+    last_verification: AccessLogVerification | None
+    checkpoint_at: datetime | None
+    checkpoint_unreadable: bool = False
+
+
+def access_log_state() -> AccessLogState:
+    """The last kept verdict of the whole log and the time of the last
+    checkpoint (the end of the checkpoint file, read without the rows). The
+    log is one for every agency: so are its verdicts. Counts and positions
+    only: not recorded."""
+    last = (
+        AccessLogVerification.objects.select_related("verified_by")
+        .order_by("-verified_at", "-id")
+        .first()
+    )
+    try:
+        checkpoint = access_log.last_checkpoint()
+    except access_log.CheckpointUnreadableError:
+        return AccessLogState(last, None, checkpoint_unreadable=True)
+    return AccessLogState(last, checkpoint.at if checkpoint else None)
 
 
 # --- Display: who acted, for which agency ----------------------------------------------

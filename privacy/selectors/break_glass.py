@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Agency, User
+from accounts.models import Agency, Membership, User
 from accounts.permissions import Perm
 from accounts.selectors import agencies_where, emergency_access_owners
 from casework.models import BreakGlass, Case
@@ -21,6 +21,48 @@ def break_glass_of_case(actor: User, case_id: UUID | str) -> QuerySet[BreakGlass
     (VIEW_RECORD_ACCESSES): the owning agency sees who broke the glass."""
     case = get_case_for_protection(actor, case_id, Perm.VIEW_RECORD_ACCESSES)
     return BreakGlass.objects.filter(case=case).select_related("user")
+
+
+def running_break_glass_for(actor: User) -> list[BreakGlass]:
+    """The emergency accesses running now to cases of the agencies where the
+    actor sees who accessed records (VIEW_RECORD_ACCESSES: the DPO,
+    supervisors; none elsewhere), those ending soonest first, with the user
+    and the case number (no client, no reason: the reason may be about the
+    person). Each is marked ``outside`` when its user has no role in the
+    case's agency. Two queries; not recorded (staff and case numbers only)."""
+    agencies = agencies_where(actor, Perm.VIEW_RECORD_ACCESSES)
+    if not agencies:
+        return []
+    accesses = list(
+        BreakGlass.objects.filter(case__agency_id__in=agencies, expires_at__gt=timezone.now())
+        .select_related("user", "case__agency")
+        .only(
+            "id",
+            "started_at",
+            "expires_at",
+            "user__id",
+            "user__display_name",
+            "user__email",
+            "case__id",
+            "case__number",
+            "case__agency__id",
+            "case__agency__name",
+        )
+        .order_by("expires_at", "id")
+    )
+    members = (
+        set(
+            Membership.objects.filter(
+                agency_id__in={access.case.agency_id for access in accesses},
+                user_id__in={access.user_id for access in accesses},
+            ).values_list("agency_id", "user_id")
+        )
+        if accesses
+        else set()
+    )
+    for access in accesses:
+        access.outside = (access.case.agency_id, access.user_id) not in members
+    return accesses
 
 
 def active_break_glass(actor: User) -> QuerySet[BreakGlass]:

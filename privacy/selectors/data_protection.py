@@ -51,7 +51,23 @@ def may_look_up_clients(actor: User) -> bool:
     return holds_anywhere(actor, Perm.EXPORT_SUBJECT_ACCESS)
 
 
-def clients_for_data_protection(actor: User, query: str = "") -> QuerySet[Client]:
+def _clients_under_legal_hold(agencies) -> QuerySet[Client]:
+    held = LegalHold.objects.filter(released_at__isnull=True).values("client_id")
+    return Client.objects.filter(agency_id__in=agencies, pk__in=held)
+
+
+def count_clients_under_legal_hold(actor: User) -> int:
+    """How many clients ``clients_for_data_protection(actor, held=True)``
+    lists: those of the actor's agencies (EXPORT_SUBJECT_ACCESS) with a hold
+    on them or one of their cases that is not released. 0 without the
+    permission. A count, no personal data: not recorded."""
+    agencies = agencies_where(actor, Perm.EXPORT_SUBJECT_ACCESS)
+    return _clients_under_legal_hold(agencies).count() if agencies else 0
+
+
+def clients_for_data_protection(
+    actor: User, query: str = "", *, held: bool = False
+) -> QuerySet[Client]:
     """The clients of the agencies where the actor answers subject-access
     requests (EXPORT_SUBJECT_ACCESS: the DPO, supervisors; Forbidden
     elsewhere), restricted ones included, with only what the DPO's list shows:
@@ -60,12 +76,17 @@ def clients_for_data_protection(actor: User, query: str = "") -> QuerySet[Client
     id, (part of) a case number, or a name in any script (matched as the
     caseworkers' client search matches it, ``casework.selectors.name_condition``);
     only then are the names loaded (``name``, ``name_latin``), for the DPO to
-    tell the matches apart. Recorded as a list (a search when ``query`` is
-    given) of clients; the query itself is not recorded."""
+    tell the matches apart. ``held``: only clients under an active legal hold
+    (on them or one of their cases). Recorded as a list (a search when
+    ``query`` is given) of clients; the query itself is not recorded."""
     agencies = agencies_where(actor, Perm.EXPORT_SUBJECT_ACCESS)
     if not agencies:
         raise Forbidden()
-    clients = Client.objects.filter(agency_id__in=agencies)
+    clients = (
+        _clients_under_legal_hold(agencies)
+        if held
+        else Client.objects.filter(agency_id__in=agencies)
+    )
     query = query.strip()[:MAX_QUERY_LENGTH]
     fields = ["id", "created_at", "anonymised_at", "agency", "agency__name", "agency__slug"]
     if query:

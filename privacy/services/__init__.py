@@ -1,7 +1,9 @@
-"""Writes of privacy, by concern: legal holds, break the glass, erasure,
-retention and the subject-access export (a read, but an audited export).
+"""Writes of privacy, by concern: the access log's verdicts, legal holds,
+break the glass, erasure, retention and the subject-access export (a read,
+but an audited export).
 Re-exported here so callers say ``from privacy import services``."""
 
+from privacy.services.access_log import keep_verdict, verify_access_log
 from privacy.services.break_glass import break_glass, end_emergency_accesses
 
 # The erasure steps (erase_personal_data, erase_case_contents, scrub) check no
@@ -27,10 +29,12 @@ __all__ = [
     "end_emergency_accesses",
     "erase_client",
     "history_rows",
+    "keep_verdict",
     "place_legal_hold",
     "release_legal_hold",
     "retention_due",
     "row",
     "set_retention_policy",
     "subject_access_export",
+    "verify_access_log",
 ]

@@ -2,6 +2,7 @@
 (supervisors), and an agency's emergency access agreements, which decide
 whose cases are within reach of it."""
 
+from datetime import datetime
 from uuid import UUID
 
 from django.conf import settings
@@ -9,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -19,10 +21,20 @@ from accounts.permissions import Perm
 from accounts.selectors import holds_in
 from config.errors import DomainError, Forbidden, NotFound
 from config.http.pages import attempt, error_status, post_data
+from config.http.times import local_time_text
 from privacy import selectors, services
 from privacy.forms import BreakGlassForm, EmergencyAccessAgreementForm, WithdrawAgreementForm
 
 # --- Break the glass -------------------------------------------------------------------------
+
+
+def _until(expires_at: datetime) -> str:
+    """When an emergency access ends, in the user's zone with the zone: the
+    time of day, and the day too when it is not today."""
+    today = timezone.localdate()
+    return local_time_text(
+        expires_at, "H:i" if timezone.localdate(expires_at) == today else "Y-m-d H:i"
+    )
 
 
 def _break_glass_page(
@@ -72,9 +84,9 @@ def break_glass(request: HttpRequest) -> HttpResponse:
                     request,
                     _(
                         "You opened case %(number)s in an emergency, read-only, until "
-                        "%(time)s UTC. Its agency has been told."
+                        "%(time)s. Its agency has been told."
                     )
-                    % {"number": case.number, "time": access.expires_at.strftime("%H:%M")},
+                    % {"number": case.number, "time": _until(access.expires_at)},
                 )
                 return redirect("casework:case_detail", case_id=case.pk)
     return _break_glass_page(request, form, status=error_status(form))

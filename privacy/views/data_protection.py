@@ -48,7 +48,8 @@ def data_protection(request: HttpRequest) -> HttpResponse:
     case numbers, searchable by name, client id or case number (a search shows
     the names it matched), each linking to its data-protection page
     (EXPORT_SUBJECT_ACCESS) and to who accessed it, in all or in the last 7
-    days (VIEW_RECORD_ACCESSES); links to the retention
+    days (VIEW_RECORD_ACCESSES); only those under a legal hold when asked
+    (``held``, the DPO's home links here); links to the retention
     periods (MANAGE_RETENTION), to the emergency access agreements
     (VIEW_MEMBERS) and to break the glass (BREAK_GLASS)."""
     user = request.user
@@ -67,7 +68,7 @@ def data_protection(request: HttpRequest) -> HttpResponse:
     form = DataProtectionSearchForm(request.GET)
     page = None
     if searchable:
-        clients = selectors.clients_for_data_protection(user, form.query())
+        clients = selectors.clients_for_data_protection(user, form.query(), held=form.only_held())
         page = keyset_page(clients, request.GET.get("after", ""), "created_at")
     return render(
         request,
@@ -76,6 +77,7 @@ def data_protection(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "searched": bool(form.query()),
+            "held": form.only_held(),
             # Whose "who accessed" page each row may link to (VIEW_RECORD_ACCESSES there).
             "accesses_agencies": agencies_where(user, Perm.VIEW_RECORD_ACCESSES),
             "last_week": days_back(7).isoformat(),

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.access_log import verify
+from accounts.signals import access_log_verified
 
 
 class Command(BaseCommand):
@@ -20,6 +21,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         verdict = verify(options["checkpoints"])
+        access_log_verified.send(
+            sender=self.__class__, verdict=verdict, against_copy=bool(options["checkpoints"])
+        )
         if not verdict.intact:
             raise CommandError(str(verdict))
         self.stdout.write(str(verdict))
