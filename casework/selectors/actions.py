@@ -28,6 +28,9 @@ class CaseActions:
     assign: bool = False
     restrict: bool = False
     history: bool = False
+    # May open the client's file, and so read its contact section (the phone in
+    # the case's header): what ``get_client_for`` would show them.
+    view_client: bool = False
 
 
 def case_actions_for(actor: User, case: Case) -> CaseActions:
@@ -58,4 +61,5 @@ def case_actions_for(actor: User, case: Case) -> CaseActions:
         assign=case.can_be_assigned and holds(Perm.ASSIGN_CASE),
         restrict=holds(Perm.RESTRICT_CASE),
         history=holds(Perm.VIEW_CASE_HISTORY),
+        view_client=actor.has_perm(Perm.VIEW_CLIENT, case.client),
     )

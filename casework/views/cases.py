@@ -36,6 +36,7 @@ from config.http.pages import (
     attempt,
     error_status,
     keyset_page,
+    language_name,
     post_data,
     safe_next,
     today,
@@ -92,11 +93,18 @@ def case_open(request: HttpRequest, client_id: UUID) -> HttpResponse:
 @never_cache
 @login_required
 def case_list(request: HttpRequest) -> HttpResponse:
-    """Visible cases with filters and search, most recently updated first."""
-    form = CaseFilterForm(request.GET)
+    """Visible cases with filters and search, most recently updated first. A
+    filter given a value it does not accept: no rows, the error next to the
+    filter, 400."""
+    form = CaseFilterForm(
+        request.GET,
+        **selectors.case_filter_choices(request.user, request.GET.get("assignee", "")),
+    )
     cases = selectors.with_client_and_assignee(
         selectors.filter_cases(request.user, **form.filters())
     )
+    if not form.is_valid():
+        cases = cases.none()
     page = keyset_page(cases, request.GET.get("after", ""), "updated_at")
     return render(
         request,
@@ -109,6 +117,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             # Rows a supervisor may tick for a bulk reassignment.
             "reassignable": selectors.reassignable_case_ids(request.user, page.rows),
         },
+        status=error_status(form),
     )
 
 
@@ -122,14 +131,11 @@ def _notes_context(user, case, can, note_form=None, done_message="") -> dict:
     }
 
 
-def _follow_ups_context(user, case, can, follow_up_form=None, done_message="") -> dict:
-    if follow_up_form is None and can.follow_up:
-        follow_up_form = _follow_up_form(user, case, None)
+def _follow_ups_context(user, case, can, done_message="") -> dict:
     return {
         "case": case,
         "can": can,
         "follow_ups": selectors.follow_ups_visible_to(user, case),
-        "follow_up_form": follow_up_form,
         "done_message": done_message,
         "today": today(),
     }
@@ -142,12 +148,44 @@ def _follow_up_form(user, case, data):
     return FollowUpForm(data, assignees=assignees)
 
 
+def _focus_first_error(form) -> None:
+    """After a refused POST the page is drawn anew at its top: the first field
+    with an error gets ``autofocus`` (its errors are already its
+    ``aria-describedby``), or, when only the form as a whole was refused, the
+    form's error summary does. No JavaScript needed."""
+    for field in form:
+        if field.errors and not field.is_hidden:
+            field.field.widget.attrs["autofocus"] = True
+            return
+    form.focus_summary = True
+
+
+def _client_header(case: Case, can) -> dict:
+    """The client's languages for the case's header, for those who may open the
+    client's file (who alone see its phone too). ``case.client`` was read with
+    the case: the case's access record names the client, no second read."""
+    if not can.view_client:
+        return {"client_languages": [], "interpreter_language": ""}
+    client = case.client
+    return {
+        "client_languages": [language_name(code) for code in client.languages],
+        "interpreter_language": (
+            language_name(client.interpreter_language) if client.interpreter_language else ""
+        ),
+    }
+
+
 def _case_page(request: HttpRequest, case: Case, **forms) -> HttpResponse:
-    """The case page, with any bound (invalid) form passed in ``forms``."""
+    """The case page, with any bound (invalid) form passed in ``forms``: that
+    form's panel opens with the focus on its first error."""
     user = request.user
     can = selectors.case_actions_for(user, case)
+    for form in forms.values():
+        if form is not None and form.errors:
+            _focus_first_error(form)
     assignees = _assignable_memberships(case.agency) if can.assign else None
     defaults = {
+        "follow_up_form": lambda: _follow_up_form(user, case, None) if can.follow_up else None,
         "upload_form": lambda: DocumentUploadForm(allow_medical=can.upload_medical),
         "hold_form": HoldForm,
         "close_form": CloseForm,
@@ -169,13 +207,29 @@ def _case_page(request: HttpRequest, case: Case, **forms) -> HttpResponse:
         for name, make in defaults.items()
     }
     context.update(_notes_context(user, case, can, forms.get("note_form")))
-    context.update(_follow_ups_context(user, case, can, forms.get("follow_up_form")))
+    context.update(_follow_ups_context(user, case, can))
     context.update(do_not_disclose_section(user, case))
+    context.update(_client_header(case, can))
     context.update(
         {
             "documents": selectors.documents_visible_to(user, case),
             "section": "cases",
             "done_message": "",
+            # The side column of forms and actions, for who may do anything here.
+            "work_column": any(
+                (
+                    can.edit,
+                    can.note,
+                    can.follow_up,
+                    can.upload,
+                    can.hold,
+                    can.close,
+                    can.reopen,
+                    can.assign,
+                    can.restrict,
+                    *(form is not None and form.errors for form in forms.values()),
+                )
+            ),
         }
     )
     return render(
@@ -210,7 +264,11 @@ def note_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
             form, services.add_note, actor=request.user, case_id=case.pk, **form.cleaned_data
         )
     if request.htmx:
+        # The note panel (a fresh form, or this one with its errors) and, out of
+        # band, the notes it adds to.
         can = selectors.case_actions_for(request.user, case)
+        if note is None:
+            _focus_first_error(form)
         context = _notes_context(
             request.user,
             case,
@@ -218,7 +276,8 @@ def note_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
             note_form=None if note else form,
             done_message=_("The note was added.") if note else "",
         )
-        return render(request, "casework/_notes.html", context)
+        # 200 even when refused: htmx swaps only successful answers.
+        return render(request, "casework/_note_added.html", context)
     if note is None:
         return _case_page(request, case, note_form=form)
     messages.success(request, _("The note was added."))
