@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install run serve migrate demo test fuzz lint format check messages clean
+.PHONY: install run serve migrate demo test fuzz browser screenshots lint format check messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,15 @@ test: install
 # Schemathesis against the running app (throw-away database, two agencies' users); see .ci/fuzz.
 fuzz: install
 	.ci/fuzz
+
+# Every main page at 390 px in English and Arabic in Debian's Chromium (installed
+# when missing); fails on sideways overflow. See .ci/browser.
+browser: install
+	.ci/browser
+
+# The same run, also saving each persona's home page to docs/screenshots/.
+screenshots: install
+	SANAD_SCREENSHOTS=$(CURDIR)/docs/screenshots .ci/browser
 
 lint: install
 	$(BIN)/ruff check .
