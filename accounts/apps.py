@@ -54,3 +54,8 @@ class AccountsConfig(AppConfig):
         user_logged_in.connect(access.on_logged_in, dispatch_uid="sanad.access.login")
         user_logged_out.connect(access.on_logged_out, dispatch_uid="sanad.access.logout")
         user_login_failed.connect(access.on_login_failed, dispatch_uid="sanad.access.failed")
+
+        from accounts.home import register_home_section
+        from accounts.home_sections import ADMIN
+
+        register_home_section(ADMIN)

@@ -28,8 +28,12 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("language/", views.switch_language, name="switch_language"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read/", views.notifications_read, name="notifications_read"),
+    path("notifications/<uuid:notice_id>/open/", views.notice_open, name="notice_open"),
     path("agencies/<slug:slug>/team/", views.team, name="team"),
     path("agencies/<slug:slug>/time-zone/", views.agency_time_zone, name="agency_time_zone"),
+    path("agencies/<slug:slug>/inactivity/", views.agency_inactivity, name="agency_inactivity"),
     path("agencies/<slug:slug>/team/<uuid:membership_id>/", views.member, name="member"),
     path(
         "agencies/<slug:slug>/team/<uuid:membership_id>/resend-invitation/",

@@ -15,12 +15,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from accounts import selectors, services
 from accounts.forms import (
     AddMemberForm,
+    AgencyInactivityForm,
     AgencyTimeZoneForm,
     ChangeRoleForm,
     DeactivateMemberForm,
@@ -29,10 +31,11 @@ from accounts.forms import (
     OwnTimeZoneForm,
 )
 from accounts.home import home_sections_for
+from accounts.notices import notice_links, notices_of, render_notice_html
 from accounts.permissions import Perm
 from config.errors import DomainError, InvalidInput
 from config.http.api import problem_response
-from config.http.pages import attempt, safe_next
+from config.http.pages import attempt, keyset_page, safe_next
 
 
 class LoginView(auth_views.LoginView):
@@ -172,8 +175,8 @@ def switch_language(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def team(request: HttpRequest, slug: str) -> HttpResponse:
-    """The agency's members and time zone. Members with VIEW_MEMBERS read it;
-    admins manage it."""
+    """The agency's members (all, or those in one ``state``) and time zone.
+    Members with VIEW_MEMBERS read it; admins manage it."""
     agency = selectors.get_agency_for(request.user, slug, Perm.VIEW_MEMBERS)
     form = AddMemberForm()
     if request.method == "POST":
@@ -200,22 +203,41 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
     return _team_page(request, agency, form=form)
 
 
-def _team_page(request: HttpRequest, agency, *, form=None, time_zone_form=None) -> HttpResponse:
+def _team_page(
+    request: HttpRequest, agency, *, form=None, time_zone_form=None, inactivity_form=None
+) -> HttpResponse:
     form = form or AddMemberForm()
     time_zone_form = time_zone_form or AgencyTimeZoneForm(initial={"time_zone": agency.time_zone})
+    inactivity_form = inactivity_form or AgencyInactivityForm(
+        initial={"inactivity_days": agency.inactivity_days}
+    )
+    # ?state=invited|active|deactivated: the members the home page's counts lead to.
+    state = request.GET.get("state", "")
+    members = selectors.team_of(agency)
+    state_error = ""
+    if state in selectors.MemberState.values:
+        members = members.filter(state=state)
+    elif state:
+        state_error = _("Unknown state: choose invited, active or deactivated.")
     return render(
         request,
         "accounts/team.html",
         {
             "agency": agency,
-            "members": selectors.team_of(agency),
+            "members": members,
+            "state": state if not state_error else "",
+            "state_error": state_error,
+            "counts": selectors.team_counts(agency),
             "states": selectors.MemberState,
             "can_manage": request.user.has_perm(Perm.MANAGE_MEMBERS, agency),
             "can_manage_agency": request.user.has_perm(Perm.MANAGE_AGENCY, agency),
             "form": form,
             "time_zone_form": time_zone_form,
+            "inactivity_form": inactivity_form,
         },
-        status=400 if (form.errors or time_zone_form.errors) else 200,
+        status=400
+        if (form.errors or time_zone_form.errors or inactivity_form.errors or state_error)
+        else 200,
     )
 
 
@@ -235,6 +257,25 @@ def agency_time_zone(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, _("The agency's time zone was saved."))
         return redirect("accounts:team", slug=agency.slug)
     return _team_page(request, agency, time_zone_form=form)
+
+
+@require_POST
+@login_required
+def agency_inactivity(request: HttpRequest, slug: str) -> HttpResponse:
+    """After how many days without activity an open case is listed as
+    inactive (its administrator: MANAGE_AGENCY)."""
+    agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_AGENCY)
+    form = AgencyInactivityForm(request.POST)
+    if form.is_valid() and attempt(
+        form,
+        services.set_agency_inactivity_days,
+        actor=request.user,
+        agency=agency,
+        inactivity_days=form.cleaned_data["inactivity_days"],
+    ):
+        messages.success(request, _("The number of days without activity was saved."))
+        return redirect("accounts:team", slug=agency.slug)
+    return _team_page(request, agency, inactivity_form=form)
 
 
 @login_required
@@ -346,6 +387,62 @@ def resend_invitation(request: HttpRequest, slug: str, membership_id) -> HttpRes
         % {"email": membership.user.email},
     )
     return redirect(safe_next(request, reverse("accounts:team", kwargs={"slug": agency.slug})))
+
+
+# --- Notifications ---------------------------------------------------------------
+
+
+@require_safe
+@never_cache
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's own notices, newest first, a page at a time, each in the
+    language of the page. A notice about something the user no longer sees
+    stays readable and says so instead of linking to a 404."""
+    page = keyset_page(notices_of(request.user), request.GET.get("after", ""), "created_at")
+    links = notice_links(request.user, page.rows)
+    for notice in page.rows:
+        notice.shown = render_notice_html(notice)
+        notice.has_link = bool(links[notice.pk].url)
+        notice.unavailable_note = links[notice.pk].unavailable_note
+    return render(request, "accounts/notifications.html", {"page": page})
+
+
+# A link, not a form: it opens in a new tab, works from the e-mail and reads
+# as a link to assistive technology. Its one effect, marking the reader's own
+# notice read, is idempotent, and a notice's id cannot be guessed from
+# another site.
+@require_GET
+@never_cache
+@login_required
+def notice_open(request: HttpRequest, notice_id) -> HttpResponse:
+    """Open one of the user's own notices (anyone else's: 404): mark it read
+    and go where it leads, inside Sanad only; if that is no longer there for
+    the user, back to the list with the sentence saying so."""
+    notice = services.mark_notice_read(actor=request.user, notice_id=notice_id)
+    link = notice_links(request.user, [notice])[notice.pk]
+    if link.url:
+        return redirect(link.url)
+    if link.unavailable:
+        messages.info(request, str(link.unavailable_note))
+    return redirect("accounts:notifications")
+
+
+@require_POST
+@login_required
+def notifications_read(request: HttpRequest) -> HttpResponse:
+    """Mark every unread notice of the user read."""
+    count = services.mark_notices_read(actor=request.user)
+    messages.success(
+        request,
+        ngettext(
+            "%(count)d notification was marked read.",
+            "%(count)d notifications were marked read.",
+            count,
+        )
+        % {"count": count},
+    )
+    return redirect("accounts:notifications")
 
 
 def problem_or_page(request: HttpRequest, status: int, template: str, code: str, detail: str):

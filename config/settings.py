@@ -411,6 +411,12 @@ REFERRAL_EXPIRY_GRACE_DAYS = env_int("REFERRAL_EXPIRY_GRACE_DAYS", 7)
 # `celery -A config beat` runs these; without a broker, run
 # `manage.py expire_referrals` from cron instead.
 CELERY_BEAT_SCHEDULE = {
+    # Hourly: a day begins at a different hour in each time zone. Without a
+    # broker: `manage.py notify_follow_ups` from cron.
+    "notify-follow-ups-due": {
+        "task": "casework.tasks.notify_follow_ups_due_task",
+        "schedule": 60 * 60,
+    },
     "expire-overdue-referrals": {
         "task": "referrals.tasks.expire_overdue_referrals_task",
         "schedule": 60 * 60,
