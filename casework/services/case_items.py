@@ -69,8 +69,8 @@ def schedule_follow_up(
     case = get_case_for(actor, case_id, Perm.ADD_FOLLOW_UP)
     if not isinstance(due_on, date):
         raise InvalidInput(_("Enter a valid date."), code="invalid", field="due_on")
-    # "Today" is UTC's until agencies have time zones of their own.
-    if due_on < timezone.now().date():
+    # "Today" in the active time zone: the user's on pages, UTC in the API.
+    if due_on < timezone.localdate():
         raise InvalidInput(_("The due date cannot be in the past."), code="past", field="due_on")
     assignee = assigned_to or actor
     check_assignee(case.agency_id, assignee)

@@ -63,3 +63,22 @@ def test_read_only_and_outsiders_are_refused_before_the_date(as_user, viewer, ou
     body = {"title": "Call", "due_on": (today() - timedelta(days=1)).isoformat()}
     assert_problem(as_user(viewer).post(case_url(case, "follow-ups/"), body, format="json"), 403)
     assert_problem(as_user(outsider).post(case_url(case, "follow-ups/"), body, format="json"), 404)
+
+
+@pytest.mark.parametrize("zone", ["Etc/GMT-14", "Etc/GMT+12"])
+def test_past_is_measured_in_the_active_time_zone(caseworker, case, zone):
+    """On a page the active zone is the user's: their yesterday is refused and
+    their today accepted, whatever the date in UTC."""
+    with timezone.override(zone):
+        local_today = timezone.localdate()
+        with pytest.raises(InvalidInput):
+            services.schedule_follow_up(
+                actor=caseworker,
+                case_id=case.pk,
+                title="Call",
+                due_on=local_today - timedelta(days=1),
+            )
+        services.schedule_follow_up(
+            actor=caseworker, case_id=case.pk, title="Call", due_on=local_today
+        )
+    assert FollowUp.objects.get().due_on == local_today
