@@ -28,7 +28,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import F, Field, Q, QuerySet
+from django.db.models import F, Field, FloatField, Q, QuerySet
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,11 @@ def _plain(value):
     return value
 
 
+def _no_constant(name: str):
+    """JSON's NaN and Infinity are no position."""
+    raise ValueError(name)
+
+
 def encode_position(position: Sequence, *, backwards: bool = False) -> str:
     """The position as URL-safe text; ``backwards`` marks a cursor to the page
     before it."""
@@ -150,7 +155,7 @@ def decode_position(
         return None
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        payload = json.loads(raw)
+        payload = json.loads(raw, parse_constant=_no_constant)
         values = payload["p"]
         backwards = payload.get("b", False)
         if (
@@ -168,9 +173,12 @@ def decode_position(
             if value is None:
                 position.append(None)
                 continue
+            field = _field(queryset, key.name)
             if isinstance(value, list | dict):
                 return None
-            typed = _field(queryset, key.name).to_python(value)
+            if isinstance(value, float) and not isinstance(field, FloatField):
+                return None  # 1e999 would overflow an integer column
+            typed = field.to_python(value)
             if isinstance(typed, datetime) and typed.tzinfo is None:
                 return None
             position.append(typed)
@@ -179,6 +187,7 @@ def decode_position(
         binascii.Error,
         UnicodeDecodeError,
         ValueError,
+        OverflowError,
         TypeError,
         KeyError,
         AttributeError,

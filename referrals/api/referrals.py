@@ -158,8 +158,9 @@ class ReferralListView(GenericAPIView):
         "`urgent`, `routine`), then `respond_by` (earliest first), then `created_at` and `id`. "
         "Overdue is measured against today's date in UTC. Cursor-paginated (`cursor`, "
         "`page_size` ≤ 100, default 50; the cursor holds the position in that order, so pages "
-        "neither skip nor repeat rows), no total count. `case` names a case you see (404 "
-        "otherwise).",
+        "neither skip nor repeat rows, except that a referral whose respond-by date passes at "
+        "midnight UTC between two pages moves to the overdue group), no total count. "
+        "`case` names a case you see (404 otherwise).",
     )
     def get(self, request):
         params = ReferralListQuerySerializer(data=request.query_params)

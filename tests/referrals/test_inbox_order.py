@@ -26,6 +26,9 @@ API = "/api/v1/referrals/"
 RANK = {"emergency": 2, "urgent": 1, "routine": 0}
 
 
+UUID_ZERO = "00000000-0000-0000-0000-000000000000"
+
+
 def expected_order(referrals) -> list[str]:
     """The inbox's order, worked out here from the rows themselves."""
     today = timezone.now().date()
@@ -236,6 +239,27 @@ def test_the_api_refuses_a_cursor_that_is_not_one(as_user, referral_officer, mix
     api = as_user(referral_officer)
     for junk in ("not-a-cursor", "eyJwIjpbMSwyXX0", "eyJwIjpbIngiLDEsIjIwMjYtMDEtMDEiLDEsMV19"):
         assert error_fields(api.get(API, {"cursor": junk})) == {"cursor"}
+
+
+def _cursor(text: str) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+TAIL = ',0,"2026-01-01","2026-01-01T00:00:00+00:00","' + UUID_ZERO + '"]}'
+OVERFLOWING_CURSORS = [
+    _cursor('{"p":[' + first + TAIL) for first in ("1e999", "NaN", "-Infinity", "1.5")
+]
+
+
+@pytest.mark.parametrize("cursor", OVERFLOWING_CURSORS)
+def test_a_cursor_with_numbers_no_column_holds_is_refused_not_a_500(
+    as_user, client_as, referral_officer, mixed, cursor
+):
+    assert error_fields(as_user(referral_officer).get(API, {"cursor": cursor})) == {"cursor"}
+    response = client_as(referral_officer).get(reverse("referrals:inbox"), {"after": cursor})
+    assert response.status_code == 200  # an unreadable position shows the first page
 
 
 def test_the_schema_documents_the_order(as_user, referral_officer):
