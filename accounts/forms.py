@@ -4,6 +4,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Role
+from accounts.services.agencies import INACTIVITY_DAYS_MAX, INACTIVITY_DAYS_MIN
 from accounts.validation import time_zone_names
 
 
@@ -72,8 +73,8 @@ class AgencyTimeZoneForm(forms.Form):
 class AgencyInactivityForm(forms.Form):
     inactivity_days = forms.IntegerField(
         label=_("Days without activity"),
-        min_value=1,
-        max_value=365,
+        min_value=INACTIVITY_DAYS_MIN,
+        max_value=INACTIVITY_DAYS_MAX,
         help_text=_(
             "An open case with no change, note, follow-up or document for this many days"
             " is shown to supervisors as without activity (1 to 365)."

@@ -150,6 +150,27 @@ def time_zone_of(user: User) -> str:
     return getattr(user, "time_zone", "") or agency_time_zone_of(user)
 
 
+def time_zones_of(users: Iterable[User]) -> dict:
+    """{user id: ``time_zone_of(user)``} for many users at once: their own
+    choice, else their first agency's by name (active memberships), else
+    DEFAULT_AGENCY_TIME_ZONE. At most one query, for those without a zone."""
+    users = list(users)
+    zones = {user.pk: user.time_zone for user in users if user.time_zone}
+    missing = {user.pk for user in users} - zones.keys()
+    if missing:
+        rows = (
+            Membership.objects.filter(user_id__in=missing, is_active=True)
+            .order_by("user_id", "agency__name", "agency_id")
+            .values_list("user_id", "agency__time_zone")
+        )
+        for user_id, agency_zone in rows:
+            # The first agency decides, as in ``agency_time_zone_of``.
+            zones.setdefault(user_id, agency_zone or settings.DEFAULT_AGENCY_TIME_ZONE)
+    for user_id in missing:
+        zones.setdefault(user_id, settings.DEFAULT_AGENCY_TIME_ZONE)
+    return zones
+
+
 def agencies_of(user: User) -> QuerySet[Agency]:
     """Agencies where the user has an active membership."""
     return Agency.objects.filter(memberships__user=user, memberships__is_active=True).distinct()
@@ -208,14 +229,15 @@ def _invitations(user_id) -> QuerySet:
     )
 
 
-def team_of(agency: Agency) -> QuerySet[Membership]:
+def team_of(agency: Agency, *, state: str = "") -> QuerySet[Membership]:
     """Every membership of ``agency`` (``members_of``), each annotated with
     ``state`` (a ``MemberState``: deactivated when the membership or the
     account is, invited while the person has not chosen a password, active
     otherwise) and ``invitation_sent_at`` (when the last invitation e-mail
-    was sent, None if none was). The person's ``last_login`` comes with the
-    user. One query. Call after ``get_agency_for``."""
-    return members_of(agency).annotate(
+    was sent, None if none was); only those in ``state`` when one is given.
+    The person's ``last_login`` comes with the user. One query. Call after
+    ``get_agency_for``."""
+    team = members_of(agency).annotate(
         state=Case(
             When(
                 Q(is_active=False) | Q(user__is_active=False),
@@ -232,6 +254,7 @@ def team_of(agency: Agency) -> QuerySet[Membership]:
             _invitations(OuterRef("user_id")).order_by("-history_date").values("history_date")[:1]
         ),
     )
+    return team.filter(state=state) if state else team
 
 
 def team_counts(agency: Agency) -> dict[str, int]:

@@ -213,19 +213,18 @@ def _team_page(
     )
     # ?state=invited|active|deactivated: the members the home page's counts lead to.
     state = request.GET.get("state", "")
-    members = selectors.team_of(agency)
     state_error = ""
-    if state in selectors.MemberState.values:
-        members = members.filter(state=state)
-    elif state:
+    if state and state not in selectors.MemberState.values:
         state_error = _("Unknown state: choose invited, active or deactivated.")
+        state = ""
+    members = selectors.team_of(agency, state=state)
     return render(
         request,
         "accounts/team.html",
         {
             "agency": agency,
             "members": members,
-            "state": state if not state_error else "",
+            "state": state,
             "state_error": state_error,
             "counts": selectors.team_counts(agency),
             "states": selectors.MemberState,

@@ -58,7 +58,7 @@ def dpo_context(request: HttpRequest, memberships: Sequence[Membership]) -> dict
         "exports": exports,
         "exports_url": exports_url,
         "recent_days": RECENT_DAYS,
-        "log": selectors.access_log_state(),
+        "log": selectors.access_log_state(user),
         "may_look_up": selectors.may_look_up_clients(user),
         "look_up_form": DataProtectionSearchForm(auto_id="home_look_up_%s"),
     }

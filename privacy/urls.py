@@ -7,6 +7,7 @@ app_name = "privacy"
 urlpatterns = [
     # The access log and "who accessed this" (the DPO, supervisors).
     path("audit/access-log/", access_log.access_log, name="access_log"),
+    path("audit/access-log/verify/", access_log.access_log_verify, name="access_log_verify"),
     path("clients/<uuid:client_id>/accesses/", access_log.client_accesses, name="client_accesses"),
     path("cases/<uuid:case_id>/accesses/", access_log.case_accesses, name="case_accesses"),
     # Data protection (DPO and supervisors): no page here shows a client's personal data.

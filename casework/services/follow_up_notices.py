@@ -13,11 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from accounts.models import Membership, Notification, User
+from accounts.models import Membership, Notification
 from accounts.notices import notice_date
-from accounts.selectors import time_zone_of
+from accounts.selectors import time_zones_of
 from accounts.services import notify_users
 from casework.models import Case, FollowUp
+from casework.selectors import case_scope
 
 DUE_TOMORROW = "followup.due_tomorrow"
 OVERDUE = "followup.overdue"
@@ -39,10 +40,10 @@ _TEXTS = {
 OVERDUE_NOTICE_DAYS = 7
 
 
-def _today_of(user: User, now: datetime.datetime) -> datetime.date:
-    """The date ``now`` falls on where ``user`` is: their zone, else their agency's."""
+def _today_in(zone_name: str, now: datetime.datetime) -> datetime.date:
+    """The date ``now`` falls on in the zone ``zone_name``."""
     try:
-        zone = zoneinfo.ZoneInfo(time_zone_of(user))
+        zone = zoneinfo.ZoneInfo(zone_name)
     except (ValueError, zoneinfo.ZoneInfoNotFoundError):
         # A zone removed from the system's database since it was chosen.
         zone = zoneinfo.ZoneInfo(settings.DEFAULT_AGENCY_TIME_ZONE)
@@ -57,10 +58,28 @@ def _kind_of(due_on: datetime.date, today: datetime.date) -> str | None:
     return None
 
 
+def _visible_to_assignees(follow_ups: list[FollowUp], assignees: dict) -> list[FollowUp]:
+    """The follow-ups whose case their assignee sees (``case_scope``, the rule
+    of ``cases_visible_to``): a restricted case assigned to someone else is
+    not named to them. Checked without recording an access (nobody reads a
+    case here). Two queries per assignee: their grant shape, their cases."""
+    case_ids: dict = {}
+    for follow_up in follow_ups:
+        case_ids.setdefault(follow_up.assigned_to_id, set()).add(follow_up.case_id)
+    visible = set()
+    for assignee_id, ids in case_ids.items():
+        condition = case_scope(assignees[assignee_id])
+        if condition is None:
+            continue
+        rows = Case.objects.filter(condition, pk__in=ids).values_list("pk", flat=True)
+        visible.update((assignee_id, case_id) for case_id in rows)
+    return [f for f in follow_ups if (f.assigned_to_id, f.case_id) in visible]
+
+
 def notify_follow_ups_due(*, now: datetime.datetime | None = None) -> int:
     """Tell each assignee of an open follow-up (not done, its case not
-    closed, the assignee active and still a member of the case's agency)
-    that it is due tomorrow, or that it is overdue (by at most
+    closed, the assignee active, still a member of the case's agency and
+    seeing the case) that it is due tomorrow, or that it is overdue (by at most
     OVERDUE_NOTICE_DAYS), "tomorrow" and "today" being dates in the
     assignee's own time zone, else their agency's, as of ``now`` (default:
     now). Sanad acts, not a user: no actor, no permission check.
@@ -88,20 +107,29 @@ def notify_follow_ups_due(*, now: datetime.datetime | None = None) -> int:
         .select_related("case__agency", "assigned_to")
         .order_by("due_on", "id")
     )
+    # One user object per assignee: their grant shape is cached on it.
+    assignees = {}
+    for follow_up in candidates:
+        follow_up.assigned_to = assignees.setdefault(
+            follow_up.assigned_to_id, follow_up.assigned_to
+        )
+    candidates = _visible_to_assignees(candidates, assignees)
     if not candidates:
         return 0
-    # Who has been told already, in one query (the insert still decides a race).
+    # Who has been told already, in one query (the insert still decides a race);
+    # by recipient first, as the unique index on (recipient, kind, key) is.
     told = set(
         Notification.objects.filter(
-            kind__in=list(_TEXTS), key__in=[str(follow_up.pk) for follow_up in candidates]
+            recipient_id__in={follow_up.assigned_to_id for follow_up in candidates},
+            kind__in=list(_TEXTS),
+            key__in=[str(follow_up.pk) for follow_up in candidates],
         ).values_list("recipient_id", "kind", "key")
     )
-    todays: dict = {}
+    zones = time_zones_of(assignees.values())
+    todays = {assignee_id: _today_in(zone, now) for assignee_id, zone in zones.items()}
     written = 0
     for follow_up in candidates:
         assignee = follow_up.assigned_to
-        if assignee.pk not in todays:
-            todays[assignee.pk] = _today_of(assignee, now)
         kind = _kind_of(follow_up.due_on, todays[assignee.pk])
         key = str(follow_up.pk)
         if kind is None or (assignee.pk, kind, key) in told:

@@ -180,21 +180,18 @@ class AccessLogView(_LogPage):
         return self.page_of(audit.read_access_log(request.user, **params.filters()))
 
 
-class AccessLogVerifyView(APIView):
-    @extend_schema(
-        operation_id="audit_access_log_verify",
-        summary="Verify the access log's hash chains (DPO)",
-        responses={200: VerdictSerializer},
-        description="Walks every chain of the whole log and reports the first broken link "
-        "(a row changed, deleted or inserted; rows cut from the end of a chain, or a chain "
-        "missing, since the last checkpoint) or that it is intact, with the rows checked. "
-        "`row_id` is null when no row is left to name. "
-        "Needs VIEW_ACCESS_LOG. Reads the whole log: slow on a large one. The verdict is "
-        "kept: the DPO's home page shows the last one.",
-    )
-    def get(self, request):
-        verdict = services.verify_access_log(actor=request.user)
-        body = {
+VERIFY_DESCRIPTION = (
+    "Walks every chain of the whole log and reports the first broken link "
+    "(a row changed, deleted or inserted; rows cut from the end of a chain, or a chain "
+    "missing, since the last checkpoint) or that it is intact, with the rows checked. "
+    "`row_id` is null when no row is left to name. "
+    "Needs VIEW_ACCESS_LOG. Reads the whole log: slow on a large one. "
+)
+
+
+def _verdict_body(verdict) -> dict:
+    return VerdictSerializer(
+        {
             "intact": verdict.intact,
             "rows": verdict.rows,
             "row_id": verdict.row_id,
@@ -205,7 +202,29 @@ class AccessLogVerifyView(APIView):
             "checkpoint_at": verdict.checkpoint_at,
             "summary": str(verdict),
         }
-        return Response(VerdictSerializer(body).data)
+    ).data
+
+
+class AccessLogVerifyView(APIView):
+    @extend_schema(
+        operation_id="audit_access_log_verify",
+        summary="Verify the access log's hash chains (DPO)",
+        responses={200: VerdictSerializer},
+        description=VERIFY_DESCRIPTION + "Writes nothing: the verdict is not kept (POST keeps it).",
+    )
+    def get(self, request):
+        return Response(_verdict_body(audit.verify_access_log_for(request.user)))
+
+    @extend_schema(
+        operation_id="audit_access_log_verify_keep",
+        summary="Verify the access log's hash chains and keep the verdict (DPO)",
+        request=None,
+        responses={200: VerdictSerializer},
+        description=VERIFY_DESCRIPTION + "The verdict is kept, with who asked: the DPO's home "
+        "page shows the last one. No body.",
+    )
+    def post(self, request):
+        return Response(_verdict_body(services.verify_access_log(actor=request.user)))
 
 
 class ClientAccessLogView(_LogPage):

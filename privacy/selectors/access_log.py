@@ -198,28 +198,40 @@ class AccessLogState:
     """What is known of the log's integrity without walking it: the last kept
     verdict (``privacy.services.verify_access_log``, the verify_access_log
     command; None before the first) and the last checkpoint's time (None
-    without one; ``checkpoint_unreadable`` when it cannot be read)."""
+    without one; ``checkpoint_unreadable`` when it cannot be read).
+    ``verified_by_name`` is who asked for the verdict, only when they are a
+    member of an agency whose log the reader reads; blank otherwise (the
+    command, or another agency's DPO: their name is not the reader's to know)."""
 
     last_verification: AccessLogVerification | None
     checkpoint_at: datetime | None
     checkpoint_unreadable: bool = False
+    verified_by_name: str = ""
 
 
-def access_log_state() -> AccessLogState:
+def access_log_state(actor: User) -> AccessLogState:
     """The last kept verdict of the whole log and the time of the last
     checkpoint (the end of the checkpoint file, read without the rows). The
-    log is one for every agency: so are its verdicts. Counts and positions
-    only: not recorded."""
-    last = (
-        AccessLogVerification.objects.select_related("verified_by")
-        .order_by("-verified_at", "-id")
-        .first()
-    )
+    log is one for every agency: so are its verdicts; who asked is named only
+    to a DPO of one of their agencies (VIEW_ACCESS_LOG there). Counts and
+    positions only: not recorded."""
+    last = AccessLogVerification.objects.order_by("-verified_at", "-id").first()
+    name = ""
+    if last is not None and last.verified_by_id is not None:
+        shares_agency = Membership.objects.filter(
+            user_id=last.verified_by_id,
+            agency_id__in=agencies_where(actor, Perm.VIEW_ACCESS_LOG),
+        ).exists()
+        if shares_agency:
+            display_name, email = User.objects.values_list("display_name", "email").get(
+                pk=last.verified_by_id
+            )
+            name = display_name or email
     try:
         checkpoint = access_log.last_checkpoint()
     except access_log.CheckpointUnreadableError:
-        return AccessLogState(last, None, checkpoint_unreadable=True)
-    return AccessLogState(last, checkpoint.at if checkpoint else None)
+        return AccessLogState(last, None, checkpoint_unreadable=True, verified_by_name=name)
+    return AccessLogState(last, checkpoint.at if checkpoint else None, verified_by_name=name)
 
 
 # --- Display: who acted, for which agency ----------------------------------------------

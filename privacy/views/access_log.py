@@ -1,13 +1,14 @@
-"""Access-log pages: the DPO's access log (with the chain's verdict on demand)
-and "who accessed this" on a client and on a case (supervisors and the DPO)."""
+"""Access-log pages: the DPO's access log (with the chain's last kept verdict,
+and a form that walks the chains again) and "who accessed this" on a client
+and on a case (supervisors and the DPO)."""
 
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.permissions import Perm
 from accounts.selectors import holds_in
@@ -28,8 +29,9 @@ def _filtered(form: AccessLogFilterForm) -> bool:
 @never_cache
 @login_required
 def access_log(request: HttpRequest) -> HttpResponse:
-    """The access log of the DPO's agencies, filtered and paged; the chain's
-    verdict only when asked (``?verify=1``): it walks the whole log."""
+    """The access log of the DPO's agencies, filtered and paged, with the
+    chain's last kept verdict (read, never computed here: ``access_log_verify``
+    walks the log, on a POST)."""
     user = request.user
     if not audit.may_read_access_log(user):
         # Checked before the filters are built: they list the agency's members.
@@ -48,8 +50,7 @@ def access_log(request: HttpRequest) -> HttpResponse:
         page = audit.log_page(rows, request.GET.get("after", ""))
         audit.describe(page.rows, actor=user)
         clients_linked, cases_linked = audit.records_to_link(user, page.rows)
-    # The verdict is kept (privacy.services.verify_access_log): the DPO's home shows the last one.
-    verdict = services.verify_access_log(actor=user) if request.GET.get("verify") == "1" else None
+    state = audit.access_log_state(user)
     return render(
         request,
         "privacy/access_log.html",
@@ -57,7 +58,8 @@ def access_log(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "filtered": _filtered(form),
-            "verdict": verdict,
+            "verdict": state.last_verification,
+            "log": state,
             "clients_linked": clients_linked,
             "cases_linked": cases_linked,
             # The look-up by name is the data-protection page's search (never this page's URL).
@@ -67,6 +69,16 @@ def access_log(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_POST
+@login_required
+def access_log_verify(request: HttpRequest) -> HttpResponse:
+    """Walk every chain of the log and keep the verdict
+    (``services.verify_access_log``: VIEW_ACCESS_LOG, the DPO), then show it
+    on the access log. A POST: it writes a row and reads the whole log."""
+    services.verify_access_log(actor=request.user)
+    return redirect("privacy:access_log")
 
 
 @require_safe

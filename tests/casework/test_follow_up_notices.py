@@ -8,15 +8,18 @@ from datetime import UTC, timedelta
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts import services as account_services
-from accounts.models import Notification
+from accounts.models import Notification, User
 from accounts.notices import notice_links, render_notice
+from accounts.selectors import time_zone_of, time_zones_of
 from casework import services
 from casework.services.follow_up_notices import OVERDUE_NOTICE_DAYS
-from tests.factories import make_follow_up
+from tests.factories import UserFactory, make_follow_up
 from tests.helpers import run_together
 
 pytestmark = pytest.mark.django_db
@@ -203,3 +206,69 @@ def test_two_runs_at_once_write_each_notice_once(caseworker, second_caseworker, 
     assert sum(results) == len(follow_ups)
     written = notices("followup.due_tomorrow")
     assert sorted(notice.key for notice in written) == sorted(str(f.pk) for f in follow_ups)
+
+
+def test_an_assignee_who_does_not_see_the_case_is_not_told(
+    supervisor, caseworker, second_caseworker, restricted_case, mailoutbox
+):
+    """A restricted case assigned to someone else is not visible to the
+    follow-up's assignee: its number is neither noticed nor e-mailed to them."""
+    tomorrow = TODAY + timedelta(days=1)
+    hidden = make_follow_up(
+        supervisor, restricted_case, due_on=tomorrow, assigned_to=second_caseworker
+    )
+    seen = make_follow_up(supervisor, restricted_case, due_on=tomorrow, assigned_to=caseworker)
+    supervised = make_follow_up(supervisor, restricted_case, due_on=tomorrow)
+    assert services.notify_follow_ups_due(now=at(TODAY, 12)) == 2
+    assert {(n.recipient_id, n.key) for n in notices()} == {
+        (caseworker.pk, str(seen.pk)),
+        (supervisor.pk, str(supervised.pk)),
+    }
+    assert not notices(recipient=second_caseworker)
+    assert second_caseworker.email not in {to for mail in mailoutbox for to in mail.to}
+    assert str(hidden.pk) not in {n.key for n in notices()}
+
+
+def test_the_sweeps_reads_do_not_grow_with_the_follow_ups(caseworker, second_caseworker, case):
+    """The candidates, their visibility (per assignee), who was told and the
+    zones: as many queries for ten follow-ups as for two."""
+    tomorrow = TODAY + timedelta(days=1)
+    now = at(TODAY, 12)
+
+    def add(count: int) -> None:
+        for assignee in (caseworker, second_caseworker):
+            for _ in range(count):
+                make_follow_up(caseworker, case, due_on=tomorrow, assigned_to=assignee)
+
+    def queries_of_a_sweep_with_nothing_new() -> int:
+        with CaptureQueriesContext(connection) as sweep:
+            assert services.notify_follow_ups_due(now=now) == 0
+        return len(sweep.captured_queries)
+
+    add(1)
+    assert services.notify_follow_ups_due(now=now) == 2
+    few = queries_of_a_sweep_with_nothing_new()
+    add(4)
+    assert services.notify_follow_ups_due(now=now) == 8
+    assert queries_of_a_sweep_with_nothing_new() == few
+
+
+def test_the_zones_of_many_users_are_read_at_once(
+    django_assert_num_queries, agency, agency_admin, caseworker, second_caseworker, supervisor
+):
+    account_services.set_time_zone(actor=caseworker, time_zone="Asia/Tokyo")
+    account_services.set_agency_time_zone(
+        actor=agency_admin, agency=agency, time_zone="America/Los_Angeles"
+    )
+    no_agency = UserFactory()
+    users = list(
+        User.objects.filter(
+            pk__in=[caseworker.pk, second_caseworker.pk, supervisor.pk, no_agency.pk]
+        )
+    )
+    with django_assert_num_queries(1):
+        zones = time_zones_of(users)
+    assert zones == {user.pk: time_zone_of(user) for user in users}
+    assert zones[caseworker.pk] == "Asia/Tokyo"
+    assert zones[second_caseworker.pk] == "America/Los_Angeles"
+    assert zones[no_agency.pk] == settings.DEFAULT_AGENCY_TIME_ZONE

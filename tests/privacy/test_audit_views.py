@@ -1,5 +1,5 @@
 """The audit pages: the DPO's access log (filters, pages, the chain's verdict
-on demand) and "who accessed this" on a client and a case, tried as the DPO,
+on a POST) and "who accessed this" on a client and a case, tried as the DPO,
 a supervisor, a caseworker and a stranger."""
 
 import re
@@ -21,6 +21,7 @@ from tests.helpers import page
 pytestmark = pytest.mark.django_db
 
 LOG = reverse("privacy:access_log")
+VERIFY = reverse("privacy:access_log_verify")
 
 
 def client_accesses(client) -> str:
@@ -177,10 +178,14 @@ def test_the_verdict_is_computed_only_when_asked(client_as, dpo, case_page_viewe
     web = client_as(dpo)
     content = page(web.get(LOG))
     assert calls == [] and "Verify the chain" in content
-    assert 'href="?verify=1"' in content
+    assert f'<form method="post" action="{VERIFY}"' in content
+    # A GET, even with the old ?verify=1, walks nothing.
+    web.get(LOG, {"verify": "1"})
+    assert calls == []
     rows = AccessLog.objects.count()  # the page's own row comes after the walk
-    response = web.get(LOG, {"verify": "1"})
+    response = web.post(VERIFY, follow=True)
     assert calls == [1]
+    assert response.redirect_chain == [(LOG, 302)]
     assert f"Intact, {rows} rows" in page(response)
 
 
@@ -193,7 +198,7 @@ def test_a_broken_chain_names_the_first_broken_row(client_as, dpo, case_page_vie
         cursor.execute(
             "UPDATE accounts_accesslog SET object_id = %s WHERE id = %s", ["forged", victim.pk]
         )
-    content = page(web.get(LOG, {"verify": "1"}))
+    content = page(web.post(VERIFY, follow=True))
     assert "Broken" in content
     assert f"The first broken link is row {victim.pk} (chain {victim.chain}" in content
     assert "the row was changed after it was written" in content

@@ -224,22 +224,32 @@ def test_the_last_verdict_is_kept_and_shown(client_as, dpo, other_dpo, as_user, 
     assert 'data-verdict="none"' in html
     assert "The access log has not been verified yet." in html
     assert "No checkpoint yet." in html
-    assert f'href="{reverse("privacy:access_log")}?verify=1"' in html
+    verify = reverse("privacy:access_log_verify")
+    form = re.search(rf'<form method="post" action="{verify}"(.*?)</form>', html, re.S)
+    assert form and 'name="csrfmiddlewaretoken"' in form.group(1)
+    assert "Verify the chain" in form.group(1)
 
-    # The DPO verifies on the access-log page: the verdict is kept with who asked.
-    assert web.get(reverse("privacy:access_log"), {"verify": "1"}).status_code == 200
+    # The DPO verifies from the home: the verdict is kept with who asked.
+    response = web.post(verify)
+    assert response.status_code == 302 and response["Location"] == reverse("privacy:access_log")
     kept = AccessLogVerification.objects.get()
     assert kept.intact and kept.verified_by == dpo and kept.rows > 0
     html = section_of(page(web.get(HOME)))
     assert 'data-verdict="intact"' in html
     assert f"Verified by {dpo.display_name}." in html
-    shown = re.search(r"Last verified <time[^>]*>[^<]*</time>: (\d+) rows?, intact\.", html)
-    assert shown and int(shown.group(1)) == kept.rows
-    # The same verdict on another agency's DPO's home: the log is one.
-    assert 'data-verdict="intact"' in section_of(page(client_as(other_dpo).get(HOME)))
+    assert re.search(r"Last verified <time[^>]*>[^<]*</time>: intact\.", html)
+    # The whole log's row count (every agency's) is not on the home.
+    assert f"{kept.rows} row" not in html
+    # The same verdict on another agency's DPO's home (the log is one), without our DPO's name.
+    other_html = section_of(page(client_as(other_dpo).get(HOME)))
+    assert 'data-verdict="intact"' in other_html
+    assert dpo.display_name not in other_html
+    assert "Verified by another agency's data protection officer." in other_html
 
-    # The API's verification is kept too.
+    # The API's POST is kept too; its GET is not.
     assert as_user(dpo).get("/api/v1/audit/access-log/verify/").status_code == 200
+    assert AccessLogVerification.objects.count() == 1
+    assert as_user(dpo).post("/api/v1/audit/access-log/verify/").status_code == 200
     assert AccessLogVerification.objects.count() == 2
 
     # A checkpoint, then the command: the command's verdict is the last one.
@@ -250,6 +260,20 @@ def test_the_last_verdict_is_kept_and_shown(client_as, dpo, other_dpo, as_user, 
     html = section_of(page(web.get(HOME)))
     assert "Verified by the verify_access_log command." in html
     assert "Last checkpoint: <time" in html
+
+
+def test_an_outsider_dpo_s_verification_does_not_name_them(client_as, dpo, other_dpo):
+    """Another agency's DPO verified last: our DPO sees the verdict, not their name."""
+    client_as(other_dpo).post(reverse("privacy:access_log_verify"))
+    kept = AccessLogVerification.objects.get()
+    assert kept.verified_by == other_dpo
+    for address in (HOME, reverse("privacy:access_log")):
+        html = page(client_as(dpo).get(address))
+        assert 'class="badge badge-intact"' in html
+        assert other_dpo.display_name not in html and other_dpo.email not in html
+        assert "Verified by another agency's data protection officer." in html
+    # Their own agency's DPO sees the name.
+    assert f"Verified by {other_dpo.display_name}." in page(client_as(other_dpo).get(HOME))
 
 
 def test_a_broken_verdict_names_the_first_broken_link(client_as, dpo):
