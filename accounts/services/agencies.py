@@ -92,15 +92,16 @@ def set_agency_time_zone(*, actor: User, agency: Agency, time_zone: str) -> Agen
     if not actor.has_perm(Perm.MANAGE_AGENCY, agency):
         raise Forbidden()
     time_zone = require_time_zone(time_zone)
+    return _save_setting(actor, agency, "time_zone", time_zone, gettext_noop("time zone changed"))
+
+
+def _save_setting(actor: User, agency: Agency, field: str, value, reason: str) -> Agency:
+    """Set one field of the locked agency row, with history; no change, no
+    history row. The caller has checked the permission and the value."""
     agency = Agency.objects.select_for_update().get(pk=agency.pk)
-    if agency.time_zone != time_zone:
-        agency.time_zone = time_zone
-        save_with_history(
-            agency,
-            actor=actor,
-            reason=gettext_noop("time zone changed"),
-            update_fields=["time_zone"],
-        )
+    if getattr(agency, field) != value:
+        setattr(agency, field, value)
+        save_with_history(agency, actor=actor, reason=reason, update_fields=[field])
     return agency
 
 
@@ -138,16 +139,13 @@ def set_agency_inactivity_days(*, actor: User, agency: Agency, inactivity_days: 
     if not actor.has_perm(Perm.MANAGE_AGENCY, agency):
         raise Forbidden()
     inactivity_days = require_inactivity_days(inactivity_days)
-    agency = Agency.objects.select_for_update().get(pk=agency.pk)
-    if agency.inactivity_days != inactivity_days:
-        agency.inactivity_days = inactivity_days
-        save_with_history(
-            agency,
-            actor=actor,
-            reason=gettext_noop("days without activity changed"),
-            update_fields=["inactivity_days"],
-        )
-    return agency
+    return _save_setting(
+        actor,
+        agency,
+        "inactivity_days",
+        inactivity_days,
+        gettext_noop("days without activity changed"),
+    )
 
 
 @transaction.atomic
