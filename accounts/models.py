@@ -178,6 +178,18 @@ class Agency(models.Model):
             " is listed as inactive."
         ),
     )
+    # Statistics and registers show every aggregate cell below this as "<k"
+    # (small-cell suppression): a count of 2 Eritrean women in one town names them.
+    small_cell_threshold = models.PositiveSmallIntegerField(
+        _("smallest count shown in statistics"),
+        default=5,
+        validators=[MinValueValidator(2), MaxValueValidator(50)],
+        help_text=_(
+            "Counts below this number are shown as “<k” in statistics, registers"
+            " and their exports, and enough other cells are hidden that totals"
+            " cannot reveal them."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

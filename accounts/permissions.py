@@ -69,6 +69,11 @@ class Perm(StrEnum):
     BREAK_GLASS = "casework.add_breakglass"
     MANAGE_RETENTION = "privacy.change_retentionpolicy"
 
+    # reports
+    VIEW_STATISTICS = "reports.view_statistics"
+    VIEW_DISCLOSURE_REGISTER = "reports.view_disclosure_register"
+    EXPORT_CASES = "reports.export_cases"
+
     # referrals: the service directory
     MANAGE_SERVICES = "referrals.change_service"
     # referrals: the sending side (on the case's agency, for cases the user sees)
@@ -115,6 +120,7 @@ _CASEWORK = frozenset(
         Perm.SEND_REFERRAL,
         Perm.VIEW_PACKET,
         Perm.MESSAGE_REFERRAL,
+        Perm.EXPORT_CASES,
     }
 )
 
@@ -165,6 +171,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         Perm.EXPORT_SUBJECT_ACCESS,
         Perm.PLACE_LEGAL_HOLD,
         Perm.BREAK_GLASS,
+        Perm.VIEW_STATISTICS,
+        Perm.VIEW_DISCLOSURE_REGISTER,
     },
     Role.REFERRAL_OFFICER: frozenset(),
     # The DPO sees audit data and answers the data subject, not case content.
@@ -177,6 +185,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.ERASE_CLIENT,
             Perm.PLACE_LEGAL_HOLD,
             Perm.MANAGE_RETENTION,
+            Perm.VIEW_DISCLOSURE_REGISTER,
         }
     ),
     Role.AGENCY_ADMIN: frozenset(

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "casework",
     "referrals",
     "privacy",
+    "reports",
     "demo",
 ]
 
@@ -408,6 +409,8 @@ BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 3)
 # A sent referral past its respond-by date is overdue; this many days later,
 # still unanswered, it expires and the partner loses access.
 REFERRAL_EXPIRY_GRACE_DAYS = env_int("REFERRAL_EXPIRY_GRACE_DAYS", 7)
+# Report jobs' files are deleted this many days after they are ready.
+REPORT_FILE_DAYS = env_int("REPORT_FILE_DAYS", 7)
 # `celery -A config beat` runs these; without a broker, run
 # `manage.py expire_referrals` from cron instead.
 CELERY_BEAT_SCHEDULE = {
@@ -507,6 +510,10 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # One line per inline task run would drown the server log in eager mode.
         "celery.app.trace": {"level": "WARNING"},
+        # WeasyPrint narrates every step and font subset; only its errors matter
+        # (a refused URL: reports.pdf fetches static files only).
+        "weasyprint": {"level": "ERROR"},
+        "fontTools": {"level": "WARNING"},
         # Chain heads only (positions and hashes); see ACCESS_LOG_CHECKPOINT_SYSLOG.
         "sanad.access_log.checkpoint": {"level": "INFO"},
     },

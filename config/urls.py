@@ -14,10 +14,12 @@ urlpatterns = [
     path("api/v1/", include("casework.api_urls")),
     path("api/v1/", include("referrals.api_urls")),
     path("api/v1/", include("privacy.api_urls")),
+    path("api/v1/", include("reports.api_urls")),
     path("", include("referrals.urls")),
     path("", include("casework.urls")),
     path("", include("accounts.urls")),
     path("", include("privacy.urls")),
+    path("", include("reports.urls")),
 ]
 
 handler400 = "accounts.views.handler400"
