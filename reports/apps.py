@@ -7,3 +7,7 @@ class ReportsConfig(AppConfig):
     label = "reports"
     verbose_name = _("Reports")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Each module registers the report kinds (report jobs) it builds.
+        pass
