@@ -27,9 +27,9 @@ class ReportKind:
     kind: str  # a ReportJob.Kind value
     formats: tuple[str, ...]  # ReportJob.Format values
     # check(actor, parameters) -> (agency the report is about, cleaned parameters).
-    # Raises InvalidInput naming the field for bad parameters; NotFound (404)
-    # for what the actor may not see, PermissionDenied (403) for what they may
-    # see but not report on — the same errors the selectors raise.
+    # Raises config.errors.InvalidInput naming the field for bad parameters; NotFound (404)
+    # for what the actor may not see, 403 for what they may
+    # see but not report on (Forbidden) — the same errors the selectors raise.
     check: Callable[[User, dict], tuple[Agency, dict]]
     # build(job, progress) -> (content, filename without personal data).
     # Reads as job.requested_by through the scoped selectors.
