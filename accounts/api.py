@@ -18,7 +18,12 @@ from accounts.authentication import BearerTokenAuthentication
 from accounts.models import ApiToken
 from accounts.notices import notice_links, notices_of, render_notice
 from accounts.permissions import Perm
-from accounts.services.agencies import INACTIVITY_DAYS_MAX, INACTIVITY_DAYS_MIN
+from accounts.services.agencies import (
+    INACTIVITY_DAYS_MAX,
+    INACTIVITY_DAYS_MIN,
+    SMALL_CELL_THRESHOLD_MAX,
+    SMALL_CELL_THRESHOLD_MIN,
+)
 from accounts.validation import time_zone_names
 from config.errors import InvalidInput
 from config.http.api import PROBLEM_CONTENT_TYPE
@@ -215,6 +220,10 @@ class AgencyOutSerializer(serializers.Serializer):
         help_text="After this many days without a change, note, follow-up or document, an "
         "open case is listed as inactive (the case list's `inactive` filter)."
     )
+    small_cell_threshold = serializers.IntegerField(
+        help_text="Statistics and registers show every count below this as `<k` "
+        "(small-cell suppression) and hide enough others that totals cannot reveal it."
+    )
 
 
 class AgencyChangeSerializer(ChangeInSerializer):
@@ -226,6 +235,12 @@ class AgencyChangeSerializer(ChangeInSerializer):
         min_value=INACTIVITY_DAYS_MIN,
         max_value=INACTIVITY_DAYS_MAX,
         help_text="Days without activity after which an open case is listed as inactive.",
+    )
+    small_cell_threshold = serializers.IntegerField(
+        required=False,
+        min_value=SMALL_CELL_THRESHOLD_MIN,
+        max_value=SMALL_CELL_THRESHOLD_MAX,
+        help_text="The smallest count statistics publish (2 to 50).",
     )
 
 
@@ -246,11 +261,13 @@ class AgencyView(APIView):
         operation_id="agency_partial_update",
         request=AgencyChangeSerializer,
         responses={200: AgencyOutSerializer},
-        summary="Change your agency's time zone or days without activity",
+        summary="Change your agency's settings",
         description="Needs MANAGE_AGENCY in the agency (its administrator): 403 for other "
-        "members, 404 for anyone else. Send `time_zone`, `inactivity_days` or both. A name "
-        "that is not an IANA time zone: 400 naming `time_zone`; days that are not a whole "
-        "number from 1 to 365: 400 naming `inactivity_days`. Stored and API times stay UTC.",
+        "members, 404 for anyone else. Send any of `time_zone`, `inactivity_days`, "
+        "`small_cell_threshold`. A name that is not an IANA time zone: 400 naming "
+        "`time_zone`; days that are not a whole number from 1 to 365: 400 naming "
+        "`inactivity_days`; a threshold that is not a whole number from 2 to 50: 400 naming "
+        "`small_cell_threshold`. Stored and API times stay UTC.",
     )
     def patch(self, request, slug):
         agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_AGENCY)
@@ -261,6 +278,7 @@ class AgencyView(APIView):
             agency=agency,
             time_zone=data.validated_data.get("time_zone"),
             inactivity_days=data.validated_data.get("inactivity_days"),
+            small_cell_threshold=data.validated_data.get("small_cell_threshold"),
         )
         return Response(AgencyOutSerializer(agency).data)
 

@@ -4,7 +4,12 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Role
-from accounts.services.agencies import INACTIVITY_DAYS_MAX, INACTIVITY_DAYS_MIN
+from accounts.services.agencies import (
+    INACTIVITY_DAYS_MAX,
+    INACTIVITY_DAYS_MIN,
+    SMALL_CELL_THRESHOLD_MAX,
+    SMALL_CELL_THRESHOLD_MIN,
+)
 from accounts.validation import time_zone_names
 
 
@@ -78,6 +83,19 @@ class AgencyInactivityForm(forms.Form):
         help_text=_(
             "An open case with no change, note, follow-up or document for this many days"
             " is shown to supervisors as without activity (1 to 365)."
+        ),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class AgencySmallCellForm(forms.Form):
+    small_cell_threshold = forms.IntegerField(
+        label=_("Smallest count shown in statistics"),
+        min_value=SMALL_CELL_THRESHOLD_MIN,
+        max_value=SMALL_CELL_THRESHOLD_MAX,
+        help_text=_(
+            "Statistics and registers show a count below this number as “<k” and hide"
+            " enough other counts that totals cannot reveal it (2 to 50)."
         ),
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )

@@ -34,6 +34,7 @@ urlpatterns = [
     path("agencies/<slug:slug>/team/", views.team, name="team"),
     path("agencies/<slug:slug>/time-zone/", views.agency_time_zone, name="agency_time_zone"),
     path("agencies/<slug:slug>/inactivity/", views.agency_inactivity, name="agency_inactivity"),
+    path("agencies/<slug:slug>/small-cells/", views.agency_small_cell, name="agency_small_cell"),
     path("agencies/<slug:slug>/team/<uuid:membership_id>/", views.member, name="member"),
     path(
         "agencies/<slug:slug>/team/<uuid:membership_id>/resend-invitation/",

@@ -23,6 +23,7 @@ from accounts import selectors, services
 from accounts.forms import (
     AddMemberForm,
     AgencyInactivityForm,
+    AgencySmallCellForm,
     AgencyTimeZoneForm,
     ChangeRoleForm,
     DeactivateMemberForm,
@@ -204,12 +205,21 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _team_page(
-    request: HttpRequest, agency, *, form=None, time_zone_form=None, inactivity_form=None
+    request: HttpRequest,
+    agency,
+    *,
+    form=None,
+    time_zone_form=None,
+    inactivity_form=None,
+    small_cell_form=None,
 ) -> HttpResponse:
     form = form or AddMemberForm()
     time_zone_form = time_zone_form or AgencyTimeZoneForm(initial={"time_zone": agency.time_zone})
     inactivity_form = inactivity_form or AgencyInactivityForm(
         initial={"inactivity_days": agency.inactivity_days}
+    )
+    small_cell_form = small_cell_form or AgencySmallCellForm(
+        initial={"small_cell_threshold": agency.small_cell_threshold}
     )
     # ?state=invited|active|deactivated: the members the home page's counts lead to.
     state = request.GET.get("state", "")
@@ -233,9 +243,16 @@ def _team_page(
             "form": form,
             "time_zone_form": time_zone_form,
             "inactivity_form": inactivity_form,
+            "small_cell_form": small_cell_form,
         },
         status=400
-        if (form.errors or time_zone_form.errors or inactivity_form.errors or state_error)
+        if (
+            form.errors
+            or time_zone_form.errors
+            or inactivity_form.errors
+            or small_cell_form.errors
+            or state_error
+        )
         else 200,
     )
 
@@ -275,6 +292,25 @@ def agency_inactivity(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, _("The number of days without activity was saved."))
         return redirect("accounts:team", slug=agency.slug)
     return _team_page(request, agency, inactivity_form=form)
+
+
+@require_POST
+@login_required
+def agency_small_cell(request: HttpRequest, slug: str) -> HttpResponse:
+    """The smallest count the agency's statistics publish (small-cell
+    suppression; its administrator: MANAGE_AGENCY)."""
+    agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_AGENCY)
+    form = AgencySmallCellForm(request.POST)
+    if form.is_valid() and attempt(
+        form,
+        services.set_agency_small_cell_threshold,
+        actor=request.user,
+        agency=agency,
+        small_cell_threshold=form.cleaned_data["small_cell_threshold"],
+    ):
+        messages.success(request, _("The smallest count shown in statistics was saved."))
+        return redirect("accounts:team", slug=agency.slug)
+    return _team_page(request, agency, small_cell_form=form)
 
 
 @login_required

@@ -11,6 +11,7 @@ from accounts.services.agencies import (
     create_agency,
     register_user,
     set_agency_inactivity_days,
+    set_agency_small_cell_threshold,
     set_agency_time_zone,
 )
 from accounts.services.emergency_access import (
@@ -55,6 +56,7 @@ __all__ = [
     "revoke_api_token",
     "send_password_invitation",
     "set_agency_inactivity_days",
+    "set_agency_small_cell_threshold",
     "set_agency_time_zone",
     "set_preferred_language",
     "set_time_zone",

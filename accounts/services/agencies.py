@@ -148,6 +148,51 @@ def set_agency_inactivity_days(*, actor: User, agency: Agency, inactivity_days: 
     )
 
 
+SMALL_CELL_THRESHOLD_MIN = 2
+SMALL_CELL_THRESHOLD_MAX = 50
+
+
+def require_small_cell_threshold(value, field: str = "small_cell_threshold") -> int:
+    """``value`` if it is a whole number from 2 to 50; otherwise 400 naming
+    ``field`` (``invalid``, ``min_value``, ``max_value``)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(_("Enter a whole number."), code="invalid", field=field)
+    if value < SMALL_CELL_THRESHOLD_MIN:
+        raise InvalidInput(
+            _("Enter at least %(count)s.") % {"count": SMALL_CELL_THRESHOLD_MIN},
+            code="min_value",
+            field=field,
+        )
+    if value > SMALL_CELL_THRESHOLD_MAX:
+        raise InvalidInput(
+            _("Enter at most %(count)s.") % {"count": SMALL_CELL_THRESHOLD_MAX},
+            code="max_value",
+            field=field,
+        )
+    return value
+
+
+@transaction.atomic
+def set_agency_small_cell_threshold(
+    *, actor: User, agency: Agency, small_cell_threshold: int
+) -> Agency:
+    """The agency's administrator sets the smallest count its statistics and
+    registers publish (small-cell suppression: counts below it are shown as
+    "<k"). Needs MANAGE_AGENCY in ``agency`` (403 otherwise); 400 naming
+    ``small_cell_threshold`` unless it is a whole number from 2 to 50. Saved
+    with history; no change, no history row."""
+    if not actor.has_perm(Perm.MANAGE_AGENCY, agency):
+        raise Forbidden()
+    small_cell_threshold = require_small_cell_threshold(small_cell_threshold)
+    return _save_setting(
+        actor,
+        agency,
+        "small_cell_threshold",
+        small_cell_threshold,
+        gettext_noop("smallest count shown in statistics changed"),
+    )
+
+
 @transaction.atomic
 def change_agency_settings(
     *,
@@ -155,10 +200,12 @@ def change_agency_settings(
     agency: Agency,
     time_zone: str | None = None,
     inactivity_days: int | None = None,
+    small_cell_threshold: int | None = None,
 ) -> Agency:
     """Change the agency's settings given (None: left as is) in one
     transaction, each as its own service does it (``set_agency_time_zone``,
-    ``set_agency_inactivity_days``: MANAGE_AGENCY, validation, history).
+    ``set_agency_inactivity_days``, ``set_agency_small_cell_threshold``:
+    MANAGE_AGENCY, validation, history).
     What ``PATCH /api/v1/agencies/<slug>/`` calls."""
     if not actor.has_perm(Perm.MANAGE_AGENCY, agency):
         raise Forbidden()
@@ -167,6 +214,10 @@ def change_agency_settings(
     if inactivity_days is not None:
         agency = set_agency_inactivity_days(
             actor=actor, agency=agency, inactivity_days=inactivity_days
+        )
+    if small_cell_threshold is not None:
+        agency = set_agency_small_cell_threshold(
+            actor=actor, agency=agency, small_cell_threshold=small_cell_threshold
         )
     return agency
 

@@ -166,6 +166,7 @@ def test_the_schema_states_the_range_and_what_a_patch_needs(client):
     assert body["additionalProperties"] is False
     assert sorted(name for option in body["anyOf"] for name in option["required"]) == [
         "inactivity_days",
+        "small_cell_threshold",
         "time_zone",
     ]
     assert patch["requestBody"]["required"] is True
