@@ -428,6 +428,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "privacy.tasks.apply_retention_task",
         "schedule": 24 * 60 * 60,
     },
+    # Without a broker: `manage.py delete_expired_reports` from cron.
+    "delete-expired-report-files": {
+        "task": "reports.tasks.delete_expired_report_files_task",
+        "schedule": 60 * 60,
+    },
     # Without a broker: `manage.py checkpoint_access_log` from cron.
     "checkpoint-access-log": {
         "task": "accounts.tasks.checkpoint_access_log_task",
@@ -491,6 +496,11 @@ SPECTACULAR_SETTINGS = {
         "DataCategoryEnum": "casework.models.DataCategory",
         "CountryEnum": "casework.api.clients.COUNTRY_CODES",
         "CountryAnyCaseEnum": "casework.api.clients.COUNTRY_CODES_ANY_CASE",
+        # "state", "kind" and "format" name other choice sets in the schema too.
+        "ReportJobStateEnum": "reports.models.ReportJob.State",
+        "ReferralStateEnum": "referrals.models.Referral.State",
+        "ReportJobKindEnum": "reports.models.ReportJob.Kind",
+        "ReportJobFormatEnum": "reports.models.ReportJob.Format",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

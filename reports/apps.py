@@ -10,4 +10,9 @@ class ReportsConfig(AppConfig):
 
     def ready(self):
         # Each module registers the report kinds (report jobs) it builds.
-        pass
+        from reports.documents import (  # noqa: F401
+            case_file,
+            case_list,
+            disclosure_register,
+            statistics,
+        )

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from casework.models import (
     DataCategory,
     Document,
     DoNotDisclose,
+    ServiceCategory,
 )
 from casework.selectors.scope import cases_visible_to, get_case_for, get_client_for, is_uuid
 from config.errors import NotFound
@@ -272,3 +274,94 @@ def consent_evidence_documents(actor: User, client: Client) -> QuerySet[Document
         .select_related("case")
         .order_by("-uploaded_at")
     )
+
+
+# --- The consent form to sign ----------------------------------------------------------
+
+
+def interface_language(codes) -> str | None:
+    """The first of ``codes`` the interface is translated into (``settings.LANGUAGES``)."""
+    available = dict(settings.LANGUAGES)
+    return next((code for code in codes or () if code in available), None)
+
+
+def consent_form_languages(
+    client: Client, asked: str = "", *, fallback: str | None = None
+) -> tuple[str, str]:
+    """The two languages of a client's consent form: (the client's, the agency's).
+
+    The client's: ``asked`` when it is an interface language, else their first
+    spoken language that is one, else ``fallback`` (the page: the user's
+    language), else the agency's. The agency's: its first interface language,
+    else ``settings.LANGUAGE_CODE``. A pure read of the given client."""
+    agency_language = interface_language(client.agency.languages) or settings.LANGUAGE_CODE
+    client_language = (
+        interface_language([asked])
+        or interface_language(client.languages)
+        or fallback
+        or agency_language
+    )
+    return client_language, agency_language
+
+
+def _choices(choices, ticked) -> list[dict[str, Any]]:
+    chosen = set(ticked or ())
+    return [
+        {"value": value, "label": label, "ticked": value in chosen}
+        for value, label in choices.choices
+    ]
+
+
+def consent_form_sheet(client: Client, consent: Consent | None = None) -> dict[str, Any]:
+    """What the consent form to sign shows (the printable page and its PDF):
+    the client, the agency, every purpose with its plain-words explanation,
+    the data categories, kinds of recipient and who gives consent. Labels are
+    lazy, so one sheet renders in any language.
+
+    With ``consent`` (a recorded consent of this client, already read through
+    ``get_consent_for``), the form is pre-filled from it — a copy for the
+    client to sign: its purpose, categories, recipients, who gave it, how,
+    when and the notice version are ticked or filled in. No permission check
+    here: callers read the client and the consent through the scoped selectors."""
+    # casework.forms imports the selectors package: imported here, not at the top.
+    from casework.forms.consent import PURPOSE_EXPLANATIONS
+
+    if consent is not None and consent.client_id != client.pk:
+        raise NotFound()
+    purposes = [
+        {
+            "value": value,
+            "label": label,
+            "explanation": PURPOSE_EXPLANATIONS[value],
+            "optional": value in Consent.OPTIONAL_PURPOSES,
+            "ticked": consent is not None and consent.purpose == value,
+        }
+        for value, label in Consent.Purpose.choices
+    ]
+    recorded = None
+    if consent is not None:
+        recorded = {
+            "consent": consent,
+            "purpose": consent.get_purpose_display(),
+            "method": consent.get_method_display(),
+            "given_by": consent.get_given_by_display(),
+            "given_by_name": consent.given_by_name,
+            "given_on": timezone.localdate(consent.given_at),
+            "expires_on": timezone.localdate(consent.expires_at) if consent.expires_at else None,
+            "recipients": [agency.name for agency in consent.recipient_agencies.all()],
+        }
+    return {
+        "client": client,
+        "agency": client.agency,
+        "purposes": purposes,
+        "categories": _choices(DataCategory, consent.data_categories if consent else ()),
+        "kinds": _choices(ServiceCategory, consent.recipient_service_categories if consent else ()),
+        "given_by": _choices(Consent.GivenBy, [consent.given_by] if consent else ()),
+        "notice_version": (
+            consent.notice_version
+            if consent is not None
+            else getattr(settings, "CONSENT_NOTICE_VERSION", "")
+        ),
+        "recorded": recorded,
+        "today": timezone.localdate(),
+    }

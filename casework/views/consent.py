@@ -34,6 +34,7 @@ from casework.forms import (
     language_label,
 )
 from casework.models import Case, Client, Consent, DataCategory, ServiceCategory
+from casework.selectors.consent import consent_form_languages, consent_form_sheet
 from config.errors import Conflict, DomainError, Forbidden, NotFound
 from config.http.pages import attempt, error_status, post_data, safe_next, show_error
 
@@ -282,14 +283,11 @@ def consent_withdraw_all(request: HttpRequest, client_id: UUID) -> HttpResponse:
 
 def _form_language(request: HttpRequest, client: Client) -> str:
     """``?lang=`` if it is a language of the interface, else the client's first
-    spoken language if it is one, else the user's."""
-    available = dict(settings.LANGUAGES)
-    asked = request.GET.get("lang", "")
-    if asked in available:
-        return asked
-    if client.languages and client.languages[0] in available:
-        return client.languages[0]
-    return translation.get_language()
+    spoken language that is one, else the user's."""
+    language, _agency_language = consent_form_languages(
+        client, request.GET.get("lang", ""), fallback=translation.get_language()
+    )
+    return language
 
 
 def _fully_translated(language: str) -> bool:
@@ -316,23 +314,7 @@ def consent_form(request: HttpRequest, client_id: UUID) -> HttpResponse:
     with translation.override(language):
         sheet = render_to_string(
             "casework/_consent_form_sheet.html",
-            {
-                "client": client,
-                "agency": client.agency,
-                "purposes": [
-                    {
-                        "label": label,
-                        "explanation": PURPOSE_EXPLANATIONS[value],
-                        "optional": value in Consent.OPTIONAL_PURPOSES,
-                    }
-                    for value, label in Consent.Purpose.choices
-                ],
-                "categories": [label for _value, label in DataCategory.choices],
-                "kinds": [label for _value, label in ServiceCategory.choices],
-                "given_by": [label for _value, label in Consent.GivenBy.choices],
-                "notice_version": getattr(settings, "CONSENT_NOTICE_VERSION", ""),
-                "today": timezone.localdate(),
-            },
+            consent_form_sheet(client),
             request=request,
         )
     unavailable = [

@@ -133,6 +133,18 @@ def _to(name: str, *objects: str, query: str = "") -> Callable[[World], str]:
     return build
 
 
+def _case_list_job(world: World, name: str) -> str:
+    """A case-list export of the caseworker's, made (as a worker would), and
+    the address ``name`` of its file."""
+    from reports.services import request_report, run_report_job
+
+    job = request_report(
+        actor=world.caseworker, kind="case_list", format="csv", parameters={}, language="en"
+    )
+    run_report_job(job.pk)
+    return reverse(name, kwargs={"job_id": job.pk})
+
+
 READS_PERSONAL_DATA: dict[str, Reads] = {
     # casework pages
     "accounts:home": Reads("caseworker", _to("accounts:home"), about_client=False),
@@ -165,6 +177,34 @@ READS_PERSONAL_DATA: dict[str, Reads] = {
     ),
     "casework:do_not_disclose_add": Reads(
         "caseworker", _to("casework:do_not_disclose_add", "case")
+    ),
+    # reports
+    "reports:case_summary": Reads("caseworker", _to("reports:case_summary", "case")),
+    # statistics: aggregates, but read from the case and referral lists (one row each)
+    "reports:statistics": Reads("supervisor", _to("reports:statistics"), about_client=False),
+    "reports:statistics_download": Reads(
+        "supervisor",
+        lambda world: reverse("reports:statistics_download", kwargs={"fmt": "csv"}),
+        about_client=False,
+    ),
+    "api-reports-statistics": Reads(
+        "supervisor", _to("api-reports-statistics"), about_client=False
+    ),
+    "reports:consent_form_pdf": Reads("caseworker", _to("reports:consent_form_pdf", "client")),
+    "reports:referral_letter": Reads(
+        "referral_officer", _to("reports:referral_letter", "referral")
+    ),
+    "reports:subject_access_report": Reads("dpo", _to("reports:subject_access_report", "client")),
+    # report jobs: the file of a case-list export (logged as an export)
+    "reports:job_download": Reads(
+        "caseworker",
+        lambda world: _case_list_job(world, "reports:job_download"),
+        about_client=False,
+    ),
+    "api-report-job-download": Reads(
+        "caseworker",
+        lambda world: _case_list_job(world, "api-report-job-download"),
+        about_client=False,
     ),
     # data-protection pages (the DPO; supervisors too)
     "privacy:data_protection": Reads("dpo", _to("privacy:data_protection"), about_client=False),
@@ -215,6 +255,16 @@ READS_PERSONAL_DATA: dict[str, Reads] = {
     ),
     "api-case-history": Reads("supervisor", _to("api-case-history", "case")),
     "api-case-do-not-disclose": Reads("caseworker", _to("api-case-do-not-disclose", "case")),
+    "api-case-summary-pdf": Reads("caseworker", _to("api-case-summary-pdf", "case")),
+    "api-client-consent-form-pdf": Reads(
+        "caseworker", _to("api-client-consent-form-pdf", "client")
+    ),
+    "api-referral-letter-pdf": Reads(
+        "referral_officer", _to("api-referral-letter-pdf", "referral")
+    ),
+    "api-client-subject-access-report-pdf": Reads(
+        "dpo", _to("api-client-subject-access-report-pdf", "client")
+    ),
     # data-protection API
     "api-client-subject-access-export": Reads(
         "dpo", _to("api-client-subject-access-export", "client")
@@ -239,6 +289,14 @@ READS_PERSONAL_DATA: dict[str, Reads] = {
 }
 
 NO_PERSONAL_DATA: dict[str, str] = {
+    "reports:index": "links to reports and the user's own report jobs: kinds, states, dates",
+    "reports:jobs": "the user's own report jobs: kinds, states, dates",
+    "reports:job": "one of the user's own report jobs: kind, state, progress, dates",
+    "api-report-jobs": "the caller's own report jobs: kinds, filters, states, dates",
+    "api-report-job-detail": "one of the caller's own report jobs: kind, filters, state, dates",
+    "reports:disclosure_register": "counts per partner and month, small cells suppressed",
+    "reports:disclosure_register_download": "the same suppressed counts (logged as an export)",
+    "api-reports-disclosure-register": "counts per partner and month, small cells suppressed",
     "healthz": "liveness probe: database up or not",
     "api-schema": "the OpenAPI document",
     "api-docs": "the API documentation page",
@@ -295,15 +353,18 @@ ADMIN_MODELS: dict[str, str] = {
     "casework.consent": "consent facts without the client (the client field is excluded)",
     "referrals.service": "the service directory",
     "referrals.referral": "referral metadata: agencies, state, dates (no packet, no client)",
+    "reports.reportjob": "report jobs: kind, state, dates (no parameters, no file)",
 }
 NO_PERSONAL_DATA.update({f"admin:{label}": reason for label, reason in ADMIN_MODELS.items()})
 
 NO_GET: dict[str, str] = {
+    "reports:job_request": "ask for a report job (POST)",
     "accounts:logout": "log out (POST)",
     "accounts:revoke_token": "revoke a token (POST)",
     "accounts:own_time_zone": "set the user's own time zone (POST)",
     "accounts:agency_time_zone": "set the agency's time zone (POST)",
     "accounts:agency_inactivity": "set the agency's days without activity (POST)",
+    "accounts:agency_small_cell": "set the agency's small-cell threshold (POST)",
     "accounts:resend_invitation": "resend an invited member's invitation (POST)",
     "accounts:switch_language": "switch the language (POST)",
     "accounts:notifications_read": "mark every notice of the user read (POST)",

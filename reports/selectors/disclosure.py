@@ -1,0 +1,266 @@
+"""The disclosure register (GDPR Art. 30(1)(d), and what humanitarian
+data-responsibility guidance asks for): to which partner agencies an agency
+sent its clients' data, per month — how many referral packets, which data
+categories they carried, on which lawful basis, how many on a supervisor's
+override.
+
+A disclosure is a referral packet sent: a referral of the agency with a
+packet, counted in the month (the agency's time zone) it was sent. Drafts
+never left the agency; a referral withdrawn or declined after sending was
+disclosed all the same. The lawful basis is that of the consent the referral
+relied on; a referral sent on a supervisor's override relied on none and is
+counted apart.
+
+Who may read it: members of the (sending) agency whose role holds
+VIEW_DISCLOSURE_REGISTER — the DPO and supervisors (404 for anyone not a
+member, 403 for a member without it). The register is about the agency's own
+disclosures as a whole, so it is read through the agency, not through
+``referrals_visible_to`` (that scope is a caseworker's view of single
+referrals; the DPO holds none of it). It names no client and no case, and
+every count goes through small-cell suppression (``reports.suppression``)
+with the agency's threshold before it leaves this module.
+
+Shape: one pair of tables per partner agency, rows the months of the period
+(every month, also those with no packet: leaving out empty months or
+categories would tell a reader that the others are not zero). The first
+table counts packets by lawful basis with the override column beside the
+bases — its row totals are the packets sent — the second counts the packets
+carrying each data category. Each table's totals are its own, so
+suppression protects each exactly; between the two tables only bounds hold
+(a category's count is at most the packets sent), never an equation.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass
+from uuid import UUID
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Agency, User
+from accounts.permissions import Perm
+from accounts.selectors import agencies_of, agencies_where, holds_in
+from casework.models import Consent, DataCategory
+from casework.selectors import is_uuid
+from config.errors import Forbidden, InvalidInput, NotFound
+from referrals.models import Referral
+from reports.suppression import Table, suppress_table
+
+# The column of the packets sent on a supervisor's override (no consent relied on).
+OVERRIDE = "override"
+# A packet sent with neither a consent nor an override: should not exist; shown when it does.
+NO_BASIS = "none"
+# At most ten years in one register.
+MAX_MONTHS = 120
+
+
+@dataclass(frozen=True)
+class Period:
+    """From the first to the last day (inclusive), and the months it covers."""
+
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def months(self) -> list[datetime.date]:
+        months, month = [], self.start.replace(day=1)
+        while month <= self.end:
+            months.append(month)
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+        return months
+
+
+@dataclass(frozen=True)
+class PartnerDisclosures:
+    """What went to one partner agency over the period (suppressed tables)."""
+
+    agency_id: UUID
+    name: str
+    by_basis: Table  # rows months; columns bases + override; row totals = packets sent
+    by_category: Table  # rows months; columns data categories
+
+
+@dataclass(frozen=True)
+class DisclosureRegister:
+    agency: Agency
+    period: Period
+    k: int
+    months: list[datetime.date]
+    basis_keys: list[str]
+    category_keys: list[str]
+    partners: list[PartnerDisclosures]
+
+
+def _parse_day(value: str, field: str, *, end: bool) -> datetime.date:
+    try:
+        if len(value) == 7:  # YYYY-MM: the whole month
+            year, month = (int(part) for part in value.split("-"))
+            day = calendar.monthrange(year, month)[1] if end else 1
+            return datetime.date(year, month, day)
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            _("Give a month (YYYY-MM) or a date (YYYY-MM-DD)."), code="invalid_date", field=field
+        ) from None
+
+
+def parse_period(from_value: str | None, to_value: str | None, *, today: datetime.date) -> Period:
+    """The period of ``from``/``to`` (months or dates; default: this year up to
+    today). InvalidInput naming the field for a bad value, a ``to`` before
+    ``from`` or more than ten years."""
+    from_value, to_value = (from_value or "").strip(), (to_value or "").strip()
+    start = (
+        _parse_day(from_value, "from", end=False) if from_value else today.replace(month=1, day=1)
+    )
+    end = _parse_day(to_value, "to", end=True) if to_value else today
+    if end < start:
+        raise InvalidInput(
+            _("The end of the period is before its start."), code="invalid_period", field="to"
+        )
+    period = Period(start=start, end=end)
+    if len(period.months) > MAX_MONTHS:
+        raise InvalidInput(
+            _("The period can be at most ten years."), code="period_too_long", field="from"
+        )
+    return period
+
+
+def register_agencies(actor: User) -> QuerySet[Agency]:
+    """The agencies whose disclosure register ``actor`` may read, by name."""
+    return (
+        agencies_of(actor)
+        .filter(pk__in=agencies_where(actor, Perm.VIEW_DISCLOSURE_REGISTER))
+        .order_by("name")
+    )
+
+
+def get_register_agency(actor: User, agency: str | None = None) -> Agency:
+    """The agency (slug or id; default the first of ``register_agencies``) whose
+    register ``actor`` reads: NotFound when they are not a member, Forbidden
+    when their role there lacks VIEW_DISCLOSURE_REGISTER."""
+    agency = (agency or "").strip()
+    if not agency:
+        first = register_agencies(actor).first()
+        if first is not None:
+            return first
+        if agencies_of(actor).exists():
+            raise Forbidden()
+        raise NotFound()
+    lookup = Q(pk=agency) if is_uuid(agency) else Q(slug=agency)
+    found = agencies_of(actor).filter(lookup).first()
+    if found is None:
+        raise NotFound()
+    if not holds_in(actor, Perm.VIEW_DISCLOSURE_REGISTER, found.pk):
+        raise Forbidden()
+    return found
+
+
+def _month_of(value, zone) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = value.astimezone(zone)
+        value = value.date()
+    return value.replace(day=1)
+
+
+def disclosure_register(agency: Agency, period: Period) -> DisclosureRegister:
+    """The register of ``agency`` over ``period``, every cell suppressed with
+    the agency's small-cell threshold. The caller has checked the reader
+    (``get_register_agency``). Two queries whatever the number of partners
+    and packets; data categories (a JSON list per packet) are counted in
+    Python from one column of the period's packets."""
+    zone = zoneinfo.ZoneInfo(agency.time_zone)
+    start = datetime.datetime.combine(period.start, datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(
+        period.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+    )
+    sent = (
+        Referral.objects.filter(
+            from_agency=agency, sent_at__gte=start, sent_at__lt=end, packet__isnull=False
+        )
+        .exclude(state=Referral.State.DRAFT)
+        .annotate(month=TruncMonth("sent_at", tzinfo=zone))
+        .order_by()
+    )
+    by_basis = sent.values(
+        "to_agency_id",
+        "to_agency__name",
+        "month",
+        "consent__lawful_basis",
+        overridden=ExpressionWrapper(Q(override_by__isnull=False), output_field=BooleanField()),
+    ).annotate(packets=Count("pk"))
+    categories = sent.values_list("to_agency_id", "month", "packet__data_categories")
+
+    months = period.months
+    month_index = {month: i for i, month in enumerate(months)}
+    basis_keys = [value for value, _label in Consent.LawfulBasis.choices] + [OVERRIDE]
+    category_keys = [value for value, _label in DataCategory.choices]
+    names: dict[UUID, str] = {}
+    basis_counts: dict[UUID, dict[tuple[int, str], int]] = defaultdict(dict)
+    for row in by_basis:
+        partner = row["to_agency_id"]
+        names[partner] = row["to_agency__name"]
+        basis = OVERRIDE if row["overridden"] else row["consent__lawful_basis"] or NO_BASIS
+        if basis not in basis_keys:
+            basis_keys.append(basis)
+        key = (month_index[_month_of(row["month"], zone)], basis)
+        basis_counts[partner][key] = basis_counts[partner].get(key, 0) + row["packets"]
+    category_counts: dict[UUID, dict[tuple[int, str], int]] = defaultdict(dict)
+    for partner, month, carried in categories:
+        index = month_index[_month_of(month, zone)]
+        for category in set(carried or []):
+            if category in category_keys:
+                key = (index, category)
+                category_counts[partner][key] = category_counts[partner].get(key, 0) + 1
+
+    basis_labels = {
+        **dict(Consent.LawfulBasis.choices),
+        OVERRIDE: gettext_lazy("Supervisor's override (no consent)"),
+        NO_BASIS: gettext_lazy("No lawful basis recorded"),
+    }
+    category_labels = dict(DataCategory.choices)
+    month_labels = [formats.date_format(month, "YEAR_MONTH_FORMAT") for month in months]
+    k = agency.small_cell_threshold
+    partners = []
+    for partner in sorted(names, key=lambda pk: (names[pk].casefold(), str(pk))):
+        partners.append(
+            PartnerDisclosures(
+                agency_id=partner,
+                name=names[partner],
+                by_basis=suppress_table(
+                    month_labels,
+                    [str(basis_labels[key]) for key in basis_keys],
+                    [
+                        [basis_counts[partner].get((i, key), 0) for key in basis_keys]
+                        for i in range(len(months))
+                    ],
+                    k=k,
+                ),
+                by_category=suppress_table(
+                    month_labels,
+                    [str(category_labels[key]) for key in category_keys],
+                    [
+                        [category_counts[partner].get((i, key), 0) for key in category_keys]
+                        for i in range(len(months))
+                    ],
+                    k=k,
+                ),
+            )
+        )
+    return DisclosureRegister(
+        agency=agency,
+        period=period,
+        k=k,
+        months=months,
+        basis_keys=basis_keys,
+        category_keys=category_keys,
+        partners=partners,
+    )

@@ -1,0 +1,495 @@
+"""A supervisor's statistics of one agency, every figure already suppressed.
+
+``agency_statistics`` counts, for one agency and period, what DESIGN.md §4
+lists: the caseload per caseworker, cases by type, risk, nationality and
+month (each by status), the referral funnel with the median time to a
+response (sent and received) and the overdue follow-ups. Every count goes
+through ``reports.suppression`` with the agency's ``small_cell_threshold``
+before it leaves this module: the page, the API, the PDF, CSV and XLSX all
+read the ``Table``s built here and cannot show a number that was hidden.
+
+What the period means: cases and referrals are counted when they were
+*opened* / *sent* within it (from the first day 00:00 to the end of the last
+day, in the reader's time zone), with their status or state today. The
+caseload and the overdue follow-ups are today's, whatever the period.
+
+Reads go through the scoped selectors (``cases_visible_to``,
+``referrals_visible_to``) restricted to the agency; a supervisor sees every
+case of the agency, so the counts are the agency's. The one exception is
+said where it is made (referrals received).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import statistics as pystats
+from collections import Counter
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import KeyTextTransform
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django_countries import countries
+
+from accounts.models import Agency, User
+from accounts.permissions import Perm, Role
+from accounts.selectors import agencies_of, agencies_where, holds_in, members_of
+from casework.models import Case, FollowUp
+from casework.selectors import cases_visible_to, is_uuid
+from config.errors import Forbidden, InvalidInput, NotFound
+from referrals.models import Referral
+from referrals.selectors.referrals import referrals_visible_to
+from reports.suppression import Table, suppress_counts, suppress_table
+
+# At most five years: the month table has one row per month.
+MAX_MONTHS = 60
+# Nationalities listed one by one; the rest are "Other".
+TOP_NATIONALITIES = 8
+UNASSIGNED = "unassigned"
+NOT_RECORDED = "none"
+OTHER = "other"
+
+# The funnel's rows: what became of the referrals sent in the period.
+FUNNEL_STATES = (
+    Referral.State.SENT,
+    Referral.State.ACCEPTED,
+    Referral.State.COMPLETED,
+    Referral.State.DECLINED,
+    Referral.State.EXPIRED,
+    Referral.State.CANCELLED,
+    Referral.State.WITHDRAWN,
+)
+
+
+@dataclass(frozen=True)
+class Period:
+    """From the first to the last day, both included."""
+
+    start: datetime.date
+    end: datetime.date
+
+    @property
+    def months(self) -> list[datetime.date]:
+        months, month = [], self.start.replace(day=1)
+        while month <= self.end:
+            months.append(month)
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+        return months
+
+    def bounds(self, zone: datetime.tzinfo) -> tuple[datetime.datetime, datetime.datetime]:
+        """The period as [start, end) aware datetimes in ``zone``."""
+        start = datetime.datetime.combine(self.start, datetime.time.min, tzinfo=zone)
+        end = datetime.datetime.combine(
+            self.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+        )
+        return start, end
+
+
+@dataclass(frozen=True)
+class ResponseTime:
+    """The median time from sending to acceptance or decline. ``hours`` is
+    None (and ``shown`` says why) when fewer than k referrals had a response:
+    a median of two is nearly the two themselves."""
+
+    hours: float | None
+    shown: str
+
+    @property
+    def hidden(self) -> bool:
+        return self.hours is None
+
+    def as_json(self) -> dict:
+        return {"shown": self.shown, "hours": self.hours, "hidden": self.hidden}
+
+
+@dataclass(frozen=True)
+class StatTable:
+    """A suppressed table with its key (API, file names), title and what its
+    rows are; ``row_keys`` are machine values (codes, months, user ids)."""
+
+    key: str
+    title: str
+    row_header: str
+    row_keys: list[str]
+    table: Table
+    chart: str  # "rows" (chart the row totals) or "cells" (a one-column table)
+
+
+@dataclass(frozen=True)
+class AgencyStatistics:
+    agency: Agency
+    period: Period
+    k: int
+    tables: list[StatTable]
+    response_sent: ResponseTime
+    response_received: ResponseTime
+
+    def table(self, key: str) -> StatTable:
+        return next(table for table in self.tables if table.key == key)
+
+
+# --- The request: agency and period -------------------------------------------------------
+
+
+def _parse_day(value: str, field: str, *, end: bool) -> datetime.date:
+    try:
+        if len(value) == 7:  # YYYY-MM: the whole month
+            year, month = (int(part) for part in value.split("-"))
+            day = calendar.monthrange(year, month)[1] if end else 1
+            return datetime.date(year, month, day)
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            _("Give a month (YYYY-MM) or a date (YYYY-MM-DD)."), code="invalid_date", field=field
+        ) from None
+
+
+def default_period(today: datetime.date) -> Period:
+    """The last twelve months: from the first day of the month eleven months
+    ago up to today (so the month table has twelve rows)."""
+    month = today.month - 11
+    year = today.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    return Period(start=datetime.date(year, month, 1), end=today)
+
+
+def parse_period(from_value: str | None, to_value: str | None, *, today: datetime.date) -> Period:
+    """The period of the ``from``/``to`` parameters (a date or a month each;
+    default the last twelve months). InvalidInput naming the field for a bad
+    value, an end before the start or more than five years."""
+    from_value, to_value = (from_value or "").strip(), (to_value or "").strip()
+    default = default_period(today)
+    start = _parse_day(from_value, "from", end=False) if from_value else default.start
+    end = _parse_day(to_value, "to", end=True) if to_value else today
+    if end < start:
+        raise InvalidInput(
+            _("The end of the period is before its start."), code="invalid_period", field="to"
+        )
+    period = Period(start=start, end=end)
+    if len(period.months) > MAX_MONTHS:
+        raise InvalidInput(
+            _("The period can be at most five years."), code="period_too_long", field="from"
+        )
+    return period
+
+
+def statistics_agencies(actor: User) -> QuerySet[Agency]:
+    """The agencies whose statistics ``actor`` may see (VIEW_STATISTICS), by name."""
+    return (
+        agencies_of(actor)
+        .filter(pk__in=agencies_where(actor, Perm.VIEW_STATISTICS))
+        .order_by("name", "slug")
+    )
+
+
+def get_statistics_agency(actor: User, agency: str | None = None) -> Agency:
+    """The agency (slug or id; default the first of ``statistics_agencies``)
+    whose statistics ``actor`` reads: NotFound when they are not a member of
+    it, Forbidden when their role there lacks VIEW_STATISTICS."""
+    agency = (agency or "").strip()
+    if not agency:
+        first = statistics_agencies(actor).first()
+        if first is not None:
+            return first
+        if agencies_of(actor).exists():
+            raise Forbidden()
+        raise NotFound()
+    lookup = Q(pk=agency) if is_uuid(agency) else Q(slug=agency)
+    found = agencies_of(actor).filter(lookup).first()
+    if found is None:
+        raise NotFound()
+    if not holds_in(actor, Perm.VIEW_STATISTICS, found.pk):
+        raise Forbidden()
+    return found
+
+
+# --- The figures ----------------------------------------------------------------------------
+
+
+def _duration(hours: float) -> str:
+    if hours < 48:
+        return ngettext("%(n)s hour", "%(n)s hours", round(hours)) % {"n": round(hours)}
+    days = round(hours / 24, 1)
+    shown = f"{days:g}"
+    return ngettext("%(n)s day", "%(n)s days", round(days)) % {"n": shown}
+
+
+def _response_time(
+    pairs: list[tuple[datetime.datetime, datetime.datetime]], k: int
+) -> ResponseTime:
+    hours = [(decided - sent).total_seconds() / 3600 for sent, decided in pairs if sent and decided]
+    if len(hours) < k:
+        return ResponseTime(
+            hours=None,
+            shown=_("not shown: fewer than %(k)s responses") % {"k": k},
+        )
+    median = round(pystats.median(hours), 1)
+    return ResponseTime(hours=median, shown=_duration(median))
+
+
+def _funnel(counts: Counter, k: int, title: str) -> Table:
+    labels = [
+        _("Awaiting a response") if state == Referral.State.SENT else str(state.label)
+        for state in FUNNEL_STATES
+    ]
+    return suppress_counts(labels, [counts[state] for state in FUNNEL_STATES], k=k, title=title)
+
+
+def agency_statistics(
+    actor: User, agency: Agency, period: Period, *, today: datetime.date | None = None
+) -> AgencyStatistics:
+    """The statistics of ``agency`` over ``period`` as ``actor`` (who holds
+    VIEW_STATISTICS there: ``get_statistics_agency``) may read them, every
+    figure suppressed with the agency's ``small_cell_threshold``. ``today``
+    (the reader's local date) dates the overdue follow-ups. Seven queries
+    whatever the amount of data; records the case and referral lists read."""
+    k = agency.small_cell_threshold
+    today = today or timezone.localdate()
+    zone = ZoneInfo(timezone.get_current_timezone_name())
+    start, end = period.bounds(zone)
+    cases = cases_visible_to(actor).filter(agency=agency)
+    status_keys = [status.value for status in Case.Status]
+    status_labels = [str(status.label) for status in Case.Status]
+
+    # 1. Cases opened in the period: type × risk × nationality × month × status, one query.
+    by_type: Counter = Counter()
+    by_risk: Counter = Counter()
+    by_nationality: Counter = Counter()
+    by_month: Counter = Counter()
+    nationality_totals: Counter = Counter()
+    for row in _opened_rows(cases, start, end):
+        status, n = row["status"], row["n"]
+        nationality = row["nationality"] or NOT_RECORDED
+        by_type[row["case_type"], status] += n
+        by_risk[row["risk_level"], status] += n
+        by_nationality[nationality, status] += n
+        nationality_totals[nationality] += n
+        by_month[row["month"], status] += n
+
+    def grid(counter: Counter, keys: list) -> list[list[int]]:
+        return [[counter[key, status] for status in status_keys] for key in keys]
+
+    type_keys = [value.value for value in Case.Type]
+    risk_keys = [value.value for value in Case.Risk]
+    # The most frequent nationalities, listed by name; the rest are one row.
+    ranked = sorted(
+        (code for code in nationality_totals if code != NOT_RECORDED),
+        key=lambda code: (-nationality_totals[code], code),
+    )
+    top, rest = ranked[:TOP_NATIONALITIES], set(ranked[TOP_NATIONALITIES:])
+    for (code, status), n in list(by_nationality.items()):
+        if code in rest:
+            by_nationality[OTHER, status] += n
+    nationality_keys = [*sorted(top, key=lambda code: str(countries.name(code))), OTHER]
+    nationality_keys.append(NOT_RECORDED)
+    nationality_labels = [
+        _("Other nationalities")
+        if code == OTHER
+        else _("Not recorded")
+        if code == NOT_RECORDED
+        else str(countries.name(code) or code)
+        for code in nationality_keys
+    ]
+    months = period.months
+
+    # 2. Today's caseload: open cases per assignee, one query; the caseworkers, one query.
+    caseload = Counter()
+    names: dict[str, str] = {}
+    for row in (
+        cases.filter(status=Case.Status.OPEN)
+        .order_by()
+        .values("assigned_to_id", "assigned_to__display_name")
+        .annotate(n=Count("pk"))
+    ):
+        key = str(row["assigned_to_id"]) if row["assigned_to_id"] else UNASSIGNED
+        caseload[key] += row["n"]
+        if row["assigned_to_id"]:
+            names[key] = row["assigned_to__display_name"]
+    for user_id, name in (
+        members_of(agency)
+        .filter(role=Role.CASEWORKER, is_active=True, user__is_active=True)
+        .values_list("user_id", "user__display_name")
+    ):
+        names.setdefault(str(user_id), name)
+
+    # 3. Overdue follow-ups of the agency's cases not closed, per person, one query.
+    overdue = Counter()
+    for row in (
+        FollowUp.objects.filter(
+            case__in=cases.exclude(status=Case.Status.CLOSED).values("pk"),
+            done_at__isnull=True,
+            due_on__lt=today,
+        )
+        .order_by()
+        .values("assigned_to_id", "assigned_to__display_name")
+        .annotate(n=Count("pk"))
+    ):
+        key = str(row["assigned_to_id"])
+        overdue[key] += row["n"]
+        names.setdefault(key, row["assigned_to__display_name"])
+    people = sorted(names, key=lambda key: (names[key].casefold(), key))
+
+    # 4. Referrals sent in the period (scoped: the agency's cases), states and response times.
+    sent = referrals_visible_to(actor).filter(
+        from_agency=agency, sent_at__gte=start, sent_at__lt=end
+    )
+    sent_counts = Counter(
+        dict(sent.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
+    )
+    sent_pairs = list(
+        sent.filter(decided_at__isnull=False).order_by().values_list("sent_at", "decided_at")
+    )
+    # 5. Referrals received. Not scoped on purpose: the receiving side's scope
+    # (guardian rows) ends when a referral is declined, expires or is withdrawn,
+    # so the scoped list would count only the referrals still live. These are
+    # counts of the agency's own decisions, never a row of personal data, and
+    # only for a reader who holds VIEW_STATISTICS in the receiving agency.
+    received = Referral.objects.filter(to_agency=agency, sent_at__gte=start, sent_at__lt=end)
+    received_counts = Counter(
+        dict(
+            received.order_by()
+            .values_list("state")
+            .annotate(n=Count("pk"))
+            .values_list("state", "n")
+        )
+    )
+    received_pairs = list(
+        received.filter(decided_at__isnull=False).order_by().values_list("sent_at", "decided_at")
+    )
+
+    open_cases = _("Open cases")
+    tables = [
+        StatTable(
+            key="caseload",
+            title=_("Caseload per caseworker (open cases today)"),
+            row_header=_("Caseworker"),
+            row_keys=[*people, UNASSIGNED],
+            table=suppress_counts(
+                [*(names[key] for key in people), _("Unassigned")],
+                [*(caseload[key] for key in people), caseload[UNASSIGNED]],
+                k=k,
+                title=open_cases,
+            ),
+            chart="cells",
+        ),
+        StatTable(
+            key="by_type",
+            title=_("Cases opened in the period by type and status today"),
+            row_header=_("Type"),
+            row_keys=type_keys,
+            table=suppress_table(
+                [str(value.label) for value in Case.Type],
+                status_labels,
+                grid(by_type, type_keys),
+                k=k,
+            ),
+            chart="rows",
+        ),
+        StatTable(
+            key="by_risk",
+            title=_("Cases opened in the period by risk level and status today"),
+            row_header=_("Risk level"),
+            row_keys=risk_keys,
+            table=suppress_table(
+                [str(value.label) for value in Case.Risk],
+                status_labels,
+                grid(by_risk, risk_keys),
+                k=k,
+            ),
+            chart="rows",
+        ),
+        StatTable(
+            key="by_nationality",
+            title=_("Cases opened in the period by nationality and status today"),
+            row_header=_("Nationality (first recorded)"),
+            row_keys=nationality_keys,
+            table=suppress_table(
+                nationality_labels, status_labels, grid(by_nationality, nationality_keys), k=k
+            ),
+            chart="rows",
+        ),
+        StatTable(
+            key="by_month",
+            title=_("Cases opened per month by status today"),
+            row_header=_("Month"),
+            row_keys=[month.strftime("%Y-%m") for month in months],
+            table=suppress_table(
+                [month.strftime("%Y-%m") for month in months],
+                status_labels,
+                grid(by_month, months),
+                k=k,
+            ),
+            chart="rows",
+        ),
+        StatTable(
+            key="referrals_sent",
+            title=_("Referrals sent in the period: what became of them"),
+            row_header=_("State today"),
+            row_keys=[state.value for state in FUNNEL_STATES],
+            table=_funnel(sent_counts, k, _("Referrals")),
+            chart="cells",
+        ),
+        StatTable(
+            key="referrals_received",
+            title=_("Referrals received in the period: what became of them"),
+            row_header=_("State today"),
+            row_keys=[state.value for state in FUNNEL_STATES],
+            table=_funnel(received_counts, k, _("Referrals")),
+            chart="cells",
+        ),
+        StatTable(
+            key="overdue_follow_ups",
+            title=_("Overdue follow-ups per person (today)"),
+            row_header=_("Assigned to"),
+            row_keys=people,
+            table=suppress_counts(
+                [names[key] for key in people],
+                [overdue[key] for key in people],
+                k=k,
+                title=_("Overdue follow-ups"),
+            ),
+            chart="cells",
+        ),
+    ]
+    return AgencyStatistics(
+        agency=agency,
+        period=period,
+        k=k,
+        tables=tables,
+        response_sent=_response_time(sent_pairs, k),
+        response_received=_response_time(received_pairs, k),
+    )
+
+
+def _opened_rows(cases: QuerySet[Case], start, end) -> list[dict]:
+    """Counts of the cases opened in [start, end) by type, risk, status,
+    first nationality and month (in the current time zone). One query:
+    grouped by the opening day in SQL (both databases), folded into months."""
+    rows = (
+        cases.filter(opened_at__gte=start, opened_at__lt=end)
+        .order_by()
+        .annotate(nationality=KeyTextTransform("0", "client__nationalities"))
+        .values("case_type", "risk_level", "status", "nationality", "opened_at__date")
+        .annotate(n=Count("pk"))
+    )
+    folded: Counter = Counter()
+    for row in rows:
+        day = row["opened_at__date"]
+        month = day.replace(day=1) if day else None
+        key = (row["case_type"], row["risk_level"], row["status"], row["nationality"], month)
+        folded[key] += row["n"]
+    return [
+        {
+            "case_type": case_type,
+            "risk_level": risk,
+            "status": status,
+            "nationality": nationality,
+            "month": month,
+            "n": n,
+        }
+        for (case_type, risk, status, nationality, month), n in folded.items()
+    ]

@@ -1,0 +1,97 @@
+"""What the pages of other apps ask of reports: ``{% load reports %}``."""
+
+import unicodedata
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+
+from reports.documents.case_file import may_request_case_file
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def case_file_request_url(context, case) -> str:
+    """Where the case page posts a request for the full case file, when the
+    user may have it made ("" otherwise, or while report jobs are not served)."""
+    if not may_request_case_file(context["request"].user, case):
+        return ""
+    try:
+        return reverse("reports:job_request")
+    except NoReverseMatch:
+        return ""
+
+
+@register.filter
+def text_dir(value) -> str:
+    """ "rtl" or "ltr" from the first letter with a strong direction: what
+    ``dir="auto"`` does in a browser and WeasyPrint does not, so a Latin note
+    in an Arabic document (and the reverse) keeps its punctuation in place."""
+    for character in str(value or ""):
+        kind = unicodedata.bidirectional(character)
+        if kind in ("R", "AL"):
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "auto"
+
+
+# --- Report jobs: the nav entry and the case list's export buttons ----------------------
+
+_REPORT_PERMISSIONS = ("VIEW_STATISTICS", "VIEW_DISCLOSURE_REGISTER", "EXPORT_CASES")
+# The case list page's filters (``CaseFilterForm.filters()``) under the API's names,
+# which the ``case_list`` report takes.
+_API_FILTER_NAMES = {"query": "q", "case_type": "type", "risk_level": "risk"}
+
+
+@register.simple_tag(takes_context=True)
+def may_use_reports(context) -> bool:
+    """``{% may_use_reports as flag %}``: the user holds a report permission
+    (statistics, disclosure register, case export) in some agency. From the
+    roles loaded once per request: no query."""
+    from accounts.permissions import Perm
+    from accounts.selectors import holds_anywhere
+
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return False
+    return any(holds_anywhere(user, Perm[name]) for name in _REPORT_PERMISSIONS)
+
+
+@register.simple_tag(takes_context=True)
+def case_list_export_fields(context, form) -> list[tuple[str, str]] | None:
+    """``{% case_list_export_fields form as fields %}``: the case list's current
+    filters as (name, value) hidden fields of an export request; None when
+    the user may not export cases or the filters are not valid."""
+    from accounts.permissions import Perm
+    from accounts.selectors import holds_anywhere
+
+    user = context.get("user")
+    if user is None or not user.is_authenticated or not holds_anywhere(user, Perm.EXPORT_CASES):
+        return None
+    if not form.is_valid():
+        return None
+    fields = []
+    for name, value in form.filters().items():
+        if value in ("", None, False):
+            continue
+        fields.append((_API_FILTER_NAMES.get(name, name), "true" if value is True else str(value)))
+    return fields
+
+
+@register.filter(needs_autoescape=True)
+def isolate(value, autoescape=True):
+    """``value`` escaped, wrapped in ``<bdi dir=…>`` only when its direction
+    differs from the page's (a Latin name in an Arabic document): in a long
+    document every inline element costs WeasyPrint layout time, so text that
+    runs the page's way stays plain."""
+    text = "" if value is None else str(value)
+    escaped = conditional_escape(text) if autoescape else text
+    direction = text_dir(text)
+    page = "rtl" if translation.get_language_bidi() else "ltr"
+    if direction in ("auto", page):
+        return mark_safe(escaped)  # noqa: S308 - escaped above
+    return format_html('<bdi dir="{}">{}</bdi>', direction, escaped)
