@@ -6,6 +6,9 @@ STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PYTEST_ARGS ?=
+# pytest-xdist workers for `make test` (each has its own test database). 0 runs
+# in one process; so does PYTEST_ARGS="-p no:xdist …".
+TEST_WORKERS ?= 2
 
 .PHONY: install run serve migrate demo test fuzz browser screenshots lint format check messages clean
 
@@ -30,11 +33,12 @@ run: demo
 	@echo "Serving Sanad on http://$(HOST):$(PORT)/  (stop with Ctrl-C)"
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# The suite runs with DEBUG off, as production does, with throw-away keys.
+# The suite runs with DEBUG off, as production does, with throw-away keys, on
+# TEST_WORKERS processes.
 test: install
 	SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  ACCESS_LOG_KEYS=test:$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(32))') \
-	  $(BIN)/python -m pytest $(PYTEST_ARGS)
+	  $(BIN)/python -m pytest $(if $(findstring no:xdist,$(PYTEST_ARGS)),,-n $(TEST_WORKERS)) $(PYTEST_ARGS)
 
 # Schemathesis against the running app (throw-away database, two agencies' users); see .ci/fuzz.
 fuzz: install
