@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import datetime
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Agency
 from config.errors import InvalidInput
 from reports.selectors.statistics import Period, parse_period
 
@@ -16,9 +15,10 @@ class StatisticsFilterForm(forms.Form):
     and the period. The fields are named as the query parameters (``from``,
     ``to``), so the page, its downloads and the API read the same query."""
 
-    def __init__(self, data, *, agencies, today: datetime.date):
+    def __init__(self, data, *, agencies, agency: Agency):
         super().__init__(data)
-        self.today = today
+        # The period is in the agency's days (its today, its time zone), whoever reads.
+        self.agency = agency
         self.fields["agency"] = forms.ChoiceField(
             label=_("Agency"),
             choices=[(agency.slug, agency.name) for agency in agencies],
@@ -40,7 +40,7 @@ class StatisticsFilterForm(forms.Form):
     def clean(self):
         data = super().clean()
         try:
-            self.period: Period = parse_period(data.get("from"), data.get("to"), today=self.today)
+            self.period: Period = parse_period(data.get("from"), data.get("to"), agency=self.agency)
         except InvalidInput as error:
             self.add_error(error.field or None, str(error.message))
         return data

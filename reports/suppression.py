@@ -57,6 +57,48 @@ check is exact:
   Such a table is **withheld**: every entry is shown as "×" and
   ``Table.withheld`` is set, so a reader learns nothing of its figures.
 
+Tables that share their totals
+------------------------------
+
+Tables that count the same things in different rows (the statistics' cases
+by type, by risk, by nationality and by month, each by status) have the same
+column totals and grand total. Suppressed one by one, a total hidden as "×"
+in one table can be printed in another, and with it a hidden cell of the
+first is pinned. ``suppress_linked_tables`` suppresses them together:
+
+* A shared total is one entry of all the tables: hiding it hides it in every
+  one (with the same symbol, as its count is the same), so each is published
+  identically everywhere — the same number, or hidden alike.
+* The check is joint. The reader now knows every table at once, and a
+  change to one table's hidden entries must leave the others consistent.
+  In each table's graph every shared total is an edge at the one node of the
+  totals row, so a cycle through a shared total uses exactly two of them (one
+  going down, one going up). A hidden entry counts as free when it lies on a
+  residual cycle of its table that avoids the totals row (the other tables
+  stay as they are), or that passes the totals row through shared totals
+  *a* and *b* while every other table also has a residual cycle through *a*
+  and *b* in the same directions (each table moves along its own cycle and
+  the shared totals move alike). That is sufficient, not necessary, so it
+  may hide a little more than the least possible; it never hides too little.
+* Entries are hidden as for one table: the smallest shown entry (of the
+  pinned entry's table, else of any table) whose hiding alone frees it, else
+  the smallest shown entry of its table, else of any; if everything of every
+  table is hidden and an entry is still pinned, all the tables are withheld.
+
+This replaces the simpler "suppress each table, force every total hidden
+in one hidden in all, repeat to a fixed point": that makes the shared totals
+agree, but each table's check still lets a hidden total move in a way another
+table cannot follow, so a hidden entry could still be pinned by the tables
+together.
+
+Only tables whose shared totals are equal *by construction* are linked (it
+is a ValueError otherwise). In the statistics, the other published figures
+are not equal to these by construction: today's caseload counts the cases
+open *today* whatever their opening date (not the open cases among those
+opened in the period), the referral funnels count referrals, and the overdue
+follow-ups count follow-ups. Equal values there are coincidences a reader
+cannot rely on, so those tables are suppressed on their own.
+
 Out of scope, as in most statistical practice: inference from the
 suppression pattern itself (knowing the algorithm picks the smallest
 candidate tells a reader that a "×" is no larger than the shown cells beside
@@ -66,7 +108,7 @@ overlapping periods.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 SECONDARY_SYMBOL = "×"
@@ -97,19 +139,23 @@ class Table:
     cells: list[list[Cell]]
     row_totals: list[Cell]
     column_totals: list[Cell]
-    total: Cell
+    total: Cell | None  # None when the table has no totals (``totals`` False)
     k: int
     # True when no pattern of suppression could protect the table: nothing of it is published.
     withheld: bool = False
+    # False for a table whose rows or columns overlap (a packet under several data
+    # categories): its sums mean nothing, so none is published (``suppress_without_totals``).
+    totals: bool = True
 
     @property
-    def rows(self) -> list[tuple[str, list[Cell], Cell]]:
+    def rows(self) -> list[tuple[str, list[Cell], Cell | None]]:
         """``(label, cells, row total)`` for each row (templates iterate this)."""
-        return list(zip(self.row_labels, self.cells, self.row_totals, strict=True))
+        totals = self.row_totals if self.totals else [None] * len(self.row_labels)
+        return list(zip(self.row_labels, self.cells, totals, strict=True))
 
     @property
     def any_hidden(self) -> bool:
-        entries = [*self.row_totals, *self.column_totals, self.total]
+        entries = [*self.row_totals, *self.column_totals, *([self.total] if self.total else [])]
         return any(cell.hidden for row in self.cells for cell in row) or any(
             cell.hidden for cell in entries
         )
@@ -124,20 +170,15 @@ def _hidden(reason: str, k: int) -> Cell:
     return Cell(count=None, shown=shown, hidden=True, reason=reason)
 
 
-def _pinned(
-    grid: list[list[int]],
-    reason: list[list[str]],
-    k: int,
-    only: tuple[int, int] | None = None,
-) -> tuple[int, int] | None:
-    """The first hidden entry of the extended ``grid`` (or ``only`` that one)
-    that a reader could recompute, or ``None`` when every hidden entry can
-    take at least two values consistent with what is published (see the
-    module docstring)."""
+def _residual(
+    grid: list[list[int]], reason: list[list[str]], k: int
+) -> tuple[list[tuple[int, int, int | None, int | None, int]], dict[int, list[tuple[int, int]]]]:
+    """The hidden entries of the extended ``grid`` as edges ``(i, j, low,
+    high, flow)`` (totals negated) and each node's residual arcs ``(edge
+    index, node it leads to)``: rows are nodes 0..rows-1, columns follow."""
     rows, columns = len(grid), len(grid[0])
     last_row, last_column = rows - 1, columns - 1
-    # Nodes: rows 0..rows-1, then columns rows..rows+columns-1.
-    edges: list[tuple[int, int, int, int | None, int]] = []  # (i, j, low, high, flow)
+    edges: list[tuple[int, int, int | None, int | None, int]] = []
     for i in range(rows):
         for j in range(columns):
             if not reason[i][j]:
@@ -148,8 +189,6 @@ def _pinned(
                 low, high = (-high if high is not None else None), -low
                 value = -value
             edges.append((i, j, low, high, value))
-
-    # Each node's residual arcs: (edge index, node it leads to).
     arcs: dict[int, list[tuple[int, int]]] = {}
     for index, (i, j, low, high, flow) in enumerate(edges):
         row_node, column_node = i, rows + j
@@ -158,25 +197,45 @@ def _pinned(
             arcs.setdefault(row_node, []).append((index, column_node))
         if low is None or flow > low:
             arcs.setdefault(column_node, []).append((index, row_node))
+    return edges, arcs
 
-    def reaches(start: int, goal: int, skip: int) -> bool:
-        seen, stack = {start}, [start]
-        while stack:
-            node = stack.pop()
-            if node == goal:
-                return True
-            for index, target in arcs.get(node, ()):
-                if index != skip and target not in seen:
-                    seen.add(target)
-                    stack.append(target)
-        return False
 
+def _reachable(
+    arcs: dict[int, list[tuple[int, int]]], start: int, *, skip: int = -1, avoid: int = -1
+) -> set[int]:
+    """The nodes reachable from ``start`` without the edge ``skip`` nor the node ``avoid``."""
+    seen, stack = {start}, [start]
+    while stack:
+        node = stack.pop()
+        for index, target in arcs.get(node, ()):
+            if index != skip and target != avoid and target not in seen:
+                seen.add(target)
+                stack.append(target)
+    return seen
+
+
+def _pinned(
+    grid: list[list[int]],
+    reason: list[list[str]],
+    k: int,
+    only: tuple[int, int] | None = None,
+) -> tuple[int, int] | None:
+    """The first hidden entry of the extended ``grid`` (or ``only`` that one)
+    that a reader could recompute, or ``None`` when every hidden entry can
+    take at least two values consistent with what is published (see the
+    module docstring)."""
+    rows = len(grid)
+    edges, arcs = _residual(grid, reason, k)
     for index, (i, j, low, high, flow) in enumerate(edges):
         if only is not None and (i, j) != only:
             continue
         row_node, column_node = i, rows + j
-        can_grow = (high is None or flow < high) and reaches(column_node, row_node, index)
-        can_shrink = (low is None or flow > low) and reaches(row_node, column_node, index)
+        can_grow = (high is None or flow < high) and row_node in _reachable(
+            arcs, column_node, skip=index
+        )
+        can_shrink = (low is None or flow > low) and column_node in _reachable(
+            arcs, row_node, skip=index
+        )
         if not (can_grow or can_shrink):
             return i, j
     return None
@@ -217,18 +276,9 @@ def _next_to_hide(
     return None
 
 
-def suppress_table(
-    row_labels: Sequence[str],
-    column_labels: Sequence[str],
-    counts: Sequence[Sequence[int]],
-    *,
-    k: int,
-) -> Table:
-    """The table of ``counts`` (one list per row) with its row, column and
-    grand totals, small cells hidden as "<k" and enough others hidden ("×")
-    that none can be recomputed. ``k`` is the agency's small-cell threshold."""
-    if k < 1:
-        raise ValueError("k must be at least 1")
+def _extended_grid(
+    row_labels: Sequence[str], column_labels: Sequence[str], counts: Sequence[Sequence[int]]
+) -> list[list[int]]:
     m, n = len(row_labels), len(column_labels)
     if len(counts) != m or any(len(row) != n for row in counts):
         raise ValueError("counts must have one row per row label and one value per column")
@@ -236,16 +286,22 @@ def suppress_table(
         raise ValueError("counts cannot be negative")
     grid = [[int(value) for value in row] + [sum(row)] for row in counts]
     grid.append([sum(grid[i][j] for i in range(m)) for j in range(n + 1)])
-    reason = [["small" if value < k else "" for value in row] for row in grid]
-    withheld = False
-    while (at := _pinned(grid, reason, k)) is not None:
-        entry = _next_to_hide(grid, reason, k, at)
-        if entry is None:
-            # Everything is hidden and an entry is still pinned: withhold the whole table.
-            withheld = True
-            reason = [["secondary"] * (n + 1) for _ in range(m + 1)]
-            break
-        reason[entry[0]][entry[1]] = "secondary"
+    return grid
+
+
+def _hide_reason(value: int, k: int) -> str:
+    return "small" if value < k else "secondary"
+
+
+def _build(
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    grid: list[list[int]],
+    reason: list[list[str]],
+    k: int,
+    withheld: bool,
+) -> Table:
+    m, n = len(row_labels), len(column_labels)
 
     def cell(i: int, j: int) -> Cell:
         return _hidden(reason[i][j], k) if reason[i][j] else _shown(grid[i][j])
@@ -262,6 +318,232 @@ def suppress_table(
     )
 
 
+def suppress_table(
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    counts: Sequence[Sequence[int]],
+    *,
+    k: int,
+    force_hidden: Iterable[tuple[int, int]] = (),
+) -> Table:
+    """The table of ``counts`` (one list per row) with its row, column and
+    grand totals, small cells hidden as "<k" and enough others hidden ("×")
+    that none can be recomputed. ``k`` is the agency's small-cell threshold.
+
+    ``force_hidden`` names entries of the extended grid to hide from the
+    start: ``(i, j)`` with ``i < m, j < n`` a cell, ``(i, n)`` the total of
+    row ``i``, ``(m, j)`` the total of column ``j`` and ``(m, n)`` the grand
+    total (``m``/``n`` the numbers of rows and columns). They are shown as
+    "<k" when below *k*, else "×", like any other hidden entry."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    m, n = len(row_labels), len(column_labels)
+    grid = _extended_grid(row_labels, column_labels, counts)
+    reason = [["small" if value < k else "" for value in row] for row in grid]
+    for i, j in force_hidden:
+        if not (0 <= i <= m and 0 <= j <= n):
+            raise ValueError(f"force_hidden entry {(i, j)} is outside the table")
+        reason[i][j] = reason[i][j] or _hide_reason(grid[i][j], k)
+    withheld = False
+    while (at := _pinned(grid, reason, k)) is not None:
+        entry = _next_to_hide(grid, reason, k, at)
+        if entry is None:
+            # Everything is hidden and an entry is still pinned: withhold the whole table.
+            withheld = True
+            reason = [["secondary"] * (n + 1) for _ in range(m + 1)]
+            break
+        reason[entry[0]][entry[1]] = "secondary"
+    return _build(row_labels, column_labels, grid, reason, k, withheld)
+
+
+# --- Tables that share their totals ----------------------------------------------------------
+
+
+class _Linked:
+    """Several extended grids whose last rows (column totals and grand
+    total) are the same figures: hiding one of those hides it in all."""
+
+    def __init__(self, grids: list[list[list[int]]], k: int):
+        self.grids, self.k = grids, k
+        self.reasons = [[["small" if v < k else "" for v in row] for row in grid] for grid in grids]
+
+    def shared(self, t: int, i: int) -> bool:
+        return i == len(self.grids[t]) - 1
+
+    def hide(self, t: int, i: int, j: int) -> None:
+        if self.shared(t, i):
+            for u, grid in enumerate(self.grids):
+                self.reasons[u][-1][j] = self.reasons[u][-1][j] or _hide_reason(grid[-1][j], self.k)
+        else:
+            self.reasons[t][i][j] = "secondary"
+
+    def unhide(self, t: int, i: int, j: int) -> None:
+        for u in range(len(self.grids)) if self.shared(t, i) else (t,):
+            self.reasons[u][i if u == t else -1][j] = ""
+
+    def pinned(self, only: tuple[int, int, int] | None = None) -> tuple[int, int, int] | None:
+        """The first hidden entry ``(table, i, j)`` (or ``only`` that one) a
+        reader of *all* the tables together could recompute, else ``None``.
+
+        A hidden entry is free when a unit cycle through it exists in its
+        table whose change every other table can absorb: a cycle that does
+        not touch the shared totals (the other tables are left as they are),
+        or one that passes them through exactly one shared total going down
+        and another going up, when every other table has a cycle through
+        those two in the same directions (then each table moves along its
+        own cycle, and the shared totals move alike in all). This is
+        sufficient, not necessary: hiding more than strictly needed is safe."""
+        built: dict[int, tuple] = {}
+
+        def graph(u: int) -> tuple:
+            # Built when needed: a check of one entry mostly needs its own table only.
+            if u not in built:
+                built[u] = _residual(self.grids[u], self.reasons[u], self.k)
+            return built[u]
+
+        memo: dict[tuple[int, int], set[int]] = {}
+
+        def columns_from(u: int, column: int) -> set[int]:
+            # Columns of table u reachable from its column node ``column``, not via its totals row.
+            if (u, column) not in memo:
+                rows = len(self.grids[u])
+                nodes = _reachable(graph(u)[1], rows + column, avoid=rows - 1)
+                memo[u, column] = {node - rows for node in nodes if node >= rows}
+            return memo[u, column]
+
+        # The shared totals that may go down / up (the same in every table).
+        first = only[0] if only is not None else 0
+        down, up = set(), set()
+        for i, j, low, high, flow in graph(first)[0]:
+            if i == len(self.grids[first]) - 1:
+                if high is None or flow < high:
+                    up.add(j)  # arc totals-row → column j
+                if low is None or flow > low:
+                    down.add(j)  # arc column j → totals-row
+
+        def everywhere(going_up: int, going_down: int, tables) -> bool:
+            # Every table has a path column ``going_up`` → column ``going_down`` off the totals row.
+            return going_up != going_down and all(
+                going_down in columns_from(u, going_up) for u in tables
+            )
+
+        everyone = range(len(self.grids))
+        for t in everyone if only is None else (only[0],):
+            edges, arcs = graph(t)
+            rows = len(self.grids[t])
+            totals_row = rows - 1
+            others = [u for u in everyone if u != t]
+            for index, (i, j, low, high, flow) in enumerate(edges):
+                if only is not None and (t, i, j) != only:
+                    continue
+                if i == totals_row:
+                    if only is None and t > 0:
+                        continue  # the same entry as in table 0
+                    free = (j in up and any(everywhere(j, d, everyone) for d in down)) or (
+                        j in down and any(everywhere(u, j, everyone) for u in up)
+                    )
+                else:
+                    free = False
+                    for may, head, tail in (
+                        (high is None or flow < high, rows + j, i),  # grow: row → column
+                        (low is None or flow > low, i, rows + j),  # shrink: column → row
+                    ):
+                        if not may:
+                            continue
+                        ahead = _reachable(arcs, head, skip=index, avoid=totals_row)
+                        if tail in ahead:
+                            free = True
+                            break
+                        # Into the totals row from a column that may go down, out by one
+                        # that may go up, back to ``tail``.
+                        back = _reachable(_reversed(arcs), tail, skip=index, avoid=totals_row)
+                        if any(
+                            everywhere(u, d, others)
+                            for d in down
+                            if rows + d in ahead
+                            for u in up
+                            if rows + u in back
+                        ):
+                            free = True
+                            break
+                if not free:
+                    return t, i, j
+        return None
+
+    def next_to_hide(self, at: tuple[int, int, int]) -> tuple[int, int, int] | None:
+        """The smallest shown entry of ``at``'s table whose hiding frees it,
+        else of any table; else the smallest shown entry of its table, else
+        of any table; ``None`` when everything is hidden."""
+        t = at[0]
+
+        def shown(u: int) -> list[tuple[int, int, int]]:
+            grid, reason = self.grids[u], self.reasons[u]
+            rows, columns = len(grid), len(grid[0])
+            entries = [(u, a, b) for a in range(rows) for b in range(columns) if not reason[a][b]]
+            return sorted(
+                entries,
+                key=lambda e: (grid[e[1]][e[2]], e[1] == rows - 1 or e[2] == columns - 1, e),
+            )
+
+        others = [u for u in range(len(self.grids)) if u != t]
+        for candidates in (shown(t), *(shown(u) for u in others)):
+            for entry in candidates:
+                self.hide(*entry)
+                frees = self.pinned(only=at) is None
+                self.unhide(*entry)
+                if frees:
+                    return entry
+        for candidates in (shown(t), *(shown(u) for u in others)):
+            if candidates:
+                return candidates[0]
+        return None
+
+
+def _reversed(arcs: dict[int, list[tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+    backwards: dict[int, list[tuple[int, int]]] = {}
+    for node, outgoing in arcs.items():
+        for index, target in outgoing:
+            backwards.setdefault(target, []).append((index, node))
+    return backwards
+
+
+def suppress_linked_tables(
+    tables: Sequence[tuple[Sequence[str], Sequence[str], Sequence[Sequence[int]]]],
+    *,
+    k: int,
+) -> list[Table]:
+    """Tables ``(row_labels, column_labels, counts)`` that count the same
+    things in different rows — so they have the same column totals and grand
+    total — suppressed *together* (see "Tables that share their totals" in
+    the module docstring). Each shared total is published identically in
+    every table (the same number, or hidden with the same symbol), and no
+    hidden entry of any table can be recomputed from all of them together.
+    ValueError when the tables' column totals differ."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    if not tables:
+        return []
+    grids = [_extended_grid(rows, columns, counts) for rows, columns, counts in tables]
+    if any(grid[-1] != grids[0][-1] for grid in grids):
+        raise ValueError("linked tables must have the same column totals and grand total")
+    linked = _Linked(grids, k)
+    withheld = False
+    while (at := linked.pinned()) is not None:
+        entry = linked.next_to_hide(at)
+        if entry is None:
+            # Everything of every table is hidden and an entry is still pinned.
+            withheld = True
+            linked.reasons = [[["secondary"] * len(row) for row in grid] for grid in grids]
+            break
+        linked.hide(*entry)
+    return [
+        _build(rows, columns, grid, reason, k, withheld)
+        for (rows, columns, _counts), grid, reason in zip(
+            tables, grids, linked.reasons, strict=True
+        )
+    ]
+
+
 def suppress_counts(
     labels: Sequence[str], counts: Sequence[int], *, k: int, title: str = ""
 ) -> Table:
@@ -269,3 +551,34 @@ def suppress_counts(
     named ``title``) with its total in ``table.total``; ``table.cells[i][0]``
     is the count of ``labels[i]`` (``table.row_totals`` repeat the cells)."""
     return suppress_table(labels, [title], [[count] for count in counts], k=k)
+
+
+def suppress_without_totals(
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    counts: Sequence[Sequence[int]],
+    *,
+    k: int,
+) -> Table:
+    """A table whose cells overlap (one referral packet counted under each data
+    category it carries): its sums would mean nothing and would only help to
+    pin hidden cells, so none is published (``Table.totals`` False,
+    ``row_totals`` and ``column_totals`` empty, ``total`` None). With no
+    equation between the cells, hiding every count below ``k`` as "<k" is
+    all the protection they need."""
+    if k < 1:
+        raise ValueError("k must be at least 1")
+    _extended_grid(row_labels, column_labels, counts)  # the same checks of the counts
+    return Table(
+        row_labels=[str(label) for label in row_labels],
+        column_labels=[str(label) for label in column_labels],
+        cells=[
+            [_hidden("small", k) if value < k else _shown(int(value)) for value in row]
+            for row in counts
+        ],
+        row_totals=[],
+        column_totals=[],
+        total=None,
+        k=k,
+        totals=False,
+    )

@@ -1,6 +1,5 @@
 """``GET /api/v1/reports/disclosure-register/``: the disclosure register as JSON."""
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -64,6 +63,16 @@ class RegisterTableSerializer(serializers.Serializer):
     total = RegisterCellSerializer()
 
 
+class RegisterCategoryRowSerializer(serializers.Serializer):
+    month = serializers.CharField(help_text="YYYY-MM")
+    cells = RegisterCellSerializer(many=True, help_text="One per column, in the columns' order.")
+
+
+class RegisterCategoryTableSerializer(serializers.Serializer):
+    columns = RegisterColumnSerializer(many=True)
+    rows = RegisterCategoryRowSerializer(many=True)
+
+
 class RegisterPartnerSerializer(serializers.Serializer):
     agency = serializers.UUIDField()
     name = serializers.CharField()
@@ -71,7 +80,10 @@ class RegisterPartnerSerializer(serializers.Serializer):
         help_text="Packets by the lawful basis of the consent relied on, and on a "
         "supervisor's override; row totals are the packets sent."
     )
-    by_data_category = RegisterTableSerializer(help_text="Packets carrying each data category.")
+    by_data_category = RegisterCategoryTableSerializer(
+        help_text="Packets carrying each data category. A packet carries several, so the "
+        "table has no totals (they would mean nothing)."
+    )
 
 
 class RegisterAgencySerializer(serializers.Serializer):
@@ -112,6 +124,20 @@ def _table(table: Table, keys: list[str], register: DisclosureRegister) -> dict:
     }
 
 
+def _category_table(table: Table, keys: list[str], register: DisclosureRegister) -> dict:
+    # No totals: the categories overlap (see reports.selectors.disclosure).
+    return {
+        "columns": [
+            {"key": key, "label": label}
+            for key, label in zip(keys, table.column_labels, strict=True)
+        ],
+        "rows": [
+            {"month": month.strftime("%Y-%m"), "cells": [_cell(cell) for cell in cells]}
+            for month, cells in zip(register.months, table.cells, strict=True)
+        ],
+    }
+
+
 def register_json(register: DisclosureRegister) -> dict:
     return {
         "agency": register.agency,
@@ -123,7 +149,9 @@ def register_json(register: DisclosureRegister) -> dict:
                 "agency": partner.agency_id,
                 "name": partner.name,
                 "by_lawful_basis": _table(partner.by_basis, register.basis_keys, register),
-                "by_data_category": _table(partner.by_category, register.category_keys, register),
+                "by_data_category": _category_table(
+                    partner.by_category, register.category_keys, register
+                ),
             }
             for partner in register.partners
         ],
@@ -151,7 +179,7 @@ class DisclosureRegisterView(APIView):
         period = parse_period(
             request.query_params.get("from", ""),
             request.query_params.get("to", ""),
-            today=timezone.localdate(),
+            agency=agency,
         )
         register = disclosure_register(agency, period)
         return Response(DisclosureRegisterSerializer(register_json(register)).data)

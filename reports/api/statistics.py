@@ -1,6 +1,5 @@
 """``GET /api/v1/reports/statistics/``: an agency's statistics as JSON."""
 
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -149,7 +148,7 @@ class StatisticsView(APIView):
         period = parse_period(
             request.query_params.get("from", ""),
             request.query_params.get("to", ""),
-            today=timezone.localdate(),
+            agency=agency,
         )
         figures = agency_statistics(request.user, agency, period)
         return Response(StatisticsSerializer(statistics_json(figures)).data)

@@ -10,17 +10,16 @@ lawful basis, the override column, each data category.
 from __future__ import annotations
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from accounts.access import Action, record_access
 from accounts.models import Agency, User
 from config.errors import InvalidInput
 from reports.http import CSV, PDF, XLSX
-from reports.kinds import Progress, ReportKind, register_report_kind
+from reports.kinds import Progress, ReportKind, register_report_kind, text_parameter
 from reports.models import ReportJob
 from reports.pdf import render_pdf
 from reports.selectors.disclosure import (
@@ -52,7 +51,6 @@ def register_table(register: DisclosureRegister) -> tuple[list[str], list[list[o
         _("Packets sent"),
         *basis_labels,
         *category_labels,
-        _("Data categories (sum)"),
     ]
     rows: list[list[object]] = []
     for partner in register.partners:
@@ -65,7 +63,6 @@ def register_table(register: DisclosureRegister) -> tuple[list[str], list[list[o
                     _value(basis.row_totals[i]),
                     *(_value(cell) for cell in basis.cells[i]),
                     *(_value(cell) for cell in category.cells[i]),
-                    _value(category.row_totals[i]),
                 ]
             )
         rows.append(
@@ -74,8 +71,8 @@ def register_table(register: DisclosureRegister) -> tuple[list[str], list[list[o
                 _("Total"),
                 _value(basis.total),
                 *(_value(cell) for cell in basis.column_totals),
-                *(_value(cell) for cell in category.column_totals),
-                _value(category.total),
+                # A packet carries several categories: their sums mean nothing, none is shown.
+                *("" for _label in category_labels),
             ]
         )
     return headers, rows
@@ -168,11 +165,11 @@ def disclosure_register_download(
 def check_disclosure_register(actor: User, parameters: dict) -> tuple[Agency, dict]:
     """A register job's parameters: ``agency`` (slug or id), ``from``, ``to``."""
     parameters = parameters if isinstance(parameters, dict) else {}
-    agency = get_register_agency(actor, str(parameters.get("agency") or ""))
+    agency = get_register_agency(actor, text_parameter(parameters, "agency"))
     period = parse_period(
-        str(parameters.get("from") or ""),
-        str(parameters.get("to") or ""),
-        today=timezone.localdate(timezone=ZoneInfo(agency.time_zone)),
+        text_parameter(parameters, "from"),
+        text_parameter(parameters, "to"),
+        agency=agency,
     )
     return agency, {
         "agency": str(agency.pk),

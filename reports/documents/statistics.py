@@ -8,7 +8,6 @@ API: a hidden cell is written as its symbol ("<5" or "×"), never as a number
 from __future__ import annotations
 
 import datetime
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -19,9 +18,10 @@ from accounts.models import Agency, User
 from config.errors import InvalidInput
 from reports.charts import bar_chart
 from reports.http import CSV, PDF, XLSX
-from reports.kinds import Progress, ReportKind, register_report_kind
+from reports.kinds import Progress, ReportKind, register_report_kind, text_parameter
 from reports.models import ReportJob
 from reports.pdf import render_pdf
+from reports.periods import agency_zone
 from reports.selectors.statistics import (
     AgencyStatistics,
     Period,
@@ -197,11 +197,11 @@ def statistics_download(
 def check_statistics(actor: User, parameters: dict) -> tuple[Agency, dict]:
     """A statistics job's parameters: ``agency`` (slug or id), ``from``, ``to``."""
     parameters = parameters if isinstance(parameters, dict) else {}
-    agency = get_statistics_agency(actor, str(parameters.get("agency") or ""))
+    agency = get_statistics_agency(actor, text_parameter(parameters, "agency"))
     period = parse_period(
-        str(parameters.get("from") or ""),
-        str(parameters.get("to") or ""),
-        today=timezone.localdate(timezone=ZoneInfo(agency.time_zone)),
+        text_parameter(parameters, "from"),
+        text_parameter(parameters, "to"),
+        agency=agency,
     )
     return agency, {
         "agency": str(agency.pk),
@@ -220,7 +220,7 @@ def build_statistics(job: ReportJob, progress: Progress) -> tuple[bytes, str]:
         end=datetime.date.fromisoformat(parameters["to"]),
     )
     progress(10)
-    with translation.override(language), timezone.override(ZoneInfo(agency.time_zone)):
+    with translation.override(language), timezone.override(agency_zone(agency)):
         statistics = agency_statistics(actor, agency, period)
         progress(50)
         content = statistics_file(statistics, job.format, user=actor, language=language)

@@ -25,16 +25,19 @@ Shape: one pair of tables per partner agency, rows the months of the period
 categories would tell a reader that the others are not zero). The first
 table counts packets by lawful basis with the override column beside the
 bases — its row totals are the packets sent — the second counts the packets
-carrying each data category. Each table's totals are its own, so
-suppression protects each exactly; between the two tables only bounds hold
-(a category's count is at most the packets sent), never an equation.
+carrying each data category. A packet carries several categories, so the
+second table's rows and columns overlap: their sums would mean nothing, and
+beside the packets sent they would help pin a hidden cell, so it has no
+totals (``suppress_without_totals``) and only its small counts are
+hidden. Between the two tables only bounds hold (a category's count is at
+most the packets sent), never an equation.
+
+The period's days are the agency's (``reports.periods``), whoever reads it.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 from uuid import UUID
@@ -42,7 +45,6 @@ from uuid import UUID
 from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
 from django.db.models.functions import TruncMonth
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Agency, User
@@ -50,32 +52,18 @@ from accounts.permissions import Perm
 from accounts.selectors import agencies_of, agencies_where, holds_in
 from casework.models import Consent, DataCategory
 from casework.selectors import is_uuid
-from config.errors import Forbidden, InvalidInput, NotFound
+from config.errors import Forbidden, NotFound
 from referrals.models import Referral
-from reports.suppression import Table, suppress_table
+from reports.periods import Period, agency_today, agency_zone
+from reports.periods import parse_period as parse_any_period
+from reports.suppression import Table, suppress_table, suppress_without_totals
 
 # The column of the packets sent on a supervisor's override (no consent relied on).
 OVERRIDE = "override"
 # A packet sent with neither a consent nor an override: should not exist; shown when it does.
 NO_BASIS = "none"
 # At most ten years in one register.
-MAX_MONTHS = 120
-
-
-@dataclass(frozen=True)
-class Period:
-    """From the first to the last day (inclusive), and the months it covers."""
-
-    start: datetime.date
-    end: datetime.date
-
-    @property
-    def months(self) -> list[datetime.date]:
-        months, month = [], self.start.replace(day=1)
-        while month <= self.end:
-            months.append(month)
-            month = (month + datetime.timedelta(days=32)).replace(day=1)
-        return months
+MAX_YEARS = 10
 
 
 @dataclass(frozen=True)
@@ -85,7 +73,7 @@ class PartnerDisclosures:
     agency_id: UUID
     name: str
     by_basis: Table  # rows months; columns bases + override; row totals = packets sent
-    by_category: Table  # rows months; columns data categories
+    by_category: Table  # rows months; columns data categories; no totals (categories overlap)
 
 
 @dataclass(frozen=True)
@@ -99,38 +87,19 @@ class DisclosureRegister:
     partners: list[PartnerDisclosures]
 
 
-def _parse_day(value: str, field: str, *, end: bool) -> datetime.date:
-    try:
-        if len(value) == 7:  # YYYY-MM: the whole month
-            year, month = (int(part) for part in value.split("-"))
-            day = calendar.monthrange(year, month)[1] if end else 1
-            return datetime.date(year, month, day)
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            _("Give a month (YYYY-MM) or a date (YYYY-MM-DD)."), code="invalid_date", field=field
-        ) from None
-
-
-def parse_period(from_value: str | None, to_value: str | None, *, today: datetime.date) -> Period:
-    """The period of ``from``/``to`` (months or dates; default: this year up to
-    today). InvalidInput naming the field for a bad value, a ``to`` before
-    ``from`` or more than ten years."""
-    from_value, to_value = (from_value or "").strip(), (to_value or "").strip()
-    start = (
-        _parse_day(from_value, "from", end=False) if from_value else today.replace(month=1, day=1)
+def parse_period(from_value: str | None, to_value: str | None, *, agency: Agency) -> Period:
+    """The period of ``from``/``to`` (months or dates; default this year up to
+    the agency's today), in the agency's days (``reports.periods.parse_period``:
+    InvalidInput naming the field for a bad value or year, a ``to`` before
+    ``from`` or more than ten years)."""
+    today = agency_today(agency)
+    return parse_any_period(
+        from_value,
+        to_value,
+        today=today,
+        default_start=today.replace(month=1, day=1),
+        max_years=MAX_YEARS,
     )
-    end = _parse_day(to_value, "to", end=True) if to_value else today
-    if end < start:
-        raise InvalidInput(
-            _("The end of the period is before its start."), code="invalid_period", field="to"
-        )
-    period = Period(start=start, end=end)
-    if len(period.months) > MAX_MONTHS:
-        raise InvalidInput(
-            _("The period can be at most ten years."), code="period_too_long", field="from"
-        )
-    return period
 
 
 def register_agencies(actor: User) -> QuerySet[Agency]:
@@ -177,11 +146,8 @@ def disclosure_register(agency: Agency, period: Period) -> DisclosureRegister:
     (``get_register_agency``). Two queries whatever the number of partners
     and packets; data categories (a JSON list per packet) are counted in
     Python from one column of the period's packets."""
-    zone = zoneinfo.ZoneInfo(agency.time_zone)
-    start = datetime.datetime.combine(period.start, datetime.time.min, tzinfo=zone)
-    end = datetime.datetime.combine(
-        period.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
-    )
+    zone = agency_zone(agency)
+    start, end = period.bounds(zone)
     sent = (
         Referral.objects.filter(
             from_agency=agency, sent_at__gte=start, sent_at__lt=end, packet__isnull=False
@@ -244,7 +210,7 @@ def disclosure_register(agency: Agency, period: Period) -> DisclosureRegister:
                     ],
                     k=k,
                 ),
-                by_category=suppress_table(
+                by_category=suppress_without_totals(
                     month_labels,
                     [str(category_labels[key]) for key in category_keys],
                     [

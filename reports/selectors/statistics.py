@@ -10,8 +10,9 @@ read the ``Table``s built here and cannot show a number that was hidden.
 
 What the period means: cases and referrals are counted when they were
 *opened* / *sent* within it (from the first day 00:00 to the end of the last
-day, in the reader's time zone), with their status or state today. The
-caseload and the overdue follow-ups are today's, whatever the period.
+day, in the agency's time zone whoever reads them: ``reports.periods``), with
+their status or state today. The caseload and the overdue follow-ups are
+today's (the agency's today), whatever the period.
 
 Reads go through the scoped selectors (``cases_visible_to``,
 ``referrals_visible_to``) restricted to the agency; a supervisor sees every
@@ -21,16 +22,14 @@ said where it is made (referrals received).
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import statistics as pystats
 from collections import Counter
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
-from django.utils import timezone
+from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_countries import countries
@@ -40,13 +39,15 @@ from accounts.permissions import Perm, Role
 from accounts.selectors import agencies_of, agencies_where, holds_in, members_of
 from casework.models import Case, FollowUp
 from casework.selectors import cases_visible_to, is_uuid
-from config.errors import Forbidden, InvalidInput, NotFound
+from config.errors import Forbidden, NotFound
 from referrals.models import Referral
 from referrals.selectors.referrals import referrals_visible_to
-from reports.suppression import Table, suppress_counts, suppress_table
+from reports.periods import Period, agency_today, agency_zone, months_back
+from reports.periods import parse_period as parse_any_period
+from reports.suppression import Table, suppress_counts, suppress_linked_tables
 
 # At most five years: the month table has one row per month.
-MAX_MONTHS = 60
+MAX_YEARS = 5
 # Nationalities listed one by one; the rest are "Other".
 TOP_NATIONALITIES = 8
 UNASSIGNED = "unassigned"
@@ -63,30 +64,6 @@ FUNNEL_STATES = (
     Referral.State.CANCELLED,
     Referral.State.WITHDRAWN,
 )
-
-
-@dataclass(frozen=True)
-class Period:
-    """From the first to the last day, both included."""
-
-    start: datetime.date
-    end: datetime.date
-
-    @property
-    def months(self) -> list[datetime.date]:
-        months, month = [], self.start.replace(day=1)
-        while month <= self.end:
-            months.append(month)
-            month = (month + datetime.timedelta(days=32)).replace(day=1)
-        return months
-
-    def bounds(self, zone: datetime.tzinfo) -> tuple[datetime.datetime, datetime.datetime]:
-        """The period as [start, end) aware datetimes in ``zone``."""
-        start = datetime.datetime.combine(self.start, datetime.time.min, tzinfo=zone)
-        end = datetime.datetime.combine(
-            self.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
-        )
-        return start, end
 
 
 @dataclass(frozen=True)
@@ -135,46 +112,25 @@ class AgencyStatistics:
 # --- The request: agency and period -------------------------------------------------------
 
 
-def _parse_day(value: str, field: str, *, end: bool) -> datetime.date:
-    try:
-        if len(value) == 7:  # YYYY-MM: the whole month
-            year, month = (int(part) for part in value.split("-"))
-            day = calendar.monthrange(year, month)[1] if end else 1
-            return datetime.date(year, month, day)
-        return datetime.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidInput(
-            _("Give a month (YYYY-MM) or a date (YYYY-MM-DD)."), code="invalid_date", field=field
-        ) from None
-
-
 def default_period(today: datetime.date) -> Period:
     """The last twelve months: from the first day of the month eleven months
     ago up to today (so the month table has twelve rows)."""
-    month = today.month - 11
-    year = today.year + (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    return Period(start=datetime.date(year, month, 1), end=today)
+    return Period(start=months_back(today, 12), end=today)
 
 
-def parse_period(from_value: str | None, to_value: str | None, *, today: datetime.date) -> Period:
+def parse_period(from_value: str | None, to_value: str | None, *, agency: Agency) -> Period:
     """The period of the ``from``/``to`` parameters (a date or a month each;
-    default the last twelve months). InvalidInput naming the field for a bad
-    value, an end before the start or more than five years."""
-    from_value, to_value = (from_value or "").strip(), (to_value or "").strip()
-    default = default_period(today)
-    start = _parse_day(from_value, "from", end=False) if from_value else default.start
-    end = _parse_day(to_value, "to", end=True) if to_value else today
-    if end < start:
-        raise InvalidInput(
-            _("The end of the period is before its start."), code="invalid_period", field="to"
-        )
-    period = Period(start=start, end=end)
-    if len(period.months) > MAX_MONTHS:
-        raise InvalidInput(
-            _("The period can be at most five years."), code="period_too_long", field="from"
-        )
-    return period
+    default the last twelve months up to the agency's today), in the agency's
+    days (``reports.periods.parse_period``: InvalidInput naming the field for
+    a bad value or year, an end before the start or more than five years)."""
+    today = agency_today(agency)
+    return parse_any_period(
+        from_value,
+        to_value,
+        today=today,
+        default_start=default_period(today).start,
+        max_years=MAX_YEARS,
+    )
 
 
 def statistics_agencies(actor: User) -> QuerySet[Agency]:
@@ -244,12 +200,13 @@ def agency_statistics(
 ) -> AgencyStatistics:
     """The statistics of ``agency`` over ``period`` as ``actor`` (who holds
     VIEW_STATISTICS there: ``get_statistics_agency``) may read them, every
-    figure suppressed with the agency's ``small_cell_threshold``. ``today``
-    (the reader's local date) dates the overdue follow-ups. Seven queries
+    figure suppressed with the agency's ``small_cell_threshold``. The period's
+    days and ``today`` (default the agency's, which dates the overdue
+    follow-ups) are the agency's, whoever reads them. Seven queries
     whatever the amount of data; records the case and referral lists read."""
     k = agency.small_cell_threshold
-    today = today or timezone.localdate()
-    zone = ZoneInfo(timezone.get_current_timezone_name())
+    today = today or agency_today(agency)
+    zone = agency_zone(agency)
     start, end = period.bounds(zone)
     cases = cases_visible_to(actor).filter(agency=agency)
     status_keys = [status.value for status in Case.Status]
@@ -261,7 +218,7 @@ def agency_statistics(
     by_nationality: Counter = Counter()
     by_month: Counter = Counter()
     nationality_totals: Counter = Counter()
-    for row in _opened_rows(cases, start, end):
+    for row in _opened_rows(cases, start, end, zone):
         status, n = row["status"], row["n"]
         nationality = row["nationality"] or NOT_RECORDED
         by_type[row["case_type"], status] += n
@@ -361,6 +318,18 @@ def agency_statistics(
         received.filter(decided_at__isnull=False).order_by().values_list("sent_at", "decided_at")
     )
 
+    # The four tables of cases opened in the period count the same cases, so they
+    # share their status totals and grand total: suppressed together, or a total
+    # hidden in one and printed in another would pin a hidden cell.
+    by_type_table, by_risk_table, by_nationality_table, by_month_table = suppress_linked_tables(
+        [
+            ([str(value.label) for value in Case.Type], status_labels, grid(by_type, type_keys)),
+            ([str(value.label) for value in Case.Risk], status_labels, grid(by_risk, risk_keys)),
+            (nationality_labels, status_labels, grid(by_nationality, nationality_keys)),
+            ([month.strftime("%Y-%m") for month in months], status_labels, grid(by_month, months)),
+        ],
+        k=k,
+    )
     open_cases = _("Open cases")
     tables = [
         StatTable(
@@ -381,12 +350,7 @@ def agency_statistics(
             title=_("Cases opened in the period by type and status today"),
             row_header=_("Type"),
             row_keys=type_keys,
-            table=suppress_table(
-                [str(value.label) for value in Case.Type],
-                status_labels,
-                grid(by_type, type_keys),
-                k=k,
-            ),
+            table=by_type_table,
             chart="rows",
         ),
         StatTable(
@@ -394,12 +358,7 @@ def agency_statistics(
             title=_("Cases opened in the period by risk level and status today"),
             row_header=_("Risk level"),
             row_keys=risk_keys,
-            table=suppress_table(
-                [str(value.label) for value in Case.Risk],
-                status_labels,
-                grid(by_risk, risk_keys),
-                k=k,
-            ),
+            table=by_risk_table,
             chart="rows",
         ),
         StatTable(
@@ -407,9 +366,7 @@ def agency_statistics(
             title=_("Cases opened in the period by nationality and status today"),
             row_header=_("Nationality (first recorded)"),
             row_keys=nationality_keys,
-            table=suppress_table(
-                nationality_labels, status_labels, grid(by_nationality, nationality_keys), k=k
-            ),
+            table=by_nationality_table,
             chart="rows",
         ),
         StatTable(
@@ -417,12 +374,7 @@ def agency_statistics(
             title=_("Cases opened per month by status today"),
             row_header=_("Month"),
             row_keys=[month.strftime("%Y-%m") for month in months],
-            table=suppress_table(
-                [month.strftime("%Y-%m") for month in months],
-                status_labels,
-                grid(by_month, months),
-                k=k,
-            ),
+            table=by_month_table,
             chart="rows",
         ),
         StatTable(
@@ -465,20 +417,21 @@ def agency_statistics(
     )
 
 
-def _opened_rows(cases: QuerySet[Case], start, end) -> list[dict]:
+def _opened_rows(cases: QuerySet[Case], start, end, zone: datetime.tzinfo) -> list[dict]:
     """Counts of the cases opened in [start, end) by type, risk, status,
-    first nationality and month (in the current time zone). One query:
+    first nationality and month (in ``zone``, the agency's). One query:
     grouped by the opening day in SQL (both databases), folded into months."""
     rows = (
         cases.filter(opened_at__gte=start, opened_at__lt=end)
         .order_by()
         .annotate(nationality=KeyTextTransform("0", "client__nationalities"))
-        .values("case_type", "risk_level", "status", "nationality", "opened_at__date")
+        .annotate(opened_on=TruncDate("opened_at", tzinfo=zone))
+        .values("case_type", "risk_level", "status", "nationality", "opened_on")
         .annotate(n=Count("pk"))
     )
     folded: Counter = Counter()
     for row in rows:
-        day = row["opened_at__date"]
+        day = row["opened_on"]
         month = day.replace(day=1) if day else None
         key = (row["case_type"], row["risk_level"], row["status"], row["nationality"], month)
         folded[key] += row["n"]

@@ -7,7 +7,7 @@ from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -45,7 +45,7 @@ def disclosure_register(request: HttpRequest) -> HttpResponse:
     agency = get_register_agency(request.user, query["agency"])
     error, register, status = None, None, 200
     try:
-        period = parse_period(query["from"], query["to"], today=timezone.localdate())
+        period = parse_period(query["from"], query["to"], agency=agency)
     except InvalidInput as invalid:
         error, status = invalid, 400
     else:
@@ -85,7 +85,7 @@ def disclosure_register_download(request: HttpRequest, fmt: str) -> HttpResponse
     # Not a member: 404; without the permission: 403 — before any check of the input.
     agency = get_register_agency(request.user, query["agency"])
     try:
-        period = parse_period(query["from"], query["to"], today=timezone.localdate())
+        period = parse_period(query["from"], query["to"], agency=agency)
         content, filename, content_type = register_download(
             actor=request.user,
             agency=agency.slug,

@@ -7,7 +7,7 @@ from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -45,9 +45,7 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 def _page(request: HttpRequest, agency, query: dict[str, str]) -> HttpResponse:
     chosen = {**query, "agency": agency.slug}
-    form = StatisticsFilterForm(
-        chosen, agencies=statistics_agencies(request.user), today=timezone.localdate()
-    )
+    form = StatisticsFilterForm(chosen, agencies=statistics_agencies(request.user), agency=agency)
     context = {
         "agency": agency,
         "form": form,
@@ -83,7 +81,7 @@ def statistics_download(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
         raise BadRequest("format")
     try:
-        period = parse_period(query["from"], query["to"], today=timezone.localdate())
+        period = parse_period(query["from"], query["to"], agency=agency)
     except InvalidInput:
         return _page(request, agency, query)
     content, filename, content_type = download(

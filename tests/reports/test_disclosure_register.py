@@ -81,14 +81,18 @@ def test_counts_with_k_2(agency, disclosures):
     assert partner.name == disclosures.name
     basis, categories = partner.by_basis, partner.by_category
     assert basis.total.count == 7  # packets sent; the draft is not one
-    assert categories.total.count == 14  # category carryings
     for key, expected in EXPECTED_BASIS.items():
         cell = _column(basis, register.basis_keys, key)
         assert cell.hidden or cell.count == expected, key
-    for key, expected in EXPECTED_CATEGORIES.items():
-        cell = _column(categories, register.category_keys, key)
-        assert cell.hidden or cell.count == expected, key
-    assert _column(categories, register.category_keys, "identity").count == 7
+    # A packet carries several categories: their sums mean nothing, none is published.
+    assert not categories.totals
+    assert categories.total is None and categories.row_totals == categories.column_totals == []
+    assert [total for _label, _cells, total in categories.rows] == [None]
+    shown = dict(zip(register.category_keys, categories.cells[0], strict=True))
+    assert shown["identity"].count == 7
+    assert {key: cell.count for key, cell in shown.items() if not cell.hidden} == (
+        EXPECTED_CATEGORIES  # every one is at least k = 2; only the zeros are hidden
+    )
     # Every shown cell is right, every zero is hidden.
     for table, keys, expected in (
         (basis, register.basis_keys, EXPECTED_BASIS),
@@ -116,6 +120,7 @@ def _shown_as_is(row_labels, column_labels, counts, *, k):
 
 def test_an_override_is_counted_as_override_not_as_a_basis(agency, disclosures, monkeypatch):
     monkeypatch.setattr("reports.selectors.disclosure.suppress_table", _shown_as_is)
+    monkeypatch.setattr("reports.selectors.disclosure.suppress_without_totals", _shown_as_is)
     register = disclosure_register(agency, _this_month())
 
     [partner] = register.partners
@@ -171,6 +176,9 @@ def test_small_cells_are_hidden_in_every_output(client_as, as_user, dpo, k5):
     [partner] = data["partners"]
     basis = partner["by_lawful_basis"]
     cells = [cell for row in basis["rows"] for cell in row["cells"]] + basis["column_totals"]
+    categories = partner["by_data_category"]
+    assert set(categories) == {"columns", "rows"}  # no totals: the categories overlap
+    assert set(categories["rows"][0]) == {"month", "cells"}
     hidden = [cell for cell in cells if cell["hidden"]]
     assert hidden and all(cell["count"] is None for cell in hidden)
     assert {cell["shown"] for cell in hidden} <= {"<5", "×"}
@@ -194,6 +202,12 @@ def test_small_cells_are_hidden_in_every_output(client_as, as_user, dpo, k5):
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert any("<5" in row for row in values[1:])
     assert next(row for row in values if row[1] == "Total")[2] == 7
+    # The data categories have no totals: no sum column, blanks in the total row.
+    assert "Data categories (sum)" not in rows[0]
+    identity_column = rows[0].index("Identity")
+    assert total[identity_column:] == [""] * (len(rows[0]) - identity_column)
+    [this_month] = [row for row in rows if row[1] == f"{timezone.localdate():%Y-%m}"]
+    assert this_month[identity_column] == "7"
 
     pdf = http.get(reverse("reports:disclosure_register_download", args=["pdf"]))
     assert pdf["Content-Type"] == "application/pdf"

@@ -20,7 +20,7 @@ from accounts.models import AccessLog
 from casework.models import Case
 from referrals import services as referral_services
 from reports.selectors.statistics import agency_statistics, default_period
-from reports.suppression import suppress_counts, suppress_table
+from reports.suppression import suppress_counts, suppress_linked_tables
 from tests.factories import make_case, make_client, make_consent, make_follow_up, make_referral
 from tests.helpers import error_fields, field_errors, page
 
@@ -103,31 +103,41 @@ def test_the_figures_are_counted_right(data, agency, supervisor, caseworker, sec
     assert shown[caseworker.display_name] == "12"
     assert caseload.table.total.shown == "15"
 
-    by_type = stats.table("by_type")
-    grid = [[0, 0, 0] for _ in Case.Type]
-    grid[list(Case.Type).index(Case.Type.HOUSING)][0] = 12
-    grid[list(Case.Type).index(Case.Type.HEALTH)][0] = 3
-    assert by_type.table == suppress_table([str(t.label) for t in Case.Type], statuses, grid, k=k)
-    assert by_type.table.total.shown == "15"
-
-    by_risk = stats.table("by_risk")
-    grid = [[0, 0, 0] for _ in Case.Risk]
-    grid[list(Case.Risk).index(Case.Risk.MEDIUM)][0] = 12
-    grid[list(Case.Risk).index(Case.Risk.HIGH)][0] = 3
-    assert by_risk.table == suppress_table([str(r.label) for r in Case.Risk], statuses, grid, k=k)
-
-    nationality = stats.table("by_nationality")
-    assert nationality.row_keys == ["AF", "SY", "other", "none"]
-    assert nationality.table == suppress_table(
-        ["Afghanistan", "Syria", "Other nationalities", "Not recorded"],
-        statuses,
-        [[3, 0, 0], [12, 0, 0], [0, 0, 0], [0, 0, 0]],
+    # The four tables of cases opened share their status totals: suppressed together.
+    type_grid = [[0, 0, 0] for _ in Case.Type]
+    type_grid[list(Case.Type).index(Case.Type.HOUSING)][0] = 12
+    type_grid[list(Case.Type).index(Case.Type.HEALTH)][0] = 3
+    risk_grid = [[0, 0, 0] for _ in Case.Risk]
+    risk_grid[list(Case.Risk).index(Case.Risk.MEDIUM)][0] = 12
+    risk_grid[list(Case.Risk).index(Case.Risk.HIGH)][0] = 3
+    month_grid = [[0, 0, 0] for _ in range(11)] + [[15, 0, 0]]  # all opened this month
+    months = stats.table("by_month")
+    expected_tables = suppress_linked_tables(
+        [
+            ([str(t.label) for t in Case.Type], statuses, type_grid),
+            ([str(r.label) for r in Case.Risk], statuses, risk_grid),
+            (
+                ["Afghanistan", "Syria", "Other nationalities", "Not recorded"],
+                statuses,
+                [[3, 0, 0], [12, 0, 0], [0, 0, 0], [0, 0, 0]],
+            ),
+            (months.table.row_labels, statuses, month_grid),
+        ],
         k=k,
     )
-
-    months = stats.table("by_month")
+    by_type = stats.table("by_type")
+    assert by_type.table == expected_tables[0]
+    assert by_type.table.column_totals[0].shown == "15"  # all 15 are open
+    assert stats.table("by_risk").table == expected_tables[1]
+    nationality = stats.table("by_nationality")
+    assert nationality.row_keys == ["AF", "SY", "other", "none"]
+    assert nationality.table == expected_tables[2]
     assert len(months.row_keys) == 12
-    assert months.table.total.shown == "15"
+    assert months.table == expected_tables[3]
+    # Each status total is published alike in all four.
+    for key in ("by_risk", "by_nationality", "by_month"):
+        assert stats.table(key).table.column_totals == by_type.table.column_totals
+        assert stats.table(key).table.total == by_type.table.total
 
     sent = stats.table("referrals_sent")
     assert sent.row_keys[:4] == ["sent", "accepted", "completed", "declined"]

@@ -13,7 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reports.suppression import SECONDARY_SYMBOL, Cell, Table, suppress_counts, suppress_table
+from reports.suppression import (
+    SECONDARY_SYMBOL,
+    Cell,
+    Table,
+    suppress_counts,
+    suppress_linked_tables,
+    suppress_table,
+)
 
 
 def _bounds(cell: Cell, true: int, k: int) -> tuple[int, int]:
@@ -226,3 +233,203 @@ def test_bad_input_is_refused():
         suppress_table(["a"], ["b"], [[1, 2]], k=5)
     with pytest.raises(ValueError):
         suppress_table(["a"], ["b"], [[-1]], k=5)
+
+
+# --- Tables that share their totals ----------------------------------------------------------
+
+
+def _meet(ranges: list[tuple[int, int]]) -> tuple[int, int]:
+    return max(low for low, _high in ranges), min(high for _low, high in ranges)
+
+
+def _joint_alternative_exists(
+    published: list[Table], counts: list[list[list[int]]], target: tuple[int, int, int]
+) -> bool:
+    """Is there a set of tables consistent with everything published in *all*
+    the ``published`` tables together — each table's cells and row totals,
+    and the column totals and grand total they share (what any of them
+    shows), which every table's columns and sum must equal — in which the
+    entry ``target`` (table, i, j of its extended grid) differs from its true
+    value? Each entry is searched within one of its true value (see
+    ``_bounds``): an alternative found is a real one, so a pass is sound."""
+    k = published[0].k
+    n = len(counts[0][0])
+    column_sums = [sum(row[j] for row in counts[0]) for j in range(n)]
+    grand = sum(column_sums)
+    column_range = [
+        _meet([_bounds(table.column_totals[j], column_sums[j], k) for table in published])
+        for j in range(n)
+    ]
+    grand_range = _meet([_bounds(table.total, grand, k) for table in published])
+    row_range = [
+        [_bounds(table.row_totals[i], sum(grid[i]), k) for i in range(len(grid))]
+        for table, grid in zip(published, counts, strict=True)
+    ]
+    domains: dict[tuple[int, int, int], list[int]] = {}
+    for t, (table, grid) in enumerate(zip(published, counts, strict=True)):
+        for i, row in enumerate(grid):
+            for j, true in enumerate(row):
+                low, high = _bounds(table.cells[i][j], true, k)
+                values = list(range(max(low, true - 1), min(high, true + 1) + 1))
+                if (t, i, j) == target:
+                    values = [v for v in values if v != true]
+                domains[t, i, j] = values
+    if any(not values for values in domains.values()):
+        return False
+    order = list(domains)
+    value: dict[tuple[int, int, int], int] = {}
+
+    def line_ok(entries: list[tuple[int, int, int]], allowed: tuple[int, int]) -> bool:
+        low = sum(value[e] if e in value else min(domains[e]) for e in entries)
+        high = sum(value[e] if e in value else max(domains[e]) for e in entries)
+        return low <= allowed[1] and high >= allowed[0]
+
+    def column(t: int, j: int) -> list[tuple[int, int, int]]:
+        return [(t, i, j) for i in range(len(counts[t]))]
+
+    def consistent(t: int) -> bool:
+        grid = counts[t]
+        if not all(
+            line_ok([(t, i, j) for j in range(n)], row_range[t][i]) for i in range(len(grid))
+        ):
+            return False
+        shared = column_range
+        everything = grand_range
+        if t > 0:  # table 0 is complete: its sums are the shared totals of this solution
+            shared = [(s, s) for s in (sum(value[e] for e in column(0, j)) for j in range(n))]
+            everything = (sum(s for s, _s in shared),) * 2
+        if not all(line_ok(column(t, j), shared[j]) for j in range(n)):
+            return False
+        return line_ok([e for e in order if e[0] == t], everything)
+
+    def differs() -> bool:
+        t, i, j = target
+        m = len(counts[t])
+        if i < m and j < n:
+            return True  # its domain excludes the true value
+        if i < m:
+            return sum(value[t, i, c] for c in range(n)) != sum(counts[t][i])
+        if j < n:
+            return sum(value[e] for e in column(0, j)) != column_sums[j]
+        return sum(value[e] for e in order if e[0] == 0) != grand
+
+    def search(position: int) -> bool:
+        if position == len(order):
+            return differs()
+        entry = order[position]
+        for candidate in domains[entry]:
+            value[entry] = candidate
+            if consistent(entry[0]) and search(position + 1):
+                return True
+            del value[entry]
+        return False
+
+    return search(0)
+
+
+def _joint_leaks(published: list[Table], counts: list[list[list[int]]]) -> list:
+    """The hidden entries that everything published in all the tables pins."""
+    leaks = []
+    for t, (table, grid) in enumerate(zip(published, counts, strict=True)):
+        for (i, j), cell, _true in _entries(table, grid):
+            if cell.hidden and not _joint_alternative_exists(published, counts, (t, i, j)):
+                leaks.append((t, i, j))
+    return leaks
+
+
+def _check_linked(counts: list[list[list[int]]], k: int) -> list[Table]:
+    n = len(counts[0][0])
+    published = suppress_linked_tables(
+        [
+            ([f"r{i}" for i in range(len(grid))], [f"c{j}" for j in range(n)], grid)
+            for grid in counts
+        ],
+        k=k,
+    )
+    first = published[0]
+    for table, grid in zip(published, counts, strict=True):
+        # The shared totals are published identically in every table.
+        assert table.column_totals == first.column_totals
+        assert table.total == first.total
+        assert table.withheld == first.withheld
+        for _position, cell, true in _entries(table, grid):
+            if table.withheld:
+                assert cell.hidden and cell.count is None and cell.shown == SECONDARY_SYMBOL
+            elif cell.hidden:
+                assert cell.count is None
+                assert (cell.reason == "small") == (true < k)
+            else:
+                assert cell.count == true and true >= k
+    if not first.withheld:
+        assert _joint_leaks(published, counts) == [], (counts, k)
+    return published
+
+
+def _cross(cases: list[tuple[int, int, int]], attribute: int, values: int, statuses: int):
+    grid = [[0] * statuses for _ in range(values)]
+    for case in cases:
+        grid[case[attribute]][case[0]] += 1
+    return grid
+
+
+@st.composite
+def case_datasets(draw):
+    """Cases with a status and attributes A and B (and sometimes C): the
+    tables A × status, B × status (× C) count the same cases."""
+    statuses = draw(st.integers(2, 3))
+    sizes = draw(st.lists(st.integers(1, 3), min_size=2, max_size=3))
+    cases = draw(
+        st.lists(
+            st.tuples(st.integers(0, statuses - 1), *(st.integers(0, size - 1) for size in sizes)),
+            max_size=30,
+        )
+    )
+    return [_cross(cases, a + 1, size, statuses) for a, size in enumerate(sizes)]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(counts=case_datasets(), k=st.integers(2, 5))
+def test_linked_tables_share_totals_and_cannot_be_recomputed_together(counts, k):
+    _check_linked(counts, k)
+
+
+REVIEWER_TABLES = [
+    [[3, 0, 0], [4, 1, 0], [2, 0, 0]],  # "open" column total: 9
+    [[9, 1, 0]],
+]
+
+
+def test_tables_suppressed_one_by_one_leak_through_their_shared_totals():
+    # The reviewer's case: one table hides the "open" total, the other prints it.
+    one_by_one = [
+        suppress_table([f"r{i}" for i in range(len(g))], ["o", "c", "x"], g, k=5)
+        for g in REVIEWER_TABLES
+    ]
+    assert one_by_one[0].column_totals[0].shown == SECONDARY_SYMBOL
+    assert one_by_one[1].column_totals[0].shown == "9"
+    assert _joint_leaks(one_by_one, REVIEWER_TABLES)
+    # Together, the shared totals agree and nothing is pinned.
+    _check_linked(REVIEWER_TABLES, 5)
+
+
+def test_linked_tables_must_share_their_totals():
+    with pytest.raises(ValueError):
+        suppress_linked_tables([(["a"], ["b"], [[5]]), (["a"], ["b"], [[6]])], k=2)
+    assert suppress_linked_tables([], k=2) == []
+
+
+def test_one_linked_table_is_protected_like_any_table():
+    for counts, k in (([[3, 10], [12, 20]], 5), ([[4, 4], [20, 30]], 5), ([[0, 1], [9, 9]], 2)):
+        (table,) = _check_linked([counts], k)
+        for (i, j), cell, _true in _entries(table, counts):
+            if cell.hidden:
+                assert _alternative_exists(table, counts, (i, j))
+
+
+def test_force_hidden_hides_totals_from_the_start():
+    table = suppress_table(["a", "b"], ["x", "y"], [[10, 20], [30, 40]], k=5, force_hidden={(2, 0)})
+    assert table.column_totals[0].shown == SECONDARY_SYMBOL
+    # ...and enough else that it cannot be recomputed (here: from the grand total).
+    assert table.total.hidden or table.column_totals[1].hidden
+    with pytest.raises(ValueError):
+        suppress_table(["a"], ["x"], [[10]], k=5, force_hidden=[(2, 0)])
