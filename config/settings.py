@@ -411,6 +411,9 @@ BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 3)
 REFERRAL_EXPIRY_GRACE_DAYS = env_int("REFERRAL_EXPIRY_GRACE_DAYS", 7)
 # Report jobs' files are deleted this many days after they are ready.
 REPORT_FILE_DAYS = env_int("REPORT_FILE_DAYS", 7)
+# A report job still running after this many minutes is taken to have lost its
+# worker: a redelivered task takes it again, the hourly sweep fails it.
+REPORT_JOB_TIMEOUT_MINUTES = env_int("REPORT_JOB_TIMEOUT_MINUTES", 30)
 # `celery -A config beat` runs these; without a broker, run
 # `manage.py expire_referrals` from cron instead.
 CELERY_BEAT_SCHEDULE = {

@@ -14,6 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import InvalidInput
+
 if TYPE_CHECKING:
     from accounts.models import Agency, User
     from reports.models import ReportJob
@@ -49,3 +53,15 @@ def report_kind(kind: str) -> ReportKind | None:
 
 def report_kinds() -> dict[str, ReportKind]:
     return dict(_KINDS)
+
+
+def text_parameter(parameters: dict, name: str) -> str:
+    """The parameter ``name`` as text ("" when absent). An object or a list
+    (JSON allows them) is a 400 naming the field, not a lookup that finds
+    nothing and answers 404."""
+    value = parameters.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, dict | list | bool):
+        raise InvalidInput(_("Give this as text."), code="invalid", field=name)
+    return str(value)

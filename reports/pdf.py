@@ -22,6 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from config.http.times import local_time_text
+
 # Documents resolve their relative URLs against this base; only what lies
 # under its static prefix is ever read (from the static folders, not the web).
 BASE_URL = "https://sanad.invalid/"
@@ -39,12 +41,23 @@ class StaticFilesOnly(URLFetcher):
         if not url.startswith(_STATIC_PREFIX):
             raise RefusedURL(_("Documents load only Sanad's own static files."))
         relative = unquote(urlsplit(url).path)[len(settings.STATIC_URL) :]
-        if not relative or ".." in Path(relative).parts:
+        # "/etc/passwd" (from "/static//etc/passwd" or "%2F") would replace the
+        # folder it is joined to; a backslash is a separator on Windows.
+        if (
+            not relative
+            or relative.startswith("/")
+            or "\\" in relative
+            or "\x00" in relative
+            or ".." in Path(relative).parts
+        ):
             raise RefusedURL(_("Documents load only Sanad's own static files."))
         found = finders.find(relative)
         if not found and settings.STATIC_ROOT:
-            candidate = Path(settings.STATIC_ROOT) / relative
-            found = str(candidate) if candidate.is_file() else None
+            root = Path(settings.STATIC_ROOT).resolve()
+            candidate = (root / relative).resolve()
+            # resolve() follows symbolic links: the file itself must lie under the root.
+            if candidate.is_relative_to(root) and candidate.is_file():
+                found = str(candidate)
         if not found:
             raise RefusedURL(_("Documents load only Sanad's own static files."))
         content_type = mimetypes.guess_type(found)[0] or "application/octet-stream"
@@ -61,6 +74,8 @@ def render_html(template_name: str, context: dict, *, user, language: str) -> st
             {
                 **context,
                 "generated_at": timezone.localtime(),
+                # Plain text with its zone, for the page footer (CSS content).
+                "generated_when": local_time_text(timezone.now()),
                 "generated_by": getattr(user, "display_name", "") or str(user),
             },
         )

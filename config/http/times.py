@@ -53,9 +53,13 @@ def local_time(value, time_format: str = DEFAULT_FORMAT):
     return value
 
 
+@register.filter(expects_localtime=False)
 def local_time_text(value: datetime, time_format: str = DEFAULT_FORMAT) -> str:
     """An aware datetime as plain text in the current zone, with the zone
-    (``14:05 CET``): what ``|local_time`` shows, for a message or a mail."""
+    (``14:05 CET``): what ``|local_time`` shows, for a message, a mail or a PDF
+    (where a thousand ``<time>`` elements cost layout time)."""
+    if value in (None, ""):
+        return ""
     local = timezone.localtime(value)
     return f"{format_date(local, time_format)} {zone_abbreviation(local)}"
 

@@ -39,6 +39,7 @@ from referrals.selectors.notifications import (
     new_incoming_count,
     referral_notice_links,
 )
+from referrals.selectors.packets import packet_sections
 from referrals.selectors.referrals import (
     INBOX_ORDERING,
     expirable_referrals,
@@ -80,6 +81,7 @@ __all__ = [
     "local_today",
     "message_refusal",
     "new_incoming_count",
+    "packet_sections",
     "progress_refusal",
     "recipient_blocks",
     "referral_actions_for",

@@ -2,19 +2,14 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework.renderers import JSONRenderer
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from reports.documents.case_summary import case_summary_pdf
-from reports.http import PDF, PdfRenderer, file_response
+from reports.http import PDF, FileDownloadAPIView, file_response
 
 
-class CaseSummaryPdfView(APIView):
+class CaseSummaryPdfView(FileDownloadAPIView):
     """The case summary: the file for ``Accept: application/pdf`` or any type;
     errors as problem details whatever was asked for."""
-
-    renderer_classes = [PdfRenderer, JSONRenderer]
 
     @extend_schema(
         operation_id="cases_summary_pdf",
@@ -27,11 +22,3 @@ class CaseSummaryPdfView(APIView):
     def get(self, request, case_id):
         content, filename = case_summary_pdf(actor=request.user, case_id=case_id)
         return file_response(content, filename=filename, content_type=PDF)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        # A problem document is JSON even when the PDF was asked for.
-        if isinstance(response, Response) and not isinstance(response.data, bytes):
-            response.accepted_renderer = JSONRenderer()
-            response.accepted_media_type = JSONRenderer.media_type
-        return response

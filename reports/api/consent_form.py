@@ -3,12 +3,9 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.renderers import JSONRenderer
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from reports.documents.consent_form import consent_forms_pdf
-from reports.http import PDF, PdfRenderer, file_response
+from reports.http import PDF, FileDownloadAPIView, file_response
 
 
 class ConsentFormQuerySerializer(serializers.Serializer):
@@ -23,11 +20,9 @@ class ConsentFormQuerySerializer(serializers.Serializer):
     )
 
 
-class ConsentFormPdfView(APIView):
+class ConsentFormPdfView(FileDownloadAPIView):
     """The consent form: the file for ``Accept: application/pdf`` or any type;
     errors as problem details whatever was asked for."""
-
-    renderer_classes = [PdfRenderer, JSONRenderer]
 
     @extend_schema(
         operation_id="clients_consent_form_pdf",
@@ -52,11 +47,3 @@ class ConsentFormPdfView(APIView):
             consent_id=request.query_params.get("consent") or None,
         )
         return file_response(content, filename=filename, content_type=PDF)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        # A problem document is JSON even when the PDF was asked for.
-        if isinstance(response, Response) and not isinstance(response.data, bytes):
-            response.accepted_renderer = JSONRenderer()
-            response.accepted_media_type = JSONRenderer.media_type
-        return response

@@ -6,7 +6,6 @@ is already made when the answer comes, and the body says ``done``).
 """
 
 from django.conf import settings
-from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -23,7 +22,7 @@ from config.http.serializers import InputSerializer
 from reports import http
 from reports.models import ReportJob
 from reports.selectors.jobs import get_report_job_for, report_jobs_of
-from reports.services import ReportExpired, download_report, request_report
+from reports.services import download_report, request_report
 
 LOCATION_202 = OpenApiParameter(
     "Location",
@@ -179,7 +178,7 @@ class _XlsxRenderer(_FileRenderer):
     format = "xlsx"
 
 
-class ReportJobDownloadView(APIView):
+class ReportJobDownloadView(http.FileDownloadAPIView):
     renderer_classes = [JSONRenderer, http.PdfRenderer, _CsvRenderer, _XlsxRenderer]
 
     @extend_schema(
@@ -195,22 +194,5 @@ class ReportJobDownloadView(APIView):
         },
     )
     def get(self, request, job_id):
-        job = download_report(actor=request.user, job_id=job_id)
-        try:
-            handle = job.file.open("rb")
-        except FileNotFoundError as error:
-            raise ReportExpired() from error
-        response = FileResponse(
-            handle, as_attachment=True, filename=job.filename, content_type=job.content_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        # A problem document is JSON even when a file type was asked for.
-        if isinstance(response, Response):
-            response.accepted_renderer = JSONRenderer()
-            response.accepted_media_type = JSONRenderer.media_type
-        return response
+        job, handle = download_report(actor=request.user, job_id=job_id)
+        return http.stream_response(handle, filename=job.filename, content_type=job.content_type)

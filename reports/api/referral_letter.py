@@ -3,12 +3,9 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.renderers import JSONRenderer
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from reports.documents.referral_letter import referral_letter_pdf
-from reports.http import PDF, PdfRenderer, file_response
+from reports.http import PDF, FileDownloadAPIView, file_response
 
 
 class ReferralLetterQuerySerializer(serializers.Serializer):
@@ -20,18 +17,17 @@ class ReferralLetterQuerySerializer(serializers.Serializer):
     )
 
 
-class ReferralLetterPdfView(APIView):
+class ReferralLetterPdfView(FileDownloadAPIView):
     """The referral letter: the file for ``Accept: application/pdf`` or any type;
     errors as problem details whatever was asked for."""
-
-    renderer_classes = [PdfRenderer, JSONRenderer]
 
     @extend_schema(
         operation_id="referrals_letter_pdf",
         summary="Download the referral letter (PDF)",
         description="A letter for a sent referral: from and to (agency, person, service), "
-        "purpose, urgency, respond-by date, the consent it rests on (or the supervisor's "
-        "override), and exactly the packet's sections — nothing from the live case. In the "
+        "purpose, urgency, respond-by date, the consent it rests on (for the sending side "
+        "only: the receiving agency does not see it, as on the referral) or the supervisor's "
+        "override, and exactly the packet's sections — nothing from the live case. In the "
         "receiving agency's language; `client_language=1` adds the client's language side "
         "by side. For whoever may read the packet (the sending side, the receiving agency "
         "while it holds the referral): 404 for anyone else, 409 `referral_not_sent` for a "
@@ -48,11 +44,3 @@ class ReferralLetterPdfView(APIView):
             client_language=request.query_params.get("client_language", ""),
         )
         return file_response(content, filename=filename, content_type=PDF)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        # A problem document is JSON even when the PDF was asked for.
-        if isinstance(response, Response) and not isinstance(response.data, bytes):
-            response.accepted_renderer = JSONRenderer()
-            response.accepted_media_type = JSONRenderer.media_type
-        return response

@@ -4,12 +4,9 @@ report as a PDF (the JSON export's content, readable by the person)."""
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
-from rest_framework.renderers import JSONRenderer
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from reports.documents.subject_access import subject_access_pdf
-from reports.http import PDF, PdfRenderer, file_response
+from reports.http import PDF, FileDownloadAPIView, file_response
 
 
 class SubjectAccessReportQuerySerializer(serializers.Serializer):
@@ -21,11 +18,9 @@ class SubjectAccessReportQuerySerializer(serializers.Serializer):
     )
 
 
-class SubjectAccessReportPdfView(APIView):
+class SubjectAccessReportPdfView(FileDownloadAPIView):
     """The report: the file for ``Accept: application/pdf`` or any type; errors
     as problem details whatever was asked for."""
-
-    renderer_classes = [PdfRenderer, JSONRenderer]
 
     @extend_schema(
         operation_id="clients_subject_access_report_pdf",
@@ -48,11 +43,3 @@ class SubjectAccessReportPdfView(APIView):
             language=request.query_params.get("language", ""),
         )
         return file_response(content, filename=filename, content_type=PDF)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        # A problem document is JSON even when the PDF was asked for.
-        if isinstance(response, Response) and not isinstance(response.data, bytes):
-            response.accepted_renderer = JSONRenderer()
-            response.accepted_media_type = JSONRenderer.media_type
-        return response

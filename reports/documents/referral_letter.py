@@ -25,8 +25,7 @@ from accounts.models import User
 from casework.selectors.consent import interface_language
 from config.errors import Conflict, InvalidInput
 from referrals.models import Referral, ReferralPacket
-from referrals.selectors import get_packet_for, get_referral_for
-from referrals.views.packet import packet_sections
+from referrals.selectors import get_packet_for, get_referral_for, is_sender_side, packet_sections
 from reports.documents.consent_form import columns, side_by_side
 from reports.pdf import render_pdf
 
@@ -114,7 +113,9 @@ def referral_letter_pdf(
         "referral": referral,
         "packet": packet,
         "from_user": referral.from_user.display_name or str(referral.from_user),
-        "consent": referral.consent,
+        # As on the referral page: the receiving agency does not see the sender's
+        # consent (its date, what else it covers); the override stays visible to both.
+        "consent": referral.consent if is_sender_side(actor, referral) else None,
         "override_by": (
             (referral.override_by.display_name or str(referral.override_by))
             if referral.override_by

@@ -20,8 +20,10 @@ from datetime import timedelta
 from uuid import UUID
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -92,7 +94,16 @@ def request_report(
             % {"languages": ", ".join(sorted(_languages()))},
             field="language",
         )
-    agency, cleaned = report.check(actor, parameters)
+    try:
+        agency, cleaned = report.check(actor, parameters)
+    except InvalidInput as error:
+        # The kinds name their own fields (``case``, ``from``: the names the
+        # pages use); here they sit inside ``parameters``.
+        if not error.field or error.field.startswith("parameters"):
+            raise
+        raise InvalidInput(
+            error.message, code=error.code, field=f"parameters.{error.field}"
+        ) from error
     job = ReportJob.objects.create(
         requested_by=actor,
         agency=agency,
@@ -109,17 +120,38 @@ def request_report(
     return job
 
 
+def _timeout() -> timedelta:
+    return timedelta(minutes=settings.REPORT_JOB_TIMEOUT_MINUTES)
+
+
 def _claim(job_id: UUID | str) -> bool:
-    """Queued -> running, for exactly one caller. A conditional UPDATE is atomic
-    on both databases (PostgreSQL re-checks the WHERE on the locked row;
-    SQLite has one writer at a time), so when Celery delivers the task twice
-    (acks_late, a worker lost) or two workers race, one wins and the other
-    finds nothing to do. ReportJob has no simple-history, so ``update()`` hides
-    no history here."""
+    """Queued -> running, for exactly one caller; or a job left running past
+    ``REPORT_JOB_TIMEOUT_MINUTES`` (its worker died: killed for memory on a
+    long case file) taken again when Celery redelivers it (acks_late).
+
+    A conditional UPDATE on the state *and* ``started_at`` is atomic on both
+    databases (PostgreSQL re-checks the WHERE on the locked row, where the
+    winner has already moved ``started_at`` to now; SQLite has one writer at a
+    time), so when Celery delivers the task twice or two workers race, one wins
+    and the other finds nothing to do. ReportJob has no simple-history, so
+    ``update()`` hides no history here."""
+    now = timezone.now()
+    takeable = Q(state=ReportJob.State.QUEUED) | Q(
+        state=ReportJob.State.RUNNING, started_at__lt=now - _timeout()
+    )
     return bool(
-        ReportJob.objects.filter(pk=job_id, state=ReportJob.State.QUEUED).update(
-            state=ReportJob.State.RUNNING, started_at=timezone.now(), progress=0
+        ReportJob.objects.filter(takeable, pk=job_id).update(
+            state=ReportJob.State.RUNNING, started_at=now, progress=0
         )
+    )
+
+
+def _still_ours(job: ReportJob):
+    """The job as this run claimed it: still running since our ``started_at``.
+    A worker thought dead that wakes up after its job was taken again or timed
+    out finds nothing here and writes nothing."""
+    return ReportJob.objects.filter(
+        pk=job.pk, state=ReportJob.State.RUNNING, started_at=job.started_at
     )
 
 
@@ -128,7 +160,9 @@ def _finish_failed(job: ReportJob, code: str, message) -> ReportJob:
     job.error_code = code
     job.error = str(message)[:300]
     job.finished_at = timezone.now()
-    job.save(update_fields=["state", "error_code", "error", "finished_at"])
+    _still_ours(job).update(
+        state=job.state, error_code=job.error_code, error=job.error, finished_at=job.finished_at
+    )
     return job
 
 
@@ -146,14 +180,15 @@ def _progress_writer(job: ReportJob):
         if percent - last["percent"] < _PROGRESS_STEP and now - last["at"] < _PROGRESS_SECONDS:
             return
         last.update(percent=percent, at=now)
-        ReportJob.objects.filter(pk=job.pk, state=ReportJob.State.RUNNING).update(progress=percent)
+        _still_ours(job).update(progress=percent)
 
     return progress
 
 
 def run_report_job(job_id: UUID | str) -> ReportJob | None:
     """Make the job's file (the Celery task's body). Claims the job first:
-    None when it is not queued (already taken, done or gone). Checks the
+    None when it is not queued (already taken, done or gone) nor left running
+    past the timeout, or when it was taken from this run meanwhile. Checks the
     request again as the person who asked; a refusal or any error fails the
     job with a code and a message safe to show, never the exception's text
     (it may quote personal data)."""
@@ -200,18 +235,20 @@ def run_report_job(job_id: UUID | str) -> ReportJob | None:
     job.finished_at = timezone.now()
     # The days count from when the file is ready (a job that waited keeps them all).
     job.expires_at = job.finished_at + timedelta(days=settings.REPORT_FILE_DAYS)
-    job.save(
-        update_fields=[
-            "expires_at",
-            "file",
-            "state",
-            "progress",
-            "filename",
-            "content_type",
-            "size",
-            "finished_at",
-        ]
+    finished = _still_ours(job).update(
+        expires_at=job.expires_at,
+        file=job.file.name,
+        state=job.state,
+        progress=job.progress,
+        filename=job.filename,
+        content_type=job.content_type,
+        size=job.size,
+        finished_at=job.finished_at,
     )
+    if not finished:
+        # Taken again or timed out while this run was slow: the other run's file counts.
+        job.file.delete(save=False)
+        return None
     return job
 
 
@@ -219,14 +256,17 @@ def _is_expired(job: ReportJob) -> bool:
     return job.state == ReportJob.State.EXPIRED or job.expires_at <= timezone.now()
 
 
-def download_report(*, actor: User, job_id: UUID | str) -> ReportJob:
-    """The actor's own finished job, ready to hand over (the caller opens
-    ``job.file``). Another person's job: 404 (jobs are personal). Not ready:
+def download_report(*, actor: User, job_id: UUID | str) -> tuple[ReportJob, File]:
+    """The actor's own finished job and its file, opened (the caller hands the
+    handle over and it is closed with the response). Another person's job:
+    404 (jobs are personal). Not ready:
     409 ``report_not_ready``; failed: 409 ``report_failed``; expired: 410
     ``report_expired``. The kind checks the request again, as it stands now
     (403/404: a caseworker moved off the case does not download its file).
     Logged as an export (a list, statistics, a register) or, for a document
-    about one case, a download of that case."""
+    about one case, a download of that case — only once the file is open, so
+    a file gone from storage (410 ``report_expired``) logs nothing that was
+    not served."""
     job = get_report_job_for(actor, job_id)
     if _is_expired(job):
         raise ReportExpired()
@@ -238,6 +278,10 @@ def download_report(*, actor: User, job_id: UUID | str) -> ReportJob:
     if report is None:
         raise ReportExpired()
     report.check(actor, job.parameters)
+    try:
+        handle = job.file.open("rb")
+    except FileNotFoundError as error:
+        raise ReportExpired() from error
     case_parameter = _ABOUT_ONE_CASE.get(job.kind)
     if case_parameter:
         case_id = job.parameters.get(case_parameter)
@@ -255,14 +299,33 @@ def download_report(*, actor: User, job_id: UUID | str) -> ReportJob:
         )
     else:
         record_access(actor, Action.EXPORT, job)
-    return job
+    return job, handle
+
+
+def fail_timed_out_report_jobs() -> int:
+    """Mark jobs running longer than ``REPORT_JOB_TIMEOUT_MINUTES`` failed
+    (``timed_out``): their worker died and no redelivery took them again, and
+    the person who asked should not watch a job that never ends. One
+    conditional UPDATE: a job a worker takes again meanwhile (``started_at``
+    moved to now) is left alone. Returns how many."""
+    now = timezone.now()
+    return ReportJob.objects.filter(
+        state=ReportJob.State.RUNNING, started_at__lt=now - _timeout()
+    ).update(
+        state=ReportJob.State.FAILED,
+        error_code="timed_out",
+        error=str(_("The report took too long and was stopped. Ask for it again."))[:300],
+        finished_at=now,
+    )
 
 
 def delete_expired_report_files() -> int:
     """Delete the files of jobs past ``expires_at`` and mark them expired. The
     row stays (who asked for what, when); free text in its parameters goes.
+    Also fails jobs left running past the timeout (``fail_timed_out_report_jobs``).
     Returns how many jobs expired. Hourly (CELERY_BEAT_SCHEDULE) or
     ``manage.py delete_expired_reports`` from cron."""
+    fail_timed_out_report_jobs()
     now = timezone.now()
     expired = 0
     due = (

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -13,9 +13,10 @@ from django.views.decorators.http import require_POST, require_safe
 
 from config.errors import DomainError, Forbidden, NotFound
 from config.http.pages import keyset_page
+from reports.http import stream_response
 from reports.models import ReportJob
 from reports.selectors.jobs import get_report_job_for, report_jobs_of
-from reports.services import ReportExpired, download_report, request_report
+from reports.services import download_report, request_report
 from reports.views.index import index_context
 
 # Form fields that are not the report's parameters.
@@ -92,20 +93,11 @@ def job(request: HttpRequest, job_id: UUID) -> HttpResponse:
 def job_download(request: HttpRequest, job_id: UUID) -> HttpResponse:
     """The job's file, as an attachment, never cached; logged as an export."""
     try:
-        job = download_report(actor=request.user, job_id=job_id)
-        handle = job.file.open("rb")
+        job, handle = download_report(actor=request.user, job_id=job_id)
     except (NotFound, Forbidden):
         raise
-    except FileNotFoundError:
-        error = ReportExpired()
-        messages.error(request, str(error.message))
-        return _job_page(request, get_report_job_for(request.user, job_id), error.status)
     except DomainError as error:
+        # A file gone from storage is a ReportExpired (410) here too.
         messages.error(request, str(error.message))
         return _job_page(request, get_report_job_for(request.user, job_id), error.status)
-    response = FileResponse(
-        handle, as_attachment=True, filename=job.filename, content_type=job.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stream_response(handle, filename=job.filename, content_type=job.content_type)

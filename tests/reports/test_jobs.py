@@ -54,7 +54,8 @@ def _fake_kind(fake: Fake) -> ReportKind:
         if not holds_anywhere(actor, Perm.VIEW_CASE):
             raise Forbidden()
         if not isinstance(parameters.get("n", 1), int):
-            raise InvalidInput("Give a number.", field="parameters.n")
+            # Named as the kind's pages name it; the job machinery puts it in ``parameters``.
+            raise InvalidInput("Give a number.", field="n")
         if parameters.get("case"):
             # A report about one case: 404 for a case the actor does not see.
             case = casework_selectors.get_case_for(actor, parameters["case"])
@@ -165,6 +166,26 @@ def test_a_bad_request_is_a_400_naming_the_field(fake, caseworker, as_user, body
     assert not ReportJob.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("kind", "parameters", "field"),
+    [
+        ("case_file", {"case": "12"}, "parameters.case"),
+        ("statistics", {"from": "2026-13"}, "parameters.from"),
+        ("statistics", {"agency": {"slug": "x"}}, "parameters.agency"),
+        ("disclosure_register", {"agency": ["x"]}, "parameters.agency"),
+    ],
+)
+def test_a_kinds_field_is_named_inside_parameters(
+    supervisor, dpo, as_user, kind, parameters, field
+):
+    actor = dpo if kind == "disclosure_register" else supervisor
+    body = {"kind": kind, "format": "pdf", "parameters": parameters}
+    response = as_user(actor).post(JOBS, body, "json")
+    assert_problem(response, 400)
+    assert error_fields(response) == {field}
+    assert not ReportJob.objects.exists()
+
+
 def test_a_kind_not_registered_is_a_400_naming_kind(monkeypatch, caseworker):
     monkeypatch.delitem(kinds._KINDS, KIND, raising=False)
     with pytest.raises(InvalidInput) as refused:
@@ -232,6 +253,89 @@ def test_two_workers_claiming_one_job_build_it_once(fake, caseworker):
     assert job.state == "done"
 
 
+def _stale(job: ReportJob, minutes: int) -> None:
+    """As a worker that died ``minutes`` ago mid-job leaves it."""
+    ReportJob.objects.filter(pk=job.pk).update(
+        state="running", progress=40, started_at=timezone.now() - timedelta(minutes=minutes)
+    )
+
+
+def test_a_job_left_running_past_the_timeout_is_taken_again(fake, caseworker, settings):
+    settings.REPORT_JOB_TIMEOUT_MINUTES = 30
+    job = _ask(caseworker, n=4)  # its on_commit never runs here
+    _stale(job, minutes=10)
+    assert run_report_job(job.pk) is None  # maybe still working: left alone
+    assert fake.builds == []
+    _stale(job, minutes=31)
+    assert run_report_job(job.pk).state == "done"  # the redelivered task takes it again
+    assert fake.builds == [job.pk]
+    assert run_report_job(job.pk) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_retaking_a_stale_job_build_it_once(fake, caseworker):
+    from django.db import transaction
+
+    with transaction.atomic():
+        job = _ask(caseworker, slow=True)
+    ReportJob.objects.filter(pk=job.pk).update(progress=0, file="")
+    _stale(job, minutes=60)
+    fake.builds.clear()
+
+    results = run_together(lambda: run_report_job(job.pk), lambda: run_report_job(job.pk))
+    assert sorted(result is None for result in results) == [False, True], results
+    assert fake.builds == [job.pk]
+
+
+def test_a_run_overtaken_by_the_timeout_writes_nothing(
+    fake, caseworker, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A worker thought dead that wakes up after the sweep failed its job."""
+    fake_build = kinds._KINDS[KIND].build
+
+    def build_then_time_out(job, progress):
+        _stale(job, minutes=60)
+        delete_expired_report_files()  # the sweep fails it meanwhile
+        return fake_build(job, progress)
+
+    monkeypatch.setitem(
+        kinds._KINDS,
+        KIND,
+        ReportKind(
+            kind=KIND,
+            formats=("csv",),
+            check=kinds._KINDS[KIND].check,
+            build=build_then_time_out,
+        ),
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        job = _ask(caseworker)
+    job.refresh_from_db()
+    assert (job.state, job.error_code, job.file.name) == ("failed", "timed_out", "")
+    assert job.error and job.finished_at is not None
+    assert fake.builds == [job.pk]  # it did build, and its file was not kept
+    assert not default_storage.exists(f"reports/{job.created_at:%Y/%m}/{job.pk}.csv")
+
+
+def test_the_sweep_fails_jobs_running_past_the_timeout(fake, caseworker, client_as, settings):
+    settings.REPORT_JOB_TIMEOUT_MINUTES = 30
+    stale, recent, queued = _ask(caseworker), _ask(caseworker), _ask(caseworker)
+    _stale(stale, minutes=45)
+    _stale(recent, minutes=5)
+    delete_expired_report_files()
+    states = dict(ReportJob.objects.values_list("pk", "state"))
+    assert (states[stale.pk], states[recent.pk], states[queued.pk]) == (
+        "failed",
+        "running",
+        "queued",
+    )
+    stale.refresh_from_db()
+    assert stale.error_code == "timed_out"
+    assert run_report_job(stale.pk) is None  # a late redelivery does not revive it
+    page = client_as(caseworker).get(f"/reports/jobs/{stale.pk}/").content.decode()
+    assert stale.error in page and "hx-trigger" not in page
+
+
 # --- Reading and downloading ----------------------------------------------------------
 
 
@@ -276,6 +380,16 @@ def test_a_download_is_logged_as_an_export(done_job, caseworker, as_user):
         "reports.reportjob",
         str(done_job.pk),
     )
+
+
+def test_a_file_gone_from_storage_is_a_410_and_logs_nothing(
+    done_job, caseworker, as_user, client_as
+):
+    default_storage.delete(done_job.file.name)
+    before = AccessLog.objects.filter(action="export").count()
+    assert_problem(as_user(caseworker).get(f"{JOBS}{done_job.pk}/download/"), 410, "report_expired")
+    assert client_as(caseworker).get(f"/reports/jobs/{done_job.pk}/download/").status_code == 410
+    assert AccessLog.objects.filter(action="export").count() == before
 
 
 def test_the_download_checks_the_permission_again(

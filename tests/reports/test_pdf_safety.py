@@ -150,11 +150,30 @@ def test_raw_html_fetches_only_static_files(listener, monkeypatch):
         f"{pdf.BASE_URL}static/%2e%2e/%2e%2e/etc/passwd",
         f"{pdf.BASE_URL}static/css/does-not-exist.css",
         f"{pdf.BASE_URL}media/private/anything.pdf",
+        # An absolute path would replace STATIC_ROOT when joined to it.
+        f"{pdf.BASE_URL}static//etc/passwd",
+        f"{pdf.BASE_URL}static/%2Fetc%2Fpasswd",
+        f"{pdf.BASE_URL}static/..%5C..%5Cetc%5Cpasswd",
     ],
 )
-def test_the_fetcher_refuses_everything_but_static_files(url):
+def test_the_fetcher_refuses_everything_but_static_files(url, settings, tmp_path):
+    settings.STATIC_ROOT = str(tmp_path)
     with pytest.raises(pdf.RefusedURL):
         pdf.StaticFilesOnly().fetch(url)
+
+
+def test_the_fetcher_reads_static_root_and_nothing_it_links_out_of(settings, tmp_path):
+    root = tmp_path / "static"
+    (root / "img").mkdir(parents=True)
+    (root / "img" / "logo.png").write_bytes(b"png")
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not a static file")
+    (root / "img" / "link.txt").symlink_to(secret)
+    settings.STATIC_ROOT = str(root)
+    fetcher = pdf.StaticFilesOnly()
+    assert fetcher.fetch(f"{pdf.BASE_URL}static/img/logo.png").read() == b"png"
+    with pytest.raises(pdf.RefusedURL):
+        fetcher.fetch(f"{pdf.BASE_URL}static/img/link.txt")
 
 
 def test_the_fetcher_serves_a_static_file():

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from accounts.models import AccessLog
@@ -27,6 +27,7 @@ DUMP = Path(os.environ["A2_DUMP"]) if os.environ.get("A2_DUMP") else None
 PHONE = "+39 333 7654321"
 HEALTH = "Diabetes, needs insulin daily"
 NOTE = "Met the client at the station; afraid of her brother"
+NOTICE_VERSION = "notice-v7"
 
 
 def text_of(content: bytes) -> str:
@@ -57,11 +58,13 @@ def referral(caseworker, supervisor, partner_agency):
         client,
         recipient_agencies=[partner_agency],
         data_categories=["identity", "contact", "legal_status", "case_notes"],
+        notice_version=NOTICE_VERSION,
     )
     make_service(partner_agency)
-    return make_referral(
+    referral = make_referral(
         caseworker, case, partner_agency, data_categories=["identity", "legal_status"]
     )
+    return referral
 
 
 def letter_url(referral, **query):
@@ -94,7 +97,10 @@ def test_the_letter_holds_exactly_the_packet(client_as, referral_officer, referr
     assert "Legal advice on the asylum appeal" in text
     assert referral.respond_by.isoformat() in text
     assert "Routine" in text
-    assert "Shared on the client's consent recorded on" in text
+    # The partner does not see the sender's consent, as on the referral page.
+    assert "Shared on the client's consent recorded on" not in text  # its date
+    assert NOTICE_VERSION not in text and "Information notice version" not in text
+    assert "Lawful basis" not in text
     # The packet's sections: identity and legal status, with their values.
     assert "محمد أحمد" in text
     assert "Mohammed Ahmed" in text
@@ -132,6 +138,10 @@ def test_the_client_language_adds_an_arabic_column(as_user, caseworker, referral
     assert purpose_ar in text
     assert respond_by_ar in text
     assert "Purpose" in text  # the receiving agency's column stays
+    # The sending side sees the consent the referral rests on.
+    given_on = timezone.localdate(referral.consent.given_at).isoformat()
+    assert f"Shared on the client's consent recorded on {given_on}" in text
+    assert f"Information notice version {NOTICE_VERSION}" in text
     assert PHONE not in text
     assert HEALTH not in text
 
