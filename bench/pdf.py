@@ -139,7 +139,8 @@ def _setup(state_path: Path) -> None:
     )
 
     started = time.perf_counter()
-    agency = AgencyFactory(slug="amal", name="Amal Refugee Support", languages=["ar", "en"])
+    # An agency working in English for Arabic speakers: their consent forms are bilingual.
+    agency = AgencyFactory(slug="amal", name="Amal Refugee Support", languages=["en", "ar"])
     partner = AgencyFactory(slug="casa", name="Casa Comune", languages=["it", "en"])
     make_member(agency, Role.AGENCY_ADMIN, display_name="Karim Admin")
     caseworker = make_member(agency, Role.CASEWORKER, display_name="Layla Caseworker")
@@ -169,23 +170,31 @@ def _setup(state_path: Path) -> None:
     make_consent(caseworker, client, purpose="case_management", data_categories=["identity"])
     make_referral(caseworker, summary_case, partner)
 
-    # (ii) the case file's case: 1,000 history rows (case changes, notes, follow-ups).
+    # (ii) the case file's case: 1,000 rows in the history the file prints (the case's
+    # creation, 100 follow-ups created and 40 of them done, case changes), plus 400
+    # notes, which the file prints in their own section (their creation rows are not
+    # repeated in its history, see reports.documents.case_file).
     file_client = make_client(caseworker, name=ARABIC_NAMES[1][0], name_latin=ARABIC_NAMES[1][1])
     file_case = make_case(caseworker, file_client)
     risks = ["low", "medium", "high"]
     follow_ups = 100
+    done = 40
     notes = 400
-    changes = HISTORY_ROWS - follow_ups - notes - 1  # the case's creation is one row
+    changes = HISTORY_ROWS - follow_ups - done - 1  # the case's creation is one row
     for number in range(notes):
         body = NOTE_BODIES[number % len(NOTE_BODIES)]
         casework.add_note(actor=caseworker, case_id=file_case.pk, body=body)
     for number in range(follow_ups):
-        make_follow_up(
+        follow_up = make_follow_up(
             caseworker,
             file_case,
             due_on=today + timedelta(days=number % 60),
             title=f"Task {number}",
         )
+        if number < done:
+            casework.complete_follow_up(
+                actor=caseworker, case_id=file_case.pk, follow_up_id=follow_up.pk
+            )
     version = file_case.version
     for number in range(changes):
         case = casework.update_case(
@@ -274,10 +283,16 @@ def _scenario(name: str, state_path: Path, iterations: int, profile: bool = Fals
             content, _filename = kind.build(job, lambda percent: None)
             return content
 
-        from casework.selectors import case_history
+        from casework.selectors import get_case_for
+        from reports.documents.case_file import printed_history
+        from reports.documents.case_summary import case_history_rows
 
+        supervisor = User.objects.get(pk=state["supervisor"])
+        # The rows the file prints (not the history page's note-creation rows).
         info["history_rows"] = len(
-            case_history(User.objects.get(pk=state["supervisor"]), state["file_case"])
+            printed_history(
+                case_history_rows(supervisor, get_case_for(supervisor, state["file_case"]))
+            )
         )
 
     elif name == "consent_bundle":
