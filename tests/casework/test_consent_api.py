@@ -698,6 +698,8 @@ def test_schema_validates_and_documents_consent(client, tmp_path):
             "clients_consents_withdraw_all"
         ),
         ("get", "/api/v1/clients/{client_id}/consent-coverage/"): "clients_consent_coverage",
+        # The consent form to sign, as a PDF (reports).
+        ("get", "/api/v1/clients/{client_id}/consent-form.pdf"): "clients_consent_form_pdf",
         ("get", "/api/v1/consents/{consent_id}/"): "consents_retrieve",
         ("post", "/api/v1/consents/{consent_id}/withdraw/"): "consents_withdraw",
         ("get", "/api/v1/cases/{case_id}/do-not-disclose/"): "cases_do_not_disclose_list",
