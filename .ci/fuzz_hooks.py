@@ -51,11 +51,16 @@ UNRESOLVABLE = {
     (None, "past"),
     ("expires_at", "date_order"),
     ("lawful_basis", "public_authority"),
+    # A report job: which formats a kind offers, and each kind's own parameters
+    # (an object whose keys depend on `kind`).
+    ("format", "format_not_offered"),
 }
 
 
 def _is_unresolvable(error: dict) -> bool:
     code = error.get("code")
+    if str(error.get("field") or "").startswith("parameters."):
+        return True
     return (error.get("field"), code) in UNRESOLVABLE or (None, code) in UNRESOLVABLE
 
 

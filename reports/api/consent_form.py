@@ -1,5 +1,6 @@
 """``GET /api/v1/clients/{id}/consent-form.pdf``: the consent form to sign as a PDF."""
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -11,12 +12,13 @@ from reports.http import PDF, FileDownloadAPIView, file_response
 class ConsentFormQuerySerializer(serializers.Serializer):
     """Documents the query; ``consent_forms_pdf`` checks both values (400 naming the field)."""
 
-    consent = serializers.CharField(
+    consent = serializers.UUIDField(
         required=False, help_text="A recorded consent of this client to pre-fill the form from."
     )
-    language = serializers.CharField(
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
         required=False,
-        help_text="The client's column in this language (en, ar, fr) instead of theirs.",
+        help_text="The client's column in this language instead of theirs.",
     )
 
 

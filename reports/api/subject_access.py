@@ -1,6 +1,7 @@
 """``GET /api/v1/clients/{id}/subject-access-report.pdf``: the subject-access
 report as a PDF (the JSON export's content, readable by the person)."""
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -12,9 +13,10 @@ from reports.http import PDF, FileDownloadAPIView, file_response
 class SubjectAccessReportQuerySerializer(serializers.Serializer):
     """Documents the query; ``subject_access_pdf`` checks it (400 naming the field)."""
 
-    language = serializers.CharField(
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
         required=False,
-        help_text="The report's language (en, ar, fr) instead of the client's first language.",
+        help_text="The report's language instead of the client's first language.",
     )
 
 

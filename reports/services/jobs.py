@@ -81,7 +81,7 @@ def request_report(
         raise InvalidInput(
             _("This report comes in these formats: %(formats)s.")
             % {"formats": ", ".join(report.formats)},
-            code="invalid",
+            code="format_not_offered",
             field="format",
         )
     if not isinstance(parameters, dict):
