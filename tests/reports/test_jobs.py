@@ -186,6 +186,16 @@ def test_a_kinds_field_is_named_inside_parameters(
     assert not ReportJob.objects.exists()
 
 
+def test_a_job_is_asked_for_in_json_only(fake, caseworker, as_user):
+    # A form body cannot carry `parameters` (an object) without flattening it.
+    body = f"kind={KIND}&format=csv&n=2"
+    response = as_user(caseworker).post(
+        JOBS, body, content_type="application/x-www-form-urlencoded"
+    )
+    assert_problem(response, 415)
+    assert not ReportJob.objects.exists()
+
+
 def test_a_kind_not_registered_is_a_400_naming_kind(monkeypatch, caseworker):
     monkeypatch.delitem(kinds._KINDS, KIND, raising=False)
     with pytest.raises(InvalidInput) as refused:
