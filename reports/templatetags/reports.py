@@ -83,14 +83,19 @@ def case_list_export_fields(context, form) -> list[tuple[str, str]] | None:
 
 
 @register.filter(needs_autoescape=True)
-def isolate(value, autoescape=True):
+def isolate(value, direction=None, autoescape=True):
     """``value`` escaped, wrapped in ``<bdi dir=…>`` only when its direction
     differs from the page's (a Latin name in an Arabic document): in a long
     document every inline element costs WeasyPrint layout time, so text that
-    runs the page's way stays plain."""
+    runs the page's way stays plain.
+
+    ``direction`` ("ltr") is for text without a letter to tell, which must
+    still read left to right: a date or a phone number in an Arabic page
+    (``{{ day|date:"Y-m-d"|isolate:"ltr" }}``); plain, its digits would be
+    reordered after an Arabic word."""
     text = "" if value is None else str(value)
     escaped = conditional_escape(text) if autoescape else text
-    direction = text_dir(text)
+    direction = direction or text_dir(text)
     page = "rtl" if translation.get_language_bidi() else "ltr"
     if direction in ("auto", page):
         return mark_safe(escaped)  # noqa: S308 - escaped above

@@ -123,13 +123,12 @@ def test_the_document_runs_right_to_left_in_arabic(caseworker, arabic_client):
     )
     assert '<html lang="ar" dir="rtl">' in html
     assert '<article class="consent-form" lang="ar" dir="rtl">' in html
-    # Each cell carries its own language and direction.
-    assert '<td lang="ar" dir="rtl">' in html
-    assert '<td lang="en" dir="ltr">' in html
+    # Each cell carries its direction; the English one its language too (the
+    # Arabic one has the form's).
     # Aligned block by block: every row holds both languages.
     assert len(form["rows"]) > 20
     assert all(len(row["cells"]) == 2 for row in form["rows"])
-    assert html.count('<td lang="ar" dir="rtl">') == len(form["rows"])
+    assert html.count('<td dir="rtl">') == len(form["rows"])
     assert html.count('<td lang="en" dir="ltr">') == len(form["rows"])
 
 
@@ -233,3 +232,17 @@ def test_the_printable_page_links_to_the_pdf_in_its_language(client_as, casework
     )
     assert response.status_code == 200
     assert download_url(arabic_client, language="fr") in response.content.decode()
+
+
+def test_a_date_and_a_latin_name_are_isolated_only_in_the_arabic_column(arabic_client):
+    # Digits after an Arabic label would be reordered (2000-01-02 read as
+    # 02-01-2000): in the Arabic column the date is isolated left to right; in
+    # the English column neither the date nor the Latin name needs it.
+    form = consent_form_document(arabic_client)
+    facts = next(row for row in form["rows"] if row["block"] == "facts")
+    arabic, english = (str(cell["html"]) for cell in facts["cells"])
+    born = arabic_client.date_of_birth.isoformat()
+    assert f'<bdi dir="ltr">{born}</bdi>' in arabic
+    assert '<bdi dir="ltr">Mohammed Ahmed</bdi>' in arabic
+    assert "<bdi" not in english.replace('<bdi dir="rtl">محمد أحمد</bdi>', "")
+    assert '<bdi dir="rtl">محمد أحمد</bdi>' in english
