@@ -1,19 +1,26 @@
 """Open Referral HSDS 3.0 JSON for the service directory.
 
-Export: the HSDS API's paginated list of ``service`` objects, each with its
+Export: one page of the HSDS API's service list, each item a full HSDS 3.0
+``service`` (it validates against HSDS's ``service.json``) with its
 ``organization``, ``phones``, ``languages``, ``service_at_locations`` (one
-location with its physical address) and ``attributes``. Sanad's own facts
-travel as attributes of its own vocabularies: the kind of service
+location with its physical address) and ``attributes``. Every id is a UUID,
+stable from one export to the next. Sanad's own facts travel as attributes
+whose terms belong to Sanad's own taxonomies: the kind of service
 (``sanad-service-category``), whether it takes referrals and the data it
 needs (``sanad-referrals``).
 
-Import: the same page, a list of service objects or one service object.
+Import: the same page, a list of service objects or one service object
+(a term's taxonomy is read from ``taxonomy``, or ``vocabulary`` as Sanad's
+files said before HSDS 3.0).
 ``parse_services`` turns it into the keyword fields of
 ``referrals.services.import_services``; errors name the record and field.
 """
 
+import uuid
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -75,32 +82,80 @@ IMPORT_SCHEMA: dict[str, Any] = {
 }
 
 
-def _attribute(service: Service, vocabulary: str, code: str, value: str, term: str = ""):
+# Every id Sanad exports is a UUID (HSDS requires it), the same from one export
+# to the next: a service's own id, its agency's, or a name-based UUID (uuid5)
+# of what the object is within its service. Never change this namespace: ids
+# already shared with partners would change.
+ID_NAMESPACE = uuid.UUID("6f1c2d3e-9a4b-5c6d-8e7f-0a1b2c3d4e5f")
+# The taxonomies of Sanad's own facts (HSDS `taxonomy_term.taxonomy`).
+TAXONOMIES = {
+    CATEGORY_VOCABULARY: "Sanad: kinds of service",
+    REFERRAL_VOCABULARY: "Sanad: referrals",
+}
+# What each Sanad term means, in the directory's language (an interchange file
+# reads the same whoever downloads it).
+TERM_DESCRIPTIONS = {
+    (CATEGORY_VOCABULARY, None): "The kind of service, one of Sanad's service categories.",
+    (REFERRAL_VOCABULARY, "accepts_referrals"): (
+        'Whether the service takes referrals through Sanad: value "true" or "false".'
+    ),
+    (REFERRAL_VOCABULARY, "data_category_needed"): (
+        "A category of a client's data the service needs in a referral: the value is "
+        "the category (one attribute per category)."
+    ),
+}
+
+
+def stable_id(*parts: object) -> str:
+    """A UUID for an exported object that has no id of its own in Sanad: the
+    same parts give the same id in every export."""
+    return str(uuid.uuid5(ID_NAMESPACE, ":".join(str(part) for part in parts)))
+
+
+def _taxonomy_term(taxonomy: str, code: str, name: str) -> dict[str, Any]:
+    description = TERM_DESCRIPTIONS.get((taxonomy, code)) or TERM_DESCRIPTIONS[(taxonomy, None)]
     return {
-        "id": f"{service.pk}:{vocabulary}:{code}",
-        "link_id": str(service.pk),
-        "link_type": "service",
-        "link_entity": "service",
-        "value": value,
-        "taxonomy_term": {
-            "id": f"{vocabulary}:{code}",
-            "code": code,
-            "name": term or code,
-            "vocabulary": vocabulary,
+        "id": stable_id("taxonomy_term", taxonomy, code),
+        "code": code,
+        "name": name,
+        "description": description,
+        "taxonomy": taxonomy,
+        "taxonomy_id": stable_id("taxonomy", taxonomy),
+        "taxonomy_detail": {
+            "id": stable_id("taxonomy", taxonomy),
+            "name": taxonomy,
+            "description": TAXONOMIES[taxonomy],
         },
     }
 
 
+def _attribute(service: Service, taxonomy: str, code: str, value: str, term: str = ""):
+    taxonomy_term = _taxonomy_term(taxonomy, code, term or code)
+    return {
+        "id": stable_id("attribute", service.pk, taxonomy, code, value),
+        "link_id": str(service.pk),
+        "link_type": "service",
+        "link_entity": "service",
+        "taxonomy_term_id": taxonomy_term["id"],
+        "value": value,
+        "taxonomy_term": taxonomy_term,
+    }
+
+
+def _present(fields: dict[str, Any]) -> dict[str, Any]:
+    """``fields`` without the empty texts: HSDS has no "empty" (an empty
+    ``email`` or ``url`` is not one), a field left out is unknown."""
+    return {name: value for name, value in fields.items() if value != ""}
+
+
 def service_to_hsds(service: Service) -> dict[str, Any]:
+    """One full HSDS 3.0 service (``service.json``). Names of Sanad's terms are
+    in the default language, whoever exports."""
     agency = service.agency
+    with translation.override(settings.LANGUAGE_CODE):
+        category_name = str(ServiceCategory(service.category).label)
     attributes = [
-        _attribute(
-            service,
-            CATEGORY_VOCABULARY,
-            service.category,
-            service.category,
-            str(ServiceCategory(service.category).label),
-        ),
+        _attribute(service, CATEGORY_VOCABULARY, service.category, service.category, category_name),
         _attribute(
             service,
             REFERRAL_VOCABULARY,
@@ -114,51 +169,66 @@ def service_to_hsds(service: Service) -> dict[str, Any]:
     ]
     location = None
     if service.location_name or service.address or service.city:
+        location_id = stable_id("location", service.pk)
         location = {
-            "id": f"{service.pk}:location",
+            "id": stable_id("service_at_location", service.pk),
             "service_id": str(service.pk),
-            "location": {
-                "id": f"{service.pk}:location",
-                "location_type": "physical",
-                "name": service.location_name,
-                "addresses": [
-                    {
-                        "id": f"{service.pk}:address",
-                        "address_1": service.address,
-                        "city": service.city,
-                        "postal_code": service.postal_code,
-                        "country": service.country,
-                        "address_type": "physical",
-                    }
-                ],
-            },
+            "location_id": location_id,
+            "location": _present(
+                {
+                    "id": location_id,
+                    "location_type": "physical",
+                    "name": service.location_name,
+                    "addresses": [
+                        {
+                            "id": stable_id("address", service.pk),
+                            "location_id": location_id,
+                            "address_1": service.address,
+                            "city": service.city,
+                            # Required by HSDS; Sanad keeps no region.
+                            "state_province": "",
+                            "postal_code": service.postal_code,
+                            "country": service.country,
+                            "address_type": "physical",
+                        }
+                    ],
+                }
+            ),
         }
-    return {
-        "id": str(service.pk),
-        "organization": {
-            "id": str(agency.pk),
-            "name": agency.name,
-            "description": "",
-            "email": agency.contact_email,
-            "website": agency.website,
-        },
-        "name": service.name,
-        "alternate_name": service.alternate_name,
-        "description": service.description,
-        "url": service.url,
-        "email": service.email,
-        "status": service.status,
-        "application_process": service.application_process,
-        "fees_description": service.fees_description,
-        "eligibility_description": service.eligibility_description,
-        "last_modified": service.updated_at.isoformat(),
-        "phones": [{"id": f"{service.pk}:phone", "number": service.phone}] if service.phone else [],
-        "languages": [
-            {"id": f"{service.pk}:language:{code}", "code": code} for code in service.languages
-        ],
-        "service_at_locations": [location] if location else [],
-        "attributes": attributes,
-    }
+    return _present(
+        {
+            "id": str(service.pk),
+            "organization_id": str(agency.pk),
+            "organization": {
+                "id": str(agency.pk),
+                "name": agency.name,
+                # Required by HSDS (empty allowed); Sanad keeps none.
+                "description": "",
+                **_present({"email": agency.contact_email, "website": agency.website}),
+            },
+            "name": service.name,
+            "alternate_name": service.alternate_name,
+            "description": service.description,
+            "url": service.url,
+            "email": service.email,
+            "status": service.status,
+            "application_process": service.application_process,
+            "fees_description": service.fees_description,
+            "eligibility_description": service.eligibility_description,
+            "last_modified": service.updated_at.isoformat(),
+            "phones": (
+                [{"id": stable_id("phone", service.pk), "number": service.phone}]
+                if service.phone
+                else []
+            ),
+            "languages": [
+                {"id": stable_id("language", service.pk, code), "code": code}
+                for code in service.languages
+            ],
+            "service_at_locations": [location] if location else [],
+            "attributes": attributes,
+        }
+    )
 
 
 def services_to_hsds(services) -> dict[str, Any]:
@@ -260,7 +330,9 @@ def parse_service(record: Any, index: int) -> dict[str, Any]:
         term = attribute.get("taxonomy_term") or {}
         if not isinstance(term, dict):
             continue
-        vocabulary, code = term.get("vocabulary"), term.get("code")
+        # HSDS 3.0 names the taxonomy; Sanad's exports before it said "vocabulary".
+        vocabulary = term.get("taxonomy") or term.get("vocabulary")
+        code = term.get("code")
         value = attribute.get("value")
         if vocabulary == CATEGORY_VOCABULARY and code in ServiceCategory.values:
             category = code

@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import IdempotencyRecord, Notification
 from casework import services as casework_services
 from referrals import services as referral_services
+from referrals.hsds import stable_id
 from referrals.models import (
     Referral,
     ReferralEvent,
@@ -875,7 +876,7 @@ def test_hsds_export_and_import_round_trip(
     record = page["contents"][0]
     assert record["name"] == "Emergency shelter"
     assert record["organization"]["name"] == "Amal Refugee Support"
-    assert record["phones"] == [{"id": f"{shelter.pk}:phone", "number": "+39 011 555"}]
+    assert record["phones"] == [{"id": stable_id("phone", shelter.pk), "number": "+39 011 555"}]
     everything = as_user(outsider_admin).get(f"{SERVICES}export.hsds.json").json()
     assert everything["total_items"] == 3
 

@@ -1,0 +1,163 @@
+"""The service directory's export is Open Referral HSDS 3.0 exactly: every
+export (API and web page, every filter) validates against the published
+``service.json`` and the ``Page`` envelope of HSDS's ``openapi.json``, with the
+format checker on (``uuid``, ``email``, ``uri``, ``date-time``). Ids are UUIDs,
+one per object, the same from one export to the next; the file reads the same
+whoever downloads it, in whatever language.
+
+The schemas are copies (tests/data/hsds-3.0/README.md says from where).
+"""
+
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+from jsonschema import Draft202012Validator
+
+from accounts.models import User
+from casework.models import ServiceCategory
+from referrals.models import Service
+
+pytestmark = pytest.mark.django_db
+
+SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "hsds-3.0"
+EXPORT = "/api/v1/services/export.hsds.json"
+
+
+@cache
+def _validator(name: str, component: str | None = None) -> Draft202012Validator:
+    schema = json.loads((SCHEMAS / name).read_text())
+    if component:
+        schema = schema["components"]["schemas"][component]
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def hsds_errors(page: dict) -> list[str]:
+    """Every way ``page`` is not an HSDS 3.0 page of full services."""
+    errors = [
+        f"page: {'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in _validator("openapi.json", "Page").iter_errors(page)
+    ]
+    for index, service in enumerate(page.get("contents", [])):
+        errors += [
+            f"contents/{index}/{'/'.join(map(str, e.absolute_path))}: {e.message}"
+            for e in _validator("service.json").iter_errors(service)
+        ]
+    return errors
+
+
+def _ids(node, path="", found=None) -> dict[str, set[str]]:
+    """id → the paths (with list positions dropped) of the objects holding it."""
+    found = {} if found is None else found
+    if isinstance(node, dict):
+        if "id" in node:
+            found.setdefault(node["id"], set()).add(path)
+        for key, value in node.items():
+            if key != "taxonomy_detail":
+                _ids(value, f"{path}/{key}", found)
+    elif isinstance(node, list):
+        for item in node:
+            _ids(item, path, found)
+    return found
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", "--password", "demo pass phrase", "--quiet")
+    return User.objects.get(email="supervisor@amal.example")
+
+
+def test_the_validator_finds_what_hsds_forbids():
+    # The check itself can fail: a made-up id, an empty email, a term without a description.
+    bad = {
+        "total_items": 1,
+        "contents": [
+            {
+                "id": "svc:1",
+                "name": "Desk",
+                "status": "active",
+                "email": "",
+                "attributes": [{"id": "a", "taxonomy_term": {"id": "t", "name": "x"}}],
+            }
+        ],
+    }
+    errors = "\n".join(hsds_errors(bad))
+    assert "contents/0/id: 'svc:1' is not a 'uuid'" in errors
+    assert "contents/0/email: '' is not a 'email'" in errors
+    assert "'description' is a required property" in errors
+
+
+def test_every_export_of_the_demo_directory_is_valid_hsds(demo, as_user):
+    api = as_user(demo)
+    services = list(Service.objects.select_related("agency"))
+    assert len(services) >= 8
+    filters = [{}, {"status": "active"}, {"q": services[0].name.split()[0]}]
+    filters += [{"agency": slug} for slug in {s.agency.slug for s in services}]
+    filters += [{"category": category} for category in {s.category for s in services}]
+    for params in filters:
+        response = api.get(EXPORT, params)
+        assert response.status_code == 200, (params, response.content)
+        page = response.json()
+        assert page["contents"], params
+        assert hsds_errors(page) == [], params
+
+    everything = api.get(EXPORT).json()
+    assert everything["total_items"] == len(services)
+    # One id per object: a service, its location and its address each have their own,
+    # and so has every attribute (several data categories needed: several attributes).
+    for object_id, paths in _ids(everything).items():
+        if paths != {"/contents/attributes/taxonomy_term"}:
+            assert len(paths) == 1, (object_id, paths)
+    attribute_ids = [a["id"] for s in everything["contents"] for a in s["attributes"]]
+    assert len(attribute_ids) == len(set(attribute_ids))
+    # Stable: the next export gives the same ids.
+    assert _ids(api.get(EXPORT).json()) == _ids(everything)
+
+
+def test_sanad_facts_travel_as_attributes_of_its_own_taxonomies(demo, as_user):
+    service = Service.objects.filter(data_categories_needed__len__gt=0).first() or (
+        Service.objects.first()
+    )
+    service.data_categories_needed = ["identity", "contact"]
+    service.save()
+    record = next(
+        s for s in as_user(demo).get(EXPORT).json()["contents"] if s["id"] == str(service.pk)
+    )
+    terms = {
+        (a["taxonomy_term"]["taxonomy"], a["taxonomy_term"]["code"], a["value"])
+        for a in record["attributes"]
+    }
+    assert ("sanad-service-category", service.category, service.category) in terms
+    assert ("sanad-referrals", "accepts_referrals", str(service.accepts_referrals).lower()) in terms
+    assert ("sanad-referrals", "data_category_needed", "identity") in terms
+    assert ("sanad-referrals", "data_category_needed", "contact") in terms
+    for attribute in record["attributes"]:
+        term = attribute["taxonomy_term"]
+        assert attribute["taxonomy_term_id"] == term["id"]
+        assert term["description"]
+        assert term["taxonomy_id"] == term["taxonomy_detail"]["id"]
+
+
+def test_the_web_download_is_the_same_file_in_any_language(demo, client_as):
+    demo.preferred_language = "ar"
+    demo.save(update_fields=["preferred_language"])
+    response = client_as(demo).get(reverse("referrals:directory_export"))
+    assert response.status_code == 200
+    page = json.loads(
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )
+    assert hsds_errors(page) == []
+    # Term names in the directory's language, not the viewer's.
+    names = {
+        a["taxonomy_term"]["name"]
+        for s in page["contents"]
+        for a in s["attributes"]
+        if a["taxonomy_term"]["taxonomy"] == "sanad-service-category"
+    }
+    with translation.override("en"):
+        english = {str(label) for label in ServiceCategory.labels}
+    assert names and names <= english
