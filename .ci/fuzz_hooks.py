@@ -25,7 +25,8 @@ OpenAPI, and the fuzzer breaks them with every value it makes up:
   two query parameters, which OpenAPI 3.0 cannot require (a body can, with
   ``anyOf``, and the bodies do) — ``service_or_agency``.
 
-A form-encoded or multipart body carries only text: when the fuzzer sends
+Every body is JSON but the document upload's, which is multipart; a
+multipart body carries only text: when the fuzzer sends
 an object, a number or no fields at all where the schema wants another type,
 the server receives text like any other (``"{}"``, ``"5"``) or an empty form,
 and cannot tell. "Schema-violating request accepted" (ST201) for a ``type``

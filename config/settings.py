@@ -467,11 +467,10 @@ REST_FRAMEWORK = {
     },
     "EXCEPTION_HANDLER": "config.http.api.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "config.http.schema.ProblemAutoSchema",
-    "DEFAULT_PARSER_CLASSES": [
-        "config.http.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # Request bodies are JSON (a form cannot say null, a list or an object); the
+    # document upload alone takes multipart (casework.api.case_items). Anything
+    # else is a 415.
+    "DEFAULT_PARSER_CLASSES": ["config.http.parsers.JSONParser"],
     "DEFAULT_METADATA_CLASS": "config.http.metadata.APIMetadata",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -507,7 +506,6 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.http.schema.postprocess_form_bodies",
     ],
 }
 

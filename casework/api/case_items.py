@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -188,7 +188,8 @@ def _download_url(document: Document) -> str:
 class CaseDocumentsView(GenericAPIView):
     pagination_class = KeysetCursorPagination
     cursor_ordering = ("-uploaded_at", "-id")
-    parser_classes = [MultiPartParser, FormParser]
+    # A file is uploaded: multipart, the one body that is not JSON.
+    parser_classes = [MultiPartParser]
 
     @extend_schema(
         operation_id="cases_documents_list",

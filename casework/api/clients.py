@@ -36,7 +36,6 @@ from config.errors import (
 )
 from config.http.api import PROBLEM_CONTENT_TYPE, problem
 from config.http.pagination import KeysetCursorPagination
-from config.http.parsers import JSONParser
 from config.http.preconditions import if_match_version, with_version_headers
 from config.http.query import QuerySerializer
 from config.http.schema import (
@@ -302,7 +301,6 @@ class ClientListView(GenericAPIView):
     pagination_class = KeysetCursorPagination
     cursor_ordering = ("-created_at", "-id")
     # Identity documents and the sensitive section are objects: JSON only.
-    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="clients_list",
@@ -382,7 +380,6 @@ class ClientDetailView(APIView):
     """One client: identity, contact, legal status, family, education and work,
     identity documents and, for those allowed, the special-category section."""
 
-    parser_classes = [JSONParser]  # the sensitive section is an object
 
     @extend_schema(
         operation_id="clients_retrieve",

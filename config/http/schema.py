@@ -5,12 +5,11 @@ Every operation documents the problem documents it can answer (with If-Match:
 serializer refuses unknown fields says ``additionalProperties: false``; a list
 that may not be empty says ``minItems: 1``, an uploaded file ``minLength: 1``; a
 body that needs one field of several (a PATCH with something to change, an
-agency or a person) says ``anyOf`` of the ``required`` sets; a form or
-multipart body never holds ``null`` (see ``postprocess_form_bodies``).
+agency or a person) says ``anyOf`` of the ``required`` sets. Bodies are JSON,
+but for the document upload (multipart).
 Schemathesis checks all of this against the running app in CI (``.ci/fuzz``).
 """
 
-import copy
 
 from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -187,39 +186,6 @@ def _one_of_required(serializer, properties: dict) -> list[dict]:
             alternative["properties"] = {name: given}
         alternatives.append(alternative)
     return alternatives
-
-
-def postprocess_form_bodies(result, generator, request, public):
-    """A form-encoded or multipart body cannot hold ``null``: a field left out
-    takes its default, an empty one is none (DRF reads ``""`` as null for a
-    field that may be null). Such bodies get a copy of the JSON body's schema
-    where ``nullable`` is an empty value instead, named ``<Name>Form``."""
-    schemas = result.get("components", {}).get("schemas", {})
-    for item in result.get("paths", {}).values():
-        for operation in item.values():
-            if not isinstance(operation, dict) or "requestBody" not in operation:
-                continue
-            for media_type, content in operation["requestBody"]["content"].items():
-                ref = content.get("schema", {}).get("$ref", "")
-                if media_type == "application/json" or not ref:
-                    continue
-                name = ref.rsplit("/", 1)[-1]
-                properties = schemas[name].get("properties", {})
-                if not any(prop.get("nullable") for prop in properties.values()):
-                    continue
-                form_name = f"{name}Form"
-                if form_name not in schemas:
-                    form = copy.deepcopy(schemas[name])
-                    for prop_name, prop in form["properties"].items():
-                        if prop.pop("nullable", None):
-                            outer = {
-                                k: prop.pop(k) for k in ("description", "readOnly") if k in prop
-                            }
-                            empty = {"type": "string", "maxLength": 0}
-                            form["properties"][prop_name] = {"anyOf": [prop, empty], **outer}
-                    schemas[form_name] = form
-                content["schema"] = {"$ref": f"#/components/schemas/{form_name}"}
-    return result
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):

@@ -22,7 +22,6 @@ from casework.models import DataCategory, ServiceCategory
 from casework.selectors import is_uuid
 from config.errors import Forbidden, InvalidInput
 from config.http.pagination import PagePagination
-from config.http.parsers import JSONParser
 from config.http.preconditions import if_match_version, with_version_headers
 from config.http.query import QuerySerializer
 from config.http.schema import ETAG_HEADER, IF_MATCH_REQUIRED, LOCATION_HEADER, PROBLEM_428
@@ -330,7 +329,6 @@ class ServiceExportView(APIView):
 
 
 class ServiceImportView(APIView):
-    parser_classes = [JSONParser]  # HSDS JSON: objects in lists in objects
 
     @extend_schema(
         operation_id="services_import",

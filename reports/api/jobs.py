@@ -11,7 +11,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -102,9 +101,6 @@ class ReportJobListView(GenericAPIView):
 
     pagination_class = KeysetCursorPagination
     cursor_ordering = ("-created_at", "-id")
-    # `parameters` is an object: a form body would flatten its keys into the
-    # body's own, so a report is asked for in JSON only.
-    parser_classes = [JSONParser]
 
     @extend_schema(
         operation_id="reports_jobs_list",
