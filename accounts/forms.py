@@ -75,29 +75,38 @@ class AgencyTimeZoneForm(forms.Form):
     )
 
 
-class AgencyInactivityForm(forms.Form):
-    inactivity_days = forms.IntegerField(
-        label=_("Days without activity"),
-        min_value=INACTIVITY_DAYS_MIN,
-        max_value=INACTIVITY_DAYS_MAX,
-        help_text=_(
-            "An open case with no change, note, follow-up or document for this many days"
-            " is shown to supervisors as without activity (1 to 365)."
-        ),
+def _whole_number_field(*, label, minimum: int, maximum: int, help_text) -> forms.IntegerField:
+    """A whole number from ``minimum`` to ``maximum``, typed on a number pad."""
+    return forms.IntegerField(
+        label=label,
+        min_value=minimum,
+        max_value=maximum,
+        help_text=help_text,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
 
+class AgencyInactivityForm(forms.Form):
+    inactivity_days = _whole_number_field(
+        label=_("Days without activity"),
+        minimum=INACTIVITY_DAYS_MIN,
+        maximum=INACTIVITY_DAYS_MAX,
+        help_text=_(
+            "An open case with no change, note, follow-up or document for this many days"
+            " is shown to supervisors as without activity (1 to 365)."
+        ),
+    )
+
+
 class AgencySmallCellForm(forms.Form):
-    small_cell_threshold = forms.IntegerField(
+    small_cell_threshold = _whole_number_field(
         label=_("Smallest count shown in statistics"),
-        min_value=SMALL_CELL_THRESHOLD_MIN,
-        max_value=SMALL_CELL_THRESHOLD_MAX,
+        minimum=SMALL_CELL_THRESHOLD_MIN,
+        maximum=SMALL_CELL_THRESHOLD_MAX,
         help_text=_(
             "Statistics and registers show a count below this number as “<k” and hide"
             " enough other counts that totals cannot reveal it (2 to 50)."
         ),
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
 
 

@@ -257,60 +257,63 @@ def _team_page(
     )
 
 
+def _save_agency_setting(
+    request: HttpRequest, slug: str, *, form_class, service, saved: str, page_form: str
+) -> HttpResponse:
+    """Save one of the agency's settings (its administrator: MANAGE_AGENCY)
+    from its form on the team page: the form's one field is the argument
+    ``service`` takes. On success, ``saved`` is shown on the team page; on an
+    error, the team page shows the form as ``page_form``."""
+    agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_AGENCY)
+    form = form_class(request.POST)
+    if form.is_valid() and attempt(
+        form, service, actor=request.user, agency=agency, **form.cleaned_data
+    ):
+        messages.success(request, saved)
+        return redirect("accounts:team", slug=agency.slug)
+    return _team_page(request, agency, **{page_form: form})
+
+
 @require_POST
 @login_required
 def agency_time_zone(request: HttpRequest, slug: str) -> HttpResponse:
-    """The agency's time zone (its administrator: MANAGE_AGENCY)."""
-    agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_AGENCY)
-    form = AgencyTimeZoneForm(request.POST)
-    if form.is_valid() and attempt(
-        form,
-        services.set_agency_time_zone,
-        actor=request.user,
-        agency=agency,
-        time_zone=form.cleaned_data["time_zone"],
-    ):
-        messages.success(request, _("The agency's time zone was saved."))
-        return redirect("accounts:team", slug=agency.slug)
-    return _team_page(request, agency, time_zone_form=form)
+    """The agency's time zone."""
+    return _save_agency_setting(
+        request,
+        slug,
+        form_class=AgencyTimeZoneForm,
+        service=services.set_agency_time_zone,
+        saved=_("The agency's time zone was saved."),
+        page_form="time_zone_form",
+    )
 
 
 @require_POST
 @login_required
 def agency_inactivity(request: HttpRequest, slug: str) -> HttpResponse:
-    """After how many days without activity an open case is listed as
-    inactive (its administrator: MANAGE_AGENCY)."""
-    agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_AGENCY)
-    form = AgencyInactivityForm(request.POST)
-    if form.is_valid() and attempt(
-        form,
-        services.set_agency_inactivity_days,
-        actor=request.user,
-        agency=agency,
-        inactivity_days=form.cleaned_data["inactivity_days"],
-    ):
-        messages.success(request, _("The number of days without activity was saved."))
-        return redirect("accounts:team", slug=agency.slug)
-    return _team_page(request, agency, inactivity_form=form)
+    """After how many days without activity an open case is listed as inactive."""
+    return _save_agency_setting(
+        request,
+        slug,
+        form_class=AgencyInactivityForm,
+        service=services.set_agency_inactivity_days,
+        saved=_("The number of days without activity was saved."),
+        page_form="inactivity_form",
+    )
 
 
 @require_POST
 @login_required
 def agency_small_cell(request: HttpRequest, slug: str) -> HttpResponse:
-    """The smallest count the agency's statistics publish (small-cell
-    suppression; its administrator: MANAGE_AGENCY)."""
-    agency = selectors.get_agency_for(request.user, slug, Perm.MANAGE_AGENCY)
-    form = AgencySmallCellForm(request.POST)
-    if form.is_valid() and attempt(
-        form,
-        services.set_agency_small_cell_threshold,
-        actor=request.user,
-        agency=agency,
-        small_cell_threshold=form.cleaned_data["small_cell_threshold"],
-    ):
-        messages.success(request, _("The smallest count shown in statistics was saved."))
-        return redirect("accounts:team", slug=agency.slug)
-    return _team_page(request, agency, small_cell_form=form)
+    """The smallest count the agency's statistics publish (small-cell suppression)."""
+    return _save_agency_setting(
+        request,
+        slug,
+        form_class=AgencySmallCellForm,
+        service=services.set_agency_small_cell_threshold,
+        saved=_("The smallest count shown in statistics was saved."),
+        page_form="small_cell_form",
+    )
 
 
 @login_required

@@ -83,26 +83,50 @@ def create_agency(
     return agency
 
 
+def _set_setting(actor: User, agency: Agency, field: str, value, *, require, reason: str) -> Agency:
+    """Set one of the agency's settings: 403 without MANAGE_AGENCY in
+    ``agency``; ``require(value)`` returns the value to store or raises the
+    400 naming ``field``. The agency row is locked, then saved with history
+    (actor and ``reason``); no change, no history row."""
+    if not actor.has_perm(Perm.MANAGE_AGENCY, agency):
+        raise Forbidden()
+    value = require(value)
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    if getattr(agency, field) != value:
+        setattr(agency, field, value)
+        save_with_history(agency, actor=actor, reason=reason, update_fields=[field])
+    return agency
+
+
+def _require_whole_number(
+    value, *, field: str, minimum: int, maximum: int, invalid, min_value, max_value
+) -> int:
+    """``value`` if it is a whole number from ``minimum`` to ``maximum``;
+    otherwise 400 naming ``field`` with the code ``invalid``, ``min_value``
+    or ``max_value`` and the message given for it."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(invalid, code="invalid", field=field)
+    if value < minimum:
+        raise InvalidInput(min_value, code="min_value", field=field)
+    if value > maximum:
+        raise InvalidInput(max_value, code="max_value", field=field)
+    return value
+
+
 @transaction.atomic
 def set_agency_time_zone(*, actor: User, agency: Agency, time_zone: str) -> Agency:
     """The agency's administrator sets the zone its members' pages show times
     in (stored times stay UTC). Needs MANAGE_AGENCY in ``agency`` (403
     otherwise); 400 naming ``time_zone`` unless it is an IANA time zone name.
     Saved with history; no change, no history row."""
-    if not actor.has_perm(Perm.MANAGE_AGENCY, agency):
-        raise Forbidden()
-    time_zone = require_time_zone(time_zone)
-    return _save_setting(actor, agency, "time_zone", time_zone, gettext_noop("time zone changed"))
-
-
-def _save_setting(actor: User, agency: Agency, field: str, value, reason: str) -> Agency:
-    """Set one field of the locked agency row, with history; no change, no
-    history row. The caller has checked the permission and the value."""
-    agency = Agency.objects.select_for_update().get(pk=agency.pk)
-    if getattr(agency, field) != value:
-        setattr(agency, field, value)
-        save_with_history(agency, actor=actor, reason=reason, update_fields=[field])
-    return agency
+    return _set_setting(
+        actor,
+        agency,
+        "time_zone",
+        time_zone,
+        require=require_time_zone,
+        reason=gettext_noop("time zone changed"),
+    )
 
 
 INACTIVITY_DAYS_MIN = 1
@@ -112,21 +136,15 @@ INACTIVITY_DAYS_MAX = 365
 def require_inactivity_days(value, field: str = "inactivity_days") -> int:
     """``value`` if it is a whole number of days from 1 to 365; otherwise 400
     naming ``field`` (``invalid``, ``min_value``, ``max_value``)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(_("Enter a whole number of days."), code="invalid", field=field)
-    if value < INACTIVITY_DAYS_MIN:
-        raise InvalidInput(
-            _("Enter at least %(days)s day.") % {"days": INACTIVITY_DAYS_MIN},
-            code="min_value",
-            field=field,
-        )
-    if value > INACTIVITY_DAYS_MAX:
-        raise InvalidInput(
-            _("Enter at most %(days)s days.") % {"days": INACTIVITY_DAYS_MAX},
-            code="max_value",
-            field=field,
-        )
-    return value
+    return _require_whole_number(
+        value,
+        field=field,
+        minimum=INACTIVITY_DAYS_MIN,
+        maximum=INACTIVITY_DAYS_MAX,
+        invalid=_("Enter a whole number of days."),
+        min_value=_("Enter at least %(days)s day.") % {"days": INACTIVITY_DAYS_MIN},
+        max_value=_("Enter at most %(days)s days.") % {"days": INACTIVITY_DAYS_MAX},
+    )
 
 
 @transaction.atomic
@@ -136,15 +154,13 @@ def set_agency_inactivity_days(*, actor: User, agency: Agency, inactivity_days: 
     list's ``inactive`` filter). Needs MANAGE_AGENCY in ``agency`` (403
     otherwise); 400 naming ``inactivity_days`` unless it is a whole number
     from 1 to 365. Saved with history; no change, no history row."""
-    if not actor.has_perm(Perm.MANAGE_AGENCY, agency):
-        raise Forbidden()
-    inactivity_days = require_inactivity_days(inactivity_days)
-    return _save_setting(
+    return _set_setting(
         actor,
         agency,
         "inactivity_days",
         inactivity_days,
-        gettext_noop("days without activity changed"),
+        require=require_inactivity_days,
+        reason=gettext_noop("days without activity changed"),
     )
 
 
@@ -155,21 +171,15 @@ SMALL_CELL_THRESHOLD_MAX = 50
 def require_small_cell_threshold(value, field: str = "small_cell_threshold") -> int:
     """``value`` if it is a whole number from 2 to 50; otherwise 400 naming
     ``field`` (``invalid``, ``min_value``, ``max_value``)."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(_("Enter a whole number."), code="invalid", field=field)
-    if value < SMALL_CELL_THRESHOLD_MIN:
-        raise InvalidInput(
-            _("Enter at least %(count)s.") % {"count": SMALL_CELL_THRESHOLD_MIN},
-            code="min_value",
-            field=field,
-        )
-    if value > SMALL_CELL_THRESHOLD_MAX:
-        raise InvalidInput(
-            _("Enter at most %(count)s.") % {"count": SMALL_CELL_THRESHOLD_MAX},
-            code="max_value",
-            field=field,
-        )
-    return value
+    return _require_whole_number(
+        value,
+        field=field,
+        minimum=SMALL_CELL_THRESHOLD_MIN,
+        maximum=SMALL_CELL_THRESHOLD_MAX,
+        invalid=_("Enter a whole number."),
+        min_value=_("Enter at least %(count)s.") % {"count": SMALL_CELL_THRESHOLD_MIN},
+        max_value=_("Enter at most %(count)s.") % {"count": SMALL_CELL_THRESHOLD_MAX},
+    )
 
 
 @transaction.atomic
@@ -181,15 +191,13 @@ def set_agency_small_cell_threshold(
     "<k"). Needs MANAGE_AGENCY in ``agency`` (403 otherwise); 400 naming
     ``small_cell_threshold`` unless it is a whole number from 2 to 50. Saved
     with history; no change, no history row."""
-    if not actor.has_perm(Perm.MANAGE_AGENCY, agency):
-        raise Forbidden()
-    small_cell_threshold = require_small_cell_threshold(small_cell_threshold)
-    return _save_setting(
+    return _set_setting(
         actor,
         agency,
         "small_cell_threshold",
         small_cell_threshold,
-        gettext_noop("smallest count shown in statistics changed"),
+        require=require_small_cell_threshold,
+        reason=gettext_noop("smallest count shown in statistics changed"),
     )
 
 
