@@ -49,13 +49,10 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Agency, User
 from accounts.permissions import Perm
-from accounts.selectors import agencies_of, agencies_where, holds_in
+from accounts.selectors import agencies_of, agencies_where
 from casework.models import Consent, DataCategory
-from casework.selectors import is_uuid
-from config.errors import Forbidden, NotFound
 from referrals.models import Referral
-from reports.periods import Period, agency_today, agency_zone
-from reports.periods import parse_period as parse_any_period
+from reports.periods import Period, agency_zone, get_report_agency, parse_agency_period
 from reports.suppression import Table, suppress_table, suppress_without_totals
 
 # The column of the packets sent on a supervisor's override (no consent relied on).
@@ -92,12 +89,11 @@ def parse_period(from_value: str | None, to_value: str | None, *, agency: Agency
     the agency's today), in the agency's days (``reports.periods.parse_period``:
     InvalidInput naming the field for a bad value or year, a ``to`` before
     ``from`` or more than ten years)."""
-    today = agency_today(agency)
-    return parse_any_period(
+    return parse_agency_period(
         from_value,
         to_value,
-        today=today,
-        default_start=today.replace(month=1, day=1),
+        agency=agency,
+        default_start=lambda today: today.replace(month=1, day=1),
         max_years=MAX_YEARS,
     )
 
@@ -115,21 +111,9 @@ def get_register_agency(actor: User, agency: str | None = None) -> Agency:
     """The agency (slug or id; default the first of ``register_agencies``) whose
     register ``actor`` reads: NotFound when they are not a member, Forbidden
     when their role there lacks VIEW_DISCLOSURE_REGISTER."""
-    agency = (agency or "").strip()
-    if not agency:
-        first = register_agencies(actor).first()
-        if first is not None:
-            return first
-        if agencies_of(actor).exists():
-            raise Forbidden()
-        raise NotFound()
-    lookup = Q(pk=agency) if is_uuid(agency) else Q(slug=agency)
-    found = agencies_of(actor).filter(lookup).first()
-    if found is None:
-        raise NotFound()
-    if not holds_in(actor, Perm.VIEW_DISCLOSURE_REGISTER, found.pk):
-        raise Forbidden()
-    return found
+    return get_report_agency(
+        actor, agency, perm=Perm.VIEW_DISCLOSURE_REGISTER, readable=register_agencies
+    )
 
 
 def _month_of(value, zone) -> datetime.date:
@@ -138,6 +122,12 @@ def _month_of(value, zone) -> datetime.date:
             value = value.astimezone(zone)
         value = value.date()
     return value.replace(day=1)
+
+
+def _by_month(counts: dict[tuple[int, str], int], keys: list[str], months: int) -> list[list[int]]:
+    """The grid of ``counts`` (by month index and key): a row per month, a
+    column per key, zero where nothing was counted."""
+    return [[counts.get((i, key), 0) for key in keys] for i in range(months)]
 
 
 def disclosure_register(agency: Agency, period: Period) -> DisclosureRegister:
@@ -193,6 +183,8 @@ def disclosure_register(agency: Agency, period: Period) -> DisclosureRegister:
         NO_BASIS: gettext_lazy("No lawful basis recorded"),
     }
     category_labels = dict(DataCategory.choices)
+    basis_columns = [str(basis_labels[key]) for key in basis_keys]
+    category_columns = [str(category_labels[key]) for key in category_keys]
     month_labels = [formats.date_format(month, "YEAR_MONTH_FORMAT") for month in months]
     k = agency.small_cell_threshold
     partners = []
@@ -203,20 +195,14 @@ def disclosure_register(agency: Agency, period: Period) -> DisclosureRegister:
                 name=names[partner],
                 by_basis=suppress_table(
                     month_labels,
-                    [str(basis_labels[key]) for key in basis_keys],
-                    [
-                        [basis_counts[partner].get((i, key), 0) for key in basis_keys]
-                        for i in range(len(months))
-                    ],
+                    basis_columns,
+                    _by_month(basis_counts[partner], basis_keys, len(months)),
                     k=k,
                 ),
                 by_category=suppress_without_totals(
                     month_labels,
-                    [str(category_labels[key]) for key in category_keys],
-                    [
-                        [category_counts[partner].get((i, key), 0) for key in category_keys]
-                        for i in range(len(months))
-                    ],
+                    category_columns,
+                    _by_month(category_counts[partner], category_keys, len(months)),
                     k=k,
                 ),
             )

@@ -27,7 +27,7 @@ import statistics as pystats
 from collections import Counter
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncDate
 from django.utils.translation import gettext as _
@@ -36,14 +36,19 @@ from django_countries import countries
 
 from accounts.models import Agency, User
 from accounts.permissions import Perm, Role
-from accounts.selectors import agencies_of, agencies_where, holds_in, members_of
+from accounts.selectors import agencies_of, agencies_where, members_of
 from casework.models import Case, FollowUp
-from casework.selectors import cases_visible_to, is_uuid
-from config.errors import Forbidden, NotFound
+from casework.selectors import cases_visible_to
 from referrals.models import Referral
 from referrals.selectors.referrals import referrals_visible_to
-from reports.periods import Period, agency_today, agency_zone, months_back
-from reports.periods import parse_period as parse_any_period
+from reports.periods import (
+    Period,
+    agency_today,
+    agency_zone,
+    get_report_agency,
+    months_back,
+    parse_agency_period,
+)
 from reports.suppression import Table, suppress_counts, suppress_linked_tables
 
 # At most five years: the month table has one row per month.
@@ -123,12 +128,11 @@ def parse_period(from_value: str | None, to_value: str | None, *, agency: Agency
     default the last twelve months up to the agency's today), in the agency's
     days (``reports.periods.parse_period``: InvalidInput naming the field for
     a bad value or year, an end before the start or more than five years)."""
-    today = agency_today(agency)
-    return parse_any_period(
+    return parse_agency_period(
         from_value,
         to_value,
-        today=today,
-        default_start=default_period(today).start,
+        agency=agency,
+        default_start=lambda today: default_period(today).start,
         max_years=MAX_YEARS,
     )
 
@@ -146,21 +150,7 @@ def get_statistics_agency(actor: User, agency: str | None = None) -> Agency:
     """The agency (slug or id; default the first of ``statistics_agencies``)
     whose statistics ``actor`` reads: NotFound when they are not a member of
     it, Forbidden when their role there lacks VIEW_STATISTICS."""
-    agency = (agency or "").strip()
-    if not agency:
-        first = statistics_agencies(actor).first()
-        if first is not None:
-            return first
-        if agencies_of(actor).exists():
-            raise Forbidden()
-        raise NotFound()
-    lookup = Q(pk=agency) if is_uuid(agency) else Q(slug=agency)
-    found = agencies_of(actor).filter(lookup).first()
-    if found is None:
-        raise NotFound()
-    if not holds_in(actor, Perm.VIEW_STATISTICS, found.pk):
-        raise Forbidden()
-    return found
+    return get_report_agency(actor, agency, perm=Perm.VIEW_STATISTICS, readable=statistics_agencies)
 
 
 # --- The figures ----------------------------------------------------------------------------
@@ -187,12 +177,41 @@ def _response_time(
     return ResponseTime(hours=median, shown=_duration(median))
 
 
-def _funnel(counts: Counter, k: int, title: str) -> Table:
+def _states_and_responses(
+    referrals: QuerySet[Referral],
+) -> tuple[Counter, list[tuple[datetime.datetime, datetime.datetime]]]:
+    """How many of ``referrals`` are in each state today, and the (sent,
+    decided) times of those accepted or declined. Two queries."""
+    counts = Counter(
+        dict(
+            referrals.order_by()
+            .values_list("state")
+            .annotate(n=Count("pk"))
+            .values_list("state", "n")
+        )
+    )
+    pairs = list(
+        referrals.filter(decided_at__isnull=False).order_by().values_list("sent_at", "decided_at")
+    )
+    return counts, pairs
+
+
+def _funnel(key: str, title: str, counts: Counter, k: int) -> StatTable:
+    """The table of what became of referrals (sent or received), by state today."""
     labels = [
         _("Awaiting a response") if state == Referral.State.SENT else str(state.label)
         for state in FUNNEL_STATES
     ]
-    return suppress_counts(labels, [counts[state] for state in FUNNEL_STATES], k=k, title=title)
+    return StatTable(
+        key=key,
+        title=title,
+        row_header=_("State today"),
+        row_keys=[state.value for state in FUNNEL_STATES],
+        table=suppress_counts(
+            labels, [counts[state] for state in FUNNEL_STATES], k=k, title=_("Referrals")
+        ),
+        chart="cells",
+    )
 
 
 def agency_statistics(
@@ -294,43 +313,56 @@ def agency_statistics(
     sent = referrals_visible_to(actor).filter(
         from_agency=agency, sent_at__gte=start, sent_at__lt=end
     )
-    sent_counts = Counter(
-        dict(sent.order_by().values_list("state").annotate(n=Count("pk")).values_list("state", "n"))
-    )
-    sent_pairs = list(
-        sent.filter(decided_at__isnull=False).order_by().values_list("sent_at", "decided_at")
-    )
+    sent_counts, sent_pairs = _states_and_responses(sent)
     # 5. Referrals received. Not scoped on purpose: the receiving side's scope
     # (guardian rows) ends when a referral is declined, expires or is withdrawn,
     # so the scoped list would count only the referrals still live. These are
     # counts of the agency's own decisions, never a row of personal data, and
     # only for a reader who holds VIEW_STATISTICS in the receiving agency.
     received = Referral.objects.filter(to_agency=agency, sent_at__gte=start, sent_at__lt=end)
-    received_counts = Counter(
-        dict(
-            received.order_by()
-            .values_list("state")
-            .annotate(n=Count("pk"))
-            .values_list("state", "n")
-        )
-    )
-    received_pairs = list(
-        received.filter(decided_at__isnull=False).order_by().values_list("sent_at", "decided_at")
-    )
+    received_counts, received_pairs = _states_and_responses(received)
 
     # The four tables of cases opened in the period count the same cases, so they
     # share their status totals and grand total: suppressed together, or a total
     # hidden in one and printed in another would pin a hidden cell.
-    by_type_table, by_risk_table, by_nationality_table, by_month_table = suppress_linked_tables(
-        [
-            ([str(value.label) for value in Case.Type], status_labels, grid(by_type, type_keys)),
-            ([str(value.label) for value in Case.Risk], status_labels, grid(by_risk, risk_keys)),
-            (nationality_labels, status_labels, grid(by_nationality, nationality_keys)),
-            ([month.strftime("%Y-%m") for month in months], status_labels, grid(by_month, months)),
-        ],
-        k=k,
+    month_keys = [month.strftime("%Y-%m") for month in months]
+    opened = [  # key, title, row header, row keys, row labels, counts
+        (
+            "by_type",
+            _("Cases opened in the period by type and status today"),
+            _("Type"),
+            type_keys,
+            [str(value.label) for value in Case.Type],
+            grid(by_type, type_keys),
+        ),
+        (
+            "by_risk",
+            _("Cases opened in the period by risk level and status today"),
+            _("Risk level"),
+            risk_keys,
+            [str(value.label) for value in Case.Risk],
+            grid(by_risk, risk_keys),
+        ),
+        (
+            "by_nationality",
+            _("Cases opened in the period by nationality and status today"),
+            _("Nationality (first recorded)"),
+            nationality_keys,
+            nationality_labels,
+            grid(by_nationality, nationality_keys),
+        ),
+        (
+            "by_month",
+            _("Cases opened per month by status today"),
+            _("Month"),
+            month_keys,
+            month_keys,
+            grid(by_month, months),
+        ),
+    ]
+    opened_tables = suppress_linked_tables(
+        [(labels, status_labels, counts) for *_table, labels, counts in opened], k=k
     )
-    open_cases = _("Open cases")
     tables = [
         StatTable(
             key="caseload",
@@ -341,57 +373,29 @@ def agency_statistics(
                 [*(names[key] for key in people), _("Unassigned")],
                 [*(caseload[key] for key in people), caseload[UNASSIGNED]],
                 k=k,
-                title=open_cases,
+                title=_("Open cases"),
             ),
             chart="cells",
         ),
-        StatTable(
-            key="by_type",
-            title=_("Cases opened in the period by type and status today"),
-            row_header=_("Type"),
-            row_keys=type_keys,
-            table=by_type_table,
-            chart="rows",
+        *(
+            StatTable(
+                key=key, title=title, row_header=header, row_keys=keys, table=table, chart="rows"
+            )
+            for (key, title, header, keys, *_counts), table in zip(
+                opened, opened_tables, strict=True
+            )
         ),
-        StatTable(
-            key="by_risk",
-            title=_("Cases opened in the period by risk level and status today"),
-            row_header=_("Risk level"),
-            row_keys=risk_keys,
-            table=by_risk_table,
-            chart="rows",
+        _funnel(
+            "referrals_sent",
+            _("Referrals sent in the period: what became of them"),
+            sent_counts,
+            k,
         ),
-        StatTable(
-            key="by_nationality",
-            title=_("Cases opened in the period by nationality and status today"),
-            row_header=_("Nationality (first recorded)"),
-            row_keys=nationality_keys,
-            table=by_nationality_table,
-            chart="rows",
-        ),
-        StatTable(
-            key="by_month",
-            title=_("Cases opened per month by status today"),
-            row_header=_("Month"),
-            row_keys=[month.strftime("%Y-%m") for month in months],
-            table=by_month_table,
-            chart="rows",
-        ),
-        StatTable(
-            key="referrals_sent",
-            title=_("Referrals sent in the period: what became of them"),
-            row_header=_("State today"),
-            row_keys=[state.value for state in FUNNEL_STATES],
-            table=_funnel(sent_counts, k, _("Referrals")),
-            chart="cells",
-        ),
-        StatTable(
-            key="referrals_received",
-            title=_("Referrals received in the period: what became of them"),
-            row_header=_("State today"),
-            row_keys=[state.value for state in FUNNEL_STATES],
-            table=_funnel(received_counts, k, _("Referrals")),
-            chart="cells",
+        _funnel(
+            "referrals_received",
+            _("Referrals received in the period: what became of them"),
+            received_counts,
+            k,
         ),
         StatTable(
             key="overdue_follow_ups",
