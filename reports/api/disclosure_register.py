@@ -5,12 +5,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reports.selectors.disclosure import (
-    DisclosureRegister,
-    disclosure_register,
-    get_register_agency,
-    parse_period,
-)
+from reports.documents.disclosure_register import DISCLOSURE_REGISTER
+from reports.selectors.disclosure import DisclosureRegister, disclosure_register
 from reports.suppression import Table
 
 QUERY = [
@@ -105,12 +101,15 @@ def _cell(cell) -> dict:
     return cell.as_json()
 
 
+def _columns(table: Table, keys: list[str]) -> list[dict]:
+    return [
+        {"key": key, "label": label} for key, label in zip(keys, table.column_labels, strict=True)
+    ]
+
+
 def _table(table: Table, keys: list[str], register: DisclosureRegister) -> dict:
     return {
-        "columns": [
-            {"key": key, "label": label}
-            for key, label in zip(keys, table.column_labels, strict=True)
-        ],
+        "columns": _columns(table, keys),
         "rows": [
             {
                 "month": month.strftime("%Y-%m"),
@@ -127,10 +126,7 @@ def _table(table: Table, keys: list[str], register: DisclosureRegister) -> dict:
 def _category_table(table: Table, keys: list[str], register: DisclosureRegister) -> dict:
     # No totals: the categories overlap (see reports.selectors.disclosure).
     return {
-        "columns": [
-            {"key": key, "label": label}
-            for key, label in zip(keys, table.column_labels, strict=True)
-        ],
+        "columns": _columns(table, keys),
         "rows": [
             {"month": month.strftime("%Y-%m"), "cells": [_cell(cell) for cell in cells]}
             for month, cells in zip(register.months, table.cells, strict=True)
@@ -175,11 +171,6 @@ class DisclosureRegisterView(APIView):
         responses={200: DisclosureRegisterSerializer},
     )
     def get(self, request):
-        agency = get_register_agency(request.user, request.query_params.get("agency", ""))
-        period = parse_period(
-            request.query_params.get("from", ""),
-            request.query_params.get("to", ""),
-            agency=agency,
-        )
+        agency, period = DISCLOSURE_REGISTER.agency_and_period(request.user, request.query_params)
         register = disclosure_register(agency, period)
         return Response(DisclosureRegisterSerializer(register_json(register)).data)

@@ -5,13 +5,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from reports.selectors.statistics import (
-    AgencyStatistics,
-    StatTable,
-    agency_statistics,
-    get_statistics_agency,
-    parse_period,
-)
+from reports.documents.statistics import STATISTICS
+from reports.selectors.statistics import AgencyStatistics, StatTable, agency_statistics
 
 QUERY = [
     OpenApiParameter(
@@ -144,11 +139,6 @@ class StatisticsView(APIView):
         responses={200: StatisticsSerializer},
     )
     def get(self, request):
-        agency = get_statistics_agency(request.user, request.query_params.get("agency", ""))
-        period = parse_period(
-            request.query_params.get("from", ""),
-            request.query_params.get("to", ""),
-            agency=agency,
-        )
+        agency, period = STATISTICS.agency_and_period(request.user, request.query_params)
         figures = agency_statistics(request.user, agency, period)
         return Response(StatisticsSerializer(statistics_json(figures)).data)

@@ -2,59 +2,28 @@
 
 Every format is built from the same ``AgencyStatistics`` as the page and the
 API: a hidden cell is written as its symbol ("<5" or "×"), never as a number
-(its ``Cell`` holds none). The PDF draws the same SVG charts as the page.
+(its ``Cell`` holds none). The PDF draws the same SVG charts as the page. The
+download and the job are ``STATISTICS`` (``reports.documents.aggregate``).
 """
 
 from __future__ import annotations
 
-import datetime
-
-from django.conf import settings
-from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.access import Action, record_access
-from accounts.models import Agency, User
-from config.errors import InvalidInput
+from accounts.models import User
 from reports.charts import bar_chart
-from reports.http import CSV, PDF, XLSX
-from reports.kinds import Progress, ReportKind, register_report_kind, text_parameter
+from reports.documents.aggregate import AgencyReport, cell_value, legend
+from reports.kinds import register_report_kind
 from reports.models import ReportJob
 from reports.pdf import render_pdf
-from reports.periods import agency_zone
 from reports.selectors.statistics import (
     AgencyStatistics,
-    Period,
     StatTable,
     agency_statistics,
     get_statistics_agency,
     parse_period,
 )
-from reports.suppression import SECONDARY_SYMBOL, Cell
 from reports.tabular import Sheet, to_csv, to_xlsx
-
-FORMATS = {"pdf": PDF, "csv": CSV, "xlsx": XLSX}
-
-
-def _value(cell: Cell) -> object:
-    # A shown count stays a number in a spreadsheet; a hidden one is its symbol only.
-    return cell.shown if cell.hidden else cell.count
-
-
-def legend(k: int) -> list[str]:
-    """What the symbols mean, for every output."""
-    return [
-        _(
-            "“<%(k)s” is a count below %(k)s (zero included), hidden so that no one "
-            "can be singled out."
-        )
-        % {"k": k},
-        _(
-            "“%(symbol)s” is a count of %(k)s or more, hidden so that the hidden small counts "
-            "cannot be worked out from the totals."
-        )
-        % {"symbol": SECONDARY_SYMBOL, "k": k},
-    ]
 
 
 def table_rows(stat: StatTable) -> tuple[list[str], list[list[object]]]:
@@ -65,11 +34,12 @@ def table_rows(stat: StatTable) -> tuple[list[str], list[list[object]]]:
     rows: list[list[object]] = []
     for label, cells, total in table.rows:
         rows.append(
-            [label, *(_value(cell) for cell in cells)] + ([] if one_column else [_value(total)])
+            [label, *(cell_value(cell) for cell in cells)]
+            + ([] if one_column else [cell_value(total)])
         )
     rows.append(
-        [_("Total"), *(_value(cell) for cell in table.column_totals)]
-        + ([] if one_column else [_value(table.total)])
+        [_("Total"), *(cell_value(cell) for cell in table.column_totals)]
+        + ([] if one_column else [cell_value(table.total)])
     )
     return headers, rows
 
@@ -102,13 +72,6 @@ def document_context(statistics: AgencyStatistics) -> dict:
         ],
         "legend": legend(statistics.k),
     }
-
-
-def filename(statistics: AgencyStatistics, fmt: str) -> str:
-    period = statistics.period
-    return (
-        f"statistics-{statistics.agency.slug}-{period.start:%Y-%m-%d}-{period.end:%Y-%m-%d}.{fmt}"
-    )
 
 
 def _about(statistics: AgencyStatistics) -> list[list[object]]:
@@ -161,78 +124,16 @@ def _sheet_title(stat: StatTable) -> str:
     return titles.get(stat.key, stat.key)
 
 
-def check_format(fmt: str) -> str:
-    if fmt not in FORMATS:
-        raise InvalidInput(
-            _("Choose one of these formats: %(formats)s.") % {"formats": ", ".join(FORMATS)},
-            code="invalid_format",
-            field="format",
-        )
-    return fmt
-
-
-def statistics_download(
-    *, actor: User, agency: Agency, period: Period, fmt: str, language: str
-) -> tuple[bytes, str, str]:
-    """The statistics of ``agency`` (already checked: ``get_statistics_agency``)
-    as a file: (content, file name, content type). Recorded in the access log
-    as an export of the agency's statistics (aggregates, but an export)."""
-    fmt = check_format(fmt)
-    with translation.override(language):
-        statistics = agency_statistics(actor, agency, period)
-        content = statistics_file(statistics, fmt, user=actor, language=language)
-    record_access(
-        actor,
-        Action.EXPORT,
-        object_type="reports.statistics",
-        object_id=str(agency.pk),
-        agency_id=agency.pk,
-    )
-    return content, filename(statistics, fmt), FORMATS[fmt]
-
-
-# --- Report jobs --------------------------------------------------------------------------
-
-
-def check_statistics(actor: User, parameters: dict) -> tuple[Agency, dict]:
-    """A statistics job's parameters: ``agency`` (slug or id), ``from``, ``to``."""
-    parameters = parameters if isinstance(parameters, dict) else {}
-    agency = get_statistics_agency(actor, text_parameter(parameters, "agency"))
-    period = parse_period(
-        text_parameter(parameters, "from"),
-        text_parameter(parameters, "to"),
-        agency=agency,
-    )
-    return agency, {
-        "agency": str(agency.pk),
-        "from": period.start.isoformat(),
-        "to": period.end.isoformat(),
-    }
-
-
-def build_statistics(job: ReportJob, progress: Progress) -> tuple[bytes, str]:
-    """The statistics as ``job.requested_by`` may read them now, in the job's language."""
-    actor = job.requested_by
-    language = job.language or settings.LANGUAGE_CODE
-    agency, parameters = check_statistics(actor, job.parameters)
-    period = Period(
-        start=datetime.date.fromisoformat(parameters["from"]),
-        end=datetime.date.fromisoformat(parameters["to"]),
-    )
-    progress(10)
-    with translation.override(language), timezone.override(agency_zone(agency)):
-        statistics = agency_statistics(actor, agency, period)
-        progress(50)
-        content = statistics_file(statistics, job.format, user=actor, language=language)
-    progress(95)
-    return content, filename(statistics, job.format)
-
-
-register_report_kind(
-    ReportKind(
-        kind=ReportJob.Kind.STATISTICS,
-        formats=(ReportJob.Format.PDF, ReportJob.Format.CSV, ReportJob.Format.XLSX),
-        check=check_statistics,
-        build=build_statistics,
-    )
+STATISTICS = AgencyReport(
+    kind=ReportJob.Kind.STATISTICS,
+    file_prefix="statistics",
+    object_type="reports.statistics",
+    get_agency=get_statistics_agency,
+    parse_period=parse_period,
+    figures=agency_statistics,
+    write=statistics_file,
+    counted_progress=50,
+    built_in_agency_zone=True,
 )
+
+register_report_kind(STATISTICS.report_kind())

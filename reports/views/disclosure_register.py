@@ -1,24 +1,16 @@
 """The disclosure register page (DPO and supervisors) and its downloads."""
 
-from urllib.parse import urlencode
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from config.errors import InvalidInput
-from reports.documents.disclosure_register import (
-    FORMATS,
-    legend,
-)
-from reports.documents.disclosure_register import (
-    disclosure_register_download as register_download,
-)
+from reports.documents.aggregate import download_links, legend
+from reports.documents.disclosure_register import DISCLOSURE_REGISTER
 from reports.http import file_response
 from reports.selectors.disclosure import (
     disclosure_register as register_of,
@@ -61,15 +53,7 @@ def disclosure_register(request: HttpRequest) -> HttpResponse:
             "error": error,
             "register": register,
             "legend": legend(agency.small_cell_threshold),
-            "downloads": [
-                (
-                    fmt.upper(),
-                    reverse("reports:disclosure_register_download", kwargs={"fmt": fmt})
-                    + "?"
-                    + urlencode({key: value for key, value in chosen.items() if value}),
-                )
-                for fmt in FORMATS
-            ],
+            "downloads": download_links("reports:disclosure_register_download", chosen),
             "section": "reports",
         },
         status=status,
@@ -86,9 +70,9 @@ def disclosure_register_download(request: HttpRequest, fmt: str) -> HttpResponse
     agency = get_register_agency(request.user, query["agency"])
     try:
         period = parse_period(query["from"], query["to"], agency=agency)
-        content, filename, content_type = register_download(
+        content, filename, content_type = DISCLOSURE_REGISTER.download(
             actor=request.user,
-            agency=agency.slug,
+            agency=agency,
             period=period,
             fmt=fmt,
             language=translation.get_language() or "en",

@@ -1,19 +1,16 @@
 """The supervisor's statistics page and its downloads (PDF, CSV, XLSX)."""
 
-from urllib.parse import urlencode
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from config.errors import InvalidInput
-from reports.documents.statistics import FORMATS, document_context
-from reports.documents.statistics import statistics_download as download
+from reports.documents.aggregate import FORMATS, download_links
+from reports.documents.statistics import STATISTICS, document_context
 from reports.forms import StatisticsFilterForm
 from reports.http import file_response
 from reports.selectors.statistics import (
@@ -50,15 +47,7 @@ def _page(request: HttpRequest, agency, query: dict[str, str]) -> HttpResponse:
         "agency": agency,
         "form": form,
         "section": "reports",
-        "downloads": [
-            (
-                fmt.upper(),
-                reverse("reports:statistics_download", kwargs={"fmt": fmt})
-                + "?"
-                + urlencode({key: value for key, value in chosen.items() if value}),
-            )
-            for fmt in FORMATS
-        ],
+        "downloads": download_links("reports:statistics_download", chosen),
     }
     if not form.is_valid():
         # The form shows the message next to the field at fault.
@@ -84,7 +73,7 @@ def statistics_download(request: HttpRequest, fmt: str) -> HttpResponse:
         period = parse_period(query["from"], query["to"], agency=agency)
     except InvalidInput:
         return _page(request, agency, query)
-    content, filename, content_type = download(
+    content, filename, content_type = STATISTICS.download(
         actor=request.user,
         agency=agency,
         period=period,
