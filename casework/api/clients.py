@@ -380,7 +380,6 @@ class ClientDetailView(APIView):
     """One client: identity, contact, legal status, family, education and work,
     identity documents and, for those allowed, the special-category section."""
 
-
     @extend_schema(
         operation_id="clients_retrieve",
         summary="Get a client",

@@ -10,7 +10,6 @@ but for the document upload (multipart).
 Schemathesis checks all of this against the running app in CI (``.ci/fuzz``).
 """
 
-
 from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema

@@ -329,7 +329,6 @@ class ServiceExportView(APIView):
 
 
 class ServiceImportView(APIView):
-
     @extend_schema(
         operation_id="services_import",
         summary="Import services from Open Referral HSDS JSON",
