@@ -16,13 +16,18 @@ files said before HSDS 3.0).
 ``referrals.services.import_services``; errors name the record and field.
 """
 
+import json
 import uuid
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from jsonschema import Draft202012Validator
 
 from casework.models import DataCategory, ServiceCategory
 from config.errors import InvalidInput
@@ -37,34 +42,44 @@ NOT_BLANK = (
 )
 
 
-def _text_schema(max_length: int | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string", "nullable": True}
+def _text_schema(max_length: int | None = None, **extra) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string", **extra}
     if max_length:
         schema["maxLength"] = max_length
     return schema
 
 
-_OBJECTS = {"type": "array", "nullable": True, "items": {"type": "object"}}
+_UUID = {"type": "string", "format": "uuid"}
 
-# What ``parse_services`` reads, for the OpenAPI schema of the import: the
-# fields it takes; any other HSDS field is ignored.
+
+def _objects(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "items": {"type": "object", "required": required, "properties": properties},
+    }
+
+
+# What the import takes: an HSDS 3.0 service (``standards/hsds-3.0/service.json``,
+# which every item is checked against), spelled out here for the fields Sanad
+# reads. Any other HSDS field is accepted and listed in the answer as not kept.
 SERVICE_IMPORT_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["name"],
+    "required": ["id", "name", "status"],
     "properties": {
+        "id": _UUID,
         "name": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": NOT_BLANK},
         "alternate_name": _text_schema(200),
         "description": _text_schema(),
-        "url": _text_schema(),
-        "email": _text_schema(),
-        "status": {"type": "string", "nullable": True, "enum": ["", *Service.Status.values]},
+        "url": _text_schema(format="uri"),
+        "email": _text_schema(format="email"),
+        "status": {"type": "string", "enum": Service.Status.values},
         "application_process": _text_schema(),
         "fees_description": _text_schema(200),
         "eligibility_description": _text_schema(),
-        "phones": _OBJECTS,
-        "languages": _OBJECTS,
-        "service_at_locations": _OBJECTS,
-        "attributes": _OBJECTS,
+        "phones": _objects(["id", "number"], {"id": _UUID, "number": {"type": "string"}}),
+        "languages": _objects(["id"], {"id": _UUID, "code": {"type": "string"}}),
+        "service_at_locations": _objects(["id"], {"id": _UUID}),
+        "attributes": _objects(["id"], {"id": _UUID}),
     },
 }
 _SERVICES = {"type": "array", "minItems": 1, "maxItems": MAX_IMPORT, "items": SERVICE_IMPORT_SCHEMA}
@@ -246,6 +261,96 @@ def services_to_hsds(services) -> dict[str, Any]:
     }
 
 
+# --- Import ------------------------------------------------------------------------------
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "standards" / "hsds-3.0"
+# Errors listed in one refusal, at most (the file is refused whole either way).
+MAX_ERRORS = 50
+# What Sanad reads of an HSDS service; the rest is listed as not kept.
+READ_FIELDS = frozenset(
+    {
+        "name",
+        "alternate_name",
+        "description",
+        "url",
+        "email",
+        "status",
+        "application_process",
+        "fees_description",
+        "eligibility_description",
+        "phones",
+        "languages",
+        "service_at_locations",
+        "attributes",
+    }
+)
+# What identifies or describes the record itself rather than the service: never "lost".
+RECORD_FIELDS = frozenset({"id", "organization_id", "organization", "last_modified", "metadata"})
+# Fields only an HSDS organization has: such a document is not a service.
+ORGANIZATION_FIELDS = frozenset(
+    {
+        "services",
+        "legal_status",
+        "year_incorporated",
+        "tax_status",
+        "tax_id",
+        "logo",
+        "website",
+        "parent_organization_id",
+        "organization_identifiers",
+    }
+)
+
+
+@cache
+def _service_validator() -> Draft202012Validator:
+    schema = json.loads((SCHEMA_DIR / "service.json").read_text())
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _path(prefix: str, parts) -> str:
+    return ".".join([prefix, *(str(part) for part in parts)])
+
+
+def hsds_errors(record: Any, index: int) -> list[tuple[str, str]]:
+    """(field, message) for every way ``record`` is not an HSDS 3.0 service:
+    ``services.<index>.<path>`` names the item and the place in it."""
+    prefix = f"services.{index}"
+    if not isinstance(record, dict):
+        return [(prefix, _("Expected an HSDS service: an object with fields."))]
+    if ORGANIZATION_FIELDS & set(record):
+        return [
+            (
+                prefix,
+                _(
+                    "This is an HSDS organization, not a service. Import its services: "
+                    "the items of its “services” list, each a service with its own id."
+                ),
+            )
+        ]
+    errors = []
+    for error in sorted(_service_validator().iter_errors(record), key=lambda e: list(e.path)):
+        if error.validator == "required" and isinstance(error.instance, dict):
+            errors += [
+                (_path(prefix, [*error.path, name]), _("This field is required."))
+                for name in error.validator_value
+                if name not in error.instance
+            ]
+        else:
+            errors.append((_path(prefix, error.path), error.message))
+    return errors
+
+
+def _refuse(errors: list[tuple[str, str]]) -> None:
+    """The whole file is refused: one error per place (the first MAX_ERRORS)."""
+    raise ValidationError(
+        {
+            field: [ValidationError(message, code="hsds_invalid")]
+            for field, message in errors[:MAX_ERRORS]
+        }
+    )
+
+
 def _text(record: dict, name: str, index: int, max_length: int | None = None) -> str:
     value = record.get(name)
     if value is None:
@@ -262,60 +367,76 @@ def _text(record: dict, name: str, index: int, max_length: int | None = None) ->
     return value.strip()
 
 
-def _list(record: dict, name: str, index: int) -> list:
-    value = record.get(name) or []
-    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise InvalidInput(
-            _("Expected a list of objects."), code="invalid", field=f"services.{index}.{name}"
-        )
-    return value
+def _list(record: dict, name: str) -> list:
+    return [item for item in record.get(name) or [] if isinstance(item, dict)]
 
 
-def parse_service(record: Any, index: int) -> dict[str, Any]:
-    """One HSDS service object as Service fields (no id: import matches by name)."""
-    if not isinstance(record, dict):
-        raise InvalidInput(
-            _("Expected an object with fields."), code="invalid", field=f"services.{index}"
-        )
-    name = _text(record, "name", index, 200)
-    if not name:
-        raise InvalidInput(
-            _("This field is required."), code="required", field=f"services.{index}.name"
-        )
-    status = record.get("status") or Service.Status.ACTIVE
-    if status not in Service.Status.values:
-        raise InvalidInput(
-            _("Choose one of: %(choices)s.") % {"choices": ", ".join(Service.Status.values)},
-            code="invalid_choice",
-            field=f"services.{index}.status",
-        )
-    fields: dict[str, Any] = {
-        "name": name,
-        "alternate_name": _text(record, "alternate_name", index, 200),
-        "description": _text(record, "description", index),
-        "url": _text(record, "url", index),
-        "email": _text(record, "email", index),
-        "status": status,
-        "application_process": _text(record, "application_process", index),
-        "fees_description": _text(record, "fees_description", index, 200),
-        "eligibility_description": _text(record, "eligibility_description", index),
-    }
-    phones = _list(record, "phones", index)
-    fields["phone"] = str(phones[0].get("number") or "")[:40] if phones else ""
-    fields["languages"] = [
-        str(language.get("code") or "").lower()
-        for language in _list(record, "languages", index)
-        if language.get("code")
+def not_kept(record: dict) -> list[str]:
+    """What of ``record`` (a valid HSDS service) Sanad does not keep: HSDS
+    fields it does not model (``schedules``, ``contacts``…), a phone or a
+    location after the first, an attribute of a taxonomy not Sanad's. Empty
+    values are not listed."""
+    lost = sorted(
+        name
+        for name, value in record.items()
+        if name not in READ_FIELDS | RECORD_FIELDS and value not in (None, "", [], {})
+    )
+    lost += [f"phones.{i}" for i in range(1, len(_list(record, "phones")))]
+    lost += [
+        f"service_at_locations.{i}" for i in range(1, len(_list(record, "service_at_locations")))
     ]
-    locations = _list(record, "service_at_locations", index)
+    for i, attribute in enumerate(_list(record, "attributes")):
+        term = attribute.get("taxonomy_term") or {}
+        if _taxonomy_of(term) not in (CATEGORY_VOCABULARY, REFERRAL_VOCABULARY):
+            lost.append(f"attributes.{i}")
+    return lost
+
+
+def _taxonomy_of(term: Any) -> str | None:
+    # HSDS 3.0 names the taxonomy; Sanad's files before it said "vocabulary".
+    if not isinstance(term, dict):
+        return None
+    detail = term.get("taxonomy_detail")
+    return (
+        term.get("taxonomy")
+        or term.get("vocabulary")
+        or (detail.get("name") if isinstance(detail, dict) else None)
+    )
+
+
+def parse_service(record: dict, index: int) -> dict[str, Any]:
+    """One valid HSDS service as the Service fields it carries (no id: the
+    import matches by name). A field the record leaves out is not in the
+    result, so an update changes only what the record says."""
+    fields: dict[str, Any] = {"name": _text(record, "name", index, 200)}
+    for name, max_length in (
+        ("alternate_name", 200),
+        ("description", None),
+        ("url", None),
+        ("email", None),
+        ("application_process", None),
+        ("fees_description", 200),
+        ("eligibility_description", None),
+    ):
+        if name in record:
+            fields[name] = _text(record, name, index, max_length)
+    if "status" in record:
+        fields["status"] = record["status"]
+    if "phones" in record:
+        phones = _list(record, "phones")
+        fields["phone"] = str(phones[0].get("number") or "")[:40] if phones else ""
+    if "languages" in record:
+        fields["languages"] = [
+            str(language.get("code")).lower()
+            for language in _list(record, "languages")
+            if language.get("code")
+        ]
+    locations = _list(record, "service_at_locations")
     if locations:
         location = locations[0].get("location")
-        if not isinstance(location, dict):
-            location = {}
-        addresses = location.get("addresses")
-        address = addresses[0] if isinstance(addresses, list) and addresses else {}
-        if not isinstance(address, dict):
-            address = {}
+        location = location if isinstance(location, dict) else {}
+        addresses = [a for a in location.get("addresses") or [] if isinstance(a, dict)]
+        address = addresses[0] if addresses else {}
         fields.update(
             location_name=str(location.get("name") or "")[:200],
             address=str(address.get("address_1") or "")[:200],
@@ -323,22 +444,18 @@ def parse_service(record: Any, index: int) -> dict[str, Any]:
             postal_code=str(address.get("postal_code") or "")[:20],
             country=str(address.get("country") or "")[:2],
         )
-    category = ServiceCategory.OTHER
-    accepts = True
     needed: list[str] = []
-    for attribute in _list(record, "attributes", index):
+    takes_referrals = False
+    for attribute in _list(record, "attributes"):
         term = attribute.get("taxonomy_term") or {}
-        if not isinstance(term, dict):
-            continue
-        # HSDS 3.0 names the taxonomy; Sanad's exports before it said "vocabulary".
-        vocabulary = term.get("taxonomy") or term.get("vocabulary")
-        code = term.get("code")
+        taxonomy, code = _taxonomy_of(term), term.get("code")
         value = attribute.get("value")
-        if vocabulary == CATEGORY_VOCABULARY and code in ServiceCategory.values:
-            category = code
-        elif vocabulary == REFERRAL_VOCABULARY and code == "accepts_referrals":
-            accepts = str(value).lower() != "false"
-        elif vocabulary == REFERRAL_VOCABULARY and code == "data_category_needed":
+        if taxonomy == CATEGORY_VOCABULARY and code in ServiceCategory.values:
+            fields["category"] = code
+        elif taxonomy == REFERRAL_VOCABULARY and code == "accepts_referrals":
+            takes_referrals = True
+            fields["accepts_referrals"] = str(value).lower() != "false"
+        elif taxonomy == REFERRAL_VOCABULARY and code == "data_category_needed":
             if value not in DataCategory.values:
                 raise InvalidInput(
                     _("Unknown data category: %(category)s.") % {"category": value},
@@ -346,17 +463,19 @@ def parse_service(record: Any, index: int) -> dict[str, Any]:
                     field=f"services.{index}.attributes",
                 )
             needed.append(value)
-    fields.update(category=category, accepts_referrals=accepts, data_categories_needed=needed)
+    if needed or takes_referrals:
+        # Sanad's referral facts travel together: the needed categories are all listed.
+        fields["data_categories_needed"] = needed
     return fields
 
 
-def parse_services(document: Any) -> list[dict[str, Any]]:
-    """An HSDS page, list or single service as a list of Service field dicts."""
+def records_of(document: Any) -> list[Any]:
+    """The items of an HSDS page (``contents``), a list, or one object."""
     if isinstance(document, dict) and isinstance(document.get("contents"), list):
         records = document["contents"]
     elif isinstance(document, list):
         records = document
-    elif isinstance(document, dict) and "name" in document:
+    elif isinstance(document, dict):
         records = [document]
     else:
         raise InvalidInput(
@@ -377,4 +496,25 @@ def parse_services(document: Any) -> list[dict[str, Any]]:
             code="too_many",
             field="services",
         )
-    return [parse_service(record, index) for index, record in enumerate(records)]
+    return records
+
+
+def parse_services(document: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """An HSDS page, list or single service as Service field dicts, and what
+    each record carried that Sanad does not keep ([{"item", "fields"}]).
+
+    Every item is first checked against HSDS 3.0's ``service.json``: one
+    invalid item, or a document that is not a service (an organization, a
+    taxonomy), refuses the whole file with every error (ValidationError,
+    ``services.<item>.<path>``), before anything is read."""
+    records = records_of(document)
+    errors = [error for index, record in enumerate(records) for error in hsds_errors(record, index)]
+    if errors:
+        _refuse(errors)
+    parsed = [parse_service(record, index) for index, record in enumerate(records)]
+    lost = [
+        {"item": index, "name": parsed[index]["name"], "fields": fields}
+        for index, fields in enumerate(not_kept(record) for record in records)
+        if fields
+    ]
+    return parsed, lost

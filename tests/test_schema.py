@@ -8,6 +8,7 @@ from accounts.permissions import Role
 from config.errors import InvalidInput
 from config.http.preconditions import parse_if_match
 from config.http.schema import NOT_BLANK_PATTERN
+from referrals.models import Service
 from tests.factories import make_member
 from tests.helpers import assert_problem
 
@@ -345,11 +346,20 @@ def test_the_import_documents_hsds_json_and_never_null(client):
     assert list(content) == ["application/json"]
 
 
-def test_an_import_with_a_location_that_is_not_an_object_is_read(api_client, agency):
+def test_an_import_with_a_location_that_is_not_an_object_is_refused(api_client, agency):
     api_client.force_login(make_member(agency, Role.AGENCY_ADMIN))
     body = {"services": {"name": "Night shelter", "service_at_locations": [{"location": 1}]}}
     response = api_client.post("/api/v1/services/import/", body, format="json")
-    assert response.status_code == 201, response.content  # was a 500 (AttributeError)
+    # Was a 500 (AttributeError), then read as a service: not HSDS, every error named.
+    assert response.status_code == 400, response.content
+    fields = {error["field"] for error in response.json()["errors"]}
+    assert {
+        "services.0.id",
+        "services.0.status",
+        "services.0.service_at_locations.0.id",
+        "services.0.service_at_locations.0.location",
+    } <= fields
+    assert not Service.objects.exists()
     response = api_client.post("/api/v1/services/import/", {"services": None}, format="json")
     assert response.status_code == 400
     assert [e["field"] for e in response.json()["errors"]] == ["services"]

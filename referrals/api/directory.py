@@ -144,8 +144,8 @@ class HsdsPageSerializer(serializers.Serializer):
     empty = serializers.BooleanField()
     contents = serializers.ListField(
         child=serializers.DictField(),
-        help_text="HSDS service objects with organization, phones, languages, "
-        "service_at_locations and attributes (vocabularies sanad-service-category and "
+        help_text="HSDS 3.0 service objects with organization, phones, languages, "
+        "service_at_locations and attributes (taxonomies sanad-service-category and "
         "sanad-referrals).",
     )
 
@@ -168,10 +168,23 @@ class ServiceImportInSerializer(InputSerializer):
     )
 
 
+class NotKeptSerializer(serializers.Serializer):
+    item = serializers.IntegerField(help_text="The record's position in the file, from 0.")
+    name = serializers.CharField()
+    fields = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="HSDS fields of the record that Sanad does not keep (`schedules`, "
+        "`contacts`, a second phone `phones.1`, an attribute of another taxonomy…).",
+    )
+
+
 class ServiceImportOutSerializer(serializers.Serializer):
     created = serializers.IntegerField(help_text="Services added to the directory.")
     updated = serializers.IntegerField(help_text="Services of the same name that were updated.")
     services = ServiceOutSerializer(many=True)
+    not_kept = NotKeptSerializer(
+        many=True, help_text="What the file carried that Sanad did not keep, record by record."
+    )
 
 
 # --- Helpers ---------------------------------------------------------------------------
@@ -336,15 +349,18 @@ class ServiceImportView(APIView):
         responses={200: ServiceImportOutSerializer, 201: ServiceImportOutSerializer},
         description="Adds the agency's services, or updates those of the same name. Needs "
         "MANAGE_SERVICES in the agency (403 for its other members, 404 for an agency you "
-        "are not a member of). All or nothing: a bad record answers 400 naming "
-        "`services.N.field` and imports none. 201 when a service was added, 200 when all "
-        "were updates.",
+        "are not a member of). Every item is first checked against HSDS 3.0's own "
+        "`service.json`: an invalid item, or a document that is not a service (an "
+        "organization, a taxonomy), refuses the whole file with a 400 listing each error "
+        "(`services.N.path`, code `hsds_invalid`, the first 50), and nothing is written. A "
+        "record changes only the fields it carries. `not_kept` lists, per record, the HSDS "
+        "fields Sanad does not keep. 201 when a service was added, 200 when all were updates.",
     )
     def post(self, request):
         data = ServiceImportInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         agency = _managed_agency(request.user, data.validated_data.get("agency", "").strip())
-        records = hsds.parse_services(data.validated_data["services"])
+        records, not_kept = hsds.parse_services(data.validated_data["services"])
         names = {record["name"] for record in records}
         existing = set(
             selectors.services_directory(agency_slug=agency.slug)
@@ -357,5 +373,6 @@ class ServiceImportView(APIView):
             "created": created,
             "updated": len(imported) - created,
             "services": imported,
+            "not_kept": not_kept,
         }
         return Response(ServiceImportOutSerializer(body).data, status=201 if created else 200)

@@ -3,6 +3,7 @@
 import json
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import DataCategory, ServiceCategory
@@ -191,17 +192,27 @@ class ImportServicesForm(forms.Form):
         if self.errors:
             return data
         try:
-            data["records"] = parse_services(document)
+            data["records"], data["not_kept"] = parse_services(document)
         except InvalidInput as error:
             self.add_error(field, describe_import_error(error, document))
+        except ValidationError as error:
+            # Not HSDS 3.0: every error (the first 50), each naming its record and place.
+            for name, messages in error.message_dict.items():
+                for message in messages:
+                    self.add_error(field, describe_import_problem(name, message, document))
         return data
 
 
 def describe_import_error(error: InvalidInput, document=None) -> str:
     """ "Record 3 (“Legal aid”), field status: …" from ``services.2.status``."""
-    parts = (error.field or "").split(".")
+    return describe_import_problem(error.field, error.message, document)
+
+
+def describe_import_problem(field_path: str | None, message, document=None) -> str:
+    """The same, from the field's path and the message."""
+    parts = (field_path or "").split(".")
     if len(parts) < 2 or parts[0] != "services" or not parts[1].isdigit():
-        return str(error.message)
+        return str(message)
     index = int(parts[1])
     records = document.get("contents") if isinstance(document, dict) else document
     name = ""
@@ -219,6 +230,6 @@ def describe_import_error(error: InvalidInput, document=None) -> str:
         return _("%(record)s, field %(field)s: %(message)s") % {
             "record": record,
             "field": field,
-            "message": error.message,
+            "message": message,
         }
-    return _("%(record)s: %(message)s") % {"record": record, "message": error.message}
+    return _("%(record)s: %(message)s") % {"record": record, "message": message}

@@ -108,8 +108,9 @@ def update_service(
 @transaction.atomic
 def import_services(*, actor: User, agency: Agency, records: list[dict[str, Any]]) -> list[Service]:
     """Create or update ``agency``'s services from parsed HSDS records (by
-    name). Needs MANAGE_SERVICES. All or nothing: one bad record (its index
-    named in the error) imports none."""
+    name); a record changes only the fields it carries, and one that changes
+    nothing writes nothing. Needs MANAGE_SERVICES. All or nothing: one bad
+    record (its index named in the error) imports none."""
     if not actor.has_perm(Perm.MANAGE_SERVICES, agency):
         raise Forbidden()
     saved = []
@@ -134,12 +135,14 @@ def import_services(*, actor: User, agency: Agency, records: list[dict[str, Any]
             if existing is None:
                 service = _validated_service(Service(agency=agency, **record))
                 save_with_history(service, actor=actor, reason=gettext_noop("service imported"))
-            else:
+            elif any(getattr(existing, name) != value for name, value in record.items()):
                 for field_name, value in record.items():
                     setattr(existing, field_name, value)
                 service = _validated_service(existing)
                 service.version += 1
                 save_with_history(service, actor=actor, reason=gettext_noop("service imported"))
+            else:
+                service = existing  # the record says what the service says: nothing to write
         except ValidationError as error:
             messages = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
             field_name, errors = next(iter(messages.items()))

@@ -187,6 +187,16 @@ def service_import(request: HttpRequest) -> HttpResponse:
                 )
                 % {"count": len(saved), "agency": agency.name},
             )
+            for lost in form.cleaned_data["not_kept"]:
+                messages.warning(
+                    request,
+                    _("Record %(number)d (“%(name)s”): not kept by Sanad: %(fields)s.")
+                    % {
+                        "number": lost["item"] + 1,
+                        "name": lost["name"],
+                        "fields": ", ".join(lost["fields"]),
+                    },
+                )
             return redirect(f"{reverse('referrals:directory')}?agency={agency.slug}")
     return render(
         request,

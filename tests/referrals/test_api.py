@@ -934,14 +934,24 @@ def test_a_bad_import_names_the_field_and_imports_nothing(
 
     nameless = [dict(page["contents"][0]), {"description": "No name"}]
     response = api.post(f"{SERVICES}import/", {"agency": "amal", "services": nameless})
-    assert error_fields(response) == {"services.1.name"}
+    # HSDS requires an id, a name and a status: every missing one is named.
+    assert error_fields(response) == {"services.1.id", "services.1.name", "services.1.status"}
+    assert {e["code"] for e in response.json()["errors"]} == {"hsds_invalid"}
 
     bad_need = dict(page["contents"][0])
     bad_need["attributes"] = [
         *bad_need["attributes"],
         {
+            "id": "5f0e4d6a-9a51-4a4f-9f0c-2b110b6a1c5e",
             "value": "aura",
-            "taxonomy_term": {"vocabulary": "sanad-referrals", "code": "data_category_needed"},
+            "taxonomy_term": {
+                "id": "5f0e4d6a-9a51-4a4f-9f0c-2b110b6a1c5f",
+                "name": "data_category_needed",
+                "description": "Needed",
+                # Sanad's files before HSDS 3.0 said "vocabulary": still read.
+                "vocabulary": "sanad-referrals",
+                "code": "data_category_needed",
+            },
         },
     ]
     response = api.post(f"{SERVICES}import/", {"agency": "amal", "services": [bad_need]})

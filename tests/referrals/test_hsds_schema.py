@@ -5,7 +5,7 @@ format checker on (``uuid``, ``email``, ``uri``, ``date-time``). Ids are UUIDs,
 one per object, the same from one export to the next; the file reads the same
 whoever downloads it, in whatever language.
 
-The schemas are copies (tests/data/hsds-3.0/README.md says from where).
+The schemas are copies (referrals/standards/hsds-3.0/README.md says from where).
 """
 
 import json
@@ -21,10 +21,11 @@ from jsonschema import Draft202012Validator
 from accounts.models import User
 from casework.models import ServiceCategory
 from referrals.models import Service
+from tests.helpers import assert_problem, error_fields
 
 pytestmark = pytest.mark.django_db
 
-SCHEMAS = Path(__file__).resolve().parent.parent / "data" / "hsds-3.0"
+SCHEMAS = Path(__file__).resolve().parents[2] / "referrals" / "standards" / "hsds-3.0"
 EXPORT = "/api/v1/services/export.hsds.json"
 
 
@@ -161,3 +162,124 @@ def test_the_web_download_is_the_same_file_in_any_language(demo, client_as):
     with translation.override("en"):
         english = {str(label) for label in ServiceCategory.labels}
     assert names and names <= english
+
+
+# --- Import --------------------------------------------------------------------------------
+
+IMPORT = "/api/v1/services/import/"
+
+
+@pytest.fixture
+def admin():
+    call_command("seed_demo", "--password", "demo pass phrase", "--quiet")
+    return User.objects.get(email="agency_admin@amal.example")
+
+
+def _count_and_versions():
+    return sorted(Service.objects.values_list("agency__slug", "name", "version"))
+
+
+def test_a_round_trip_of_sanads_own_file_changes_nothing(admin, as_user):
+    api = as_user(admin)
+    before = api.get(EXPORT, {"agency": "amal"}).json()
+    rows = _count_and_versions()
+    response = api.post(IMPORT, {"agency": "amal", "services": before}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["not_kept"] == []
+    assert _count_and_versions() == rows
+    assert api.get(EXPORT, {"agency": "amal"}).json() == before
+
+
+def test_an_organization_or_a_taxonomy_is_refused_and_nothing_is_written(admin, as_user):
+    api = as_user(admin)
+    rows = _count_and_versions()
+    organization = {
+        "id": "2a0b8c1d-3e4f-4a5b-8c6d-7e8f9a0b1c2d",
+        "name": "Casa Comune",
+        "description": "An NGO",
+        "services": [{"id": "2a0b8c1d-3e4f-4a5b-8c6d-7e8f9a0b1c2e", "name": "Desk"}],
+    }
+    taxonomy = {
+        "id": "2a0b8c1d-3e4f-4a5b-8c6d-7e8f9a0b1c2f",
+        "name": "Open Eligibility",
+        "description": "A taxonomy",
+        "uri": "https://example.org/oe",
+        "version": "2",
+    }
+    response = api.post(IMPORT, {"agency": "amal", "services": organization}, format="json")
+    body = assert_problem(response, 400, "validation_error")
+    assert body["errors"][0]["field"] == "services.0"
+    assert "HSDS organization, not a service" in body["errors"][0]["detail"]
+    response = api.post(IMPORT, {"agency": "amal", "services": [taxonomy]}, format="json")
+    assert "services.0.status" in error_fields(response)
+    assert _count_and_versions() == rows
+
+
+def test_every_error_is_listed_with_item_and_path_up_to_fifty(admin, as_user):
+    api = as_user(admin)
+    page = api.get(EXPORT, {"agency": "amal"}).json()
+    rows = _count_and_versions()
+    first = page["contents"][0]
+    broken = [
+        {**first, "name": f"Desk {i}", "id": f"not-a-uuid-{i}", "email": "nobody"}
+        for i in range(30)
+    ]
+    response = api.post(IMPORT, {"agency": "amal", "services": [first, *broken]}, format="json")
+    body = assert_problem(response, 400, "validation_error")
+    assert len(body["errors"]) == 50
+    by_field = {e["field"]: e for e in body["errors"]}
+    assert by_field["services.1.id"]["code"] == "hsds_invalid"
+    assert "'not-a-uuid-0' is not a 'uuid'" in by_field["services.1.id"]["detail"]
+    assert "'nobody' is not a 'email'" in by_field["services.1.email"]["detail"]
+    # Item by item: the first 25 broken items, two errors each.
+    assert {field.split(".")[1] for field in by_field} == {str(i) for i in range(1, 26)}
+    assert _count_and_versions() == rows
+
+
+def test_a_list_shaped_item_changes_only_what_it_carries(admin, as_user):
+    api = as_user(admin)
+    service = Service.objects.filter(agency__slug="amal").first()
+    service.languages, service.phone = ["ar", "en"], "+39 011 555"
+    service.save()
+    listed = {
+        "id": str(service.pk),
+        "name": service.name,
+        "status": "active",
+        "description": "New words",
+    }
+    response = api.post(IMPORT, {"agency": "amal", "services": [listed]}, format="json")
+    assert response.status_code == 200, response.content
+    service.refresh_from_db()
+    assert service.description == "New words"
+    assert (service.languages, service.phone) == (["ar", "en"], "+39 011 555")
+
+
+def test_what_sanad_does_not_keep_is_listed(admin, as_user):
+    api = as_user(admin)
+    record = api.get(EXPORT, {"agency": "amal"}).json()["contents"][0]
+    record["schedules"] = [{"id": "6b1f0c2e-3d4a-4b5c-9d6e-7f8a9b0c1d2e", "freq": "WEEKLY"}]
+    record["contacts"] = [{"id": "6b1f0c2e-3d4a-4b5c-9d6e-7f8a9b0c1d2f", "name": "Reception"}]
+    record["phones"] = [
+        *record.get("phones", []),
+        {"id": "6b1f0c2e-3d4a-4b5c-9d6e-7f8a9b0c1d30", "number": "+39 011 0"},
+        {"id": "6b1f0c2e-3d4a-4b5c-9d6e-7f8a9b0c1d31", "number": "+39 011 1"},
+    ]
+    response = api.post(IMPORT, {"agency": "amal", "services": record}, format="json")
+    assert response.status_code == 200, response.content
+    (lost,) = response.json()["not_kept"]
+    assert lost["item"] == 0 and lost["name"] == record["name"]
+    assert {"schedules", "contacts", "phones.1"} <= set(lost["fields"])
+
+
+def test_the_import_page_says_what_was_not_kept(admin, as_user, client_as):
+    record = as_user(admin).get(EXPORT, {"agency": "amal"}).json()["contents"][0]
+    record["cost_options"] = [{"id": "8c2d1e0f-4a5b-4c6d-8e7f-9a0b1c2d3e4f", "option": "Free"}]
+    response = client_as(admin).post(
+        reverse("referrals:service_import"),
+        {"agency": Service.objects.get(pk=record["id"]).agency.pk, "text": json.dumps(record)},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert f"Record 1 (“{record['name']}”): not kept by Sanad: cost_options." in (
+        response.content.decode()
+    )

@@ -3,6 +3,7 @@ record but may not act (403), and one who may not see it at all (404)."""
 
 import json
 import re
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -257,18 +258,34 @@ def hsds_page(*records):
     return json.dumps({"contents": list(records)})
 
 
+def _term(taxonomy: str, code: str) -> dict:
+    return {
+        "id": str(uuid.uuid4()),
+        "code": code,
+        "name": code,
+        "description": f"{taxonomy}: {code}",
+        "taxonomy": taxonomy,
+    }
+
+
 HSDS_SERVICE = {
+    "id": "0b6a1c5e-2f0e-4d6a-9a51-6a4f1f0c2b11",
     "name": "Language café",
     "description": "Italian conversation",
     "status": "active",
-    "languages": [{"code": "it"}, {"code": "ar"}],
+    "languages": [
+        {"id": "7d0f6a43-1c1e-4b8f-8d0a-6a3c1b0e4f21", "code": "it"},
+        {"id": "7d0f6a43-1c1e-4b8f-8d0a-6a3c1b0e4f22", "code": "ar"},
+    ],
     "attributes": [
         {
-            "taxonomy_term": {"vocabulary": "sanad-service-category", "code": "language"},
+            "id": "3a2b1c0d-9e8f-4a7b-8c6d-5e4f3a2b1c01",
+            "taxonomy_term": _term("sanad-service-category", "language"),
             "value": "language",
         },
         {
-            "taxonomy_term": {"vocabulary": "sanad-referrals", "code": "data_category_needed"},
+            "id": "3a2b1c0d-9e8f-4a7b-8c6d-5e4f3a2b1c02",
+            "taxonomy_term": _term("sanad-referrals", "data_category_needed"),
             "value": "contact",
         },
     ],
