@@ -342,13 +342,12 @@ def hsds_errors(record: Any, index: int) -> list[tuple[str, str]]:
 
 
 def _refuse(errors: list[tuple[str, str]]) -> None:
-    """The whole file is refused: one error per place (the first MAX_ERRORS)."""
-    raise ValidationError(
-        {
-            field: [ValidationError(message, code="hsds_invalid")]
-            for field, message in errors[:MAX_ERRORS]
-        }
-    )
+    """The whole file is refused, with its first MAX_ERRORS errors (several at
+    one place stay several)."""
+    by_field: dict[str, list[ValidationError]] = {}
+    for field, message in errors[:MAX_ERRORS]:
+        by_field.setdefault(field, []).append(ValidationError(message, code="hsds_invalid"))
+    raise ValidationError(by_field)
 
 
 def _text(record: dict, name: str, index: int, max_length: int | None = None) -> str:
@@ -371,23 +370,72 @@ def _list(record: dict, name: str) -> list:
     return [item for item in record.get(name) or [] if isinstance(item, dict)]
 
 
+# What Sanad reads inside the objects it keeps; any other non-empty key is not kept.
+PHONE_READ = frozenset({"id", "service_id", "number"})
+LANGUAGE_READ = frozenset({"id", "service_id", "code"})
+SERVICE_AT_LOCATION_READ = frozenset({"id", "service_id", "location_id", "location"})
+LOCATION_READ = frozenset({"id", "location_type", "name", "addresses"})
+# state_province: Sanad keeps no region (exported empty; a value is not kept).
+ADDRESS_READ = frozenset(
+    {"id", "location_id", "address_1", "city", "postal_code", "country", "address_type"}
+)
+ATTRIBUTE_READ = frozenset(
+    {"id", "link_id", "link_type", "link_entity", "taxonomy_term_id", "value", "taxonomy_term"}
+)
+
+
+def _filled(value: Any) -> bool:
+    return value not in (None, "", [], {})
+
+
+def _unread(item: Any, read: frozenset[str], path: str) -> list[str]:
+    if not isinstance(item, dict):
+        return []
+    return sorted(
+        f"{path}.{key}" for key, value in item.items() if key not in read and _filled(value)
+    )
+
+
 def not_kept(record: dict) -> list[str]:
-    """What of ``record`` (a valid HSDS service) Sanad does not keep: HSDS
-    fields it does not model (``schedules``, ``contacts``…), a phone or a
-    location after the first, an attribute of a taxonomy not Sanad's. Empty
-    values are not listed."""
+    """What of ``record`` (a valid HSDS service) Sanad does not keep, as
+    paths: HSDS fields it does not model (``schedules``, ``contacts``…), a
+    phone, location or address after the first, a language without a code,
+    what it does not read inside the objects it keeps (a location's
+    ``latitude``, an address's ``state_province``), an attribute of a
+    taxonomy not Sanad's or with a code Sanad does not know. Empty values are
+    not listed."""
     lost = sorted(
         name
         for name, value in record.items()
-        if name not in READ_FIELDS | RECORD_FIELDS and value not in (None, "", [], {})
+        if name not in READ_FIELDS | RECORD_FIELDS and _filled(value)
     )
-    lost += [f"phones.{i}" for i in range(1, len(_list(record, "phones")))]
-    lost += [
-        f"service_at_locations.{i}" for i in range(1, len(_list(record, "service_at_locations")))
-    ]
+    phones = _list(record, "phones")
+    lost += _unread(phones[0], PHONE_READ, "phones.0") if phones else []
+    lost += [f"phones.{i}" for i in range(1, len(phones))]
+    for i, language in enumerate(_list(record, "languages")):
+        if not language.get("code"):
+            lost.append(f"languages.{i}")
+        else:
+            lost += _unread(language, LANGUAGE_READ, f"languages.{i}")
+    places = _list(record, "service_at_locations")
+    if places:
+        lost += _unread(places[0], SERVICE_AT_LOCATION_READ, "service_at_locations.0")
+        location = places[0].get("location")
+        path = "service_at_locations.0.location"
+        lost += _unread(location, LOCATION_READ, path)
+        addresses = _list(location, "addresses") if isinstance(location, dict) else []
+        lost += _unread(addresses[0], ADDRESS_READ, f"{path}.addresses.0") if addresses else []
+        lost += [f"{path}.addresses.{i}" for i in range(1, len(addresses))]
+    lost += [f"service_at_locations.{i}" for i in range(1, len(places))]
     for i, attribute in enumerate(_list(record, "attributes")):
         term = attribute.get("taxonomy_term") or {}
-        if _taxonomy_of(term) not in (CATEGORY_VOCABULARY, REFERRAL_VOCABULARY):
+        taxonomy = _taxonomy_of(term)
+        known = taxonomy == REFERRAL_VOCABULARY or (
+            taxonomy == CATEGORY_VOCABULARY and term.get("code") in ServiceCategory.values
+        )
+        if known:
+            lost += _unread(attribute, ATTRIBUTE_READ, f"attributes.{i}")
+        else:
             lost.append(f"attributes.{i}")
     return lost
 
@@ -424,25 +472,28 @@ def parse_service(record: dict, index: int) -> dict[str, Any]:
         fields["status"] = record["status"]
     if "phones" in record:
         phones = _list(record, "phones")
-        fields["phone"] = str(phones[0].get("number") or "")[:40] if phones else ""
-    if "languages" in record:
-        fields["languages"] = [
-            str(language.get("code")).lower()
-            for language in _list(record, "languages")
-            if language.get("code")
-        ]
+        fields["phone"] = str(phones[0].get("number") or "") if phones else ""
+    codes = [
+        str(language["code"]).lower()
+        for language in _list(record, "languages")
+        if language.get("code")
+    ]
+    # A list of languages without a code says nothing Sanad can keep (listed as not kept).
+    if codes or ("languages" in record and not _list(record, "languages")):
+        fields["languages"] = codes
     locations = _list(record, "service_at_locations")
     if locations:
         location = locations[0].get("location")
         location = location if isinstance(location, dict) else {}
         addresses = [a for a in location.get("addresses") or [] if isinstance(a, dict)]
         address = addresses[0] if addresses else {}
+        # Whole values: one too long for Sanad is a 400 naming it, never cut short.
         fields.update(
-            location_name=str(location.get("name") or "")[:200],
-            address=str(address.get("address_1") or "")[:200],
-            city=str(address.get("city") or "")[:100],
-            postal_code=str(address.get("postal_code") or "")[:20],
-            country=str(address.get("country") or "")[:2],
+            location_name=str(location.get("name") or ""),
+            address=str(address.get("address_1") or ""),
+            city=str(address.get("city") or ""),
+            postal_code=str(address.get("postal_code") or ""),
+            country=str(address.get("country") or ""),
         )
     needed: list[str] = []
     takes_referrals = False

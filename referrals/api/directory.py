@@ -181,6 +181,9 @@ class NotKeptSerializer(serializers.Serializer):
 class ServiceImportOutSerializer(serializers.Serializer):
     created = serializers.IntegerField(help_text="Services added to the directory.")
     updated = serializers.IntegerField(help_text="Services of the same name that were updated.")
+    unchanged = serializers.IntegerField(
+        help_text="Services of the same name whose record said what they already say."
+    )
     services = ServiceOutSerializer(many=True)
     not_kept = NotKeptSerializer(
         many=True, help_text="What the file carried that Sanad did not keep, record by record."
@@ -353,7 +356,8 @@ class ServiceImportView(APIView):
         "`service.json`: an invalid item, or a document that is not a service (an "
         "organization, a taxonomy), refuses the whole file with a 400 listing each error "
         "(`services.N.path`, code `hsds_invalid`, the first 50), and nothing is written. A "
-        "record changes only the fields it carries. `not_kept` lists, per record, the HSDS "
+        "record changes only the fields it carries; one that changes nothing counts as "
+        "`unchanged` and writes nothing. `not_kept` lists, per record, the HSDS "
         "fields Sanad does not keep. 201 when a service was added, 200 when all were updates.",
     )
     def post(self, request):
@@ -361,18 +365,14 @@ class ServiceImportView(APIView):
         data.is_valid(raise_exception=True)
         agency = _managed_agency(request.user, data.validated_data.get("agency", "").strip())
         records, not_kept = hsds.parse_services(data.validated_data["services"])
-        names = {record["name"] for record in records}
-        existing = set(
-            selectors.services_directory(agency_slug=agency.slug)
-            .filter(name__in=names)
-            .values_list("name", flat=True)
-        )
-        imported = services.import_services(actor=request.user, agency=agency, records=records)
-        created = sum(1 for service in imported if service.name not in existing)
+        result = services.import_services(actor=request.user, agency=agency, records=records)
         body = {
-            "created": created,
-            "updated": len(imported) - created,
-            "services": imported,
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "services": result.services,
             "not_kept": not_kept,
         }
-        return Response(ServiceImportOutSerializer(body).data, status=201 if created else 200)
+        return Response(
+            ServiceImportOutSerializer(body).data, status=201 if result.created else 200
+        )

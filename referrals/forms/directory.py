@@ -159,6 +159,10 @@ class ImportServicesForm(forms.Form):
     def _document(self, raw: bytes | str, field: str):
         try:
             return json.loads(raw)
+        except RecursionError:
+            # Nested deeper than any HSDS file (the API's parser refuses it the same way).
+            self.add_error(field, _("This JSON is nested too deeply."))
+            return None
         except (ValueError, UnicodeDecodeError) as error:
             self.add_error(
                 field,

@@ -1,5 +1,6 @@
 """The service directory: add, change and import (HSDS) an agency's services."""
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -105,15 +106,26 @@ def update_service(
     return service
 
 
+@dataclass
+class ImportResult:
+    services: list[Service]
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
 @transaction.atomic
-def import_services(*, actor: User, agency: Agency, records: list[dict[str, Any]]) -> list[Service]:
+def import_services(*, actor: User, agency: Agency, records: list[dict[str, Any]]) -> ImportResult:
     """Create or update ``agency``'s services from parsed HSDS records (by
     name); a record changes only the fields it carries, and one that changes
     nothing writes nothing. Needs MANAGE_SERVICES. All or nothing: one bad
-    record (its index named in the error) imports none."""
+    record (its index named in the error) imports none. Imports into one
+    agency run one at a time (its row is locked): two files adding the same
+    name cannot both pass the name check."""
     if not actor.has_perm(Perm.MANAGE_SERVICES, agency):
         raise Forbidden()
-    saved = []
+    Agency.objects.select_for_update().filter(pk=agency.pk).first()
+    result = ImportResult(services=[])
     seen_names: set[str] = set()
     for index, record in enumerate(records):
         try:
@@ -135,14 +147,17 @@ def import_services(*, actor: User, agency: Agency, records: list[dict[str, Any]
             if existing is None:
                 service = _validated_service(Service(agency=agency, **record))
                 save_with_history(service, actor=actor, reason=gettext_noop("service imported"))
-            elif any(getattr(existing, name) != value for name, value in record.items()):
+                result.created += 1
+            elif any(getattr(existing, field) != value for field, value in record.items()):
                 for field_name, value in record.items():
                     setattr(existing, field_name, value)
                 service = _validated_service(existing)
                 service.version += 1
                 save_with_history(service, actor=actor, reason=gettext_noop("service imported"))
+                result.updated += 1
             else:
                 service = existing  # the record says what the service says: nothing to write
+                result.unchanged += 1
         except ValidationError as error:
             messages = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
             field_name, errors = next(iter(messages.items()))
@@ -155,5 +170,5 @@ def import_services(*, actor: User, agency: Agency, records: list[dict[str, Any]
             raise InvalidInput(
                 error.message, code=error.code, field=f"services.{index}.{error.field}"
             ) from error
-        saved.append(service)
-    return saved
+        result.services.append(service)
+    return result

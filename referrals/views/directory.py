@@ -33,6 +33,8 @@ from referrals.hsds import services_to_hsds
 from referrals.models import Service
 
 PAGE_SIZE = 30
+# Records named in the "not kept" message after an import, at most.
+MAX_LOST_SHOWN = 20
 
 
 def _agencies_with_services():
@@ -172,7 +174,7 @@ def service_import(request: HttpRequest) -> HttpResponse:
         try:
             saved = services.import_services(
                 actor=request.user, agency=agency, records=form.cleaned_data["records"]
-            )
+            ).services
         except InvalidInput as error:
             form.error_status = 400
             form.add_error(None, describe_import_error(error, form.cleaned_data["records"]))
@@ -187,16 +189,19 @@ def service_import(request: HttpRequest) -> HttpResponse:
                 )
                 % {"count": len(saved), "agency": agency.name},
             )
-            for lost in form.cleaned_data["not_kept"]:
-                messages.warning(
-                    request,
-                    _("Record %(number)d (“%(name)s”): not kept by Sanad: %(fields)s.")
-                    % {
-                        "number": lost["item"] + 1,
-                        "name": lost["name"],
-                        "fields": ", ".join(lost["fields"]),
-                    },
-                )
+            lost = [
+                _("Record %(number)d (“%(name)s”): not kept by Sanad: %(fields)s.")
+                % {
+                    "number": item["item"] + 1,
+                    "name": item["name"],
+                    "fields": ", ".join(item["fields"]),
+                }
+                for item in form.cleaned_data["not_kept"]
+            ]
+            if lost:
+                # One message (a long file would otherwise fill the session with them).
+                more = f" (+{len(lost) - MAX_LOST_SHOWN})" if len(lost) > MAX_LOST_SHOWN else ""
+                messages.warning(request, " ".join(lost[:MAX_LOST_SHOWN]) + more)
             return redirect(f"{reverse('referrals:directory')}?agency={agency.slug}")
     return render(
         request,

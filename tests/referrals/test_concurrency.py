@@ -84,3 +84,23 @@ def test_send_racing_a_consent_withdrawal_leaves_no_partner_access(
     # withdrawal saw the sent referral (cancelled): never sent on a withdrawn consent.
     assert draft.state in (Referral.State.DRAFT, Referral.State.CANCELLED), results
     assert not referrals_visible_to(referral_officer).filter(pk=draft.pk).exists()
+
+
+def test_two_imports_adding_one_name_at_once_add_it_once(partner_agency):
+    # Imports into one agency run one after the other (its row is locked): the
+    # second sees the first's service and updates it, never a 500 on the unique name.
+    from referrals.models import Service
+
+    first = make_member(partner_agency, Role.AGENCY_ADMIN)
+    second = make_member(partner_agency, Role.AGENCY_ADMIN)
+
+    def importing(actor, description):
+        records = [{"name": "Night shelter", "category": "housing", "description": description}]
+        return lambda: services.import_services(
+            actor=actor, agency=partner_agency, records=records
+        )
+
+    results = run_together(importing(first, "Beds"), importing(second, "Beds and meals"))
+    assert not any(isinstance(result, Exception) for result in results), results
+    assert sorted((r.created, r.updated) for r in results) == [(0, 1), (1, 0)]
+    assert Service.objects.filter(agency=partner_agency, name="Night shelter").count() == 1

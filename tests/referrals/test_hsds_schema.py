@@ -283,3 +283,93 @@ def test_the_import_page_says_what_was_not_kept(admin, as_user, client_as):
     assert f"Record 1 (“{record['name']}”): not kept by Sanad: cost_options." in (
         response.content.decode()
     )
+
+
+def test_nothing_is_dropped_without_being_named(admin, as_user):
+    api = as_user(admin)
+    service = Service.objects.filter(agency__slug="amal").first()
+    service.languages = ["ar", "fa"]
+    service.save()
+    record = next(
+        s
+        for s in api.get(EXPORT, {"agency": "amal"}).json()["contents"]
+        if s["id"] == str(service.pk)
+    )
+    # A language named but without a code: nothing Sanad can keep, and it says so.
+    record["languages"] = [{"id": "9d3e2f10-5b6c-4d7e-8f90-a1b2c3d4e5f6", "name": "Tigrinya"}]
+    record["service_at_locations"] = [
+        {
+            "id": "9d3e2f10-5b6c-4d7e-8f90-a1b2c3d4e5f7",
+            "location": {
+                "id": "9d3e2f10-5b6c-4d7e-8f90-a1b2c3d4e5f8",
+                "location_type": "physical",
+                "name": "Front desk",
+                "latitude": 45.07,
+                "addresses": [
+                    {
+                        "id": "9d3e2f10-5b6c-4d7e-8f90-a1b2c3d4e5f9",
+                        "address_1": "Via Po 2",
+                        "city": "Torino",
+                        "state_province": "Piemonte",
+                        "postal_code": "10123",
+                        "country": "IT",
+                        "address_type": "physical",
+                    }
+                ],
+            },
+        }
+    ]
+    response = api.post(IMPORT, {"agency": "amal", "services": record}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["updated"] == 1
+    (lost,) = response.json()["not_kept"]
+    assert set(lost["fields"]) == {
+        "languages.0",
+        "service_at_locations.0.location.latitude",
+        "service_at_locations.0.location.addresses.0.state_province",
+    }
+    service.refresh_from_db()
+    assert service.languages == ["ar", "fa"]
+    assert (service.city, service.location_name) == ("Torino", "Front desk")
+
+
+def test_a_value_too_long_for_sanad_is_refused_not_cut(admin, as_user):
+    api = as_user(admin)
+    record = api.get(EXPORT, {"agency": "amal"}).json()["contents"][0]
+    record["service_at_locations"] = [
+        {
+            "id": "0e4f3a21-6c7d-4e8f-9a01-b2c3d4e5f6a7",
+            "location": {
+                "id": "0e4f3a21-6c7d-4e8f-9a01-b2c3d4e5f6a8",
+                "location_type": "physical",
+                "addresses": [
+                    {
+                        "id": "0e4f3a21-6c7d-4e8f-9a01-b2c3d4e5f6a9",
+                        "address_1": "Hauptstraße 1",
+                        "city": "Berlin",
+                        "state_province": "",
+                        "postal_code": "10115",
+                        "country": "GERMANY",
+                        "address_type": "physical",
+                    }
+                ],
+            },
+        }
+    ]
+    rows = _count_and_versions()
+    response = api.post(IMPORT, {"agency": "amal", "services": record}, format="json")
+    assert "services.0.country" in error_fields(response)
+    assert _count_and_versions() == rows
+
+
+def test_a_round_trip_counts_the_services_as_unchanged(admin, as_user):
+    api = as_user(admin)
+    page = api.get(EXPORT, {"agency": "amal"}).json()
+    body = api.post(IMPORT, {"agency": "amal", "services": page}, format="json").json()
+    assert (body["created"], body["updated"], body["unchanged"]) == (0, 0, page["total_items"])
+
+
+def test_json_nested_too_deeply_is_a_form_error_on_the_page(admin, client_as):
+    response = client_as(admin).post(reverse("referrals:service_import"), {"text": "[" * 100_000})
+    assert response.status_code == 400
+    assert "nested too deeply" in response.content.decode()
