@@ -96,9 +96,7 @@ def test_two_imports_adding_one_name_at_once_add_it_once(partner_agency):
 
     def importing(actor, description):
         records = [{"name": "Night shelter", "category": "housing", "description": description}]
-        return lambda: services.import_services(
-            actor=actor, agency=partner_agency, records=records
-        )
+        return lambda: services.import_services(actor=actor, agency=partner_agency, records=records)
 
     results = run_together(importing(first, "Beds"), importing(second, "Beds and meals"))
     assert not any(isinstance(result, Exception) for result in results), results
