@@ -25,7 +25,7 @@ from accounts.services.agencies import (
     SMALL_CELL_THRESHOLD_MIN,
 )
 from accounts.validation import time_zone_names
-from config.errors import InvalidInput
+from config.errors import InvalidHeader
 from config.http.api import PROBLEM_CONTENT_TYPE
 from config.http.pagination import KeysetCursorPagination
 from config.http.query import QuerySerializer
@@ -111,7 +111,7 @@ class TokenView(APIView):
     )
     def delete(self, request):
         if not isinstance(request.auth, ApiToken):
-            raise InvalidInput(
+            raise InvalidHeader(
                 _("Send the token to revoke as 'Authorization: Bearer <token>'."),
                 code="no_token",
                 field="Authorization",

@@ -27,6 +27,12 @@ class InvalidInput(DomainError):
     """400: the input is wrong; ``field`` names the field at fault when there is one."""
 
 
+class InvalidHeader(InvalidInput):
+    """400: a request header is wrong (``field`` names it). Its own ``code`` is
+    the problem's code; a wrong body or query field's problem says
+    ``validation_error`` and carries its code in ``errors``."""
+
+
 class NotFound(DomainError, Http404):
     """404: the object does not exist or the actor may not know that it does.
 

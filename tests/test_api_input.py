@@ -497,3 +497,22 @@ def test_the_schema_documents_if_match(as_user, caseworker):
     [if_match] = [p for p in restrict["parameters"] if p["name"] == "If-Match"]
     assert not if_match.get("required")
     assert "412" in restrict["responses"] and "428" not in restrict["responses"]
+
+
+def test_every_field_error_is_a_validation_error(as_user, caseworker, case, partner_agency):
+    """One problem code for a field at fault, whoever finds it (the serializer
+    or a service): the field's own reason is in errors[].code."""
+    http = as_user(caseworker)
+    by_serializer = http.post(
+        case_url(case, "follow-ups/"), {"due_on": "2030-01-01"}, format="json"
+    )
+    error = assert_problem(by_serializer, 400, "validation_error")["errors"][0]
+    assert (error["field"], error["code"]) == ("title", "required")
+    # The service finds this one (the agency is listed already).
+    url = case_url(case, "do-not-disclose/")
+    assert http.post(url, {"agency": str(partner_agency.pk)}, format="json").status_code == 201
+    by_service = http.post(url, {"agency": str(partner_agency.pk)}, format="json")
+    error = assert_problem(by_service, 400, "validation_error")["errors"][0]
+    assert (error["field"], error["code"]) == ("agency", "already_listed")
+    # A header at fault keeps its own code: invalid_if_match (above), no_token
+    # (tests/accounts/test_tokens.py).

@@ -18,7 +18,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from config.errors import DomainError
+from config.errors import DomainError, InvalidHeader
 
 logger = logging.getLogger(__name__)
 
@@ -101,9 +101,14 @@ def problem_exception_handler(exc, context):
 
     if isinstance(exc, DomainError):
         errors = None
+        code = exc.code
         if exc.status == 400:
             errors = [{"field": exc.field, "code": exc.code, "detail": str(exc.message)}]
-        body = problem(exc.status, exc.code, str(exc.message), instance=instance, errors=errors)
+            # A field at fault is a validation error like any other: one problem code
+            # for them all, the field's own reason in errors[].code.
+            if exc.field and not isinstance(exc, InvalidHeader):
+                code = "validation_error"
+        body = problem(exc.status, code, str(exc.message), instance=instance, errors=errors)
         # Facts a client program acts on (the current state, every refusal reason).
         for name, value in (getattr(exc, "extensions", None) or {}).items():
             body.setdefault(name, value)

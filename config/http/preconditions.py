@@ -23,7 +23,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
-from config.errors import InvalidInput, PreconditionRequired
+from config.errors import InvalidHeader, PreconditionRequired
 
 # One element of the list and the comma after it (or the end): an entity-tag
 # [W/]"etagc*" with etagc = %x21 / %x23-7E / obs-text, or a bare version
@@ -48,7 +48,7 @@ def etag(version: int) -> str:
 
 def parse_if_match(value: str) -> IfMatch | None:
     """The ``If-Match`` header's versions; None when it is absent or empty.
-    Raises InvalidInput (400) when the header is not well-formed."""
+    Raises InvalidHeader (400) when the header is not well-formed."""
     value = value.strip(" \t")
     if value == "*":
         return IfMatch(any_version=True)
@@ -56,7 +56,7 @@ def parse_if_match(value: str) -> IfMatch | None:
     while position < len(value):
         element = _ELEMENT.match(value, position)
         if element is None:
-            raise InvalidInput(
+            raise InvalidHeader(
                 _('If-Match must be * or ETags of the record, such as "3".'),
                 code="invalid_if_match",
                 field="If-Match",

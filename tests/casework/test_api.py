@@ -909,8 +909,9 @@ def test_upload_list_and_download(as_user, caseworker, case):
 
 def test_executable_named_pdf_is_refused(as_user, caseworker, case):
     response = upload(as_user(caseworker), case, content=EXE, name="x.pdf")
-    body = assert_problem(response, 400, "unsupported_file_type")
+    body = assert_problem(response, 400, "validation_error")
     assert body["errors"][0]["field"] == "file"
+    assert body["errors"][0]["code"] == "unsupported_file_type"
     assert not Document.objects.exists()
 
 

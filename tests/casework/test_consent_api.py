@@ -671,8 +671,8 @@ def test_an_agency_is_listed_once(as_user, caseworker, case, partner_agency):
     body = {"agency": str(partner_agency.pk)}
     assert api.post(dnd_url(case), body, format="json").status_code == 201
     response = api.post(dnd_url(case), body, format="json")
-    assert_problem(response, 400, "already_listed")
-    assert response.json()["errors"][0]["field"] == "agency"
+    error = assert_problem(response, 400, "validation_error")["errors"][0]
+    assert (error["field"], error["code"]) == ("agency", "already_listed")
     assert DoNotDisclose.objects.count() == 1
 
 
