@@ -1,6 +1,6 @@
 from django.urls import path
 
-from referrals.api import actions, directory, packet, referrals
+from referrals.api import actions, agencies, assignees, directory, packet, referrals
 
 urlpatterns = [
     path("services/", directory.ServiceListView.as_view(), name="api-services"),
@@ -66,5 +66,18 @@ urlpatterns = [
         "referrals/<uuid:referral_id>/open-case/",
         actions.ReferralOpenCaseView.as_view(),
         name="api-referral-open-case",
+    ),
+    path(
+        "referrals/<uuid:referral_id>/assignees/",
+        assignees.ReferralAssigneesView.as_view(),
+        name="api-referral-assignees",
+    ),
+    # The directory of partner agencies and who may take an agency's cases
+    # (accounts.api_urls holds one's own agency: agencies/<slug>/).
+    path("agencies/", agencies.AgencyListView.as_view(), name="api-agencies"),
+    path(
+        "agencies/<slug:slug>/staff/",
+        assignees.AgencyStaffView.as_view(),
+        name="api-agency-staff",
     ),
 ]

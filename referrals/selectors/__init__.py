@@ -19,6 +19,11 @@ from referrals.selectors.actions import (
     referral_actions_for,
     referral_from_case_refusal,
 )
+from referrals.selectors.assignees import (
+    agency_assignees,
+    assignable_staff,
+    referral_assignees,
+)
 from referrals.selectors.checks import (
     ReferralCheck,
     recipient_blocks,
@@ -27,9 +32,11 @@ from referrals.selectors.checks import (
 )
 from referrals.selectors.directory import (
     agencies_managed_by,
+    agreement_in_force,
     get_recipient,
     get_service,
     get_service_for,
+    partner_agencies,
     referral_recipients,
     services_directory,
 )
@@ -66,6 +73,9 @@ __all__ = [
     "UNAVAILABLE",
     "ReferralCheck",
     "agencies_managed_by",
+    "agency_assignees",
+    "agreement_in_force",
+    "assignable_staff",
     "case_opening_impossible",
     "case_opening_refusal",
     "draft_change_refusal",
@@ -82,9 +92,11 @@ __all__ = [
     "message_refusal",
     "new_incoming_count",
     "packet_sections",
+    "partner_agencies",
     "progress_refusal",
     "recipient_blocks",
     "referral_actions_for",
+    "referral_assignees",
     "referral_check",
     "referral_check_for",
     "referral_from_case_refusal",

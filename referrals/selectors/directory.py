@@ -1,8 +1,11 @@
 """Scoped reads of the service directory and the agencies a referral may go to."""
 
+from datetime import date
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet, Value, When
+from django.db.models import Case as Choose
+from django.utils import timezone
 
 from accounts.models import Agency, User
 from accounts.permissions import Perm
@@ -69,6 +72,40 @@ def agencies_managed_by(actor: User) -> QuerySet[Agency]:
 def referral_recipients() -> QuerySet[Agency]:
     """Agencies a referral may be addressed to (the send form's choice list)."""
     return Agency.objects.order_by("name")
+
+
+def agreement_in_force(on: date) -> Q:
+    """Agencies whose data-sharing agreement is valid on ``on`` (the date
+    ``recipient_blocks`` checks: without it an agency receives no referrals)."""
+    return Q(data_sharing_agreement_valid_until__gte=on)
+
+
+def partner_agencies(
+    *, query: str = "", takes_referrals: bool | None = None, on: date | None = None
+) -> QuerySet[Agency]:
+    """Every agency (the directory of partners is open to every logged-in
+    user, like the service directory: organisations, no personal data), each
+    annotated with ``takes_referrals``: its data-sharing agreement is valid on
+    ``on`` (default today, UTC, as ``recipient_blocks``), so that a referral
+    addressed to it passes the recipient's checks (one to a service of it also
+    needs the service to take referrals: the service's own flag). Filtered by
+    words of the name and by ``takes_referrals`` when given. Unordered: the
+    caller pages it. One query."""
+    on = on or timezone.now().date()
+    # A When, not the bare condition: an agreement with no date compares as
+    # NULL, which a filter on the annotation would drop from both answers.
+    agencies = Agency.objects.only("id", "slug", "name", "kind").annotate(
+        takes_referrals=Choose(
+            When(agreement_in_force(on), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+    for word in query.split()[:8]:
+        agencies = agencies.filter(name__icontains=word)
+    if takes_referrals is not None:
+        agencies = agencies.filter(takes_referrals=takes_referrals)
+    return agencies
 
 
 def get_recipient(agency_id: UUID | str) -> Agency:

@@ -282,6 +282,8 @@ READS_PERSONAL_DATA: dict[str, Reads] = {
     "api-referral-detail": Reads("caseworker", _to("api-referral-detail", "referral")),
     "api-referral-packet": Reads("referral_officer", _to("api-referral-packet", "referral")),
     "api-referral-messages": Reads("referral_officer", _to("api-referral-messages", "referral")),
+    # Staff names only, but the referral is looked up (and logged) as open-case does it.
+    "api-referral-assignees": Reads("referral_officer", _to("api-referral-assignees", "referral")),
     # audit API
     "api-audit-access-log": Reads("dpo", _to("api-audit-access-log"), about_client=False),
     "api-client-access-log": Reads("supervisor", _to("api-client-access-log", "client")),
@@ -305,6 +307,8 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "api-services": "the service directory (agencies' services)",
     "api-services-export": "the service directory as HSDS JSON",
     "api-service-detail": "one service of the directory",
+    "api-agencies": "the directory of partner agencies: organisations, no people",
+    "api-agency-staff": "the agency's staff who may take a case: names and roles, no client data",
     "api-audit-access-log-verify": "the chain's verdict (a POST keeps it): counts, positions",
     "referrals:directory": "the service directory",
     "referrals:service_add": "a blank service form",
