@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -15,9 +16,9 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.authentication import BearerTokenAuthentication
-from accounts.models import ApiToken
+from accounts.models import Agency, ApiToken
 from accounts.notices import notice_links, notices_of, render_notice
-from accounts.permissions import Perm
+from accounts.permissions import Perm, Role
 from accounts.services.agencies import (
     INACTIVITY_DAYS_MAX,
     INACTIVITY_DAYS_MIN,
@@ -32,8 +33,11 @@ from config.http.query import QuerySerializer
 from config.http.schema import ProblemSerializer
 from config.http.serializers import ChangeInSerializer, RequestSerializer
 
+# Country codes, as casework.api.clients names them (the schema's Country).
+COUNTRY_CODES = [code for code, _name in countries]
 
-class TokenRequestSerializer(RequestSerializer):
+
+class TokenCreateInSerializer(RequestSerializer):
     email = serializers.EmailField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     name = serializers.CharField(
@@ -62,7 +66,7 @@ class TokenView(APIView):
 
     @extend_schema(
         operation_id="auth_token_obtain",
-        request=TokenRequestSerializer,
+        request=TokenCreateInSerializer,
         responses={
             201: TokenIssuedSerializer,
             (401, PROBLEM_CONTENT_TYPE): OpenApiResponse(
@@ -76,7 +80,7 @@ class TokenView(APIView):
         "(`invalid_credentials`). Repeated failures lock the address out (429).",
     )
     def post(self, request):
-        data = TokenRequestSerializer(data=request.data)
+        data = TokenCreateInSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = authenticate(
             request._request,
@@ -120,13 +124,6 @@ class TokenView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MembershipOutSerializer(serializers.Serializer):
-    agency_slug = serializers.CharField(source="agency.slug")
-    agency_name = serializers.CharField(source="agency.name")
-    agency_time_zone = serializers.CharField(source="agency.time_zone")
-    role = serializers.CharField()
-
-
 # The schema lists the IANA names the server knows, so a client (and the
 # fuzzer) can tell a valid zone from text; the service checks it all the same.
 @extend_schema_field({"type": "string", "enum": sorted(time_zone_names())})
@@ -139,15 +136,26 @@ class OwnTimeZoneField(serializers.CharField):
     """An IANA time zone name, or "" for the agency's."""
 
 
+class MembershipOutSerializer(serializers.Serializer):
+    agency_slug = serializers.CharField(source="agency.slug")
+    agency_name = serializers.CharField(source="agency.name")
+    agency_time_zone = TimeZoneField(source="agency.time_zone")
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
 class MeSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     email = serializers.EmailField()
     display_name = serializers.CharField()
-    preferred_language = serializers.CharField()
-    time_zone = serializers.CharField(
+    preferred_language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        allow_blank=True,
+        help_text='The language of the caller\'s pages and e-mails; "" until they choose one.',
+    )
+    time_zone = OwnTimeZoneField(
         help_text="The caller's own time zone (IANA name); \"\" uses their agency's."
     )
-    effective_time_zone = serializers.CharField(
+    effective_time_zone = TimeZoneField(
         help_text="The zone the caller's pages show times in: their own, else their first "
         "agency's by name, else the server's default. API times are always UTC."
     )
@@ -163,7 +171,7 @@ class MeChangeSerializer(RequestSerializer):
     )
     preferred_language = serializers.ChoiceField(
         required=False,
-        choices=[code for code, _name in settings.LANGUAGES],
+        choices=settings.LANGUAGES,
         help_text="The language of the caller's pages and e-mails.",
     )
 
@@ -212,10 +220,10 @@ class MeView(APIView):
 class AgencyOutSerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
-    kind = serializers.CharField()
-    country = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Agency.Kind.choices)
+    country = serializers.ChoiceField(choices=COUNTRY_CODES)
     city = serializers.CharField()
-    time_zone = serializers.CharField(help_text="IANA name: the zone members' pages show times in.")
+    time_zone = TimeZoneField(help_text="IANA name: the zone members' pages show times in.")
     inactivity_days = serializers.IntegerField(
         help_text="After this many days without a change, note, follow-up or document, an "
         "open case is listed as inactive (the case list's `inactive` filter)."
@@ -287,10 +295,9 @@ class AgencyView(APIView):
 
 
 class NotificationListQuerySerializer(QuerySerializer):
-    unread = serializers.ChoiceField(
-        choices=["true", "false"],
+    unread = serializers.BooleanField(
         required=False,
-        help_text="true: only the unread notices; false: only those read already.",
+        help_text="true: only the unread notices; false: only those read already; left out: all.",
     )
 
 
@@ -367,8 +374,7 @@ class NotificationListView(GenericAPIView):
     def get(self, request):
         params = NotificationListQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        unread = params.validated_data.get("unread")
-        notices = notices_of(request.user, unread=None if unread is None else unread == "true")
+        notices = notices_of(request.user, unread=params.validated_data.get("unread"))
         page = self.paginate_queryset(notices)
         return self.get_paginated_response(
             NotificationSerializer(_notification_rows(request, page), many=True).data

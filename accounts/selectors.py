@@ -10,6 +10,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -332,6 +333,38 @@ def emergency_access_agreements_of(
     granted = [agreement for agreement in agreements if agreement.agency_id == agency.pk]
     received = [agreement for agreement in agreements if agreement.partner_id == agency.pk]
     return agency, granted, received
+
+
+# The order of an agency's agreements in the API (``is_withdrawn`` is an
+# annotation of ``emergency_access_agreements_listed``): active first, then
+# the newest recorded.
+EMERGENCY_ACCESS_ORDERING = ("is_withdrawn", "-recorded_at", "-id")
+
+
+def emergency_access_agreements_listed(
+    actor: User, slug: str, *, direction: str = ""
+) -> QuerySet[EmergencyAccessAgreement]:
+    """The agency ``slug``'s emergency access agreements as one list: those it
+    granted (``direction="granted"``), those it received (``"received"``) or
+    both (``""``), withdrawn ones too, annotated ``is_withdrawn`` (0 or 1) for
+    ``EMERGENCY_ACCESS_ORDERING``. Needs VIEW_MEMBERS there, as
+    ``emergency_access_agreements_of``."""
+    agency = get_agency_for(actor, slug, Perm.VIEW_MEMBERS)
+    involving = {
+        "granted": Q(agency=agency),
+        "received": Q(partner=agency),
+    }.get(direction, Q(agency=agency) | Q(partner=agency))
+    return (
+        EmergencyAccessAgreement.objects.filter(involving)
+        .select_related("agency", "partner", "recorded_by", "withdrawn_by")
+        .annotate(
+            is_withdrawn=Case(
+                When(withdrawn_at__isnull=True, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+    )
 
 
 def active_emergency_access_agreements() -> QuerySet[EmergencyAccessAgreement]:

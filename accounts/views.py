@@ -49,11 +49,15 @@ def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpR
     """django-axes: too many failed logins for this e-mail address from this address."""
     detail = _("Too many failed attempts. Wait a few minutes, then try again.")
     if request.path.startswith("/api/"):
-        return problem_response(request, 429, "locked_out", detail)
-    form = LoginForm(request)
-    return render(
-        request, "registration/login.html", {"form": form, "locked_out": detail}, status=429
-    )
+        response = problem_response(request, 429, "locked_out", detail)
+    else:
+        form = LoginForm(request)
+        response = render(
+            request, "registration/login.html", {"form": form, "locked_out": detail}, status=429
+        )
+    # The lock-out lasts AXES_COOLOFF_TIME from the last failure: say when to come back.
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
 
 
 @require_GET

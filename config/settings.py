@@ -451,7 +451,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.http.pagination.PagePagination",
+    "DEFAULT_PAGINATION_CLASS": "config.http.pagination.KeysetCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["config.http.renderers.BrowsableAPIRenderer"] if DEBUG else []),
@@ -491,21 +491,68 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]",
-    # One name per choice set, whatever the field carrying it is called.
+    # One name per choice set, whatever the field carrying it is called: every
+    # enum of the schema is named here, for what it is (tests/test_schema.py
+    # checks that none is left to drf-spectacular's naming), and a request and
+    # an answer that take the same choices share its component. The blank
+    # choice of a field that may be blank is drf-spectacular's ``BlankEnum``.
     "ENUM_NAME_OVERRIDES": {
-        "ServiceCategoryEnum": "casework.models.ServiceCategory",
-        "ServiceStatusEnum": "referrals.models.Service.Status",
-        "DataCategoryEnum": "casework.models.DataCategory",
-        "CountryEnum": "casework.api.clients.COUNTRY_CODES",
-        "CountryAnyCaseEnum": "casework.api.clients.COUNTRY_CODES_ANY_CASE",
-        # "state", "kind" and "format" name other choice sets in the schema too.
-        "ReportJobStateEnum": "reports.models.ReportJob.State",
-        "ReferralStateEnum": "referrals.models.Referral.State",
-        "ReportJobKindEnum": "reports.models.ReportJob.Kind",
-        "ReportJobFormatEnum": "reports.models.ReportJob.Format",
+        # accounts
+        "AgencyKind": "accounts.models.Agency.Kind",
+        "MembershipRole": "accounts.permissions.Role",
+        "AccessLogAction": "accounts.models.AccessLog.Action",
+        "AccessLogOutcome": "accounts.models.AccessLog.Outcome",
+        "Language": LANGUAGES,
+        "TimeZone": "accounts.validation.time_zone_names",
+        # casework
+        "Country": "casework.api.clients.COUNTRY_CODES",
+        "CountryAnyCase": "casework.api.clients.COUNTRY_CODES_ANY_CASE",
+        "Sex": "casework.models.Sex",
+        "LegalStatus": "casework.models.LegalStatus",
+        "Vulnerability": "casework.models.ClientSensitive.Vulnerability",
+        "IdentityDocumentType": "casework.models.IdentityDocument.Type",
+        "CaseType": "casework.models.Case.Type",
+        "CaseStatus": "casework.models.Case.Status",
+        "RiskLevel": "casework.models.Case.Risk",
+        "CaseClosureReason": "casework.models.Case.ClosureReason",
+        "NoteKind": "casework.models.CaseNote.Kind",
+        "DocumentCategory": "casework.models.Document.Category",
+        "HistoryObject": "casework.api.case_items.HISTORY_OBJECTS",
+        "HistoryAction": "casework.api.case_items.HISTORY_ACTIONS",
+        "DataCategory": "casework.models.DataCategory",
+        "ServiceCategory": "casework.models.ServiceCategory",
+        "ConsentPurpose": "casework.models.Consent.Purpose",
+        "LawfulBasis": "casework.models.Consent.LawfulBasis",
+        "SpecialCategoryCondition": "casework.models.Consent.SpecialCategoryCondition",
+        "ConsentGivenBy": "casework.models.Consent.GivenBy",
+        "ConsentMethod": "casework.models.Consent.Method",
+        "ConsentStatus": "casework.models.Consent.Status",
+        "ConsentGapCode": "casework.api.consent.GAP_CODES",
+        # referrals
+        "ServiceStatus": "referrals.models.Service.Status",
+        "ReferralState": "referrals.models.Referral.State",
+        "ReferralUrgency": "referrals.models.Referral.Urgency",
+        "ReferralTransition": "referrals.models.Referral.Action",
+        "ReferralAction": "referrals.api.common.ACTIONS",
+        "ReferralDirection": "referrals.api.common.DIRECTIONS",
+        "ReferralEventKind": "referrals.models.ReferralEvent.Kind",
+        "ReferralRefusalCode": "referrals.api.common.REFUSAL_CODES",
+        "AssigneeRole": "referrals.api.assignees.ASSIGNEE_ROLE_CHOICES",
+        # privacy
+        "ErasureCause": "privacy.models.Erasure.Cause",
+        "EmergencyAccessDirection": "privacy.api.break_glass.EMERGENCY_ACCESS_DIRECTIONS",
+        "RetentionKind": "privacy.models.RetentionPolicy.Kind",
+        # reports
+        "ReportJobKind": "reports.models.ReportJob.Kind",
+        "ReportJobFormat": "reports.models.ReportJob.Format",
+        "ReportJobState": "reports.models.ReportJob.State",
+        "ReportJobErrorCode": "reports.api.jobs.ERROR_CODES",
+        "SuppressionReason": "reports.api.statistics.SUPPRESSION_REASONS",
     },
     "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
+        # drf-spectacular's, and the query parameters' enums as references too.
+        "config.http.enums.postprocess_schema_enums",
+        "config.http.schema.postprocess_enum_member_names",
     ],
 }
 

@@ -1,7 +1,12 @@
 import re
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
+from drf_spectacular.drainage import get_override
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.plumbing import force_instance
+from rest_framework import serializers
 
 from accounts.models import language_code_validator
 from accounts.permissions import Role
@@ -70,7 +75,7 @@ def test_request_bodies_that_refuse_unknown_fields_say_so(client):
     for name in ("CaseCreateInRequest", "PatchedCaseUpdateInRequest", "ReferralDeclineInRequest"):
         assert components[name]["additionalProperties"] is False, name
     # …a serializer that ignores unknown fields does not claim to refuse them.
-    assert "additionalProperties" not in components["TokenRequestRequest"]
+    assert "additionalProperties" not in components["TokenCreateInRequest"]
 
 
 def test_an_unknown_field_is_refused_where_the_schema_says_so(api_client, caseworker, case):
@@ -251,9 +256,18 @@ def _components(client):
 )
 def test_a_patch_body_needs_a_field_to_change(client, component, path):
     schema = _schema(client)
-    alternatives = schema["components"]["schemas"][component]["anyOf"]
-    required = [name for alternative in alternatives for name in alternative["required"]]
-    assert required and "reason" not in required  # a reason alone changes nothing
+    body = schema["components"]["schemas"][component]
+    # At least one property, and not only those that change nothing (a reason):
+    # one object a generated client can type, not an anyOf of required sets.
+    assert body["minProperties"] == 1 and "anyOf" not in body
+    if "reason" in body["properties"]:
+        assert body["not"] == {
+            "type": "object",
+            "properties": {"reason": {}},
+            "additionalProperties": False,
+        }
+    else:
+        assert "not" not in body
     assert schema["paths"][path]["patch"]["requestBody"]["required"] is True
 
 
@@ -294,11 +308,9 @@ def test_a_service_category_and_status_are_enums_without_blank(client, api_clien
     components = _components(client)
     for component in ("ServiceCreateInRequest", "PatchedServiceUpdateInRequest"):
         properties = components[component]["properties"]
-        assert properties["category"]["allOf"] == [
-            {"$ref": "#/components/schemas/ServiceCategoryEnum"}
-        ]
-        assert properties["status"]["allOf"] == [{"$ref": "#/components/schemas/ServiceStatusEnum"}]
-    assert "" not in components["ServiceCategoryEnum"]["enum"]
+        assert properties["category"]["allOf"] == [{"$ref": "#/components/schemas/ServiceCategory"}]
+        assert properties["status"]["allOf"] == [{"$ref": "#/components/schemas/ServiceStatus"}]
+    assert "" not in components["ServiceCategory"]["enum"]
     api_client.force_login(make_member(agency, Role.AGENCY_ADMIN))
     response = api_client.post(
         "/api/v1/services/", {"name": "Legal desk", "category": ""}, format="json"
@@ -561,3 +573,284 @@ def test_identity_document_fields_say_what_the_service_takes(client, api_client,
     )
     assert response.status_code == 201, response.content
     assert response.json()["identity_documents"][0]["issuing_country"] == "SY"
+
+
+# --- Exact types for generated clients: enums and booleans (issue 13) -----------------
+
+# Names drf-spectacular makes up from a field's name: a generated client would
+# get one class per spelling, and none would say what it is.
+GENERIC_ENUM_NAMES = {
+    "ActionEnum",
+    "AllowedActionsEnum",
+    "CauseEnum",
+    "CodeEnum",
+    "DirectionEnum",
+    "GivenByEnum",
+    "KindEnum",
+    "LanguageEnum",
+    "MethodEnum",
+    "ObjectEnum",
+    "OutcomeEnum",
+    "PurposeEnum",
+    "ReasonEnum",
+    "RoleEnum",
+    "StateEnum",
+    "StatusEnum",
+    "TypeEnum",
+}
+# drf-spectacular's own components for the blank and the null choice.
+BLANK_AND_NULL = {"BlankEnum", "NullEnum"}
+
+
+def _enum_components(schema) -> dict[str, dict]:
+    return {
+        name: component
+        for name, component in schema["components"]["schemas"].items()
+        if "enum" in component
+    }
+
+
+def _enum_ref(prop: dict) -> str | None:
+    """The enum component a property (or an array's items) refers to, if any:
+    ``$ref``, ``allOf: [$ref]`` or ``oneOf: [$ref, BlankEnum]``."""
+    if prop.get("type") == "array":
+        prop = prop.get("items", {})
+    refs = [prop] if "$ref" in prop else [*prop.get("allOf", []), *prop.get("oneOf", [])]
+    names = [ref["$ref"].rsplit("/", 1)[-1] for ref in refs if "$ref" in ref]
+    named = [name for name in names if name not in BLANK_AND_NULL]
+    return named[0] if len(named) == 1 else None
+
+
+def test_every_enum_is_named_for_what_it_is(client, settings):
+    schema = _schema(client)
+    enums = _enum_components(schema)
+    named = set(settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"])
+    assert {"CaseStatus", "NoteKind", "DataCategory", "TimeZone", "Country"} <= set(enums)
+    assert not set(enums) & GENERIC_ENUM_NAMES
+    # Each one is named on purpose in the settings; none is left to the field's name.
+    assert set(enums) - BLANK_AND_NULL <= named, set(enums) - BLANK_AND_NULL - named
+    assert not [name for name in enums if name.endswith("Enum") and name not in BLANK_AND_NULL]
+    # And every request body reads like the others: NameInRequest, not …RequestRequest.
+    components = schema["components"]["schemas"]
+    assert "TokenCreateInRequest" in components
+    assert not [name for name in components if name.endswith("RequestRequest")]
+
+
+def test_one_choice_set_is_one_component(client):
+    # Two components with the same values would be one choice set under two names.
+    enums = _enum_components(_schema(client))
+    by_values: dict[frozenset, list[str]] = {}
+    for name, component in enums.items():
+        by_values.setdefault(frozenset(component["enum"]), []).append(name)
+    assert not [names for names in by_values.values() if len(names) > 1]
+
+
+def test_fields_with_choices_say_their_enum_in_the_schema(settings):
+    """Walks every serializer the schema was made from: a field with choices
+    (or a list of them, or a field whose schema is an enum) is a reference to
+    a named enum component in the request and in the answer alike."""
+    generator = SchemaGenerator()
+    schema = generator.get_schema(request=None, public=True)
+    components = schema["components"]["schemas"]
+    named = set(settings.SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"])
+
+    def has_choices(field) -> bool:
+        field = getattr(field, "child", field)
+        override = get_override(field, "field")
+        return isinstance(field, serializers.ChoiceField) or (
+            isinstance(override, dict) and "enum" in override
+        )
+
+    checked, wrong = 0, []
+    for (name, kind), component in generator.registry._components.items():
+        serializer = component.object
+        if kind != "schemas" or not (
+            isinstance(serializer, serializers.BaseSerializer)
+            or (isinstance(serializer, type) and issubclass(serializer, serializers.BaseSerializer))
+        ):
+            continue
+        serializer = force_instance(serializer)
+        serializer = getattr(serializer, "child", serializer)
+        properties = components.get(name, {}).get("properties", {})
+        for field_name, field in serializer.fields.items():
+            if field_name not in properties or not has_choices(field):
+                continue
+            checked += 1
+            if _enum_ref(properties[field_name]) not in named:
+                wrong.append(f"{name}.{field_name}")
+    assert checked > 100
+    assert not wrong, wrong
+
+
+# Answer properties named like a model field with choices that are text all
+# the same, and why.
+NOT_A_CHOICE = {
+    ("AccessLogRow", "role"): "the roles held, comma-separated: several or none",
+    ("RecordAccess", "role"): "as AccessLogRow",
+    ("Notification", "kind"): "an open set: every app adds the kinds of notice it writes",
+    ("ReferralListItem", "purpose"): "what the client needs from the partner, in words",
+    ("ReferralDetail", "purpose"): "as ReferralListItem",
+    ("ReferralDetail", "outcome"): "what came of it, in words",
+    ("ServiceOut", "country"): "as an HSDS file gave it: any two letters",
+}
+
+
+def test_answers_have_no_choice_typed_as_plain_text(client):
+    """A property of an answer named like a model field with choices (or one
+    of the lists of choices) is an enum, unless it is listed above with why."""
+    names = {
+        field.name
+        for app in ("accounts", "casework", "referrals", "privacy", "reports")
+        for model in apps.get_app_config(app).get_models()
+        for field in model._meta.concrete_fields
+        if field.choices
+    } | {
+        "nationalities",
+        "vulnerabilities",
+        "data_categories",
+        "data_categories_needed",
+        "recipient_service_categories",
+        "categories",
+        "withheld",
+        "needed",
+        "covered",
+        "proposed",
+        "chosen",
+        "allowed_actions",
+        "direction",
+        "from_state",
+        "to_state",
+        "time_zone",
+        "effective_time_zone",
+        "agency_time_zone",
+        "issuing_country",
+        "service_category",
+        "error_code",
+    }
+    assert {"status", "kind", "category", "sex", "role", "type"} <= names
+    plain = []
+    for component_name, component in _components(client).items():
+        if component_name.endswith("Request"):
+            continue
+        for name, prop in component.get("properties", {}).items():
+            item = prop.get("items", {}) if prop.get("type") == "array" else prop
+            is_text = item.get("type") == "string" and "enum" not in item
+            problem_type = component_name.endswith("Problem") and name == "type"  # a URN
+            allowed = problem_type or (component_name, name) in NOT_A_CHOICE
+            if name in names and is_text and not allowed:
+                plain.append(f"{component_name}.{name}")
+    assert not plain, plain
+
+
+@pytest.mark.parametrize(
+    ("enum", "properties"),
+    [
+        ("NoteKind", ["NoteInRequest.kind", "NoteOut.kind", "PacketNote.kind"]),
+        (
+            "DocumentCategory",
+            ["DocumentInRequest.category", "DocumentOut.category", "PacketDocument.category"],
+        ),
+        (
+            "CaseStatus",
+            ["CaseDetail.status", "CaseListItem.status", "SearchCase.status"],
+        ),
+        ("CaseType", ["CaseCreateInRequest.case_type", "CaseDetail.case_type"]),
+        ("RiskLevel", ["PatchedCaseUpdateInRequest.risk_level", "SearchCase.risk_level"]),
+        ("CaseClosureReason", ["CloseInRequest.closure_reason", "CaseDetail.closure_reason"]),
+        (
+            "IdentityDocumentType",
+            ["IdentityDocumentInRequest.type", "IdentityDocumentOut.type"],
+        ),
+        ("Sex", ["ClientCreateInRequest.sex", "ClientDetail.sex", "PacketIdentity.sex"]),
+        (
+            "Vulnerability",
+            ["ClientSensitiveInRequest.vulnerabilities", "PacketHealth.vulnerabilities"],
+        ),
+        (
+            "LegalStatus",
+            ["ClientCreateInRequest.legal_status", "PacketLegalStatus.legal_status"],
+        ),
+        ("Country", ["ClientCreateInRequest.nationalities", "ClientDetail.nationalities"]),
+        ("ConsentStatus", ["ConsentOut.status"]),
+        ("ConsentPurpose", ["ConsentInRequest.purpose", "Gap.purpose", "ReferralReason.purpose"]),
+        (
+            "DataCategory",
+            ["ConsentInRequest.data_categories", "ReferralCheck.needed", "ReferralCheck.chosen"],
+        ),
+        ("ServiceStatus", ["ServiceCreateInRequest.status", "ServiceOut.status"]),
+        ("ServiceCategory", ["ServiceCreateInRequest.category", "ServiceOut.category"]),
+        (
+            "ReferralState",
+            ["ReferralDetail.state", "ReferralEvent.from_state", "ReferralEvent.to_state"],
+        ),
+        ("ReferralEventKind", ["ReferralEvent.kind"]),
+        ("ReferralUrgency", ["ReferralCreateInRequest.urgency", "ReferralDetail.urgency"]),
+        ("MembershipRole", ["MembershipOut.role"]),
+        ("AccessLogAction", ["AccessLogRow.action", "RecordAccess.action"]),
+        ("Language", ["PatchedMeChangeRequest.preferred_language", "Me.preferred_language"]),
+        ("TimeZone", ["PatchedAgencyChangeRequest.time_zone", "AgencyOut.time_zone"]),
+        ("AgencyKind", ["AgencyOut.kind"]),
+        ("RetentionKind", ["RetentionInRequest.kind", "RetentionPeriod.kind"]),
+        ("ReportJobErrorCode", ["ReportJob.error_code"]),
+    ],
+)
+def test_a_request_and_an_answer_share_the_choice_sets_component(client, enum, properties):
+    components = _components(client)
+    for path in properties:
+        component, name = path.split(".")
+        assert _enum_ref(components[component]["properties"][name]) == enum, path
+
+
+def test_boolean_filters_are_booleans_in_the_schema(client):
+    schema = _schema(client)
+    parameters = {
+        (operation["operationId"], parameter["name"]): parameter["schema"]
+        for _path, _method, operation in _operations(schema)
+        for parameter in operation.get("parameters", [])
+        if parameter["in"] == "query"
+    }
+    for key in (
+        ("referrals_list", "overdue"),
+        ("referrals_list", "without_case"),
+        ("notifications_list", "unread"),
+        ("cases_list", "overdue_follow_ups"),
+    ):
+        assert parameters[key]["type"] == "boolean", key
+    # No other yes/no hides as text, in a query or in a body.
+    disguised = [
+        key for key, parameter in parameters.items() if parameter.get("enum") in ALL_TRUE_FALSE
+    ] + [
+        f"{component}.{name}"
+        for component, body in schema["components"]["schemas"].items()
+        for name, prop in body.get("properties", {}).items()
+        if prop.get("enum") in ALL_TRUE_FALSE
+    ]
+    assert not disguised, disguised
+
+
+ALL_TRUE_FALSE = (["true", "false"], ["false", "true"])
+
+
+def test_query_parameters_refer_to_the_same_enum_components(client):
+    """A generated client takes a CaseStatus in the case list's filter, as in the
+    case it answers with, not a type of its own for the parameter."""
+    schema = _schema(client)
+    parameters = {
+        (operation["operationId"], parameter["name"]): parameter["schema"]
+        for _path, _method, operation in _operations(schema)
+        for parameter in operation.get("parameters", [])
+    }
+    for key, enum in {
+        ("cases_list", "status"): "CaseStatus",
+        ("cases_list", "type"): "CaseType",
+        ("cases_list", "risk"): "RiskLevel",
+        ("referrals_list", "state"): "ReferralState",
+        ("referrals_list", "direction"): "ReferralDirection",
+        ("referrals_check", "data_categories"): "DataCategory",
+        ("clients_consent_coverage", "purpose"): "ConsentPurpose",
+        ("audit_access_log_list", "action"): "AccessLogAction",
+        ("services_list", "category"): "ServiceCategory",
+    }.items():
+        assert _enum_ref(parameters[key]) == enum, key
+    # An enum that is not a choice set (the format a file is asked in) stays inline.
+    assert parameters[("cases_summary_pdf", "format")]["enum"] == ["json", "pdf"]

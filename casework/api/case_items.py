@@ -23,7 +23,7 @@ from casework.selectors import active_user
 from config.errors import (
     NotFound,
 )
-from config.http.pagination import KeysetCursorPagination
+from config.http.pagination import KeysetCursorPagination, SequenceKeysetPagination
 from config.http.schema import LOCATION_HEADER
 from config.http.serializers import InputSerializer, UserRefSerializer
 
@@ -43,7 +43,7 @@ class NoteInSerializer(InputSerializer):
 
 class NoteOutSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=CaseNote.Kind.choices)
     body = serializers.CharField()
     is_confidential = serializers.BooleanField()
     author = UserRefSerializer()
@@ -165,7 +165,7 @@ class DocumentInSerializer(InputSerializer):
 
 class DocumentOutSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    category = serializers.CharField()
+    category = serializers.ChoiceField(choices=Document.Category.choices)
     description = serializers.CharField()
     content_type = serializers.CharField(help_text="As read from the file's content.")
     size = serializers.IntegerField()
@@ -262,6 +262,11 @@ class DocumentDownloadView(APIView):
 # --- History -------------------------------------------------------------------------
 
 
+# What a case's history tells of (casework.selectors.history), and how.
+HISTORY_OBJECTS = ("case", "note", "follow_up", "document")
+HISTORY_ACTIONS = ("created", "changed")
+
+
 class HistoryChangeSerializer(serializers.Serializer):
     field = serializers.CharField()
     label = serializers.CharField()
@@ -273,22 +278,28 @@ class HistoryEntrySerializer(serializers.Serializer):
     at = serializers.DateTimeField()
     actor_id = serializers.UUIDField(allow_null=True)
     actor = serializers.CharField(allow_blank=True)
-    object = serializers.ChoiceField(choices=["case", "note", "follow_up", "document"])
+    object = serializers.ChoiceField(choices=HISTORY_OBJECTS)
     object_id = serializers.UUIDField()
-    action = serializers.ChoiceField(choices=["created", "changed"])
+    action = serializers.ChoiceField(choices=HISTORY_ACTIONS)
     reason = serializers.CharField(allow_blank=True)
     changes = HistoryChangeSerializer(many=True)
 
 
-class CaseHistoryView(APIView):
+class CaseHistoryView(GenericAPIView):
+    pagination_class = SequenceKeysetPagination
+    sequence_position = staticmethod(selectors.history_position)
+    sequence_position_types = selectors.HISTORY_POSITION_TYPES
+    sequence_descending = True
+
     @extend_schema(
         operation_id="cases_history",
         summary="History of a case",
-        description="Who changed what, from what to what, when and why; newest first, the "
-        "whole history in one answer. Needs VIEW_CASE_HISTORY (supervisors). Note bodies "
-        "are never repeated here.",
+        description="Who changed what, from what to what, when and why; newest first (then "
+        "by kind of record). Cursor-paginated (`cursor`, `page_size` ≤ 100, default 50), no "
+        "total count. Needs VIEW_CASE_HISTORY (supervisors). Note bodies are never repeated "
+        "here.",
         responses={200: HistoryEntrySerializer(many=True)},
     )
     def get(self, request, case_id):
-        entries = selectors.case_history(request.user, case_id)
-        return Response(HistoryEntrySerializer(entries, many=True).data)
+        page = self.paginate_queryset(selectors.case_history(request.user, case_id))
+        return self.get_paginated_response(HistoryEntrySerializer(page, many=True).data)

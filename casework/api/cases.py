@@ -51,9 +51,9 @@ class CaseListItemSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     number = serializers.CharField()
     client = ClientRefSerializer()
-    case_type = serializers.CharField()
-    status = serializers.CharField()
-    risk_level = serializers.CharField()
+    case_type = serializers.ChoiceField(choices=Case.Type.choices)
+    status = serializers.ChoiceField(choices=Case.Status.choices)
+    risk_level = serializers.ChoiceField(choices=Case.Risk.choices)
     assigned_to = UserRefSerializer(allow_null=True)
     is_restricted = serializers.BooleanField()
     opened_at = serializers.DateTimeField()
@@ -130,7 +130,11 @@ def _iso(value) -> str | None:
 class CaseDetailSerializer(CaseListItemSerializer):
     agency = serializers.CharField(source="agency.slug", help_text="The owning agency.")
     summary = serializers.CharField()
-    closure_reason = serializers.CharField()
+    closure_reason = serializers.ChoiceField(
+        choices=Case.ClosureReason.choices,
+        allow_blank=True,
+        help_text="Blank unless the case is closed.",
+    )
     closed_at = serializers.DateTimeField(allow_null=True)
 
     def to_representation(self, case) -> dict:

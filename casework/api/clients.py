@@ -77,9 +77,13 @@ class IdentityDocumentInSerializer(InputSerializer):
 
 class IdentityDocumentOutSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=IdentityDocument.Type.choices)
     number = serializers.CharField()
-    issuing_country = serializers.CharField()
+    issuing_country = serializers.ChoiceField(
+        choices=COUNTRY_CODES,
+        allow_blank=True,
+        help_text="Country code, e.g. SY; blank if unknown.",
+    )
     expires_on = serializers.DateField(allow_null=True)
     is_expired = serializers.BooleanField()
 
@@ -104,7 +108,9 @@ class ClientSensitiveOutSerializer(serializers.Serializer):
     ethnicity = serializers.CharField()
     religion = serializers.CharField()
     sexual_orientation = serializers.CharField()
-    vulnerabilities = serializers.ListField(child=serializers.CharField())
+    vulnerabilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=ClientSensitive.Vulnerability.choices)
+    )
     updated_at = serializers.DateTimeField(allow_null=True)
 
 
@@ -215,8 +221,8 @@ class ClientListItemSerializer(serializers.Serializer):
     name_latin = serializers.CharField()
     preferred_name = serializers.CharField()
     date_of_birth = serializers.DateField(allow_null=True)
-    sex = serializers.CharField()
-    nationalities = serializers.ListField(child=serializers.CharField())
+    sex = serializers.ChoiceField(choices=Sex.choices)
+    nationalities = serializers.ListField(child=serializers.ChoiceField(choices=COUNTRY_CODES))
     created_at = serializers.DateTimeField()
     version = serializers.IntegerField()
 
@@ -428,19 +434,23 @@ class ClientDetailView(APIView):
         return with_version_headers(Response(_client_body(request.user, client)), client)
 
 
-class ClientDuplicatesView(APIView):
+class ClientDuplicatesView(GenericAPIView):
     """Other clients you can see who may be the same person."""
+
+    pagination_class = KeysetCursorPagination
+    cursor_ordering = ("-created_at", "-id")
 
     @extend_schema(
         operation_id="clients_duplicates",
         summary="Possible duplicates of a client",
         description="Same normalised name (as written or in Latin letters) with a date of "
-        "birth within a year, or the same identity-document number. At most 20, newest first.",
+        "birth within a year, or the same identity-document number. Newest first, "
+        "cursor-paginated (`cursor`, `page_size` ≤ 100, default 50), no total count.",
         responses={200: PossibleDuplicateSerializer(many=True)},
     )
     def get(self, request, client_id):
         client = selectors.get_client_for(request.user, client_id)
-        candidates = selectors.find_possible_duplicates(
+        candidates = selectors.possible_duplicates(
             request.user,
             name=client.name,
             name_latin=client.name_latin,
@@ -448,4 +458,5 @@ class ClientDuplicatesView(APIView):
             document_numbers=list(client.identity_documents.values_list("number", flat=True)),
             exclude_id=client.pk,
         )
-        return Response(PossibleDuplicateSerializer(candidates, many=True).data)
+        page = self.paginate_queryset(candidates)
+        return self.get_paginated_response(PossibleDuplicateSerializer(page, many=True).data)

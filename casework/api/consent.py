@@ -362,19 +362,23 @@ class GapSerializer(serializers.Serializer):
 
     code = serializers.ChoiceField(choices=GAP_CODES)
     message = serializers.CharField(help_text="A sentence for the caseworker, translated.")
-    purpose = serializers.CharField(required=False, help_text="With no_consent.")
+    purpose = serializers.ChoiceField(
+        choices=Consent.Purpose.choices, required=False, help_text="With no_consent."
+    )
     withdrawn_at = serializers.DateTimeField(required=False, help_text="With withdrawn.")
     expired_at = serializers.DateTimeField(required=False, help_text="With expired.")
     given_at = serializers.DateTimeField(required=False, help_text="With not_yet_valid.")
     agency = serializers.UUIDField(
         required=False, help_text="With recipient_not_covered and do_not_disclose."
     )
-    service_category = serializers.CharField(
-        required=False, help_text="With recipient_not_covered; blank when none was asked."
+    service_category = serializers.ChoiceField(
+        choices=ServiceCategory.choices,
+        allow_blank=True,
+        required=False,
+        help_text="With recipient_not_covered; blank when none was asked.",
     )
-    # Plain strings: the DataCategory enum is named once in the schema, by data_categories.
     categories = serializers.ListField(
-        child=serializers.CharField(),
+        child=serializers.ChoiceField(choices=DataCategory.choices),
         required=False,
         help_text="With categories_not_covered: the data categories the consent does not cover.",
     )

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 from casework import selectors
 from casework.api.cases import ClientRefSerializer
 from casework.api.clients import ClientListItemSerializer
+from casework.models import Case
 from config.http.query import QuerySerializer
 from config.http.serializers import UserRefSerializer
 
@@ -35,9 +36,9 @@ class SearchCaseSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     number = serializers.CharField()
     client = ClientRefSerializer()
-    case_type = serializers.CharField()
-    status = serializers.CharField()
-    risk_level = serializers.CharField()
+    case_type = serializers.ChoiceField(choices=Case.Type.choices)
+    status = serializers.ChoiceField(choices=Case.Status.choices)
+    risk_level = serializers.ChoiceField(choices=Case.Risk.choices)
     assigned_to = UserRefSerializer(allow_null=True)
     is_restricted = serializers.BooleanField()
     updated_at = serializers.DateTimeField()

@@ -47,7 +47,9 @@ from casework.selectors.consent import (
     get_consent_for,
 )
 from casework.selectors.history import (
+    HISTORY_POSITION_TYPES,
     case_history,
+    history_position,
 )
 from casework.selectors.my_work import (
     FollowUpPeriod,
@@ -77,6 +79,7 @@ from casework.selectors.search import (
     find_possible_duplicates,
     may_search,
     name_condition,
+    possible_duplicates,
     ranked_cases,
     ranked_clients,
     search_clients,
@@ -91,6 +94,7 @@ from casework.selectors.team import (
 )
 
 __all__ = [
+    "HISTORY_POSITION_TYPES",
     "MAX_QUERY_LENGTH",
     "MAX_QUERY_WORDS",
     "SEARCH_RESULTS_LIMIT",
@@ -135,6 +139,7 @@ __all__ = [
     "get_client_for",
     "get_consent_for",
     "get_document_for",
+    "history_position",
     "is_uuid",
     "may_search",
     "my_open_cases",
@@ -142,6 +147,7 @@ __all__ = [
     "my_work",
     "name_condition",
     "notes_visible_to",
+    "possible_duplicates",
     "ranked_cases",
     "ranked_clients",
     "reassignable_case_ids",

@@ -1,5 +1,6 @@
 """The field-level history of a case, as the viewer may see it."""
 
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from django.utils.translation import gettext
@@ -149,8 +150,25 @@ def case_history(actor: User, case_id: UUID | str) -> list[dict]:
                 ],
             )
         )
-    entries.sort(key=lambda entry: entry["at"], reverse=True)
+    entries.sort(key=history_position, reverse=True)
     return entries
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def history_position(entry: dict) -> tuple[int, str, str]:
+    """Where an entry of ``case_history`` stands, the history being these
+    positions largest first: its time (microseconds since 1970, UTC), the kind
+    of record, the history row's id (unique). The API pages by it."""
+    return (
+        (entry["at"] - _EPOCH) // timedelta(microseconds=1),
+        entry["object"],
+        str(entry["history_id"]),
+    )
+
+
+HISTORY_POSITION_TYPES = (int, str, str)
 
 
 def _entry(record, kind: str, object_id, action: str, changes: list[dict]) -> dict:
@@ -164,4 +182,5 @@ def _entry(record, kind: str, object_id, action: str, changes: list[dict]) -> di
         "action": action,
         "reason": record.history_change_reason or "",
         "changes": changes,
+        "history_id": record.history_id,
     }

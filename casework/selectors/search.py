@@ -189,7 +189,7 @@ def filter_cases(
     return cases
 
 
-def find_possible_duplicates(
+def possible_duplicates(
     actor: User,
     *,
     name: str,
@@ -197,11 +197,11 @@ def find_possible_duplicates(
     date_of_birth: date | None = None,
     document_numbers: list[str] | tuple[str, ...] = (),
     exclude_id: UUID | str | None = None,
-) -> list[Client]:
+) -> QuerySet[Client]:
     """Visible clients who may be the same person: the same normalised name
     (as written or in Latin letters, any word order) with a date of birth
     within a year of the given one (or none recorded on either side), or the
-    same identity-document number. At most 20, newest first."""
+    same identity-document number. Unordered: a caller pages or caps it."""
     keys = {key for key in (name_key(name), name_key(name_latin)) if key}
     parts = []
     if keys:
@@ -217,12 +217,36 @@ def find_possible_duplicates(
             Q(pk__in=IdentityDocument.objects.filter(number_key__in=numbers).values("client_id"))
         )
     condition = any_of(parts)
+    clients = clients_visible_to(actor)
     if condition is None:
-        return []
-    clients = clients_visible_to(actor).filter(condition)
+        return clients.none()
+    clients = clients.filter(condition)
     if exclude_id:
         clients = clients.exclude(pk=exclude_id)
-    return list(clients.order_by("-created_at")[:20])
+    return clients
+
+
+def find_possible_duplicates(
+    actor: User,
+    *,
+    name: str,
+    name_latin: str = "",
+    date_of_birth: date | None = None,
+    document_numbers: list[str] | tuple[str, ...] = (),
+    exclude_id: UUID | str | None = None,
+) -> list[Client]:
+    """``possible_duplicates``, at most 20, newest first (the warning shown
+    when registering a client)."""
+    return list(
+        possible_duplicates(
+            actor,
+            name=name,
+            name_latin=name_latin,
+            date_of_birth=date_of_birth,
+            document_numbers=document_numbers,
+            exclude_id=exclude_id,
+        ).order_by("-created_at")[:20]
+    )
 
 
 # --- One search box: clients and cases, ranked ------------------------------------------

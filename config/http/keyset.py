@@ -21,7 +21,7 @@ through each column's field (``to_python``), so a crafted cursor is refused
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -151,26 +151,16 @@ def decode_position(
     """(position, backwards) of a cursor made by ``encode_position`` for this
     order, or None for anything else (empty, damaged, another order's,
     values the columns cannot hold)."""
-    if not cursor:
+    payload = _payload(cursor, len(keys))
+    if payload is None:
         return None
+    values, backwards = payload
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        payload = json.loads(raw, parse_constant=_no_constant)
-        values = payload["p"]
-        backwards = payload.get("b", False)
-        if (
-            not isinstance(values, list)
-            or len(values) != len(keys)
-            or backwards
-            not in (
-                True,
-                False,
-            )
-        ):
-            return None
         position = []
         for key, value in zip(keys, values, strict=True):
             if value is None:
+                if not _nullable(queryset, key):
+                    return None  # no row sits at NULL in a column that cannot hold it
                 position.append(None)
                 continue
             field = _field(queryset, key.name)
@@ -183,17 +173,33 @@ def decode_position(
                 return None
             position.append(typed)
         return position, backwards
+    except (ValueError, OverflowError, TypeError, AttributeError, ValidationError):
+        return None
+
+
+def _payload(cursor: str, size: int) -> tuple[list, bool] | None:
+    """(values, backwards) of a cursor made by ``encode_position`` with
+    ``size`` values, or None for anything else."""
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        payload = json.loads(raw, parse_constant=_no_constant)
+        values = payload["p"]
+        backwards = payload.get("b", False)
     except (
         binascii.Error,
         UnicodeDecodeError,
         ValueError,
-        OverflowError,
+        RecursionError,
         TypeError,
         KeyError,
         AttributeError,
-        ValidationError,
     ):
         return None
+    if not isinstance(values, list) or len(values) != size or backwards not in (True, False):
+        return None
+    return values, backwards
 
 
 @dataclass
@@ -242,3 +248,65 @@ def read_page(
 
 def _cursor(row, keys: Sequence[Key], *, backwards: bool = False) -> str:
     return encode_position(position_of(row, keys), backwards=backwards)
+
+
+# --- Rows made in Python ------------------------------------------------------------
+
+
+def decode_sequence_position(types: Sequence[type], cursor: str) -> tuple[tuple, bool] | None:
+    """(position, backwards) of a cursor made by ``read_sequence_page`` for
+    positions of these ``types`` (``int`` or ``str`` each), or None."""
+    payload = _payload(cursor, len(types))
+    if payload is None:
+        return None
+    values, backwards = payload
+    for value, kind in zip(values, types, strict=True):
+        # bool is an int to Python, not to a position.
+        if type(value) is not kind:
+            return None
+    return tuple(values), backwards
+
+
+def read_sequence_page(
+    rows: Iterable,
+    position: Callable[[object], tuple],
+    types: Sequence[type],
+    cursor: str,
+    size: int,
+    *,
+    descending: bool = False,
+) -> Window:
+    """``size`` of ``rows`` from ``cursor`` in the order of ``position(row)``
+    (a tuple of ``types``, unique to the row; largest first if
+    ``descending``): the same pages and cursors as ``read_page`` gives for a
+    query, for rows made in Python."""
+    in_order = sorted(rows, key=position, reverse=descending)
+    decoded = decode_sequence_position(types, cursor)
+
+    def link(row, *, backwards: bool = False) -> str:
+        return encode_position(position(row), backwards=backwards)
+
+    if decoded is None:
+        page = in_order[:size]
+        return Window(page, link(page[-1]) if len(in_order) > size else None, None)
+    at, backwards = decoded
+
+    def beyond(row) -> bool:
+        here = position(row)
+        return here < at if descending else here > at
+
+    if backwards:
+        before = [row for row in in_order if not beyond(row) and position(row) != at]
+        page = before[-size:]
+        return Window(
+            page,
+            link(page[-1]) if page else None,
+            link(page[0], backwards=True) if len(before) > size else None,
+        )
+    after = [row for row in in_order if beyond(row)]
+    page = after[:size]
+    return Window(
+        page,
+        link(page[-1]) if len(after) > size else None,
+        link(page[0], backwards=True) if page else None,
+    )

@@ -10,6 +10,8 @@ but for the document upload (multipart).
 Schemathesis checks all of this against the running app in CI (``.ci/fuzz``).
 """
 
+import re
+
 from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
@@ -80,6 +82,7 @@ class ProblemAutoSchema(AutoSchema):
         for code in codes:
             if code not in responses:
                 responses[code] = self._problem_response(code)
+        _declare_response_headers(operation)
         return operation
 
     def _problem_response(self, code: str) -> dict:
@@ -95,7 +98,9 @@ class ProblemAutoSchema(AutoSchema):
         # ``refuses_unknown_fields``) says so, so that clients and the fuzzer know.
         if direction == "request" and getattr(serializer, "refuses_unknown_fields", False):
             schema["additionalProperties"] = False
-        if direction == "request":
+        if direction == "request" and callable(getattr(serializer, "changes", None)):
+            _at_least_one_change(serializer, schema)
+        elif direction == "request":
             alternatives = _one_of_required(serializer, schema.get("properties", {}))
             if alternatives:
                 schema["anyOf"] = alternatives
@@ -162,11 +167,72 @@ class ProblemAutoSchema(AutoSchema):
         return responses
 
 
+# Response headers a client acts on, declared wherever the server sends them.
+IDEMPOTENT_REPLAYED = {
+    "description": "`true` when this answer replays the first answer to the same "
+    "Idempotency-Key (nothing was created this time); absent otherwise.",
+    "schema": {"type": "string", "enum": ["true"]},
+}
+RETRY_AFTER = {
+    "description": "Seconds to wait before trying again.",
+    "schema": {"type": "integer", "minimum": 0},
+}
+CONTENT_DISPOSITION = {
+    "description": 'The file\'s name: `attachment; filename="…"` (or `inline`).',
+    "schema": {"type": "string"},
+}
+
+
+def _declare_response_headers(operation: dict) -> None:
+    """``Idempotent-Replayed`` on the success of an operation that takes an
+    ``Idempotency-Key``, ``Retry-After`` on a 429, ``Content-Disposition`` on a
+    file (a success that is not JSON)."""
+    takes_key = any(
+        parameter.get("in") == "header" and parameter.get("name") == "Idempotency-Key"
+        for parameter in operation.get("parameters", [])
+    )
+    for code, response in operation.get("responses", {}).items():
+        if not isinstance(response, dict) or "$ref" in response:
+            continue
+        headers = {}
+        if code == "429":
+            headers["Retry-After"] = RETRY_AFTER
+        if code.startswith("2"):
+            if takes_key:
+                headers["Idempotent-Replayed"] = IDEMPOTENT_REPLAYED
+            media_types = set(response.get("content", {}))
+            if media_types and not any(_is_json(media_type) for media_type in media_types):
+                headers["Content-Disposition"] = CONTENT_DISPOSITION
+        for name, header in headers.items():
+            response.setdefault("headers", {}).setdefault(name, header)
+
+
+def _is_json(media_type: str) -> bool:
+    return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _at_least_one_change(serializer, schema: dict) -> None:
+    """A PATCH body (``changes()``) names at least one field to change: at least
+    one property, and not only fields that change nothing (a ``reason``). Said
+    with ``minProperties`` and ``not`` rather than ``anyOf`` of ``required``
+    sets, which generated clients read as a union of untyped bodies."""
+    schema["minProperties"] = 1
+    changes = set(serializer.changes())
+    others = [name for name in schema.get("properties", {}) if name not in changes]
+    if others:
+        schema["not"] = {
+            "type": "object",
+            "properties": {name: {} for name in others},
+            "additionalProperties": False,
+        }
+
+
 def _one_of_required(serializer, properties: dict) -> list[dict]:
     """``anyOf`` for a body that needs at least one field of several.
 
     ``changes()`` (a PATCH body, ``ChangeInSerializer``): at least one of those
-    fields is sent, whatever its value. ``needs_one_of``: at least one of those
+    fields is sent, whatever its value (the schema says it with
+    ``_at_least_one_change``). ``needs_one_of``: at least one of those
     fields is given: sent, not null and, for text, not blank."""
     if callable(getattr(serializer, "changes", None)):
         return [{"required": [name]} for name in serializer.changes()]
@@ -247,6 +313,67 @@ ETAG_HEADER = OpenApiParameter(
     response=[200, 201],
     description="The record's version; send it back in If-Match to change the record.",
 )
+CONTENT_DISPOSITION_HEADER = OpenApiParameter(
+    "Content-Disposition",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200],
+    description='A JSON file to save: `attachment; filename="…"`.',
+)
 LOCATION_HEADER = OpenApiParameter(
     "Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=[201]
 )
+
+
+# --- Enum member names for generated clients ----------------------------------------
+
+
+def enum_member_name(value) -> str:
+    """A constant name for an enum value, as a generated client spells members:
+    ``Europe/Paris`` → ``EUROPE_PARIS``; a sign before a digit is spelled out, so
+    that ``Etc/GMT+1`` and ``Etc/GMT-1`` stay two members; ``""`` → ``BLANK``."""
+    text = re.sub(r"\+(?=\d)", "_PLUS_", str(value))
+    text = re.sub(r"-(?=\d)", "_MINUS_", text)
+    name = re.sub(r"[^0-9A-Za-z]+", "_", text).strip("_").upper()
+    if not name:
+        return "BLANK"
+    return f"VALUE_{name}" if name[0].isdigit() else name
+
+
+def enum_member_names(values: list) -> list[str]:
+    """One distinct name per value (a clash gets ``_2``, ``_3``…)."""
+    names: list[str] = []
+    taken: set[str] = set()
+    for value in values:
+        base = name = enum_member_name(value)
+        number = 1
+        while name in taken:
+            number += 1
+            name = f"{base}_{number}"
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def postprocess_enum_member_names(result, generator, request, public):
+    """Every enum of text says its members' names (``x-enum-varnames``): a
+    generator's own spelling of ``GMT+0``, ``GMT-0`` and ``GMT0`` is one name for
+    three values, and it stops or keeps only one of them."""
+
+    def visit(node):
+        if isinstance(node, dict):
+            values = node.get("enum")
+            if (
+                isinstance(values, list)
+                and values
+                and all(isinstance(value, str) for value in values)
+            ):
+                node["x-enum-varnames"] = enum_member_names(values)
+            for child in node.values():
+                visit(child)
+        elif isinstance(node, list):
+            for child in node:
+                visit(child)
+
+    visit(result)
+    return result

@@ -15,7 +15,6 @@ from config.http.serializers import AgencyRefSerializer
 from privacy import selectors as audit
 from privacy import services
 
-ACTIONS_HELP = "One of: " + ", ".join(AccessLog.Action.values) + "."
 PAGINATION_NOTE = (
     "Cursor-paginated (`cursor`, `page_size` ≤ 100, default 50), newest first; no total count."
 )
@@ -73,7 +72,7 @@ class AccessLogRowSerializer(serializers.Serializer):
     )
     agency = AgencyRefSerializer(allow_null=True, help_text="The agency they acted for.")
     role = serializers.CharField(help_text="Their roles there, comma-separated.")
-    action = serializers.CharField(help_text=ACTIONS_HELP)
+    action = serializers.ChoiceField(choices=AccessLog.Action.choices)
     object_type = serializers.CharField(help_text="e.g. casework.case, referrals.referralpacket.")
     object_id = serializers.CharField(
         help_text="Blank on a row about another agency's record, unless it is a referral."

@@ -16,9 +16,9 @@ from rest_framework.views import APIView
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from accounts.models import Agency, EmergencyAccessAgreement
 from accounts.permissions import Perm
-from config.http.pagination import KeysetCursorPagination
+from config.http.pagination import KeysetCursorPagination, OrderedKeysetPagination
+from config.http.query import QuerySerializer
 from config.http.serializers import InputSerializer, UserRefSerializer
 from privacy import selectors, services
 from privacy.api.common import ReasonInSerializer
@@ -102,16 +102,17 @@ class EmergencyAccessAgreementOutSerializer(serializers.Serializer):
     is_active = serializers.BooleanField()
 
 
-class EmergencyAccessOfAgencySerializer(serializers.Serializer):
-    agency = serializers.SlugField()
-    granted = EmergencyAccessAgreementOutSerializer(
-        many=True,
-        help_text="Partners whose supervisors may break the glass on this agency's cases "
-        "(active first, then withdrawn ones, newest first).",
-    )
-    received = EmergencyAccessAgreementOutSerializer(
-        many=True,
-        help_text="Agencies whose cases this agency's supervisors may open so.",
+# Which side of an agreement an agency is on (the list's ``direction``).
+EMERGENCY_ACCESS_DIRECTIONS = ("granted", "received")
+
+
+class EmergencyAccessListQuerySerializer(QuerySerializer):
+    direction = serializers.ChoiceField(
+        choices=EMERGENCY_ACCESS_DIRECTIONS,
+        required=False,
+        help_text="`granted`: the agreements the agency gave (partners whose supervisors may "
+        "break the glass on its cases); `received`: those other agencies gave it. Both "
+        "when left out.",
     )
 
 
@@ -127,32 +128,34 @@ class EmergencyAccessAgreementInSerializer(InputSerializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-def _agreements_body(
-    agency: Agency,
-    granted: list[EmergencyAccessAgreement],
-    received: list[EmergencyAccessAgreement],
-) -> dict:
-    return {"agency": agency.slug, "granted": granted, "received": received}
+class AgencyEmergencyAccessView(GenericAPIView):
+    pagination_class = OrderedKeysetPagination
+    keyset_ordering = account_selectors.EMERGENCY_ACCESS_ORDERING
 
-
-class AgencyEmergencyAccessView(APIView):
     @extend_schema(
-        operation_id="agencies_emergency_access_retrieve",
+        operation_id="agencies_emergency_access_list",
         summary="Emergency access agreements of an agency",
-        responses={200: EmergencyAccessOfAgencySerializer},
+        parameters=[EmergencyAccessListQuerySerializer],
+        responses={200: EmergencyAccessAgreementOutSerializer(many=True)},
         description="The agency's prior written opt-ins that let a partner's supervisors "
-        "break the glass on its cases (`granted`), and those other agencies gave it "
-        "(`received`), withdrawn ones included. Without an active agreement, another "
-        "agency's case is out of reach of break the glass. Needs VIEW_MEMBERS in the agency "
-        "(supervisors, the DPO, the agency admin): 403 for other members, 404 for anyone "
-        "else.",
+        "break the glass on its cases (its `agency` is this one), and those other agencies "
+        "gave it (its `partner` is this one), withdrawn ones included; `direction` keeps "
+        "one side. Active first, then the newest recorded; cursor-paginated (`cursor`, "
+        "`page_size` ≤ 100, default 50), no total count. Without an active agreement, "
+        "another agency's case is out of reach of break the glass. Needs VIEW_MEMBERS in "
+        "the agency (supervisors, the DPO, the agency admin): 403 for other members, 404 "
+        "for anyone else.",
     )
     def get(self, request, slug):
-        agency, granted, received = account_selectors.emergency_access_agreements_of(
-            request.user, slug
+        params = EmergencyAccessListQuerySerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        agreements = account_selectors.emergency_access_agreements_listed(
+            request.user, slug, direction=params.validated_data.get("direction", "")
         )
-        body = _agreements_body(agency, granted, received)
-        return Response(EmergencyAccessOfAgencySerializer(body).data)
+        page = self.paginate_queryset(agreements)
+        return self.get_paginated_response(
+            EmergencyAccessAgreementOutSerializer(page, many=True).data
+        )
 
     @extend_schema(
         operation_id="agencies_emergency_access_create",

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from accounts.models import Agency
 from config.http.api import PROBLEM_CONTENT_TYPE
 from config.http.pagination import KeysetCursorPagination
-from config.http.schema import ProblemSerializer
+from config.http.schema import CONTENT_DISPOSITION_HEADER, ProblemSerializer
 from config.http.serializers import InputSerializer, UserRefSerializer
 from privacy import selectors, services
 from privacy.api.common import ReasonInSerializer
@@ -43,6 +43,7 @@ class SubjectAccessExportView(APIView):
         "`Cache-Control: private, no-store`). Needs EXPORT_SUBJECT_ACCESS in the client's "
         "agency (the DPO, supervisors): 403 for other members of the agency, 404 for anyone "
         "else. Recorded in the access log as an export.",
+        parameters=[CONTENT_DISPOSITION_HEADER],
         responses={
             (200, "application/json"): OpenApiResponse(
                 OpenApiTypes.OBJECT, description="The export (its sections may grow)."
@@ -203,12 +204,8 @@ class LegalHoldReleaseView(APIView):
 # --- Retention ---------------------------------------------------------------------------
 
 
-# Plain strings with the values in the help: the schema's enum named "Kind" is the notes'.
-KINDS = ", ".join(f"`{value}`" for value in RetentionPolicy.Kind.values)
-
-
 class RetentionPeriodSerializer(serializers.Serializer):
-    kind = serializers.CharField(help_text=f"One of {KINDS}.")
+    kind = serializers.ChoiceField(choices=RetentionPolicy.Kind.choices)
     label = serializers.CharField()
     days = serializers.IntegerField(allow_null=True, help_text="Null: not set (kept).")
     updated_at = serializers.DateTimeField(allow_null=True)
@@ -229,7 +226,9 @@ class RetentionOutSerializer(serializers.Serializer):
 
 
 class RetentionInSerializer(InputSerializer):
-    kind = serializers.CharField(help_text=f"One of {KINDS}; another: 400 naming `kind`.")
+    kind = serializers.ChoiceField(
+        choices=RetentionPolicy.Kind.choices, help_text="Another: 400 naming `kind`."
+    )
     days = serializers.IntegerField(help_text="At least 30.")
 
 

@@ -17,7 +17,8 @@ from rest_framework.response import Response
 from accounts.models import User
 from accounts.permissions import Perm
 from accounts.selectors import agencies_where
-from casework.models import DataCategory, ServiceCategory
+from casework.api.consent import GAP_CODES
+from casework.models import Consent, DataCategory, ServiceCategory
 from casework.selectors import cases_visible_to
 from config.http.api import PROBLEM_CONTENT_TYPE
 from config.http.preconditions import with_version_headers
@@ -25,7 +26,7 @@ from config.http.schema import ProblemSerializer
 from config.http.serializers import UserRefSerializer
 from referrals import selectors
 from referrals.api.fields import NamedChoiceField
-from referrals.models import Referral
+from referrals.models import Referral, ReferralEvent, Service
 
 # Where both agencies hold the referral and may write on it (as
 # referrals.services.post_referral_message allows).
@@ -40,6 +41,21 @@ ACTIONS = (
     "complete",
     "open_case",
     "message",
+)
+
+# How the caller sees a referral: as its sender or as its recipient.
+DIRECTIONS = ("outgoing", "incoming")
+
+# Why a referral is refused (``ReferralReasonSerializer.code``): what stops it
+# whatever anyone says, then what a supervisor may override
+# (referrals.selectors.checks, the consent's gaps of casework.selectors.consent).
+REFUSAL_CODES = (
+    "same_agency",
+    "service_of_another_agency",
+    "service_not_taking_referrals",
+    "no_data_sharing_agreement",
+    "no_categories",
+    *GAP_CODES,
 )
 
 
@@ -69,12 +85,17 @@ class OverrideSerializer(serializers.Serializer):
 
 
 class ReferralEventSerializer(serializers.Serializer):
-    kind = serializers.CharField(
-        help_text="created, sent, consent_override, accepted, declined, progress, completed, "
-        "withdrawn, expired, cancelled or case_opened."
+    kind = serializers.ChoiceField(choices=ReferralEvent.Kind.choices)
+    from_state = serializers.ChoiceField(
+        choices=Referral.State.choices,
+        allow_blank=True,
+        help_text="Blank for events that change no state.",
     )
-    from_state = serializers.CharField(help_text="Blank for events that change no state.")
-    to_state = serializers.CharField()
+    to_state = serializers.ChoiceField(
+        choices=Referral.State.choices,
+        allow_blank=True,
+        help_text="Blank for events that change no state.",
+    )
     actor = serializers.CharField(
         allow_null=True, help_text="Who did it (display name); null for Sanad itself (expiry)."
     )
@@ -88,7 +109,7 @@ class ReferralListItemSerializer(serializers.Serializer):
     reference = serializers.CharField(help_text="A short handle for people, e.g. R-1A2B3C4D.")
     state = serializers.ChoiceField(choices=Referral.State.choices)
     direction = serializers.ChoiceField(
-        choices=["outgoing", "incoming"],
+        choices=DIRECTIONS,
         help_text="outgoing when you see it as its sender, incoming as its recipient.",
     )
     from_agency = NamedRefSerializer()
@@ -281,12 +302,13 @@ def referral_response(request, referral: Referral, *, status_code: int = 200) ->
 class ReferralReasonSerializer(serializers.Serializer):
     """One reason a referral is refused; the other keys depend on ``code``."""
 
-    code = serializers.CharField(
+    code = serializers.ChoiceField(
+        choices=REFUSAL_CODES,
         help_text="Always refused: same_agency, service_of_another_agency, "
         "service_not_taking_referrals, no_data_sharing_agreement, do_not_disclose. "
         "Refused unless a supervisor overrides: no_categories, no_consent, withdrawn, "
         "expired, not_yet_valid, recipient_not_covered, categories_not_covered, "
-        "special_category_condition_missing, legitimate_interests_public_authority."
+        "special_category_condition_missing, legitimate_interests_public_authority.",
     )
     message = serializers.CharField(help_text="A sentence for the caseworker, translated.")
     agency = serializers.UUIDField(
@@ -297,16 +319,25 @@ class ReferralReasonSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="With no_data_sharing_agreement."
     )
     service = serializers.UUIDField(required=False, help_text="With service_not_taking_referrals.")
-    status = serializers.CharField(required=False, help_text="With service_not_taking_referrals.")
-    purpose = serializers.CharField(required=False, help_text="With no_consent.")
+    status = serializers.ChoiceField(
+        choices=Service.Status.choices,
+        required=False,
+        help_text="With service_not_taking_referrals.",
+    )
+    purpose = serializers.ChoiceField(
+        choices=Consent.Purpose.choices, required=False, help_text="With no_consent."
+    )
     withdrawn_at = serializers.DateTimeField(required=False, help_text="With withdrawn.")
     expired_at = serializers.DateTimeField(required=False, help_text="With expired.")
     given_at = serializers.DateTimeField(required=False, help_text="With not_yet_valid.")
-    service_category = serializers.CharField(
-        required=False, help_text="With recipient_not_covered."
+    service_category = serializers.ChoiceField(
+        choices=ServiceCategory.choices,
+        allow_blank=True,
+        required=False,
+        help_text="With recipient_not_covered; blank when none was asked.",
     )
     categories = serializers.ListField(
-        child=serializers.CharField(),
+        child=serializers.ChoiceField(choices=DataCategory.choices),
         required=False,
         help_text="With categories_not_covered: the data categories the consent does not cover.",
     )
@@ -316,11 +347,15 @@ class ReferralProblemSerializer(ProblemSerializer):
     """409 on a referral: ``invalid_transition`` (with ``state`` and ``action``),
     ``referral_refused`` or ``consent_missing`` (with ``reasons``)."""
 
-    state = serializers.CharField(
-        required=False, help_text="With invalid_transition: the referral's state now."
+    state = serializers.ChoiceField(
+        choices=Referral.State.choices,
+        required=False,
+        help_text="With invalid_transition: the referral's state now.",
     )
-    action = serializers.CharField(
-        required=False, help_text="With invalid_transition: the action refused."
+    action = serializers.ChoiceField(
+        choices=Referral.Action.choices,
+        required=False,
+        help_text="With invalid_transition: the action refused.",
     )
     reasons = ReferralReasonSerializer(
         many=True,

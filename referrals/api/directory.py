@@ -21,7 +21,7 @@ from accounts.selectors import agencies_of, get_agency_for
 from casework.models import DataCategory, ServiceCategory
 from casework.selectors import is_uuid
 from config.errors import Forbidden, InvalidInput
-from config.http.pagination import PagePagination
+from config.http.pagination import OrderedKeysetPagination
 from config.http.preconditions import if_match_version, with_version_headers
 from config.http.query import QuerySerializer
 from config.http.schema import ETAG_HEADER, IF_MATCH_REQUIRED, LOCATION_HEADER, PROBLEM_428
@@ -254,16 +254,18 @@ def _directory(params: ServiceListQuerySerializer):
 class ServiceListView(GenericAPIView):
     """The directory of every agency's services, by name."""
 
-    pagination_class = PagePagination
+    pagination_class = OrderedKeysetPagination
+    # Two agencies may name a service alike: the id keeps every row its own place.
+    keyset_ordering = ("name", "id")
 
     @extend_schema(
         operation_id="services_list",
         summary="List and search the service directory",
         parameters=[ServiceListQuerySerializer],
         responses={200: ServiceOutSerializer(many=True)},
-        description="Every agency's services, by name; open to every logged-in user. "
-        "Page-paginated (`page`, `page_size` ≤ 100, default 50). `q` matches words in the "
-        "name, description, agency name or city.",
+        description="Every agency's services, by name (then id); open to every logged-in "
+        "user. Cursor-paginated (`cursor`, `page_size` ≤ 100, default 50), no total count. "
+        "`q` matches words in the name, description, agency name or city.",
     )
     def get(self, request):
         params = ServiceListQuerySerializer(data=request.query_params)

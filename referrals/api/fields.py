@@ -19,11 +19,12 @@ def _pairs(choices):
 
 
 def category_list(help_text: str = "", **kwargs) -> serializers.ListField:
-    """A list of data categories in an answer, under a name other than data_categories."""
+    """A list of data categories in an answer (the schema's DataCategory), under
+    a name other than data_categories."""
     from casework.models import DataCategory
 
     return serializers.ListField(
-        child=serializers.CharField(),
-        help_text=f"{help_text} Data categories: {', '.join(DataCategory.values)}.".strip(),
+        child=serializers.ChoiceField(choices=DataCategory.choices),
+        help_text=help_text,
         **kwargs,
     )

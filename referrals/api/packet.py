@@ -8,7 +8,16 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.models import DataCategory
+from casework.api.clients import COUNTRY_CODES
+from casework.models import (
+    CaseNote,
+    ClientSensitive,
+    DataCategory,
+    Document,
+    IdentityDocument,
+    LegalStatus,
+    Sex,
+)
 from config.http.pagination import KeysetCursorPagination
 from config.http.serializers import AgencyRefSerializer, InputSerializer, UserRefSerializer
 from referrals import selectors, services
@@ -22,9 +31,9 @@ logger = logging.getLogger(__name__)
 
 
 class PacketIdentityDocumentSerializer(serializers.Serializer):
-    type = serializers.CharField()
+    type = serializers.ChoiceField(choices=IdentityDocument.Type.choices)
     number = serializers.CharField()
-    issuing_country = serializers.CharField()
+    issuing_country = serializers.ChoiceField(choices=COUNTRY_CODES, allow_blank=True)
     expires_on = serializers.DateField(allow_null=True)
 
 
@@ -34,9 +43,9 @@ class PacketIdentitySerializer(serializers.Serializer):
     preferred_name = serializers.CharField()
     date_of_birth = serializers.DateField(allow_null=True)
     date_of_birth_estimated = serializers.BooleanField()
-    sex = serializers.CharField()
+    sex = serializers.ChoiceField(choices=Sex.choices)
     gender_identity = serializers.CharField()
-    nationalities = serializers.ListField(child=serializers.CharField())
+    nationalities = serializers.ListField(child=serializers.ChoiceField(choices=COUNTRY_CODES))
     languages = serializers.ListField(child=serializers.CharField())
     interpreter_needed = serializers.BooleanField()
     interpreter_language = serializers.CharField()
@@ -51,7 +60,7 @@ class PacketContactSerializer(serializers.Serializer):
 
 
 class PacketLegalStatusSerializer(serializers.Serializer):
-    legal_status = serializers.CharField()
+    legal_status = serializers.ChoiceField(choices=LegalStatus.choices)
     legal_status_note = serializers.CharField()
 
 
@@ -62,7 +71,9 @@ class PacketHealthSerializer(serializers.Serializer):
     ethnicity = serializers.CharField()
     religion = serializers.CharField()
     sexual_orientation = serializers.CharField()
-    vulnerabilities = serializers.ListField(child=serializers.CharField())
+    vulnerabilities = serializers.ListField(
+        child=serializers.ChoiceField(choices=ClientSensitive.Vulnerability.choices)
+    )
 
 
 class PacketFamilySerializer(serializers.Serializer):
@@ -76,7 +87,7 @@ class PacketEducationEmploymentSerializer(serializers.Serializer):
 
 
 class PacketNoteSerializer(serializers.Serializer):
-    kind = serializers.CharField()
+    kind = serializers.ChoiceField(choices=CaseNote.Kind.choices)
     body = serializers.CharField()
     created_at = serializers.DateTimeField()
 
@@ -87,7 +98,7 @@ class PacketCaseNotesSerializer(serializers.Serializer):
 
 class PacketDocumentSerializer(serializers.Serializer):
     id = serializers.UUIDField()
-    category = serializers.CharField()
+    category = serializers.ChoiceField(choices=Document.Category.choices)
     description = serializers.CharField()
     filename = serializers.CharField()
     content_type = serializers.CharField()
@@ -127,7 +138,7 @@ class PacketOutSerializer(serializers.Serializer):
     )
     data = PacketDataSerializer()
     withheld = serializers.ListField(
-        child=serializers.CharField(),
+        child=serializers.ChoiceField(choices=DataCategory.choices),
         help_text="Sections left out for this reader (special-category data a colleague of "
         "the sender may not see on the case); `sha256` then covers the whole packet.",
     )

@@ -27,6 +27,7 @@ from config.http.schema import (
 from config.http.serializers import ChangeInSerializer, FlatListField, InputSerializer
 from referrals import selectors, services
 from referrals.api.common import (
+    DIRECTIONS,
     PROBLEM_409,
     ReferralDetailSerializer,
     ReferralListItemSerializer,
@@ -46,20 +47,19 @@ logger = logging.getLogger(__name__)
 
 class ReferralListQuerySerializer(QuerySerializer):
     direction = serializers.ChoiceField(
-        choices=["incoming", "outgoing"],
+        choices=DIRECTIONS,
         required=False,
         help_text="incoming: addressed to one of your agencies (the inbox); outgoing: sent "
         "from one.",
     )
     state = serializers.ChoiceField(choices=Referral.State.choices, required=False)
-    overdue = serializers.ChoiceField(
-        choices=["true", "false"],
+    overdue = serializers.BooleanField(
         required=False,
-        help_text="true: sent and past respond-by; false: all others.",
+        help_text="true: sent and past respond-by; false: all others; left out: no filter.",
     )
-    without_case = serializers.ChoiceField(
-        choices=["true", "false"],
+    without_case = serializers.BooleanField(
         required=False,
+        default=False,
         help_text="true: no case opened from it by the receiving agency yet (with "
         "`state=accepted`: accepted referrals still waiting for their case); false: no filter.",
     )
@@ -166,7 +166,6 @@ class ReferralListView(GenericAPIView):
         params = ReferralListQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         filters = params.validated_data
-        overdue = filters.get("overdue")
         case_id = filters.get("case")
         if case_id is not None:
             # Only the sending side knows a referral's case: naming one you
@@ -176,8 +175,8 @@ class ReferralListView(GenericAPIView):
             request.user,
             direction=filters.get("direction", ""),
             state=filters.get("state", ""),
-            overdue=None if overdue is None else overdue == "true",
-            without_case=filters.get("without_case") == "true",
+            overdue=filters.get("overdue"),
+            without_case=filters["without_case"],
             case_id=case_id,
         )
         page = self.paginate_queryset(referrals)

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from reports.api.statistics import SUPPRESSION_REASONS
 from reports.documents.disclosure_register import DISCLOSURE_REGISTER
 from reports.selectors.disclosure import DisclosureRegister, disclosure_register
 from reports.suppression import Table
@@ -35,7 +36,8 @@ class RegisterCellSerializer(serializers.Serializer):
     )
     hidden = serializers.BooleanField()
     reason = serializers.ChoiceField(
-        choices=["", "small", "secondary"],
+        choices=SUPPRESSION_REASONS,
+        allow_blank=True,
         help_text="small: below the agency's threshold; secondary: hidden so the small "
         "ones cannot be worked out from the totals.",
     )

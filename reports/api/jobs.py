@@ -33,6 +33,12 @@ LOCATION_202 = OpenApiParameter(
 )
 
 
+# Why a job failed (reports.services.jobs): the kind is no longer offered, the
+# requester may no longer make it, its parameters are no longer valid, the
+# build failed, or it ran past its time.
+ERROR_CODES = ("unknown_kind", "forbidden", "invalid_parameters", "build_failed", "timed_out")
+
+
 class ReportJobInSerializer(InputSerializer):
     kind = serializers.ChoiceField(choices=ReportJob.Kind.choices)
     format = serializers.ChoiceField(
@@ -59,13 +65,15 @@ class ReportJobSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ReportJob.Kind.choices)
     format = serializers.ChoiceField(choices=ReportJob.Format.choices)
     parameters = serializers.DictField(help_text="As checked when the job was asked for.")
-    language = serializers.CharField()
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES, help_text="The report's language, as the job was asked for."
+    )
     state = serializers.ChoiceField(
         choices=ReportJob.State.choices, help_text="`expired`: the file has been deleted."
     )
     progress = serializers.IntegerField(min_value=0, max_value=100, help_text="Percent.")
-    error_code = serializers.CharField(
-        allow_blank=True, help_text="When failed: `forbidden`, `build_failed`, …"
+    error_code = serializers.ChoiceField(
+        choices=ERROR_CODES, allow_blank=True, help_text="When failed: why; blank otherwise."
     )
     error = serializers.CharField(allow_blank=True, help_text="When failed: safe to show.")
     filename = serializers.CharField(allow_blank=True)

@@ -27,6 +27,10 @@ QUERY = [
 ]
 
 
+# Why a cell is hidden (small-cell suppression); a shown cell's reason is blank.
+SUPPRESSION_REASONS = ("small", "secondary")
+
+
 class StatisticsCellSerializer(serializers.Serializer):
     shown = serializers.CharField(help_text='What to show: "12", "<5" or "×".')
     count = serializers.IntegerField(
@@ -34,7 +38,8 @@ class StatisticsCellSerializer(serializers.Serializer):
     )
     hidden = serializers.BooleanField()
     reason = serializers.ChoiceField(
-        choices=["", "small", "secondary"],
+        choices=SUPPRESSION_REASONS,
+        allow_blank=True,
         help_text="small: below the agency's threshold (zero included); secondary: hidden so "
         "that the small ones cannot be worked out from the totals.",
     )

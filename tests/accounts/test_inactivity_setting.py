@@ -164,11 +164,9 @@ def test_the_schema_states_the_range_and_what_a_patch_needs(client):
     days = body["properties"]["inactivity_days"]
     assert (days["type"], days["minimum"], days["maximum"]) == ("integer", 1, 365)
     assert body["additionalProperties"] is False
-    assert sorted(name for option in body["anyOf"] for name in option["required"]) == [
-        "inactivity_days",
-        "small_cell_threshold",
-        "time_zone",
-    ]
+    # Every property is a change: at least one of them (minProperties, no anyOf).
+    assert sorted(body["properties"]) == ["inactivity_days", "small_cell_threshold", "time_zone"]
+    assert body["minProperties"] == 1 and "anyOf" not in body
     assert patch["requestBody"]["required"] is True
     out = schema["paths"]["/api/v1/agencies/{slug}/"]["get"]["responses"]["200"]
     out_ref = out["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]

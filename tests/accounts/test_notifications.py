@@ -255,7 +255,8 @@ def test_api_filters_unread_and_refuses_other_values(as_user, caseworker, three_
     read = api.get(API, {"unread": "false"}).json()["results"]
     assert {row["id"] for row in unread} == {str(three_notices[1].pk), str(three_notices[2].pk)}
     assert [row["id"] for row in read] == [str(three_notices[0].pk)]
-    body = assert_problem(api.get(API, {"unread": "yes"}), 400)
+    # A boolean, read as every boolean of a query string (true/false, 1/0, yes/no).
+    body = assert_problem(api.get(API, {"unread": "maybe"}), 400)
     assert [error["field"] for error in body["errors"]] == ["unread"]
     assert_problem(api.get(API, {"cursor": "nonsense"}), 400)
 

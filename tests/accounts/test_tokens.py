@@ -122,3 +122,14 @@ def test_token_endpoint_is_throttled(api_client, settings, caseworker):
     assert 429 in responses
     throttled = obtain(api_client, "nobody@test.example", "x")
     assert throttled.json()["code"] in {"throttled", "locked_out"}
+
+
+def test_a_locked_out_login_says_when_to_come_back(api_client, settings, caseworker):
+    # django-axes locks the e-mail after AXES_FAILURE_LIMIT failures from one address.
+    answers = [obtain(api_client, caseworker.email, "wrong").status_code for _ in range(25)]
+    locked = obtain(api_client, caseworker.email, "wrong")
+    assert 429 in answers and locked.status_code == 429
+    if locked.json()["code"] == "locked_out":
+        assert locked["Retry-After"] == str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    else:  # the throttle answered first: DRF says when too
+        assert int(locked["Retry-After"]) >= 0

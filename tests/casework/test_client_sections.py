@@ -210,7 +210,7 @@ def test_schema_documents_the_sections(client):
         properties = schemas[name]["properties"]
         assert set(SECTIONS) <= set(properties), name
         assert properties["dependants"]["nullable"] is True
-    enum = schemas["LegalStatusEnum"]["enum"]
+    enum = schemas["LegalStatus"]["enum"]
     assert set(enum) == set(LegalStatus.values)
     assert schemas["ClientCreateInRequest"]["properties"]["dependants"]["minimum"] == 0
 

@@ -296,7 +296,7 @@ def test_list_is_newest_first_and_pages_by_cursor(as_user, caseworker, client_re
     ]
     api = as_user(caseworker)
     first = api.get(consents_url(client_record), {"page_size": 2})
-    assert set(first.json()) == {"next", "previous", "results"}
+    assert set(first.json()) == {"next", "previous", "next_cursor", "previous_cursor", "results"}
     assert ids(first) == [str(made[2].pk), str(made[1].pk)]
     second = api.get(first.json()["next"])
     assert ids(second) == [str(made[0].pk)]

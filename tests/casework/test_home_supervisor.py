@@ -445,7 +445,7 @@ def test_the_schema_documents_the_new_filters(client):
     assert not re.fullmatch(parameters["agency"]["pattern"].strip("^$"), "no such")
     assert parameters["assignee"]["anyOf"] == [
         {"type": "string", "format": "uuid"},
-        {"type": "string", "enum": ["unassigned"]},
+        {"type": "string", "enum": ["unassigned"], "x-enum-varnames": ["UNASSIGNED"]},
     ]
 
 

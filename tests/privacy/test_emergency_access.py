@@ -377,12 +377,16 @@ def test_the_admin_records_and_withdraws_an_agreement_in_the_api(
     assert body["recorded_by"]["id"] == str(agency_admin.pk)
 
     for person in (agency_admin, supervisor, dpo):
-        shown = as_user(person).get(agreements_url(agency))
+        shown = as_user(person).get(agreements_url(agency), {"direction": "granted"})
         assert shown.status_code == 200
-        assert [a["id"] for a in shown.json()["granted"]] == [body["id"]]
-        assert shown.json()["received"] == []
-    partner_view = as_user(outsider_admin).get(agreements_url(other_agency)).json()
-    assert [a["id"] for a in partner_view["received"]] == [body["id"]]
+        assert [a["id"] for a in shown.json()["results"]] == [body["id"]]
+        received = as_user(person).get(agreements_url(agency), {"direction": "received"})
+        assert received.json()["results"] == []
+    partner_view = as_user(outsider_admin).get(
+        agreements_url(other_agency), {"direction": "received"}
+    )
+    assert [a["id"] for a in partner_view.json()["results"]] == [body["id"]]
+    assert [a["partner"]["slug"] for a in partner_view.json()["results"]] == [other_agency.slug]
 
     url = withdraw_url(body["id"])
     assert as_user(outsider_admin).post(url, {"reason": "x"}, format="json").status_code == 403

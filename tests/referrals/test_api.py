@@ -656,6 +656,37 @@ def test_filters_by_direction_state_overdue_and_case(
         assert error_fields(api.get(REFERRALS, query)) == {field}
 
 
+def test_overdue_and_without_case_are_booleans(
+    monkeypatch, as_user, caseworker, supervisor, case, consent, partner_agency
+):
+    """The schema says boolean: true and false filter, left out does not, and
+    anything else is a 400 naming the parameter (not a filter ignored)."""
+    on_time = make_referral(caseworker, case, partner_agency)
+    real_now = timezone.now
+    make_consent(
+        caseworker,
+        case.client,
+        recipient_agencies=[partner_agency],
+        given_at=real_now() - timedelta(days=20),
+    )
+    with monkeypatch.context() as patched:
+        patched.setattr(timezone, "now", lambda: real_now() - timedelta(days=10))
+        late = make_referral(
+            caseworker, case, partner_agency, respond_by=(real_now() - timedelta(days=8)).date()
+        )
+    api = as_user(supervisor)
+    both = {str(on_time.pk), str(late.pk)}
+    assert id_set(api.get(REFERRALS, {"overdue": "true"})) == {str(late.pk)}
+    assert id_set(api.get(REFERRALS, {"overdue": "false"})) == {str(on_time.pk)}
+    assert id_set(api.get(REFERRALS)) == both
+    # No case opened from either yet; false is no filter.
+    assert id_set(api.get(REFERRALS, {"without_case": "true"})) == both
+    assert id_set(api.get(REFERRALS, {"without_case": "false"})) == both
+    for value in ("maybe", "", "2", "truee"):
+        assert error_fields(api.get(REFERRALS, {"overdue": value})) == {"overdue"}, value
+        assert error_fields(api.get(REFERRALS, {"without_case": value})) == {"without_case"}
+
+
 @pytest.mark.parametrize("persona", ["caseworker", "supervisor", "referral_officer"])
 def test_list_queries_do_not_grow_with_the_page(
     request,
@@ -761,7 +792,9 @@ def test_the_directory_is_open_to_every_user(directory, as_user, outsider, api_c
         "Job desk",
         "Legal counselling",
     ]
-    assert everything.json()["count"] == 3
+    # Cursor-paginated like every list: no count, no page number.
+    assert "count" not in everything.json()
+    assert everything.json()["next"] is None and everything.json()["next_cursor"] is None
     row = everything.json()["results"][0]
     assert row["agency"]["slug"] == "amal"
     assert row["takes_referrals"] is True
