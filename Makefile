@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # in one process; so does PYTEST_ARGS="-p no:xdist …".
 TEST_WORKERS ?= 2
 
-.PHONY: install run serve migrate demo test fuzz browser screenshots lint format check messages clean
+.PHONY: install run serve migrate demo test fuzz client browser screenshots lint format check messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ test: install
 # Schemathesis against the running app (throw-away database, two agencies' users); see .ci/fuzz.
 fuzz: install
 	.ci/fuzz
+
+# A Python client generated from the served schema (openapi-python-client) runs a
+# partner's journey against the running app; see .ci/client.
+client: install
+	.ci/client
 
 # Every main page at 390 px in English and Arabic in Debian's Chromium (installed
 # when missing); fails on sideways overflow. See .ci/browser.
