@@ -112,7 +112,7 @@ def _roles_and_case_grants(user: User) -> frozenset[UUID]:
         SELECT 'case', b.case_id, NULL, NULL
           FROM {break_glass} b
          WHERE b.user_id = %s AND b.expires_at > %s
-    """.format(**tables)  # noqa: S608 - table names from model metadata, values as params
+    """.format(**tables)  # noqa: S608 - table names from model metadata, values as params  # nosec B608
     roles, granted = [], set()
     with connection.cursor() as cursor:
         now = DateTimeField().get_db_prep_value(timezone.now(), connection)
@@ -211,11 +211,8 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
     return Case.objects.none() if condition is None else Case.objects.filter(condition)
 
 
-def clients_visible_to(user: User) -> QuerySet[Client]:
-    """Every client ``user`` may see: the clients of agencies where the role may
-    view clients (a client all of whose cases are restricted only for
-    supervisors and the assigned caseworkers), and clients granted one by one.
-    A grant on a case does not reveal its client. One SQL query."""
+def client_scope(user: User) -> Q | None:
+    """The condition on clients of ``clients_visible_to`` (None: no client at all)."""
     scope = scope_of(user)
     exceptions = client_exceptions_of(user)
     parts = []
@@ -229,7 +226,15 @@ def clients_visible_to(user: User) -> QuerySet[Client]:
             )
     if exceptions.granted_clients:
         parts.append(Q(pk__in=exceptions.granted_clients))
-    condition = any_of(parts)
+    return any_of(parts)
+
+
+def clients_visible_to(user: User) -> QuerySet[Client]:
+    """Every client ``user`` may see: the clients of agencies where the role may
+    view clients (a client all of whose cases are restricted only for
+    supervisors and the assigned caseworkers), and clients granted one by one.
+    A grant on a case does not reveal its client. One SQL query."""
+    condition = client_scope(user)
     record_access(user, Action.LIST, object_type="casework.client")
     return Client.objects.none() if condition is None else Client.objects.filter(condition)
 

@@ -7,27 +7,40 @@ by the caller), not through the casework scope, so a DPO can answer for a
 client without being able to open the case.
 """
 
+from collections.abc import Callable
 from uuid import UUID
+
+from django.db.models import Q
 
 from accounts.models import User
 from accounts.permissions import Perm
 from accounts.selectors import agency_permissions, holds_in
 from casework.models import Case, Client
-from casework.selectors.scope import is_uuid
+from casework.selectors.scope import case_scope, client_scope, is_uuid
 from config.errors import Forbidden, NotFound
 
 
-def _in_member_agency(actor: User, agency_id: UUID, perm: Perm) -> None:
-    """NotFound outside the actor's agencies; Forbidden in one of them without ``perm``."""
-    if agency_id not in agency_permissions(actor):
+def _in_member_agency(
+    actor: User, record: Client | Case, perm: Perm, scope: Callable[[User], Q | None]
+) -> None:
+    """NotFound outside the actor's agencies. Inside one, without ``perm``:
+    Forbidden when the actor sees the record in their casework (``scope``, the
+    casework scope), NotFound when they do not, so that a record a
+    person may not see answers exactly as one that does not exist (DESIGN §2.4)."""
+    if record.agency_id not in agency_permissions(actor):
         raise NotFound()
-    if not holds_in(actor, perm, agency_id):
+    if holds_in(actor, perm, record.agency_id):
+        return
+    seen = scope(actor)
+    if seen is not None and type(record).objects.filter(seen, pk=record.pk).exists():
         raise Forbidden()
+    raise NotFound()
 
 
 def get_client_for_protection(actor: User, client_id: UUID | str, perm: Perm) -> Client:
     """A client of an agency the actor belongs to, where their role holds
-    ``perm`` (NotFound outside their agencies, Forbidden without ``perm``).
+    ``perm`` (NotFound outside their agencies or when they do not see the
+    client, Forbidden when they see it without ``perm``).
     Restricted clients included: the data-protection rights cover everyone.
     Not recorded: the caller records what it reads."""
     client = (
@@ -37,13 +50,14 @@ def get_client_for_protection(actor: User, client_id: UUID | str, perm: Perm) ->
     )
     if client is None:
         raise NotFound()
-    _in_member_agency(actor, client.agency_id, perm)
+    _in_member_agency(actor, client, perm, client_scope)
     return client
 
 
 def get_case_for_protection(actor: User, case_id: UUID | str, perm: Perm) -> Case:
     """A case of the actor's agency where their role holds ``perm`` (NotFound
-    outside their agencies, Forbidden without ``perm``). Not recorded."""
+    outside their agencies or when they do not see the case, Forbidden when
+    they see it without ``perm``). Not recorded."""
     case = (
         Case.objects.select_related("agency", "client").filter(pk=case_id).first()
         if is_uuid(case_id)
@@ -51,5 +65,5 @@ def get_case_for_protection(actor: User, case_id: UUID | str, perm: Perm) -> Cas
     )
     if case is None:
         raise NotFound()
-    _in_member_agency(actor, case.agency_id, perm)
+    _in_member_agency(actor, case, perm, case_scope)
     return case
