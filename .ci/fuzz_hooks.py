@@ -11,7 +11,11 @@ OpenAPI, and the fuzzer breaks them with every value it makes up:
   legal hold's case of that client, a consent's signed form): a made-up UUID
   is a 400 naming the field (``does_not_exist``, ``invalid_assignee``);
 - an uploaded document must be a PDF, an image or a text document by its
-  bytes, not by its declared type (``unsupported_file_type``);
+  bytes, not by its declared type (``unsupported_file_type``), whose name
+  agrees with its bytes and which passes the content checks of
+  casework/services/file_checks.py (``extension_mismatch``,
+  ``polyglot_file``, ``active_content``, ``pdf_not_checkable``, the archive
+  codes…);
 - ``If-Match`` must name the record's current version: any other
   well-formed ETag is a 412 ``stale_version``;
 - a date is measured against today (a birth or a consent not in the
@@ -53,6 +57,15 @@ UNRESOLVABLE = {
     (None, "does_not_exist"),
     (None, "invalid_assignee"),
     ("file", "unsupported_file_type"),
+    ("file", "extension_mismatch"),
+    ("file", "polyglot_file"),
+    ("file", "active_content"),
+    ("file", "pdf_not_checkable"),
+    ("file", "compression_ratio_too_high"),
+    ("file", "archive_too_many_entries"),
+    ("file", "archive_too_large"),
+    ("file", "archive_unsafe_entry"),
+    ("file", "damaged_file"),
     ("service", "service_or_agency"),
     (None, "future"),
     (None, "past"),

@@ -5,6 +5,8 @@ the admin only shows records; agencies and members are managed in Sanad's own
 pages and management commands.
 """
 
+import contextlib
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -54,3 +56,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# The second factor's devices stay out of the admin: django-otp's TOTP admin shows
+# a person's secret as a QR code, and a platform operator must never hold anyone's
+# factor. An agency administrator resets a member's factors from the member page.
+def _unregister_factor_models() -> None:
+    from django.contrib.admin.exceptions import NotRegistered
+    from django_otp.plugins.otp_static.models import StaticDevice
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from django_otp_webauthn.models import WebAuthnAttestation, WebAuthnCredential
+
+    for model in (TOTPDevice, StaticDevice, WebAuthnCredential, WebAuthnAttestation):
+        with contextlib.suppress(NotRegistered):
+            admin.site.unregister(model)
+
+
+_unregister_factor_models()

@@ -3,6 +3,7 @@ agency's settings (time zone) and their notifications."""
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -19,12 +20,14 @@ from accounts.authentication import BearerTokenAuthentication
 from accounts.models import Agency, ApiToken
 from accounts.notices import notice_links, notices_of, render_notice
 from accounts.permissions import Perm, Role
+from accounts.second_factor import must_use_second_factor
 from accounts.services.agencies import (
     INACTIVITY_DAYS_MAX,
     INACTIVITY_DAYS_MIN,
     SMALL_CELL_THRESHOLD_MAX,
     SMALL_CELL_THRESHOLD_MIN,
 )
+from accounts.services.second_factor import verify_code
 from accounts.validation import time_zone_names
 from config.errors import InvalidHeader
 from config.http.api import PROBLEM_CONTENT_TYPE
@@ -42,6 +45,13 @@ class TokenCreateInSerializer(RequestSerializer):
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     name = serializers.CharField(
         required=False, allow_blank=True, max_length=100, help_text="What the token is for."
+    )
+    otp = serializers.CharField(
+        required=False,
+        max_length=20,
+        trim_whitespace=True,
+        help_text="A code from the user's authenticator app, or one of their backup codes. "
+        "Required from users who must use a second factor (401 `otp_required` without it).",
     )
 
 
@@ -71,13 +81,19 @@ class TokenView(APIView):
             201: TokenIssuedSerializer,
             (401, PROBLEM_CONTENT_TYPE): OpenApiResponse(
                 ProblemSerializer,
-                description="`invalid_credentials`: the e-mail address or the password is wrong.",
+                description="`invalid_credentials`: the e-mail address or the password is "
+                "wrong. `otp_required`: this user must give a second factor (`otp`). "
+                "`invalid_otp`: the code is wrong or used up.",
             ),
         },
         auth=[],
         summary="Obtain an API token",
         description="Wrong e-mail and wrong password give the same 401 "
-        "(`invalid_credentials`). Repeated failures lock the address out (429).",
+        "(`invalid_credentials`). A user who must use a second factor (supervisors, DPOs, "
+        "agency administrators and staff when the server requires one, and anyone who has "
+        "set one up) also gives `otp`: a code from their authenticator app or a backup code; "
+        "without it the answer is 401 `otp_required`, with a wrong one 401 `invalid_otp`. "
+        "Repeated failures, wrong codes included, lock the address out (429).",
     )
     def post(self, request):
         data = TokenCreateInSerializer(data=request.data)
@@ -91,6 +107,23 @@ class TokenView(APIView):
             raise AuthenticationFailed(
                 _("The email address or the password is not right."), code="invalid_credentials"
             )
+        if must_use_second_factor(user):
+            otp = data.validated_data.get("otp", "")
+            if not otp:
+                raise AuthenticationFailed(
+                    _(
+                        "This account needs a second factor: send 'otp', a code from your "
+                        "authenticator app or a backup code."
+                    ),
+                    code="otp_required",
+                )
+            if verify_code(user, otp) is None:
+                user_login_failed.send(
+                    sender=__name__,
+                    credentials={"username": user.email},
+                    request=request._request,
+                )
+                raise AuthenticationFailed(_("This code is not right."), code="invalid_otp")
         token, plain = services.issue_api_token(
             actor=user, name=data.validated_data.get("name", "")
         )
@@ -232,6 +265,10 @@ class AgencyOutSerializer(serializers.Serializer):
         help_text="Statistics and registers show every count below this as `<k` "
         "(small-cell suppression) and hide enough others that totals cannot reveal it."
     )
+    allow_active_pdf = serializers.BooleanField(
+        help_text="Whether members may upload PDFs with scripts, automatic actions or "
+        "attached files (refused with `active_content` when false)."
+    )
 
 
 class AgencyChangeSerializer(ChangeInSerializer):
@@ -249,6 +286,10 @@ class AgencyChangeSerializer(ChangeInSerializer):
         min_value=SMALL_CELL_THRESHOLD_MIN,
         max_value=SMALL_CELL_THRESHOLD_MAX,
         help_text="The smallest count statistics publish (2 to 50).",
+    )
+    allow_active_pdf = serializers.BooleanField(
+        required=False,
+        help_text="Accept uploaded PDFs with scripts, automatic actions or attached files.",
     )
 
 
@@ -272,8 +313,8 @@ class AgencyView(APIView):
         summary="Change your agency's settings",
         description="Needs MANAGE_AGENCY in the agency (its administrator): 403 for other "
         "members, 404 for anyone else. Send any of `time_zone`, `inactivity_days`, "
-        "`small_cell_threshold`. A name that is not an IANA time zone: 400 naming "
-        "`time_zone`; days that are not a whole number from 1 to 365: 400 naming "
+        "`small_cell_threshold`, `allow_active_pdf`. A name that is not an IANA time zone: "
+        "400 naming `time_zone`; days that are not a whole number from 1 to 365: 400 naming "
         "`inactivity_days`; a threshold that is not a whole number from 2 to 50: 400 naming "
         "`small_cell_threshold`. Stored and API times stay UTC.",
     )
@@ -287,6 +328,7 @@ class AgencyView(APIView):
             time_zone=data.validated_data.get("time_zone"),
             inactivity_days=data.validated_data.get("inactivity_days"),
             small_cell_threshold=data.validated_data.get("small_cell_threshold"),
+            allow_active_pdf=data.validated_data.get("allow_active_pdf"),
         )
         return Response(AgencyOutSerializer(agency).data)
 

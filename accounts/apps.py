@@ -55,6 +55,18 @@ class AccountsConfig(AppConfig):
         user_logged_out.connect(access.on_logged_out, dispatch_uid="sanad.access.logout")
         user_login_failed.connect(access.on_login_failed, dispatch_uid="sanad.access.failed")
 
+        from accounts import sessions
+
+        # The session's idle and absolute clocks start at login.
+        user_logged_in.connect(sessions.on_logged_in, dispatch_uid="sanad.sessions.login")
+
+        from accounts import second_factor
+
+        # The password just given counts as given again for changing one's factors.
+        user_logged_in.connect(
+            second_factor.on_logged_in, dispatch_uid="sanad.second_factor.password_at"
+        )
+
         from accounts.home import register_home_section
         from accounts.home_sections import ADMIN
 

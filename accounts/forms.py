@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import Role
@@ -61,6 +62,27 @@ class NewTokenForm(forms.Form):
     )
 
 
+# --- Own password (accounts.services.change_password) ------------------------------
+
+
+class OwnPasswordForm(PasswordChangeForm):
+    """Django's form for changing one's password, on the account page (which
+    has other forms: nothing takes the focus)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = _("Current password")
+        self.fields["old_password"].widget.attrs.pop("autofocus", None)
+        # Plain sentences: the field's help is a paragraph, not a list.
+        self.fields["new_password1"].help_text = " ".join(
+            password_validation.password_validators_help_texts()
+        )
+        self.error_messages = {
+            **self.error_messages,
+            "password_incorrect": _("This is not your current password."),
+        }
+
+
 def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(time_zone_names())]
 
@@ -110,6 +132,17 @@ class AgencySmallCellForm(forms.Form):
     )
 
 
+class AgencyActivePdfForm(forms.Form):
+    allow_active_pdf = forms.BooleanField(
+        label=_("Accept PDFs with scripts or attachments"),
+        required=False,
+        help_text=_(
+            "Off: uploaded PDFs that contain scripts, automatic actions or attached files are"
+            " refused. Turn it on only if your agency works with such PDFs (some fillable forms)."
+        ),
+    )
+
+
 class OwnTimeZoneForm(forms.Form):
     time_zone = forms.ChoiceField(
         label=_("Time zone"),
@@ -125,3 +158,46 @@ class OwnTimeZoneForm(forms.Form):
             else _("Your agency's time zone")
         )
         self.fields["time_zone"].choices = [("", default), *time_zone_choices()]
+
+
+# --- Second factor ----------------------------------------------------------------
+
+
+class OneTimeCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=20,
+        help_text=_("The six digits your authenticator app shows, or one of your backup codes."),
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "dir": "ltr",
+            }
+        ),
+    )
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("This is not your password."), code="wrong_password")
+        return password
+
+
+class RemoveFactorForm(forms.Form):
+    kind = forms.ChoiceField(choices=[("app", "app"), ("passkey", "passkey")])
+    device_id = forms.IntegerField(min_value=1)

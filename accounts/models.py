@@ -190,6 +190,17 @@ class Agency(models.Model):
             " cannot reveal them."
         ),
     )
+    # Uploaded PDFs with scripts, actions or attached files are refused unless
+    # the agency needs them (fillable forms with scripts, e.g.); see
+    # casework/services/file_checks.py.
+    allow_active_pdf = models.BooleanField(
+        _("accept PDFs with scripts or attachments"),
+        default=False,
+        help_text=_(
+            "Uploaded PDFs that contain scripts, automatic actions or attached files are"
+            " refused unless this is on."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

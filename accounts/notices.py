@@ -103,7 +103,7 @@ def render_notice_html(notice: Notification) -> SafeString:
         shown[name] = value if number else format_html("<bdi>{}</bdi>", value)
     for text in (gettext(notice.text), notice.text):
         try:
-            return mark_safe(escape(text) % shown)  # noqa: S308 - escaped text, escaped values
+            return mark_safe(escape(text) % shown)  # noqa: S308 - escaped text and values  # nosec B308, B703
         except (KeyError, TypeError, ValueError):
             continue
     return conditional_escape(notice.message or notice.text)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
-from accounts import views
+from accounts import second_factor_views, session_views, views
 
 app_name = "accounts"
 
@@ -14,10 +14,7 @@ urlpatterns = [
     path("accounts/me/tokens/<uuid:token_id>/revoke/", views.revoke_token, name="revoke_token"),
     path(
         "accounts/reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="registration/password_set.html",
-            success_url=reverse_lazy("accounts:password_reset_complete"),
-        ),
+        session_views.PasswordFromLinkView.as_view(),
         name="password_reset_confirm",
     ),
     path(
@@ -27,6 +24,18 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    # Password and sessions (accounts.session_views).
+    path("accounts/me/password/", session_views.own_password, name="own_password"),
+    path(
+        "accounts/me/sign-out-everywhere/",
+        session_views.sign_out_everywhere,
+        name="sign_out_everywhere",
+    ),
+    path(
+        "agencies/<slug:slug>/team/<uuid:membership_id>/sign-out-everywhere/",
+        session_views.sign_out_member,
+        name="sign_out_member",
+    ),
     path("language/", views.switch_language, name="switch_language"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.notifications_read, name="notifications_read"),
@@ -35,7 +44,13 @@ urlpatterns = [
     path("agencies/<slug:slug>/time-zone/", views.agency_time_zone, name="agency_time_zone"),
     path("agencies/<slug:slug>/inactivity/", views.agency_inactivity, name="agency_inactivity"),
     path("agencies/<slug:slug>/small-cells/", views.agency_small_cell, name="agency_small_cell"),
+    path("agencies/<slug:slug>/active-pdfs/", views.agency_active_pdf, name="agency_active_pdf"),
     path("agencies/<slug:slug>/team/<uuid:membership_id>/", views.member, name="member"),
+    path(
+        "agencies/<slug:slug>/team/<uuid:membership_id>/reset-second-factor/",
+        second_factor_views.reset_member,
+        name="reset_second_factor",
+    ),
     path(
         "agencies/<slug:slug>/team/<uuid:membership_id>/resend-invitation/",
         views.resend_invitation,

@@ -6,6 +6,7 @@ a service's error next to the field it names.
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from accounts import selectors, services
 from accounts.forms import (
     AddMemberForm,
+    AgencyActivePdfForm,
     AgencyInactivityForm,
     AgencySmallCellForm,
     AgencyTimeZoneForm,
@@ -29,9 +31,11 @@ from accounts.forms import (
     DeactivateMemberForm,
     LoginForm,
     NewTokenForm,
+    OneTimeCodeForm,
     OwnTimeZoneForm,
 )
 from accounts.home import home_sections_for
+from accounts.models import Membership
 from accounts.notices import notice_links, notices_of, render_notice_html
 from accounts.permissions import Perm
 from config.errors import DomainError, InvalidInput
@@ -50,6 +54,15 @@ def locked_out(request: HttpRequest, credentials=None, *args, **kwargs) -> HttpR
     detail = _("Too many failed attempts. Wait a few minutes, then try again.")
     if request.path.startswith("/api/"):
         response = problem_response(request, 429, "locked_out", detail)
+    elif request.path.startswith("/accounts/second-factor/"):
+        # The second-factor step and the password asked again count towards the
+        # same lock-out as the login; the person stays on that step.
+        response = render(
+            request,
+            "accounts/second_factor/verify.html",
+            {"form": OneTimeCodeForm(), "locked_out": detail, "next": "/"},
+            status=429,
+        )
     else:
         form = LoginForm(request)
         response = render(
@@ -216,6 +229,7 @@ def _team_page(
     time_zone_form=None,
     inactivity_form=None,
     small_cell_form=None,
+    active_pdf_form=None,
 ) -> HttpResponse:
     form = form or AddMemberForm()
     time_zone_form = time_zone_form or AgencyTimeZoneForm(initial={"time_zone": agency.time_zone})
@@ -224,6 +238,9 @@ def _team_page(
     )
     small_cell_form = small_cell_form or AgencySmallCellForm(
         initial={"small_cell_threshold": agency.small_cell_threshold}
+    )
+    active_pdf_form = active_pdf_form or AgencyActivePdfForm(
+        initial={"allow_active_pdf": agency.allow_active_pdf}
     )
     # ?state=invited|active|deactivated: the members the home page's counts lead to.
     state = request.GET.get("state", "")
@@ -248,6 +265,7 @@ def _team_page(
             "time_zone_form": time_zone_form,
             "inactivity_form": inactivity_form,
             "small_cell_form": small_cell_form,
+            "active_pdf_form": active_pdf_form,
         },
         status=400
         if (
@@ -320,6 +338,20 @@ def agency_small_cell(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@require_POST
+@login_required
+def agency_active_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    """Whether the agency's members may upload PDFs with scripts or attachments."""
+    return _save_agency_setting(
+        request,
+        slug,
+        form_class=AgencyActivePdfForm,
+        service=services.set_agency_allow_active_pdf,
+        saved=_("The choice about PDFs with scripts or attachments was saved."),
+        page_form="active_pdf_form",
+    )
+
+
 @login_required
 def member(request: HttpRequest, slug: str, membership_id) -> HttpResponse:
     """One membership: its state and last login; change its role, deactivate
@@ -335,23 +367,25 @@ def member(request: HttpRequest, slug: str, membership_id) -> HttpResponse:
             if action == "change_role":
                 role_form = ChangeRoleForm(request.POST)
                 if role_form.is_valid():
-                    services.change_member_role(
+                    changed = services.change_member_role(
                         actor=request.user,
                         agency=agency,
                         membership_id=membership.pk,
                         role=role_form.cleaned_data["role"],
                     )
+                    _keep_own_session(request, changed.user)
                     messages.success(request, _("The role was changed."))
                     return redirect("accounts:team", slug=agency.slug)
             elif action == "deactivate":
                 deactivate_form = DeactivateMemberForm(request.POST)
                 if deactivate_form.is_valid():
-                    services.deactivate_member(
+                    changed = services.deactivate_member(
                         actor=request.user,
                         agency=agency,
                         membership_id=membership.pk,
                         reason=deactivate_form.cleaned_data["reason"],
                     )
+                    _keep_own_session(request, changed.user)
                     messages.success(
                         request, _("The member was deactivated and signed out everywhere.")
                     )
@@ -363,6 +397,8 @@ def member(request: HttpRequest, slug: str, membership_id) -> HttpResponse:
                 messages.success(request, _("The member was reactivated."))
                 return redirect("accounts:team", slug=agency.slug)
             else:
+                # Bound, so that it can carry the error (an unbound form cannot).
+                deactivate_form = DeactivateMemberForm(request.POST)
                 raise InvalidInput(_("Unknown action."), field="action")
         except InvalidInput as error:
             target = role_form if error.field == "role" else deactivate_form
@@ -381,6 +417,13 @@ def member(request: HttpRequest, slug: str, membership_id) -> HttpResponse:
         deactivate_form=deactivate_form,
         status=400 if (role_form.errors or deactivate_form.errors) else 200,
     )
+
+
+def _keep_own_session(request: HttpRequest, user) -> None:
+    """A role lost ends every session of its holder; an administrator who
+    changed their own role keeps this session (the others end)."""
+    if user.pk == request.user.pk:
+        update_session_auth_hash(request, user)
 
 
 def _member_page(
@@ -406,6 +449,22 @@ def _member_page(
     )
 
 
+def act_on_member(
+    request: HttpRequest, agency, membership_id, service
+) -> Membership | HttpResponse:
+    """Run ``service(actor, agency, membership_id)`` for a member action. A
+    refusal the member's page can explain (a 409, a 400) is that page with the
+    reason and the error's status; 403 and 404 go up as they are."""
+    try:
+        return service(actor=request.user, agency=agency, membership_id=membership_id)
+    except DomainError as error:
+        if error.status in (403, 404):
+            raise
+        messages.error(request, str(error.message))
+        membership = selectors.get_team_member(agency, membership_id)
+        return _member_page(request, agency, membership, status=error.status)
+
+
 @require_POST
 @login_required
 def resend_invitation(request: HttpRequest, slug: str, membership_id) -> HttpResponse:
@@ -413,16 +472,9 @@ def resend_invitation(request: HttpRequest, slug: str, membership_id) -> HttpRes
     (MANAGE_MEMBERS; not twice within a few minutes: 409 with the reason on
     the member's page). Back to the team page, or to ``next`` on this site."""
     agency = selectors.get_agency_for(request.user, slug, Perm.VIEW_MEMBERS)
-    try:
-        membership = services.resend_invitation(
-            actor=request.user, agency=agency, membership_id=membership_id
-        )
-    except DomainError as error:
-        if error.status in (403, 404):
-            raise
-        messages.error(request, str(error.message))
-        membership = selectors.get_team_member(agency, membership_id)
-        return _member_page(request, agency, membership, status=error.status)
+    membership = act_on_member(request, agency, membership_id, services.resend_invitation)
+    if isinstance(membership, HttpResponse):
+        return membership
     messages.success(
         request,
         _("A new invitation was sent to %(email)s. The previous link no longer works.")

@@ -13,6 +13,7 @@ import tempfile
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -54,6 +55,18 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
+
+# The production profile (docs/deployment.md, "Production profile"): HTTPS only
+# (redirect, HSTS, secure cookies), API docs behind a login, and DEBUG refused.
+# `manage.py check --deploy --fail-level WARNING` passes with it (CI runs it).
+DJANGO_ENV = env_str("DJANGO_ENV", "")
+if DJANGO_ENV not in {"", "production"}:
+    raise ImproperlyConfigured(f"DJANGO_ENV must be 'production' or unset, got {DJANGO_ENV!r}.")
+PRODUCTION = DJANGO_ENV == "production"
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured(
+        "DEBUG must be off when DJANGO_ENV=production: its error pages show settings and data."
+    )
 
 # Runtime state of the embedded default: the SQLite file, private uploads and
 # the development secret key. Nothing in here is served by any URL.
@@ -99,6 +112,11 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_countries",
     "axes",
+    # Second factor: TOTP, backup codes and passkeys (accounts.second_factor).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     "accounts",
     "casework",
     "referrals",
@@ -110,13 +128,22 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # The API's Location headers are absolute URIs, as its schema says.
     "config.http.middleware.AbsoluteLocationMiddleware",
+    # No API answer is kept by a browser or a proxy (Cache-Control: no-store).
+    "config.http.middleware.NoStoreAPIMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has this session passed the second factor?
+    "django_otp.middleware.OTPMiddleware",
+    # A session that must pass it and has not reaches only the second-factor pages.
+    "accounts.second_factor.SecondFactorMiddleware",
+    # Signed-in sessions end after SESSION_IDLE_TIMEOUT / SESSION_ABSOLUTE_TIMEOUT.
+    "accounts.sessions.SessionTimeoutMiddleware",
     # One access-log row per request that reads personal data (accounts.access).
     "accounts.access.AccessLogMiddleware",
     "accounts.middleware.UserLanguageMiddleware",
@@ -229,22 +256,77 @@ LOGIN_REDIRECT_URL = "accounts:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# A signed-in session ends after this long without a request
+# (accounts.sessions.SessionTimeoutMiddleware), and this long after signing
+# in whatever the activity. Bearer tokens are not sessions: they expire after
+# API_TOKEN_TTL_DAYS.
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("SESSION_IDLE_MINUTES", 30))
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env_int("SESSION_ABSOLUTE_HOURS", 12))
+if not timedelta(0) < SESSION_IDLE_TIMEOUT <= SESSION_ABSOLUTE_TIMEOUT:
+    raise ImproperlyConfigured(
+        "SESSION_IDLE_MINUTES must be positive and at most SESSION_ABSOLUTE_HOURS."
+    )
+# The cookie (and the stored session) lives no longer than the absolute limit.
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
+if PRODUCTION and not SESSION_COOKIE_SECURE:
+    raise ImproperlyConfigured("SECURE_COOKIES cannot be off when DJANGO_ENV=production.")
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# HTTPS only in production: plain HTTP is redirected, except the health check
+# (a load balancer may probe it over HTTP), and browsers are told to use HTTPS
+# for a year (HSTS). Behind a TLS proxy set BEHIND_TLS_PROXY=1, or every
+# request looks like HTTP and is redirected for ever.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    # Having browsers hard-code HTTPS for the whole domain (hstspreload.org) is
+    # the domain owner's decision, hard to undo: not a default. Django's
+    # reminder (security.W021) is silenced until SECURE_HSTS_PRELOAD=1.
+    SILENCED_SYSTEM_CHECKS = [*SILENCED_SYSTEM_CHECKS, "security.W021"]
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (django-csp; docs/deployment.md):
+# scripts and styles only from Sanad's own static files, never inline (no
+# <script> without src, no <style>, no style="", no onclick=; tests/test_csp.py
+# and the browser step check the pages), no plugins, no <base>, never framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 CSRF_FAILURE_VIEW = "accounts.views.csrf_failure"
+
+# Second factor (accounts.second_factor). Required of supervisors, DPOs, agency
+# admins and staff; anyone may enrol, and once enrolled is always asked. On by
+# default; off only when DEBUG is on and the variable is unset (the embedded
+# demo opens with the printed logins, and its pages say the second factor is off).
+SECOND_FACTOR_REQUIRED = env_bool("SECOND_FACTOR_REQUIRED", not DEBUG)
+# Changing one's factors asks for the password again unless it was given this recently.
+SECOND_FACTOR_REAUTH_MINUTES = env_int("SECOND_FACTOR_REAUTH_MINUTES", 5)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Sanad")
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+# A passkey is a second factor here, never a way around the password.
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_EXCEPTION_LOGGER_NAME = "sanad.passkeys"
 
 # Brute-force protection for the login form and the token endpoint.
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
@@ -256,6 +338,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
 AXES_VERBOSE = False  # its log lines would carry e-mail addresses
+# Even so its lines name the lockout parameters: the typed e-mail and the address.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "user_agent"]
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = False
 
@@ -344,6 +428,19 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Passkeys: the relying party is the host SITE_URL names; only its origin may use
+# them. Browsers allow passkeys over https, or over plain http on "localhost" only
+# (never on an IP address): a plain-http SITE_URL (the embedded demo) offers them
+# at http://localhost:<its port>.
+_site = urlsplit(SITE_URL)
+if _site.scheme == "https":
+    OTP_WEBAUTHN_RP_ID = _site.hostname or "localhost"
+    OTP_WEBAUTHN_ALLOWED_ORIGINS = [SITE_URL]
+else:
+    OTP_WEBAUTHN_RP_ID = "localhost"
+    OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+        f"http://localhost:{_site.port}" if _site.port else "http://localhost"
+    ]
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Sanad <no-reply@localhost>")
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
@@ -453,6 +550,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "config.http.pagination.KeysetCursorPagination",
     "PAGE_SIZE": 50,
+    # The browsable API with DEBUG only: never in production, which refuses DEBUG.
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["config.http.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_THROTTLE_CLASSES": [
@@ -474,6 +572,11 @@ REST_FRAMEWORK = {
     "DEFAULT_METADATA_CLASS": "config.http.metadata.APIMetadata",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+
+# /api/docs/ and /api/schema/ without signing in (config.http.docs). Off in
+# production: there the page asks for a login and the schema for a session or a
+# bearer token.
+API_DOCS_PUBLIC = env_bool("API_DOCS_PUBLIC", not PRODUCTION)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Sanad API",
@@ -558,13 +661,29 @@ SPECTACULAR_SETTINGS = {
 
 # --- Logging: ids only, never personal data ------------------------------------
 
+# Every handler carries the "personal_data" filter (config/logging.py): paths
+# become routes, exceptions keep their type and traceback but not their
+# message, header values and SQL are withheld. A handler added here needs it
+# too (tests/test_logging_privacy.py checks).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"personal_data": {"()": "config.logging.WithoutPersonalData"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["personal_data"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's own handlers (a console without the filter, mail to ADMINS with
+        # the request in it; the development server's lines) are replaced: its
+        # records go up to the root's filtered console like everyone's.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
         "axes": {"level": "WARNING"},
         # One line per inline task run would drown the server log in eager mode.
         "celery.app.trace": {"level": "WARNING"},
@@ -592,5 +711,6 @@ if ACCESS_LOG_CHECKPOINT_SYSLOG:
         "address": _syslog_address,
         "facility": "auth",
         "formatter": "plain",
+        "filters": ["personal_data"],
     }
     LOGGING["loggers"]["sanad.access_log.checkpoint"]["handlers"] = ["checkpoint_syslog"]

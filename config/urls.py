@@ -1,20 +1,25 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
 
+from accounts import second_factor_urls
 from accounts import views as accounts_views
-from config.http.docs import DocsPageView
+from config.http.docs import DocsPageView, SchemaView
 
 urlpatterns = [
     path("healthz", accounts_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", DocsPageView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("accounts.api_urls")),
     path("api/v1/", include("casework.api_urls")),
     path("api/v1/", include("referrals.api_urls")),
     path("api/v1/", include("privacy.api_urls")),
     path("api/v1/", include("reports.api_urls")),
+    path("accounts/second-factor/", include("accounts.second_factor_urls")),
+    path(
+        "accounts/second-factor/passkeys/",
+        include(second_factor_urls.passkey_patterns, namespace="otp_webauthn"),
+    ),
     path("", include("referrals.urls")),
     path("", include("casework.urls")),
     path("", include("accounts.urls")),

@@ -1,11 +1,13 @@
 from django.utils.functional import SimpleLazyObject
 
+from accounts.second_factor import is_pending
+
 
 def navigation_counts(request):
     """New incoming referrals and unread notifications for the navigation:
     two small counts, only for a logged-in user, only when a template asks."""
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or is_pending(request):
         return {}
 
     def counts() -> dict[str, int]:

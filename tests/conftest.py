@@ -14,6 +14,9 @@ from tests.factories import AgencyFactory, agree_emergency_access, make_consent,
 def _isolated(settings, tmp_path):
     """Fresh throttle counters and a private media folder for every test."""
     cache.clear()
+    # The second factor is tested on its own (tests/accounts/test_second_factor.py and
+    # the permission matrix); elsewhere it is off: a persona signs in with a password.
+    settings.SECOND_FACTOR_REQUIRED = False
     # Password hashing at production strength costs ~0.3 s per user.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"

@@ -1,8 +1,11 @@
 import json
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -131,3 +134,111 @@ def test_every_sqlite_database_gets_the_same_tuning_however_it_is_named(tmp_path
         assert test_name.is_absolute()
         assert test_name.suffix == ".sqlite3"
         assert ":memory:" not in found["test_name"]
+
+
+# --- The production profile (issue 14) ------------------------------------------------
+
+
+def production_environment(tmp_path, **env) -> dict:
+    """What an operator sets, with throw-away secrets."""
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}
+    }
+    for name in ("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_COOKIES", "API_DOCS_PUBLIC"):
+        environment.pop(name, None)
+    environment.update(
+        DJANGO_ENV="production",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ACCESS_LOG_KEYS=f"ci:{secrets.token_urlsafe(32)}",
+        ALLOWED_HOSTS="sanad.example",
+        SITE_URL="https://sanad.example",
+        SANAD_VAR_DIR=str(tmp_path),
+        DJANGO_SETTINGS_MODULE="config.settings",
+    )
+    environment.update(env)
+    return environment
+
+
+def test_the_production_profile_passes_the_deploy_check(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=production_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_without_the_profile_the_deploy_check_warns(tmp_path):
+    """The same environment without DJANGO_ENV: HSTS and the redirect are off."""
+    environment = production_environment(tmp_path)
+    del environment["DJANGO_ENV"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr and "security.W008" in result.stderr
+
+
+def test_the_production_profile_sets_https_only_and_closes_the_docs(tmp_path):
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps({name: getattr(s, name) for name in ["
+        "'SECURE_SSL_REDIRECT', 'SECURE_HSTS_SECONDS', 'SECURE_HSTS_INCLUDE_SUBDOMAINS', "
+        "'SECURE_HSTS_PRELOAD', 'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', "
+        "'SECURE_REDIRECT_EXEMPT', 'API_DOCS_PUBLIC', 'DEBUG']} | "
+        "{'renderers': s.REST_FRAMEWORK['DEFAULT_RENDERER_CLASSES']}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=production_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": True,
+        "SECURE_HSTS_PRELOAD": False,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_REDIRECT_EXEMPT": ["^healthz$"],
+        "API_DOCS_PUBLIC": False,
+        "DEBUG": False,
+        "renderers": ["rest_framework.renderers.JSONRenderer"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "1"}, "DEBUG must be off when DJANGO_ENV=production"),
+        ({"SECURE_COOKIES": "0"}, "SECURE_COOKIES cannot be off when DJANGO_ENV=production"),
+        ({"DJANGO_ENV": "prod"}, "DJANGO_ENV must be 'production' or unset, got 'prod'"),
+    ],
+    ids=["debug", "insecure-cookies", "unknown-profile"],
+)
+def test_the_production_profile_refuses_what_it_cannot_be(tmp_path, env, message):
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=ROOT,
+        env=production_environment(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "started" not in result.stdout

@@ -106,7 +106,7 @@ def _lock_chain(chain: int) -> None:
 def _head(chain: int) -> tuple[int, str]:
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT seq, hash FROM {AccessLog._meta.db_table} "  # noqa: S608 - model metadata
+            f"SELECT seq, hash FROM {AccessLog._meta.db_table} "  # noqa: S608 - model metadata  # nosec B608
             "WHERE chain = %s ORDER BY seq DESC LIMIT 1",
             [chain],
         )

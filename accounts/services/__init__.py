@@ -10,6 +10,7 @@ from accounts.services.agencies import (
     change_agency_settings,
     create_agency,
     register_user,
+    set_agency_allow_active_pdf,
     set_agency_inactivity_days,
     set_agency_small_cell_threshold,
     set_agency_time_zone,
@@ -26,14 +27,18 @@ from accounts.services.members import (
     reactivate_member,
     resend_invitation,
     send_password_invitation,
+    sign_out_member_everywhere,
 )
 from accounts.services.notifications import mark_notice_read, mark_notices_read, notify_users
 from accounts.services.own_account import (
     TOKEN_PREFIX,
+    change_password,
     issue_api_token,
     revoke_api_token,
+    set_password_from_link,
     set_preferred_language,
     set_time_zone,
+    sign_out_everywhere,
 )
 
 __all__ = [
@@ -43,6 +48,7 @@ __all__ = [
     "appoint_agency_admin",
     "change_agency_settings",
     "change_member_role",
+    "change_password",
     "create_agency",
     "deactivate_member",
     "issue_api_token",
@@ -55,10 +61,14 @@ __all__ = [
     "resend_invitation",
     "revoke_api_token",
     "send_password_invitation",
+    "set_agency_allow_active_pdf",
     "set_agency_inactivity_days",
     "set_agency_small_cell_threshold",
     "set_agency_time_zone",
+    "set_password_from_link",
     "set_preferred_language",
     "set_time_zone",
+    "sign_out_everywhere",
+    "sign_out_member_everywhere",
     "withdraw_emergency_access_agreement",
 ]

@@ -201,6 +201,30 @@ def set_agency_small_cell_threshold(
     )
 
 
+def require_allow_active_pdf(value, field: str = "allow_active_pdf") -> bool:
+    """``value`` if it is true or false; otherwise 400 naming ``field`` (``invalid``)."""
+    if not isinstance(value, bool):
+        raise InvalidInput(_("Choose yes or no."), code="invalid", field=field)
+    return value
+
+
+@transaction.atomic
+def set_agency_allow_active_pdf(*, actor: User, agency: Agency, allow_active_pdf: bool) -> Agency:
+    """The agency's administrator decides whether its members may upload PDFs
+    with scripts, automatic actions or attached files (refused by default:
+    casework's ``file_checks``). Needs MANAGE_AGENCY in ``agency`` (403
+    otherwise); 400 naming ``allow_active_pdf`` unless it is true or false.
+    Saved with history; no change, no history row."""
+    return _set_setting(
+        actor,
+        agency,
+        "allow_active_pdf",
+        allow_active_pdf,
+        require=require_allow_active_pdf,
+        reason=gettext_noop("acceptance of PDFs with scripts or attachments changed"),
+    )
+
+
 @transaction.atomic
 def change_agency_settings(
     *,
@@ -209,11 +233,12 @@ def change_agency_settings(
     time_zone: str | None = None,
     inactivity_days: int | None = None,
     small_cell_threshold: int | None = None,
+    allow_active_pdf: bool | None = None,
 ) -> Agency:
     """Change the agency's settings given (None: left as is) in one
     transaction, each as its own service does it (``set_agency_time_zone``,
-    ``set_agency_inactivity_days``, ``set_agency_small_cell_threshold``:
-    MANAGE_AGENCY, validation, history).
+    ``set_agency_inactivity_days``, ``set_agency_small_cell_threshold``,
+    ``set_agency_allow_active_pdf``: MANAGE_AGENCY, validation, history).
     What ``PATCH /api/v1/agencies/<slug>/`` calls."""
     if not actor.has_perm(Perm.MANAGE_AGENCY, agency):
         raise Forbidden()
@@ -226,6 +251,10 @@ def change_agency_settings(
     if small_cell_threshold is not None:
         agency = set_agency_small_cell_threshold(
             actor=actor, agency=agency, small_cell_threshold=small_cell_threshold
+        )
+    if allow_active_pdf is not None:
+        agency = set_agency_allow_active_pdf(
+            actor=actor, agency=agency, allow_active_pdf=allow_active_pdf
         )
     return agency
 

@@ -17,7 +17,6 @@ from django.utils.translation import gettext_noop, ngettext
 from accounts.audit import save_with_history
 from accounts.models import (
     Agency,
-    ApiToken,
     Membership,
     RoleGroup,
     User,
@@ -30,6 +29,7 @@ from accounts.selectors import (
     get_membership_in,
     last_invitation_at,
 )
+from accounts.services.sessions import end_sessions
 from config.errors import Conflict, Forbidden, InvalidInput
 
 # --- Members -----------------------------------------------------------------
@@ -255,7 +255,12 @@ def change_member_role(
     *, actor: User, agency: Agency, membership_id: uuid.UUID, role: str
 ) -> Membership:
     """Change the role of a membership of ``agency``. Needs MANAGE_MEMBERS there.
-    The agency always keeps one active administrator."""
+    The agency always keeps one active administrator.
+
+    The person loses the previous role: every session and API token of
+    theirs ends at once (``end_sessions``), as when a membership is
+    deactivated. ``membership.user`` is their row as saved, for a caller that
+    keeps its own session (``update_session_auth_hash``)."""
     require_perm_in(actor, Perm.MANAGE_MEMBERS, agency)
     lock_agency(agency)
     membership = get_membership_in(agency, membership_id)
@@ -279,17 +284,10 @@ def change_member_role(
     )
     _set_group(membership.user, agency.pk, previous_role, member=False)
     _sync_group(membership)
+    membership.user = end_sessions(
+        actor=actor, user=membership.user, reason=gettext_noop("role changed: signed out")
+    )
     return membership
-
-
-def _end_sessions(*, actor: User, user: User, reason: str) -> None:
-    """End every session and API token of ``user`` at once: their next request
-    is anonymous (the session hash includes the rotated stamp)."""
-    user.session_stamp = uuid.uuid4()
-    save_with_history(user, actor=actor, reason=reason, update_fields=["session_stamp"])
-    for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):
-        token.revoked_at = timezone.now()
-        token.save(update_fields=["revoked_at"])
 
 
 @transaction.atomic
@@ -316,8 +314,10 @@ def deactivate_member(
         update_fields=["is_active"],
     )
     _sync_group(membership)
-    user = membership.user
-    _end_sessions(actor=actor, user=user, reason=gettext_noop("membership deactivated"))
+    user = end_sessions(
+        actor=actor, user=membership.user, reason=gettext_noop("membership deactivated")
+    )
+    membership.user = user
     if not user.is_staff and not user.memberships.filter(is_active=True).exists():
         user.is_active = False
         save_with_history(
@@ -353,4 +353,30 @@ def reactivate_member(*, actor: User, agency: Agency, membership_id: uuid.UUID) 
             update_fields=["is_active"],
         )
     _sync_group(membership)
+    return membership
+
+
+@transaction.atomic
+def sign_out_member_everywhere(
+    *, actor: User, agency: Agency, membership_id: uuid.UUID
+) -> Membership:
+    """An administrator of ``agency`` (MANAGE_MEMBERS there) ends every
+    session and API token of an active member at once, e.g. after a lost
+    phone. The person can sign in again; their roles are unchanged. Sessions
+    belong to the person, so this ends their sessions for every agency they
+    work for. Recorded in the person's history. A membership of another
+    agency is not found (404); a deactivated one is refused (409): its
+    sessions ended with it."""
+    require_perm_in(actor, Perm.MANAGE_MEMBERS, agency)
+    membership = get_membership_in(agency, membership_id)
+    if not membership.is_active:
+        raise Conflict(
+            _("This membership is deactivated: its sessions ended with it."),
+            code="inactive_member",
+        )
+    membership.user = end_sessions(
+        actor=actor,
+        user=membership.user,
+        reason=gettext_noop("signed out everywhere by an agency administrator"),
+    )
     return membership

@@ -5,6 +5,8 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,6 +18,7 @@ from accounts.models import (
     ApiToken,
     User,
 )
+from accounts.services.sessions import end_sessions, lock_user, revoke_tokens_of
 from accounts.validation import require_time_zone
 from config.errors import Forbidden, InvalidInput, NotFound
 
@@ -90,3 +93,63 @@ def revoke_api_token(*, actor: User, token_id: uuid.UUID) -> ApiToken:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
     return token
+
+
+# --- Password and sessions -------------------------------------------------------------
+
+
+def _require_valid_password(user: User, password: str, *, field: str) -> None:
+    """400 naming ``field`` unless ``password`` passes AUTH_PASSWORD_VALIDATORS."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as error:
+        raise InvalidInput(" ".join(error.messages), code="invalid_password", field=field) from None
+
+
+def _save_password(user: User, password: str, *, reason: str) -> User:
+    user.set_password(password)
+    save_with_history(user, actor=user, reason=reason, update_fields=["password"])
+    revoke_tokens_of(user)
+    return user
+
+
+@transaction.atomic
+def change_password(*, actor: User, old_password: str, new_password: str) -> User:
+    """The actor changes their own password, giving the current one (400
+    naming ``old_password`` when it is wrong) and a new one that passes the
+    password validators (400 naming ``new_password``).
+
+    Every API token of the actor is revoked, and every session ends at its
+    next request (the session hash includes the password hash): the caller
+    keeps its own session with ``update_session_auth_hash`` and the returned
+    user. Recorded in the actor's history (the password itself is not)."""
+    user = lock_user(actor)
+    if not user.is_active:
+        raise Forbidden()
+    if not user.check_password(old_password):
+        raise InvalidInput(
+            _("This is not your current password."), code="wrong_password", field="old_password"
+        )
+    _require_valid_password(user, new_password, field="new_password")
+    return _save_password(user, new_password, reason=gettext_noop("password changed"))
+
+
+@transaction.atomic
+def set_password_from_link(*, actor: User, new_password: str) -> User:
+    """The actor chooses a password through an e-mailed link (an invitation
+    or a reset; the view has checked the link, which proves who they are).
+    400 naming ``new_password`` unless it passes the password validators.
+
+    As with ``change_password``, every API token of the actor is revoked and
+    every session of theirs ends. The actor is not signed in: they sign in
+    with the new password, and with their second factor if they have one."""
+    user = lock_user(actor)
+    _require_valid_password(user, new_password, field="new_password")
+    return _save_password(user, new_password, reason=gettext_noop("password set from a link"))
+
+
+@transaction.atomic
+def sign_out_everywhere(*, actor: User) -> User:
+    """End every session of the actor, this one included, and revoke every
+    API token of theirs ("sign out everywhere"). Recorded in their history."""
+    return end_sessions(actor=actor, user=actor, reason=gettext_noop("signed out everywhere"))

@@ -155,7 +155,8 @@ class FollowUpCompleteView(APIView):
 class DocumentInSerializer(InputSerializer):
     file = serializers.FileField(
         help_text="PDF, JPEG, PNG, WebP, TIFF, HEIC, DOCX or ODT; the type is read from the "
-        "content, not the name."
+        "content, and the name's extension must agree with it (e.g. `.jpg` or `.jpeg` for a "
+        "JPEG)."
     )
     category = serializers.ChoiceField(choices=Document.Category.choices)
     description = serializers.CharField(
@@ -206,9 +207,19 @@ class CaseDocumentsView(GenericAPIView):
     @extend_schema(
         operation_id="cases_documents_create",
         summary="Upload a document",
-        description="`multipart/form-data`. A file whose content is not an accepted type "
-        'answers 400 with `errors[0].field == "file"`. Medical documents need '
-        "VIEW_SENSITIVE on the case.",
+        description="`multipart/form-data`. The file is checked before anything is stored; "
+        'a refused file answers 400 with `errors[0].field == "file"` and one of these '
+        "`errors[0].code`s: `file_too_large`, `empty_file`; `unsupported_file_type` (the "
+        "content is not an accepted type); `extension_mismatch` (the name's extension says "
+        "another type); `polyglot_file` (the file is also another type: web-page markup "
+        "inside it, bytes before a PDF's header, an archive appended); `active_content` "
+        "(a web page or SVG; a PDF with scripts, actions or attached files unless the "
+        "agency's `allow_active_pdf`; a Word document with macros or embedded objects); "
+        "`pdf_not_checkable` (an encrypted PDF whose structure cannot be checked); "
+        "`compression_ratio_too_high` (a PDF, DOCX or ODT that unpacks far beyond its "
+        "size); for DOCX and ODT also `archive_too_many_entries`, `archive_too_large`, "
+        "`archive_unsafe_entry` and `damaged_file`. Medical documents need VIEW_SENSITIVE "
+        "on the case.",
         request={"multipart/form-data": DocumentInSerializer},
         parameters=[LOCATION_HEADER],
         responses={201: DocumentOutSerializer},

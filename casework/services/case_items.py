@@ -5,6 +5,7 @@ from datetime import date
 from uuid import UUID
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +31,7 @@ from casework.services.common import (
     require_bool,
     require_text,
 )
+from casework.services.file_checks import check_document, refuse_markup_file
 from config.errors import Forbidden, InvalidInput, NotFound
 
 
@@ -126,6 +128,17 @@ def sniff_content_type(head: bytes) -> str | None:
     return kind.mime if kind else None
 
 
+def _check_size(size: int, limit: int) -> None:
+    if size > limit:
+        raise InvalidInput(
+            _("The file is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024)},
+            code="file_too_large",
+            field="file",
+        )
+    if size == 0:
+        raise InvalidInput(_("The file is empty."), code="empty_file", field="file")
+
+
 @transaction.atomic
 def upload_document(
     *,
@@ -136,26 +149,27 @@ def upload_document(
     description: str = "",
 ) -> Document:
     """Store a document of a case in private storage under a server-made name.
-    Needs ADD_DOCUMENT; medical documents also VIEW_SENSITIVE. The type is
-    read from the bytes and must be an accepted one; the size is capped."""
+    Needs ADD_DOCUMENT; medical documents also VIEW_SENSITIVE. The size is
+    capped before anything is read; the type is read from the bytes and must be
+    an accepted one, the name's extension must agree with it, and
+    ``file_checks.check_document`` refuses files that are also another type,
+    carry active content (a PDF's scripts and attached files pass when the
+    case's agency ``allow_active_pdf``) or unpack too far. Every refusal is a
+    400 naming ``file`` with its own code; nothing is stored."""
     case = get_case_for(actor, case_id, Perm.ADD_DOCUMENT)
     if category == Document.Category.MEDICAL and not actor.has_perm(Perm.VIEW_SENSITIVE, case):
         raise Forbidden(
             _("Only the assigned caseworker and supervisors may add medical documents.")
         )
     limit = settings.DOCUMENT_MAX_BYTES
-    if uploaded_file.size > limit:
-        raise InvalidInput(
-            _("The file is too large (at most %(mb)s MB).") % {"mb": limit // (1024 * 1024)},
-            code="file_too_large",
-            field="file",
-        )
-    if uploaded_file.size == 0:
-        raise InvalidInput(_("The file is empty."), code="empty_file", field="file")
+    _check_size(uploaded_file.size, limit)
     uploaded_file.seek(0)
-    head = uploaded_file.read(8192)
-    content_type = sniff_content_type(head)
+    # The bytes checked are the bytes hashed and stored; the read stops past the limit.
+    data = uploaded_file.read(limit + 1)
+    _check_size(len(data), limit)
+    content_type = sniff_content_type(data[:8192])
     if content_type not in ACCEPTED_DOCUMENT_TYPES:
+        refuse_markup_file(data)
         raise InvalidInput(
             _(
                 "This kind of file is not accepted (its content is %(found)s). Upload a PDF, "
@@ -165,22 +179,23 @@ def upload_document(
             code="unsupported_file_type",
             field="file",
         )
-    digest = hashlib.sha256()
-    uploaded_file.seek(0)
-    for chunk in uploaded_file.chunks():
-        digest.update(chunk)
-    uploaded_file.seek(0)
+    check_document(
+        data=data,
+        name=uploaded_file.name or "",
+        content_type=content_type,
+        allow_active_pdf=case.agency.allow_active_pdf,
+    )
     document = Document(
         case=case,
         category=category,
         description=description.strip(),
         content_type=content_type,
         extension=ACCEPTED_DOCUMENT_TYPES[content_type],
-        size=uploaded_file.size,
-        sha256=digest.hexdigest(),
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
         uploaded_by=actor,
     )
-    document.file.save("upload", uploaded_file, save=False)
+    document.file.save("upload", ContentFile(data), save=False)
     # Storage is not transactional: if the row cannot be written, remove the file.
     try:
         save_with_history(document, actor=actor, reason=gettext_noop("document uploaded"))

@@ -27,29 +27,17 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
 from accounts.models import AccessLog
 from accounts.services import issue_api_token
 from tests.factories import make_consent, make_document, make_referral, make_service
+from tests.urlconf import walk_routes
 
 pytestmark = pytest.mark.django_db
 
 
 # --- The URL conf, walked ----------------------------------------------------------------
-
-
-def _walk(resolver: URLResolver, prefix: str = "", namespace: str = ""):
-    for pattern in resolver.url_patterns:
-        if isinstance(pattern, URLResolver):
-            inner = namespace
-            if pattern.namespace:
-                inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
-            yield from _walk(pattern, prefix + str(pattern.pattern), inner)
-        elif isinstance(pattern, URLPattern):
-            name = pattern.name
-            full_name = f"{namespace}:{name}" if namespace and name else name
-            yield full_name, prefix + str(pattern.pattern), namespace
 
 
 def _admin_model(route: str) -> str | None:
@@ -67,7 +55,7 @@ def every_route() -> dict[str, str]:
     route's name; an admin route of a model is keyed by the model
     (``admin:<app>.<model>``); an unnamed route by its pattern."""
     routes = {}
-    for name, route, namespace in _walk(get_resolver()):
+    for name, route, namespace in walk_routes():
         model = _admin_model(route) if namespace == "admin" else None
         key = f"admin:{model}" if model else (name or route)
         routes.setdefault(key, route)
@@ -332,6 +320,12 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "accounts:password_reset_complete": "a confirmation message",
     "accounts:team": "the agency's staff and roles, no client data",
     "accounts:member": "one staff member's roles, no client data",
+    "accounts:own_password": "the user's own password form",
+    "accounts:sign_out_everywhere": "what signing out everywhere does (POST does it)",
+    "second_factor:verify": "the second-factor step: a code field and passkey button",
+    "second_factor:setup": "the user's own factors: names, dates, the enrolment QR code",
+    "second_factor:confirm_password": "the password form before changing one's factors",
+    "otp_webauthn:js-i18n-catalog": "the passkey script's translations",
     # Django admin: platform operators, read-only, no client record registered.
     "admin:index": "the admin's list of models",
     "admin:login": "the admin login form",
@@ -369,9 +363,21 @@ NO_GET: dict[str, str] = {
     "accounts:agency_time_zone": "set the agency's time zone (POST)",
     "accounts:agency_inactivity": "set the agency's days without activity (POST)",
     "accounts:agency_small_cell": "set the agency's small-cell threshold (POST)",
+    "accounts:agency_active_pdf": "set whether the agency accepts active PDFs (POST)",
     "accounts:resend_invitation": "resend an invited member's invitation (POST)",
     "accounts:switch_language": "switch the language (POST)",
     "accounts:notifications_read": "mark every notice of the user read (POST)",
+    "accounts:sign_out_member": "end a member's sessions and tokens (POST)",
+    "accounts:reset_second_factor": "reset a member's second factor (POST)",
+    "second_factor:app_start": "start enrolling an authenticator app (POST)",
+    "second_factor:app_confirm": "confirm an authenticator app (POST)",
+    "second_factor:backup_codes": "new backup codes (POST)",
+    "second_factor:remove": "remove one of the user's own factors (POST)",
+    "otp_webauthn:credential-registration-begin": "start adding a passkey (POST)",
+    "otp_webauthn:credential-registration-complete": "finish adding a passkey (POST)",
+    "otp_webauthn:credential-authentication-begin": "start a passkey sign-in (POST)",
+    "otp_webauthn:credential-authentication-complete": "finish a passkey sign-in (POST)",
+    "api-me-sign-out-everywhere": "end the caller's sessions and tokens (POST)",
     "api-notification-read": "mark a notice read (POST)",
     "api-notifications-read-all": "mark every notice read (POST)",
     "api-token": "obtain (POST) or revoke (DELETE) a token",

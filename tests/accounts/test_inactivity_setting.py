@@ -165,7 +165,12 @@ def test_the_schema_states_the_range_and_what_a_patch_needs(client):
     assert (days["type"], days["minimum"], days["maximum"]) == ("integer", 1, 365)
     assert body["additionalProperties"] is False
     # Every property is a change: at least one of them (minProperties, no anyOf).
-    assert sorted(body["properties"]) == ["inactivity_days", "small_cell_threshold", "time_zone"]
+    assert sorted(body["properties"]) == [
+        "allow_active_pdf",
+        "inactivity_days",
+        "small_cell_threshold",
+        "time_zone",
+    ]
     assert body["minProperties"] == 1 and "anyOf" not in body
     assert patch["requestBody"]["required"] is True
     out = schema["paths"]["/api/v1/agencies/{slug}/"]["get"]["responses"]["200"]

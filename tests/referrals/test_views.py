@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import Notification
 from accounts.permissions import Role
+from accounts.second_factor import is_pending
 from accounts.selectors import agency_permissions
 from casework import services as casework_services
 from casework.models import Case
@@ -1021,6 +1022,8 @@ def test_navigation_counts_take_two_queries_and_none_for_visitors(referral_offic
     request = RequestFactory().get("/")
     request.user = referral_officer
     agency_permissions(referral_officer)  # loaded by every page already
+    # Decided once per request by the second-factor middleware, before any view runs.
+    assert is_pending(request) is False
     with CaptureQueriesContext(connection) as queries:
         counts = navigation_counts(request)["nav_counts"]
         assert counts["new_referrals"] == 1
