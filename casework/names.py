@@ -8,8 +8,11 @@ Two keys are derived from every name:
   Farsi kaf (ک → ك), hamza seats (ؤ → و, ئ → ي). Substring search runs on it.
 * ``skeleton(token)`` — a consonant skeleton shared by the ways one name is
   written across scripts and transliterations: محمد, Mohammed, MOHAMMED,
-  Muhammad and Mohamed all give ``mhmd``. Arabic, Farsi and Cyrillic letters
-  map to Latin consonants; vowels (and the weak letters ا و ي) after the
+  Muhammad and Mohamed all give ``mhmd``. Arabic and Farsi letters map to
+  Latin consonants by hand; every other script (Cyrillic, Ge'ez,
+  Georgian, Devanagari, Greek…) is first transliterated by anyascii, so
+  Олександр, Александр, Oleksandr and Aleksandr all give ``alksndr`` and
+  ሳባ ሃይለ gives the skeletons of Saba Haile. Vowels (and the weak letters ا و ي) after the
   first letter are dropped; doubled letters collapse; a leading vowel is ``a``;
   a final ``h`` (taa marbuta, Fatimah) is dropped.
   Whole-token matches on it find a name written another way.
@@ -17,6 +20,8 @@ Two keys are derived from every name:
 
 import re
 import unicodedata
+
+from anyascii import anyascii
 
 _ARABIC_VARIANTS = str.maketrans(
     {
@@ -38,9 +43,12 @@ _ARABIC_VARIANTS = str.maketrans(
     }
 )
 
-# Arabic-script and Cyrillic letters → the Latin symbols of a skeleton, already
-# in the folded form the Latin spelling reaches below (kh → k, sh → s, g → j …).
-_SCRIPT_TO_SKELETON = {
+# Arabic-script letters → the Latin symbols of a skeleton, already in the folded
+# form the Latin spelling reaches below (kh → k, sh → s, g → j …). By hand:
+# a generic transliteration writes Arabic as its scholars do (ʿ, ḥ, ā), not as
+# names are spelled on papers (Mohammed, al-Hassan). Every other script goes
+# through anyascii.
+_ARABIC_TO_SKELETON = {
     # Arabic and Farsi
     "ا": "a",
     "ب": "b",
@@ -75,44 +83,6 @@ _SCRIPT_TO_SKELETON = {
     "و": "w",
     "ي": "y",
     "ء": "",
-    # Cyrillic (Ukrainian and Russian)
-    "а": "a",
-    "б": "b",
-    "в": "f",
-    "г": "h",
-    "ґ": "j",
-    "д": "d",
-    "е": "e",
-    "є": "e",
-    "ё": "e",
-    "ж": "z",
-    "з": "z",
-    "и": "y",
-    "і": "i",
-    "ї": "i",
-    "й": "y",
-    "к": "k",
-    "л": "l",
-    "м": "m",
-    "н": "n",
-    "о": "o",
-    "п": "b",
-    "р": "r",
-    "с": "s",
-    "т": "t",
-    "у": "u",
-    "ф": "f",
-    "х": "k",
-    "ц": "s",
-    "ч": "s",
-    "ш": "s",
-    "щ": "s",
-    "ъ": "",
-    "ы": "y",
-    "ь": "",
-    "э": "e",
-    "ю": "u",
-    "я": "a",
 }
 
 # Latin spellings that stand for one sound across transliteration habits.
@@ -132,7 +102,21 @@ _LATIN_DIGRAPHS = [
 ]
 _LATIN_LETTERS = str.maketrans({"q": "k", "c": "k", "g": "j", "v": "f", "p": "b", "x": "ks"})
 _VOWELS = set("aeiouyw")
-_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def _words(text: str) -> list[str]:
+    """Runs of letters, digits and the combining marks inside them (a Devanagari
+    or Ge'ez vowel sign is a mark, and part of its word: \\w alone splits there)."""
+    words, current = [], []
+    for ch in text:
+        if ch.isalnum() or (current and unicodedata.category(ch)[0] == "M"):
+            current.append(ch)
+        elif current:
+            words.append("".join(current))
+            current = []
+    if current:
+        words.append("".join(current))
+    return words
 
 
 def _strip_marks(text: str) -> str:
@@ -147,7 +131,7 @@ def normalise(text: str) -> str:
         return ""
     folded = _strip_marks(text).casefold().translate(_ARABIC_VARIANTS)
     folded = unicodedata.normalize("NFKC", folded)
-    return " ".join(_TOKEN.findall(folded)).replace("_", " ")
+    return " ".join(_words(folded))
 
 
 _ARTICLES = {"al", "el", "ul"}
@@ -164,19 +148,28 @@ def tokens(text: str) -> list[str]:
     return words
 
 
+# Ukrainian writes г as h in Latin (Hryhorii, Olha): anyascii's
+# one spelling for every Cyrillic language would give g.
+_BEFORE_ANYASCII = str.maketrans({"г": "h"})
+
+
+def _latin_symbols(latin: str) -> str:
+    for digraph, single in _LATIN_DIGRAPHS:
+        latin = latin.replace(digraph, single)
+    return latin.translate(_LATIN_LETTERS)
+
+
 def _symbols(token: str) -> str:
-    """Latin symbols of one token, or "" when its script has no mapping."""
+    """Latin symbols of one token, or "" when it has no letters."""
     letters = [ch for ch in token if ch.isalpha()]
     if not letters:
         return ""
     if all(ch.isascii() for ch in letters):
-        latin = "".join(letters)
-        for digraph, single in _LATIN_DIGRAPHS:
-            latin = latin.replace(digraph, single)
-        return latin.translate(_LATIN_LETTERS)
-    if all(ch in _SCRIPT_TO_SKELETON for ch in letters):
-        return "".join(_SCRIPT_TO_SKELETON[ch] for ch in letters)
-    return ""  # e.g. Ge'ez script: matched through normalise() and the Latin name only
+        return _latin_symbols("".join(letters))
+    if all(ch in _ARABIC_TO_SKELETON for ch in letters):
+        return "".join(_ARABIC_TO_SKELETON[ch] for ch in letters)
+    latin = anyascii(token.translate(_BEFORE_ANYASCII)).casefold()
+    return _latin_symbols("".join(ch for ch in latin if ch.isascii() and ch.isalpha()))
 
 
 def skeleton(token: str) -> str:
@@ -256,6 +249,11 @@ def search_terms(text: str) -> list[tuple[str, ...]]:
         terms.append((word, rest) if rest else (word,))
         index += 1
     return terms
+
+
+def latin_length(token: str) -> int:
+    """How many Latin letters ``token`` is written with (ሳባ is "saba": 4)."""
+    return len(_symbols(token))
 
 
 def ends_in_vowel(token: str) -> bool:

@@ -20,6 +20,7 @@ from casework.models import (
 from casework.names import (
     document_number_key,
     ends_in_vowel,
+    latin_length,
     name_key,
     search_terms,
     skeleton,
@@ -53,15 +54,16 @@ def _spelling_condition(term: tuple[str, ...], prefix: str = "") -> Q:
 
 
 def _skeleton_condition(term: tuple[str, ...], prefix: str = "") -> Q | None:
-    """A name word has the skeleton of one of the term's spellings. A spelling
-    of three letters or more whose skeleton is short and ends in a vowel
-    ("Ali" → al, "Rezai" → rz) must match a whole skeleton, so that "Ali" does
-    not find Alexander nor "Rezai" Rezvan; otherwise the skeleton is a prefix
-    ("Moh" → mh finds Muhammad, "Yusuf" → ysf finds Youssef and Yousefi)."""
+    """A name word has the skeleton of one of the term's spellings, for a
+    spelling of three Latin letters or more (ሳባ, "saba", counts four). One
+    whose skeleton is short and ends in a vowel ("Ali" → al, "Rezai" → rz)
+    must match a whole skeleton, so that "Ali" does not find Alexander nor
+    "Rezai" Rezvan; otherwise the skeleton is a prefix ("Moh" → mh finds
+    Muhammad, "Yusuf" → ysf finds Youssef and Yousefi)."""
     parts = []
     for word in term:
         key = skeleton(word)
-        if len(word) < 3 or not key:
+        if latin_length(word) < 3 or not key:
             continue
         whole = len(key) < 3 and ends_in_vowel(word)
         pattern = f" ~{key} " if whole else f" ~{key}"

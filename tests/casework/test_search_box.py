@@ -50,6 +50,24 @@ TRANSLITERATIONS = [
     ("Yusuf", "Yousefi", True),
     ("Fatma", "Fatimah", True),
     ("Fati", "Fatima", True),
+    # Persian letter variants: Farsi yeh and kaf, Arabic yeh and kaf.
+    ("علي", "علی", True),
+    ("كريمي", "کریمی", True),
+    ("Karimi", "کریمی", True),
+    # Ukrainian and Russian, in Cyrillic and in Latin letters (anyascii).
+    ("Oleksandr", "Олександр", True),
+    ("Aleksandr", "Олександр", True),
+    ("Олександр", "Александр", True),
+    ("Александр", "Oleksandr", True),
+    ("Hryhorii", "Григорій", True),
+    ("Khmelnytskyi", "Хмельницький", True),
+    ("Shcherbak", "Щербак", True),
+    # Scripts no table of names.py covers: Ge'ez (Tigrinya, Amharic), Georgian, Devanagari.
+    ("Saba Haile", "ሳባ ሃይለ", True),
+    ("ሳባ", "Saba Haile", True),
+    ("Giorgi", "გიორგი", True),
+    ("Ram Sharma", "राम शर्मा", True),
+    ("शर्मा", "Sharma", True),
     # No absurd matches.
     ("Ali", "Khalil", False),
     ("Ali", "Salim Haddad", False),
@@ -65,6 +83,9 @@ TRANSLITERATIONS = [
     ("al hassan", "Omar Haddad", False),
     ("Yusuf", "Joseph", False),
     ("ssan", "Hassan", False),
+    ("Oleksandr", "Oksana", False),
+    ("Saba", "Haile Tesfay", False),
+    ("Giorgi", "გელა", False),
 ]
 
 
@@ -73,6 +94,18 @@ def test_transliteration_table(caseworker, query, name, should_match):
     client = make_client(caseworker, name=name, name_latin="")
     assert (client in search_clients(caseworker, query)) is should_match
     assert (client in ranked_clients(caseworker, query)) is should_match
+
+
+def test_a_name_in_an_uncovered_script_ranks_by_its_whole_name(caseworker):
+    """ሳባ ሃይለ and Saba Haile share a name key: the whole name ranks above a
+    client found by one word's skeleton."""
+    saba = make_client(caseworker, name="ሳባ ሃይለ", name_latin="")
+    other = make_client(caseworker, name="Saba Hailemariam Tesfay", name_latin="")
+    found = list(ranked_clients(caseworker, "Saba Haile"))
+    assert found[0] == saba
+    assert found[0].rank == Rank.NAME_KEY
+    assert other in found
+    assert found.index(other) > 0
 
 
 def test_search_text_keeps_article_variants():
@@ -265,3 +298,25 @@ def test_migration_recomputes_the_search_text(caseworker):
     migration.recompute_search_text(state.apps, connection.schema_editor())
     assert Client.objects.get(pk=client.pk).search_text == search_text("Alhasan")
     assert client in search_clients(caseworker, "hasan")
+
+
+def test_migration_recomputes_the_name_keys(caseworker):
+    """0010 gives clients saved under the old rules (no key at all for a
+    Ge'ez name) the keys of anyascii's transliteration."""
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    from casework.models import Client
+
+    client = make_client(caseworker, name="ሳባ ሃይለ", name_latin="")
+    state = MigrationLoader(connection).project_state(("casework", "0010_name_keys_anyascii"))
+    old_model = state.apps.get_model("casework", "Client")
+    old_model.objects.filter(pk=client.pk).update(search_text=" ሳባ ሃይለ ", name_key="")
+    assert client not in search_clients(caseworker, "Saba Haile")
+    migration = import_module("casework.migrations.0010_name_keys_anyascii")
+    migration.recompute_name_keys(state.apps, connection.schema_editor())
+    saved = Client.objects.get(pk=client.pk)
+    assert (saved.search_text, saved.name_key) == (search_text("ሳባ ሃይለ"), "hl sb")
+    assert list(ranked_clients(caseworker, "Saba Haile")) == [client]
