@@ -49,12 +49,14 @@ fuzz: install
 client: install
 	.ci/client
 
-# Every main page at 390 px in English and Arabic in Debian's Chromium (installed
-# when missing); fails on sideways overflow. See .ci/browser.
+# tests/e2e/ in Debian's Chromium (installed when missing) against the demo data:
+# the personas' journeys (also in ar, fa, uk), axe-core accessibility checks in
+# English and Arabic, every main page at 390 px. See .ci/browser.
 browser: install
 	.ci/browser
 
-# The same run, also saving each persona's home page to docs/screenshots/.
+# The same run, also saving each persona's home page to docs/screenshots/ and
+# each step of the registration journey, per language, to docs/screenshots/journeys/.
 screenshots: install
 	SANAD_SCREENSHOTS=$(CURDIR)/docs/screenshots .ci/browser
 
@@ -79,8 +81,8 @@ static: install
 
 # Rebuild the translation catalogues (needs GNU gettext).
 messages: install
-	DEBUG=1 $(BIN)/python manage.py makemessages -l ar -l fr --no-obsolete
-	DEBUG=1 $(BIN)/python manage.py compilemessages
+	DEBUG=1 $(BIN)/python manage.py makemessages -l ar -l fa -l fr -l uk --no-obsolete
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
 
 clean:
 	rm -rf $(VENV) var

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.authentication import BearerTokenAuthentication
-from accounts.models import Agency, ApiToken
+from accounts.models import Agency, ApiToken, Calendar, Digits
 from accounts.notices import notice_links, notices_of, render_notice
 from accounts.permissions import Perm, Role
 from accounts.second_factor import must_use_second_factor
@@ -192,6 +192,14 @@ class MeSerializer(serializers.Serializer):
         help_text="The zone the caller's pages show times in: their own, else their first "
         "agency's by name, else the server's default. API times are always UTC."
     )
+    calendar = serializers.ChoiceField(
+        choices=Calendar.choices,
+        help_text="The calendar the caller's pages write dates in. API dates are always "
+        "Gregorian (ISO 8601).",
+    )
+    digits = serializers.ChoiceField(
+        choices=Digits.choices, help_text="The digits the caller's pages write dates in."
+    )
     memberships = MembershipOutSerializer(many=True)
 
 
@@ -207,6 +215,16 @@ class MeChangeSerializer(RequestSerializer):
         choices=settings.LANGUAGES,
         help_text="The language of the caller's pages and e-mails.",
     )
+    calendar = serializers.ChoiceField(
+        required=False,
+        choices=Calendar.choices,
+        help_text="The calendar the caller's pages write dates in (Solar Hijri or Gregorian).",
+    )
+    digits = serializers.ChoiceField(
+        required=False,
+        choices=Digits.choices,
+        help_text="The digits the caller's pages write dates in.",
+    )
 
 
 def _me_body(user) -> dict:
@@ -217,6 +235,8 @@ def _me_body(user) -> dict:
         "preferred_language": user.preferred_language,
         "time_zone": user.time_zone,
         "effective_time_zone": selectors.time_zone_of(user),
+        "calendar": user.calendar,
+        "digits": user.digits,
         "memberships": selectors.memberships_of(user),
     }
 
@@ -234,7 +254,8 @@ class MeView(APIView):
         responses={200: MeSerializer},
         summary="Change your own settings",
         description="Sets the caller's time zone (the zone their pages show times in; API "
-        "times stay UTC) and/or interface language. A name that is not an IANA time zone: "
+        "times stay UTC), interface language, and/or the calendar and digits their pages "
+        "write dates in (API dates stay Gregorian). A name that is not an IANA time zone: "
         "400 naming `time_zone`; an unknown language: 400 naming `preferred_language`.",
     )
     def patch(self, request):
@@ -246,6 +267,12 @@ class MeView(APIView):
         if "preferred_language" in data.validated_data:
             user = services.set_preferred_language(
                 actor=user, language=data.validated_data["preferred_language"]
+            )
+        if "calendar" in data.validated_data or "digits" in data.validated_data:
+            user = services.set_date_display(
+                actor=user,
+                calendar=data.validated_data.get("calendar", user.calendar),
+                digits=data.validated_data.get("digits", user.digits),
             )
         return Response(MeSerializer(_me_body(user)).data)
 

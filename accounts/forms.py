@@ -4,6 +4,7 @@ from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Calendar, Digits
 from accounts.permissions import Role
 from accounts.services.agencies import (
     INACTIVITY_DAYS_MAX,
@@ -158,6 +159,18 @@ class OwnTimeZoneForm(forms.Form):
             else _("Your agency's time zone")
         )
         self.fields["time_zone"].choices = [("", default), *time_zone_choices()]
+
+
+class DateDisplayForm(forms.Form):
+    calendar = forms.ChoiceField(
+        label=_("Calendar"),
+        choices=Calendar.choices,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Dates on your pages are written in this calendar; records keep the Gregorian date."
+        ),
+    )
+    digits = forms.ChoiceField(label=_("Digits"), choices=Digits.choices, widget=forms.RadioSelect)
 
 
 # --- Second factor ----------------------------------------------------------------

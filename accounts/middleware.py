@@ -4,6 +4,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from accounts.selectors import time_zone_of
+from config.http.calendars import display
 
 
 class UserLanguageMiddleware:
@@ -23,8 +24,9 @@ class UserLanguageMiddleware:
 
 class TimeZoneMiddleware:
     """Pages show times in the zone of the user, else of their agency
-    (``accounts.selectors.time_zone_of``); stored times stay UTC. The API is
-    left in UTC: its times are ISO 8601 in UTC whoever asks."""
+    (``accounts.selectors.time_zone_of``), and dates in the user's calendar and
+    digits (``config.http.calendars``); stored times stay UTC. The API is left
+    in UTC and Gregorian: its times are ISO 8601 in UTC whoever asks."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -42,7 +44,11 @@ class TimeZoneMiddleware:
             zone = zoneinfo.ZoneInfo(settings.DEFAULT_AGENCY_TIME_ZONE)
         timezone.activate(zone)
         request.time_zone = zone
+        # The calendar and digits of the user's pages (Solar Hijri, Persian digits).
+        calendar = getattr(user, "calendar", "") or "gregorian"
+        digits = getattr(user, "digits", "") or "latin"
         try:
-            return self.get_response(request)
+            with display(calendar, digits):
+                return self.get_response(request)
         finally:
             timezone.deactivate()

@@ -50,6 +50,20 @@ class UserManager(TrackedUserManager):
         return self.get(email=(username or "").strip().lower())
 
 
+class Calendar(models.TextChoices):
+    """The calendar a user's pages write dates in (config.http.calendars)."""
+
+    GREGORIAN = "gregorian", _("Gregorian")
+    SOLAR_HIJRI = "solar_hijri", _("Solar Hijri (Persian)")
+
+
+class Digits(models.TextChoices):
+    """The digits a user's pages write dates in."""
+
+    LATIN = "latin", _("Western (0123456789)")
+    PERSIAN = "persian", _("Persian (۰۱۲۳۴۵۶۷۸۹)")
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A person who logs in. Identified by e-mail; works for one or more agencies."""
 
@@ -66,6 +80,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         validators=[validate_time_zone],
         help_text=_("Leave blank to use your agency's time zone."),
+    )
+    # How pages write dates; stored and API dates stay Gregorian.
+    calendar = models.CharField(
+        _("calendar"), max_length=16, choices=Calendar.choices, default=Calendar.GREGORIAN
+    )
+    digits = models.CharField(
+        _("digits"), max_length=16, choices=Digits.choices, default=Digits.LATIN
     )
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("platform staff"), default=False)

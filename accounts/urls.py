@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/me/", views.account, name="account"),
     path("accounts/me/time-zone/", views.own_time_zone, name="own_time_zone"),
+    path("accounts/me/dates/", views.own_date_display, name="own_date_display"),
     path("accounts/me/tokens/<uuid:token_id>/revoke/", views.revoke_token, name="revoke_token"),
     path(
         "accounts/reset/<uidb64>/<token>/",

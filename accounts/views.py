@@ -28,6 +28,7 @@ from accounts.forms import (
     AgencySmallCellForm,
     AgencyTimeZoneForm,
     ChangeRoleForm,
+    DateDisplayForm,
     DeactivateMemberForm,
     LoginForm,
     NewTokenForm,
@@ -115,7 +116,13 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 def _account_page(
-    request: HttpRequest, *, token_form=None, time_zone_form=None, new_token=None, status=200
+    request: HttpRequest,
+    *,
+    token_form=None,
+    time_zone_form=None,
+    date_form=None,
+    new_token=None,
+    status=200,
 ) -> HttpResponse:
     agency_zone = selectors.agency_time_zone_of(request.user)
     return render(
@@ -130,6 +137,10 @@ def _account_page(
                 initial={"time_zone": request.user.time_zone}, agency_time_zone=agency_zone
             ),
             "agency_time_zone": agency_zone,
+            "date_form": date_form
+            or DateDisplayForm(
+                initial={"calendar": request.user.calendar, "digits": request.user.digits}
+            ),
             "new_token": new_token,
         },
         status=status,
@@ -153,6 +164,24 @@ def own_time_zone(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your time zone was saved."))
         return redirect("accounts:account")
     return _account_page(request, time_zone_form=form, status=400)
+
+
+@require_POST
+@never_cache
+@login_required
+def own_date_display(request: HttpRequest) -> HttpResponse:
+    """The calendar and digits of the user's pages."""
+    form = DateDisplayForm(request.POST)
+    if form.is_valid() and attempt(
+        form,
+        services.set_date_display,
+        actor=request.user,
+        calendar=form.cleaned_data["calendar"],
+        digits=form.cleaned_data["digits"],
+    ):
+        messages.success(request, _("Your choice of calendar and digits was saved."))
+        return redirect("accounts:account")
+    return _account_page(request, date_form=form, status=400)
 
 
 @require_POST

@@ -358,7 +358,13 @@ CONSENT_NOTICE_VERSION = env_str("CONSENT_NOTICE_VERSION", "2026-01")
 # --- Internationalisation ------------------------------------------------------
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("ar", _("Arabic")), ("fr", _("French"))]
+LANGUAGES = [
+    ("en", _("English")),
+    ("ar", _("Arabic")),
+    ("fa", _("Persian")),
+    ("fr", _("French")),
+    ("uk", _("Ukrainian")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 # Stored times are UTC; pages show them in the user's or their agency's zone
@@ -607,6 +613,8 @@ SPECTACULAR_SETTINGS = {
         "AccessLogOutcome": "accounts.models.AccessLog.Outcome",
         "Language": LANGUAGES,
         "TimeZone": "accounts.validation.time_zone_names",
+        "Calendar": "accounts.models.Calendar",
+        "Digits": "accounts.models.Digits",
         # casework
         "Country": "casework.api.clients.COUNTRY_CODES",
         "CountryAnyCase": "casework.api.clients.COUNTRY_CODES_ANY_CASE",

@@ -1,12 +1,28 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from accounts import second_factor_urls
 from accounts import views as accounts_views
 from config.http.docs import DocsPageView, SchemaView
 
+
+class FaviconView(RedirectView):
+    """``/favicon.ico``, which browsers ask for whatever the page links: the
+    icon the pages link (static/img/favicon.svg). Looked up per request, as the
+    static file's hashed name is known only once the manifest is read; not a
+    permanent redirect, as that name changes with the file."""
+
+    http_method_names = ["get", "head"]
+
+    def get_redirect_url(self, *args, **kwargs) -> str:
+        return static("img/favicon.svg")
+
+
 urlpatterns = [
     path("healthz", accounts_views.healthz, name="healthz"),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", DocsPageView.as_view(url_name="api-schema"), name="api-docs"),

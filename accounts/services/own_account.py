@@ -16,6 +16,8 @@ from accounts.audit import save_with_history
 from accounts.authentication import hash_token
 from accounts.models import (
     ApiToken,
+    Calendar,
+    Digits,
     User,
 )
 from accounts.services.sessions import end_sessions, lock_user, revoke_tokens_of
@@ -56,6 +58,30 @@ def set_time_zone(*, actor: User, time_zone: str) -> User:
             actor=actor,
             reason=gettext_noop("time zone changed"),
             update_fields=["time_zone"],
+        )
+    return actor
+
+
+@transaction.atomic
+def set_date_display(*, actor: User, calendar: str, digits: str) -> User:
+    """The calendar and digits the actor's pages write dates in (Solar Hijri,
+    Persian digits); stored and API dates stay Gregorian. 400 naming the field
+    for an unknown value. Saved with history; no change, no history row."""
+    if calendar not in Calendar.values:
+        raise InvalidInput(
+            _("Choose one of the calendars."), code="invalid_choice", field="calendar"
+        )
+    if digits not in Digits.values:
+        raise InvalidInput(
+            _("Choose one of the kinds of digits."), code="invalid_choice", field="digits"
+        )
+    if (actor.calendar, actor.digits) != (calendar, digits):
+        actor.calendar, actor.digits = calendar, digits
+        save_with_history(
+            actor,
+            actor=actor,
+            reason=gettext_noop("date display changed"),
+            update_fields=["calendar", "digits"],
         )
     return actor
 

@@ -9,20 +9,38 @@ and ``|local_time:"Y-m-d H:i:s"`` choose the date and time part; the zone is
 always added. A date without a time is shown as a date, without a zone; an
 ISO 8601 instant given as text is read as one.
 
+Dates are written in the reader's calendar and digits (``config.http.calendars``):
+``|local_time`` and Django's own ``|date`` filter, which this library replaces
+for every template; machine-readable formats (``|date:"c"``, ``datetime="…"``)
+stay ISO 8601.
+
 Loaded for every template (``TEMPLATES`` ``builtins`` in config.settings).
 """
 
 from datetime import UTC, date, datetime
 
 from django import template
-from django.utils import timezone
-from django.utils.dateformat import format as format_date
+from django.template.defaultfilters import date as django_date
+from django.utils import formats, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
+
+from config.http.calendars import GREGORIAN, LATIN, MACHINE_FORMATS, active, format_date
 
 register = template.Library()
 
 DEFAULT_FORMAT = "Y-m-d H:i"
+
+
+@register.filter("date", expects_localtime=True, is_safe=False)
+def calendar_date(value, arg=None):
+    """Django's ``|date``, in the reader's calendar and digits."""
+    if value in (None, "") or active() == (GREGORIAN, LATIN) or arg in MACHINE_FORMATS:
+        return django_date(value, arg)
+    try:
+        return format_date(value, formats.get_format(arg or "DATE_FORMAT"))
+    except (AttributeError, TypeError, ValueError):
+        return ""
 
 
 @register.filter(expects_localtime=False)

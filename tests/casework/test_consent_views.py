@@ -523,15 +523,20 @@ def test_consent_form_in_arabic_right_to_left(client_as, caseworker, client_reco
 def test_consent_form_follows_the_client_language_then_the_user(client_as, caseworker):
     browser = client_as(caseworker)
     arabic = make_client(caseworker, name="ليلى", languages=["ar", "en"])
-    farsi = make_client(caseworker, name="Farid", name_latin="", languages=["fa"])
+    farsi = make_client(caseworker, name="فرید", name_latin="Farid", languages=["fa"])
+    tigrinya = make_client(caseworker, name="Selam", name_latin="", languages=["ti"])
     content = page(browser.get(url("consent_form", arabic.pk)))
     assert 'dir="rtl"' in re.search(r'<article class="consent-sheet"[^>]*>', content)[0]
-    content = page(browser.get(url("consent_form", farsi.pk), {"lang": "xx"}))
+    content = page(browser.get(url("consent_form", farsi.pk)))
+    sheet = re.search(r'<article class="consent-sheet"[^>]*>', content)[0]
+    assert 'lang="fa"' in sheet
+    assert 'dir="rtl"' in sheet
+    content = page(browser.get(url("consent_form", tigrinya.pk), {"lang": "xx"}))
     sheet = re.search(r'<article class="consent-sheet"[^>]*>', content)[0]
     assert 'lang="en"' in sheet
     assert 'dir="ltr"' in sheet
-    assert "not available in Persian" in content
-    content = page(browser.get(url("consent_form", farsi.pk), {"lang": "fr"}))
+    assert "not available in Tigrinya" in content
+    content = page(browser.get(url("consent_form", tigrinya.pk), {"lang": "fr"}))
     assert 'lang="fr"' in re.search(r'<article class="consent-sheet"[^>]*>', content)[0]
 
 

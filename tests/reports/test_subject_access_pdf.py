@@ -145,7 +145,9 @@ def test_the_report_is_linked_beside_the_json_export(client_as, dpo, client_reco
     ("spoken", "agency", "expected"),
     [
         (["ti", "ar"], ["en"], "ar"),
-        (["fa"], ["fr"], "fr"),
+        (["ti"], ["fr"], "fr"),
+        (["fa"], ["fr"], "fa"),
+        (["uk", "ru"], ["it"], "uk"),
         (["fr-BE"], [], "fr"),
         ([], [], "en"),
     ],

@@ -221,6 +221,8 @@ def test_matrix(persona, world, matrix_settings, quiet, record_property):
                         f"but changed rows: {answer.changed}"
                     )
     record_property("cells", cells)
+    record_property("canaries", len(world.canaries.tags))
+    record_property("forbidden_canaries", len(forbidden))
     record_property("seconds", round(time.monotonic() - started, 1))
     assert cells, "no cell ran"
     assert not mismatches, f"{len(mismatches)} of {cells} cells:\n" + "\n".join(mismatches)
