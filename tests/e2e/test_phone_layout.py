@@ -33,6 +33,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.e2e.support import shrink
+
 BASE_URL = os.environ.get("SANAD_BROWSER_URL", "").rstrip("/")
 PASSWORD = os.environ.get("SANAD_BROWSER_PASSWORD", "")
 SCREENSHOTS = os.environ.get("SANAD_SCREENSHOTS", "")
@@ -494,14 +496,3 @@ def test_home_page_screenshots(browser):
             finally:
                 page.context.close()
     assert all(path.stat().st_size > 0 for path in saved)
-
-
-def shrink(path: Path) -> None:
-    """A 16-colour palette keeps a page's picture to tens of kilobytes."""
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover - Pillow comes with WeasyPrint
-        return
-    with Image.open(path) as image:
-        small = image.convert("RGB").quantize(colors=16, method=Image.Quantize.MEDIANCUT)
-    small.save(path, optimize=True)
