@@ -4,7 +4,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from accounts.selectors import time_zone_of
-from config.http.calendars import display
+from config.http.calendars import display_of
 
 
 class UserLanguageMiddleware:
@@ -45,10 +45,8 @@ class TimeZoneMiddleware:
         timezone.activate(zone)
         request.time_zone = zone
         # The calendar and digits of the user's pages (Solar Hijri, Persian digits).
-        calendar = getattr(user, "calendar", "") or "gregorian"
-        digits = getattr(user, "digits", "") or "latin"
         try:
-            with display(calendar, digits):
+            with display_of(user):
                 return self.get_response(request)
         finally:
             timezone.deactivate()

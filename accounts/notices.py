@@ -8,8 +8,8 @@ page's, the API caller's, the recipient's own for a mail. A value is plain
 text, a number, or one of two small objects rendered in the reader's
 language too: ``{"msgid": ..., "context": ...}`` (a label to translate, such
 as a choice's: ``notice_label``) and ``{"date": "YYYY-MM-DD"}`` (a day, in
-the reader's format: ``notice_date``). Notices written before there were
-ids keep their text in ``message``, shown as it is.
+the reader's format, calendar and digits: ``notice_date``). Notices written
+before there were ids keep their text in ``message``, shown as it is.
 
 accounts writes and e-mails the in-app notices of every app but knows none
 of their pages. An app above it registers, for the kinds of notice it writes
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.db.models import QuerySet
-from django.utils import formats, translation
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,6 +34,8 @@ from django.utils.translation import gettext, pgettext
 
 from accounts.models import Notification, User
 from config.errors import NotFound
+from config.http.bidi import isolate_plain
+from config.http.calendars import date_format
 
 # --- What a notice says ------------------------------------------------------------
 
@@ -65,28 +67,38 @@ def _render_value(value: object) -> object:
                 day = datetime.date.fromisoformat(value["date"])
             except ValueError:
                 return value["date"]
-            return formats.date_format(day, "DATE_FORMAT")
+            return date_format(day)
     return value
 
 
-def render_text(text: str, values: Mapping[str, object]) -> str:
+def render_text(text: str, values: Mapping[str, object], *, isolate: bool = False) -> str:
     """``gettext(text) % values`` in the active language, each value rendered
     in it too. A translation whose placeholders do not match the values (a
-    catalogue mistake) falls back to the source text, never to an error page."""
+    catalogue mistake) falls back to the source text, never to an error page.
+    ``isolate`` (plain text to read, such as a mail) keeps each text value in
+    its own direction: a Latin case number inside Farsi, an Arabic agency
+    name inside English (``config.http.bidi.isolate_plain``)."""
     shown = {name: _render_value(value) for name, value in values.items()}
+    if isolate:
+        rtl = translation.get_language_bidi()
+        shown = {
+            name: value if isinstance(value, int | float) else isolate_plain(value, page_rtl=rtl)
+            for name, value in shown.items()
+        }
     try:
         return gettext(text) % shown
     except (KeyError, TypeError, ValueError):
         return text % shown
 
 
-def render_notice(notice: Notification) -> str:
+def render_notice(notice: Notification, *, isolate: bool = False) -> str:
     """What the notice says, in the language active now (a notice written
-    before there were ids: its stored ``message``)."""
+    before there were ids: its stored ``message``); ``isolate`` as for
+    ``render_text``."""
     if not notice.text:
         return notice.message
     try:
-        return render_text(notice.text, notice.values or {})
+        return render_text(notice.text, notice.values or {}, isolate=isolate)
     except (KeyError, TypeError, ValueError):
         return notice.message or notice.text
 

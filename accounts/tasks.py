@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Notification
 from accounts.notices import notice_links, render_notice
+from config.http.calendars import display_of
 
 logger = logging.getLogger(__name__)
 
@@ -38,8 +39,9 @@ def email_notifications(notification_ids: list[str]) -> int:
     for recipient_notices in by_recipient.values():
         links.update(notice_links(recipient_notices[0].recipient, recipient_notices))
     for notice in notices:
-        with translation.override(notice.recipient.preferred_language or None):
-            text = render_notice(notice)
+        recipient = notice.recipient
+        with translation.override(recipient.preferred_language or None), display_of(recipient):
+            text = render_notice(notice, isolate=True)
             # A partner told of a withdrawal or expiry has lost the referral
             # already: the mail says so instead of linking to a 404.
             link = links[notice.pk]

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from config.http.calendars import display_of
 from config.http.times import local_time_text
 
 # Documents resolve their relative URLs against this base; only what lies
@@ -67,8 +68,9 @@ class StaticFilesOnly(URLFetcher):
 
 def render_html(template_name: str, context: dict, *, user, language: str) -> str:
     """The document's HTML in ``language`` (right to left where it is written so),
-    with what the print base needs: who generated it and when."""
-    with translation.override(language):
+    its dates in ``user``'s calendar and digits, with what the print base
+    needs: who generated it and when."""
+    with translation.override(language), display_of(user):
         return render_to_string(
             template_name,
             {

@@ -3,6 +3,7 @@ referrals; "other_agency" is a stranger whose members must see nothing."""
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 from guardian.shortcuts import assign_perm
 from rest_framework.test import APIClient
 
@@ -35,6 +36,9 @@ def _isolated(settings, tmp_path):
     }
     yield
     cache.clear()
+    # A page a persona with a preferred language opened leaves that language
+    # active in the thread (accounts.middleware activates it per request).
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from accounts.selectors import (
 )
 from accounts.services.sessions import end_sessions
 from config.errors import Conflict, Forbidden, InvalidInput
+from config.http.bidi import isolate_plain
 
 # --- Members -----------------------------------------------------------------
 
@@ -86,15 +87,18 @@ def _send_invitation(user_id, agency_id) -> None:
         },
     )
     with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        # A Latin agency name keeps its order inside Farsi, an Arabic one inside English.
+        rtl = translation.get_language_bidi()
+        agency_name = isolate_plain(agency.name, page_rtl=rtl)
         send_mail(
-            subject=_("You have been added to %(agency)s on Sanad") % {"agency": agency.name},
+            subject=_("You have been added to %(agency)s on Sanad") % {"agency": agency_name},
             message=_(
                 "Hello %(name)s,\n\n%(agency)s has given you access to Sanad. "
                 "Choose your password here:\n\n%(base)s%(link)s\n"
             )
             % {
-                "name": user.display_name,
-                "agency": agency.name,
+                "name": isolate_plain(user.display_name, page_rtl=rtl),
+                "agency": agency_name,
                 "base": settings.SITE_URL,
                 "link": link,
             },

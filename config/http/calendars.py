@@ -6,7 +6,9 @@ dates their pages show (``accounts.User.calendar`` and ``digits``, activated for
 the request by ``accounts.middleware.TimeZoneMiddleware``). Stored and API
 values stay Gregorian, ISO 8601 and Latin digits; so do machine-readable
 formats on a page (``datetime="…"`` attributes, ``|date:"c"``), form fields and
-addresses.
+addresses. A document (a PDF) and an e-mail are written in the calendar of
+the person they are made for: the one who generated the PDF, the recipient
+of the mail (``display_of``).
 
 ``format_date(value, format)`` takes Django's date format characters. In the
 Solar Hijri calendar the date characters (``Y y m n d j M F b N E D l``) are
@@ -21,7 +23,7 @@ from collections.abc import Iterator
 from datetime import date, datetime
 
 import jdatetime
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.dateformat import format as django_format
 
 GREGORIAN = "gregorian"
@@ -73,6 +75,14 @@ def display(calendar: str = GREGORIAN, digits: str = LATIN) -> Iterator[None]:
         _digits.reset(digits_token)
 
 
+@contextlib.contextmanager
+def display_of(user) -> Iterator[None]:
+    """Dates written in ``user``'s calendar and digits inside the block
+    (Gregorian and Latin digits for anyone without a choice)."""
+    with display(getattr(user, "calendar", "") or GREGORIAN, getattr(user, "digits", "") or LATIN):
+        yield
+
+
 def _solar_hijri(value: date, format_string: str) -> str:
     locale = "fa_IR" if translation.get_language() == "fa" else "en_US"
     if isinstance(value, datetime):
@@ -113,3 +123,9 @@ def format_date(value: date, format_string: str) -> str:
     else:
         text = django_format(value, format_string)
     return text.translate(_PERSIAN_DIGITS) if digits == PERSIAN else text
+
+
+def date_format(value: date, format_name: str = "DATE_FORMAT") -> str:
+    """Django's ``formats.date_format`` (a named format of the active
+    language) in the active calendar and digits."""
+    return format_date(value, formats.get_format(format_name))

@@ -21,10 +21,11 @@ from datetime import UTC, date, datetime
 
 from django import template
 from django.template.defaultfilters import date as django_date
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 
+from config.http.bidi import LEFT_TO_RIGHT_ISOLATE, POP_DIRECTIONAL_ISOLATE
 from config.http.calendars import GREGORIAN, LATIN, MACHINE_FORMATS, active, format_date
 
 register = template.Library()
@@ -75,11 +76,17 @@ def local_time(value, time_format: str = DEFAULT_FORMAT):
 def local_time_text(value: datetime, time_format: str = DEFAULT_FORMAT) -> str:
     """An aware datetime as plain text in the current zone, with the zone
     (``14:05 CET``): what ``|local_time`` shows, for a message, a mail or a PDF
-    (where a thousand ``<time>`` elements cost layout time)."""
+    (where a thousand ``<time>`` elements cost layout time); between Unicode
+    isolates in a right-to-left language."""
     if value in (None, ""):
         return ""
     local = timezone.localtime(value)
-    return f"{format_date(local, time_format)} {zone_abbreviation(local)}"
+    text = f"{format_date(local, time_format)} {zone_abbreviation(local)}"
+    if translation.get_language_bidi():
+        # Left to right inside Arabic or Farsi text, as ``<time dir="ltr">``
+        # keeps it on a page: else "2026-12-04" reads "04-12-2026".
+        return f"{LEFT_TO_RIGHT_ISOLATE}{text}{POP_DIRECTIONAL_ISOLATE}"
+    return text
 
 
 def zone_abbreviation(value: datetime) -> str:

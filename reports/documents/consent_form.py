@@ -29,6 +29,7 @@ from casework.models import Client, Consent
 from casework.selectors import get_client_for, get_consent_for, is_uuid
 from casework.selectors.consent import consent_form_languages, consent_form_sheet
 from config.errors import InvalidInput, NotFound
+from config.http.calendars import display_of
 from reports.pdf import render_pdf
 
 BLOCK_TEMPLATE = "reports/_consent_block.html"
@@ -185,14 +186,16 @@ def consent_forms_pdf(
             translation.gettext("Choose at least one client."), code="required", field="client"
         )
     consent = _prefill(actor, consent_id, clients)
-    forms = [
-        consent_form_document(
-            client,
-            language=language,
-            consent=consent if consent is not None and consent.client_id == client.pk else None,
-        )
-        for client in clients
-    ]
+    # Each block is rendered here: its dates in the actor's calendar, as the page's.
+    with display_of(actor):
+        forms = [
+            consent_form_document(
+                client,
+                language=language,
+                consent=consent if consent is not None and consent.client_id == client.pk else None,
+            )
+            for client in clients
+        ]
     content = render_pdf(
         "reports/consent_form.html",
         {"forms": forms},

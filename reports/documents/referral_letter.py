@@ -24,6 +24,7 @@ from accounts.access import Action, record_access
 from accounts.models import User
 from casework.selectors.consent import interface_language
 from config.errors import Conflict, InvalidInput
+from config.http.calendars import display_of
 from referrals.models import Referral, ReferralPacket
 from referrals.selectors import get_packet_for, get_referral_for, is_sender_side, packet_sections
 from reports.documents.consent_form import columns, side_by_side
@@ -124,7 +125,9 @@ def referral_letter_pdf(
         "sent_on": timezone.localdate(referral.sent_at) if referral.sent_at else None,
         "packet_taken_at": packet.created_at,
     }
-    rows = side_by_side(BLOCK_TEMPLATE, _blocks(packet), context, languages)
+    # Each block is rendered here: its dates in the actor's calendar, as the page's.
+    with display_of(actor):
+        rows = side_by_side(BLOCK_TEMPLATE, _blocks(packet), context, languages)
     content = render_pdf(
         "reports/referral_letter.html",
         {"referral": referral, "columns": languages, "rows": rows, "dir": languages[0]["dir"]},

@@ -23,7 +23,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.db import models
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -45,6 +45,7 @@ from casework.models import (
     ServiceCategory,
 )
 from config.errors import InvalidInput
+from config.http.calendars import date_format, display_of
 from config.http.pages import language_name
 from privacy.models import Erasure, LegalHold
 from privacy.services.subject_access import subject_access_export
@@ -75,6 +76,8 @@ _SKIPPED = frozenset(
 _LABELS = {
     "created_at": gettext_lazy("recorded on"),
     "created_by_id": gettext_lazy("recorded by"),
+    "registered_by_id": gettext_lazy("registered by"),
+    "withdrawn_by_id": gettext_lazy("withdrawn by"),
     "recorded_at": gettext_lazy("recorded on"),
     "recorded_by_id": gettext_lazy("recorded by"),
     "author_id": gettext_lazy("written by"),
@@ -284,12 +287,12 @@ class _Presenter:
             return str(value)
         if timezone.is_aware(moment):
             moment = timezone.localtime(moment)
-        return formats.date_format(moment, "DATETIME_FORMAT")
+        return date_format(moment, "DATETIME_FORMAT")
 
     @staticmethod
     def day(value: Any) -> str:
         try:
-            return formats.date_format(datetime.date.fromisoformat(str(value)), "DATE_FORMAT")
+            return date_format(datetime.date.fromisoformat(str(value)))
         except ValueError:
             return str(value)
 
@@ -325,6 +328,12 @@ class _Presenter:
             if text:
                 pairs.append((self.label(model, key), text))
         return pairs
+
+
+def _reason(reason: str | None) -> str:
+    """Why a change was made, in the active language: a reason Sanad wrote
+    ("note added") is a msgid; one a person typed stays as it is."""
+    return _(reason) if reason else ""
 
 
 def _history(presenter: _Presenter, history: dict[str, list[dict]]) -> list[dict]:
@@ -363,7 +372,7 @@ def _history(presenter: _Presenter, history: dict[str, list[dict]]) -> list[dict
                     "what": what,
                     "change": presenter.value(None, "history_type", record.get("history_type")),
                     "by": presenter.value(None, "history_user_id", record.get("history_user_id")),
-                    "reason": record.get("history_change_reason") or "",
+                    "reason": _reason(record.get("history_change_reason")),
                     "changes": changes,
                 }
             )
@@ -528,7 +537,7 @@ def subject_access_pdf(
         export["client"].get("languages") or [], agency.languages if agency else []
     )
     zone = zoneinfo.ZoneInfo(agency.time_zone if agency else settings.TIME_ZONE)
-    with translation.override(language), timezone.override(zone):
+    with translation.override(language), timezone.override(zone), display_of(actor):
         context = subject_access_context(export, agencies, agency)
     content = render_pdf("reports/subject_access.html", context, user=actor, language=language)
     return content, f"subject-access-{export['client']['id']}.pdf"

@@ -1,12 +1,11 @@
 """What the pages of other apps ask of reports: ``{% load reports %}``."""
 
-import unicodedata
-
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.html import conditional_escape, format_html
 
+from config.http.bidi import text_dir
 from reports.documents.case_file import may_request_case_file
 
 register = template.Library()
@@ -24,18 +23,8 @@ def case_file_request_url(context, case) -> str:
         return ""
 
 
-@register.filter
-def text_dir(value) -> str:
-    """ "rtl" or "ltr" from the first letter with a strong direction: what
-    ``dir="auto"`` does in a browser and WeasyPrint does not, so a Latin note
-    in an Arabic document (and the reverse) keeps its punctuation in place."""
-    for character in str(value or ""):
-        kind = unicodedata.bidirectional(character)
-        if kind in ("R", "AL"):
-            return "rtl"
-        if kind == "L":
-            return "ltr"
-    return "auto"
+# ``{{ value|text_dir }}``: "rtl", "ltr" or "auto", from the first letter with a strong direction.
+register.filter("text_dir", text_dir)
 
 
 # --- Report jobs: the nav entry and the case list's export buttons ----------------------
@@ -79,6 +68,27 @@ def case_list_export_fields(context, form) -> list[tuple[str, str]] | None:
             continue
         fields.append((_API_FILTER_NAMES.get(name, name), "true" if value is True else str(value)))
     return fields
+
+
+@register.filter
+def css_string(value) -> str:
+    """``value`` as the inside of a double-quoted CSS string (a page footer's
+    ``content: "…"``). The characters HTML escapes (``< > & " '``), a
+    backslash and every control character become CSS escapes (``\\3C `` —
+    hexadecimal and a space), the rest stays as it is: what is left has
+    nothing for the template's autoescape to change, and nothing that could
+    end the string or the ``<style>`` element. (``|escapejs`` is no use
+    there: CSS does not read ``\\u002D``.)"""
+    out = []
+    for character in str(value):
+        if character in _CSS_ESCAPED or ord(character) < 0x20 or ord(character) == 0x7F:
+            out.append(f"\\{ord(character):X} ")
+        else:
+            out.append(character)
+    return "".join(out)
+
+
+_CSS_ESCAPED = frozenset("\\\"'<>&")
 
 
 @register.filter(needs_autoescape=True)

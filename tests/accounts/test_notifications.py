@@ -336,10 +336,49 @@ def test_the_mail_is_in_the_recipients_language_and_links_to_the_notice(
         casework_services.assign_case(actor=supervisor, case_id=case.pk, assignee=second_caseworker)
     notice = Notification.objects.get(recipient=second_caseworker)
     [mail] = [mail for mail in mailoutbox if mail.to == [second_caseworker.email]]
-    assert f"أُسند إليك الملف {case.number} لدى {agency.name}." in mail.body
+    # The Latin case number and agency name between Unicode isolates: in the
+    # Arabic line they keep their own order (FSI … PDI).
+    assert f"أُسند إليك الملف \u2068{case.number}\u2069 لدى \u2068{agency.name}\u2069." in mail.body
     assert mail.subject.startswith("Sanad: أُسند إليك")
     assert mail.body.rstrip().endswith(open_url(notice))
     assert case.client.name not in mail.body
+
+
+def test_the_mail_in_farsi_and_ukrainian_and_in_the_recipients_calendar(
+    supervisor, second_caseworker, case, agency, django_capture_on_commit_callbacks, mailoutbox
+):
+    from accounts.services import set_date_display
+
+    set_language(second_caseworker, "fa")
+    set_date_display(actor=second_caseworker, calendar="solar_hijri", digits="persian")
+    set_language(supervisor, "uk")
+    overdue_text = (
+        "A follow-up on case %(number)s of %(agency)s is overdue: it was due on %(due_on)s."
+    )
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        notify_users(
+            [second_caseworker, supervisor],
+            kind="test.due",
+            text=overdue_text,
+            values={
+                "number": case.number,
+                "agency": agency.name,
+                "due_on": notice_date(timezone.datetime(2027, 3, 9).date()),
+            },
+        )
+    mails = {mail.to[0]: mail for mail in mailoutbox}
+    farsi, ukrainian = mails[second_caseworker.email], mails[supervisor.email]
+    with translation.override("fa"):
+        expected = translation.gettext(overdue_text)
+    assert expected != overdue_text
+    # 2027-03-09 is 18 Esfand 1405; the Latin values isolated inside the Farsi line.
+    assert "۱۴۰۵" in farsi.body and "2027" not in farsi.body
+    assert f"\u2068{case.number}\u2069" in farsi.body
+    assert farsi.body.startswith(expected.split("%", 1)[0]) and "%" in expected[5:]
+    with translation.override("uk"):
+        expected = translation.gettext(overdue_text)
+    assert ukrainian.body.startswith(expected.split("%", 1)[0]) and "%" in expected[5:]
+    assert "2027" in ukrainian.body and "\u2068" not in ukrainian.body
 
 
 # --- Never the client --------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import translation
 
 from accounts import services
 from accounts.models import ApiToken, Membership, RoleGroup, User
@@ -99,6 +100,38 @@ def test_admin_adds_a_new_person_who_gets_an_invitation(
     history = membership_of(user, agency).history.first()
     assert history.history_user == agency_admin
     assert history.history_change_reason == "member added"
+
+
+@pytest.mark.parametrize("language", ["fa", "uk"])
+def test_the_invitation_is_in_the_new_members_language(
+    client_as, agency_admin, agency, django_capture_on_commit_callbacks, language
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_as(agency_admin).post(
+            team_url(agency),
+            {
+                "email": "nour@test.example",
+                "display_name": "Nour Aziz",
+                "role": "caseworker",
+                "preferred_language": language,
+            },
+        )
+    assert response.status_code == 302
+    [invitation] = mail.outbox
+    with translation.override(language):
+        subject = translation.gettext("You have been added to %(agency)s on Sanad")
+        greeting = translation.gettext(
+            "Hello %(name)s,\n\n%(agency)s has given you access to Sanad. "
+            "Choose your password here:\n\n%(base)s%(link)s\n"
+        ).split("%(name)s", 1)[0]
+    assert subject != "You have been added to %(agency)s on Sanad"
+    # The Latin agency and person names keep their order inside the Farsi
+    # text (Unicode isolates); Ukrainian runs the same way as they do.
+    shown = f"\u2068{agency.name}\u2069" if language == "fa" else agency.name
+    assert invitation.subject == subject % {"agency": shown}
+    assert invitation.body.startswith(greeting)
+    assert ("\u2068Nour Aziz\u2069" in invitation.body) == (language == "fa")
+    assert "/accounts/reset/" in invitation.body
 
 
 def test_admin_adds_an_existing_user_without_a_new_account(

@@ -8,18 +8,17 @@ Not a test module: ``tests/e2e/test_journeys.py`` and
 ``tests/e2e/test_accessibility.py`` import it.
 """
 
-import functools
 import os
-import re
 from pathlib import Path
 
 import pytest
+
+from tests.phrases import untranslated_in
 
 BASE_URL = os.environ.get("SANAD_BROWSER_URL", "").rstrip("/")
 PASSWORD = os.environ.get("SANAD_BROWSER_PASSWORD", "")
 SCREENSHOTS = os.environ.get("SANAD_SCREENSHOTS", "")
 
-ROOT = Path(__file__).resolve().parents[2]
 DESKTOP = {"width": 1280, "height": 800}
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 RIGHT_TO_LEFT = {"ar", "fa"}
@@ -104,31 +103,6 @@ def page_direction(page) -> str:
 
 # --- Strings left in English ----------------------------------------------------------
 
-# %(name)s, %s, %d, {name}: a msgid with a placeholder never shows verbatim.
-PLACEHOLDER = re.compile(r"%(\([^)]*\))?[-#0 +]*\d*(\.\d+)?[sdifr]|\{[^}]*\}")
-
-
-@functools.cache
-def translated_phrases(language: str) -> tuple[str, ...]:
-    """The msgids of ``language``'s catalogue that a page in that language
-    must not show in English: translated (not fuzzy), two words or more, no
-    placeholder and no markup, and translated into something else than the
-    msgid itself."""
-    import polib
-
-    catalogue = polib.pofile(str(ROOT / "locale" / language / "LC_MESSAGES" / "django.po"))
-    phrases = set()
-    for entry in catalogue.translated_entries():
-        text = " ".join(entry.msgid.split())
-        if len(text.split()) < 2 or PLACEHOLDER.search(text) or "<" in text:
-            continue
-        translations = [entry.msgstr] if entry.msgstr else list(entry.msgstr_plural.values())
-        if any(" ".join(translation.split()) == text for translation in translations):
-            continue
-        phrases.add(text)
-    return tuple(sorted(phrases, key=len, reverse=True))
-
-
 # The page's own words: text a person can see (or open: a folded <details>,
 # a select's options), the title and the placeholders. Left out: what people
 # typed (the templates mark it dir="auto" or <bdi>), text in another language
@@ -158,12 +132,7 @@ def untranslated_on(page, language: str) -> list[str]:
     ``language`` translates them."""
     if language == "en":
         return []
-    text = page.evaluate(VISIBLE_TEXT)
-    found = []
-    for phrase in translated_phrases(language):
-        if phrase in text and re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", text):
-            found.append(phrase)
-    return found
+    return untranslated_in(page.evaluate(VISIBLE_TEXT), language)
 
 
 # --- Screenshots ----------------------------------------------------------------------

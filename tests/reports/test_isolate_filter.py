@@ -1,6 +1,9 @@
 """The ``isolate`` filter escapes what it is given, whichever way the text runs,
 without a ``mark_safe`` of its own (bandit, .ci/static)."""
 
+import re
+
+import pytest
 from django.template import engines
 from django.utils import translation
 from django.utils.html import format_html
@@ -35,3 +38,31 @@ def test_with_autoescape_off_the_text_is_left_as_it_is():
     with translation.override("en"):
         shown = render(source, "a < b")
     assert shown == "a < b"
+
+
+# --- css_string: text inside a CSS string (the PDFs' page footers) ---------------------
+
+
+def test_css_string_escapes_what_could_end_the_string_or_the_style_element():
+    shown = render(
+        "{% load reports %}{{ value|css_string }}", 'O\'Brien & "Co" </style>\\\n2026-12-04'
+    )
+    assert shown == "O\\27 Brien \\26  \\22 Co\\22  \\3C /style\\3E \\5C \\A 2026-12-04"
+
+
+@pytest.mark.django_db
+def test_a_footer_with_quotes_and_dashes_reads_as_typed_in_the_pdf(caseworker):
+    import io
+
+    from pypdf import PdfReader
+
+    from reports.pdf import html_to_pdf, render_html
+
+    caseworker.display_name = 'Layla O\'Brien "L" <x>'
+    html = render_html("reports/print_base.html", {}, user=caseworker, language="en")
+    assert "Layla O\\27 Brien \\22 L\\22  \\3C x\\3E " in html
+    text = PdfReader(io.BytesIO(html_to_pdf(html))).pages[0].extract_text()
+    assert 'Layla O\'Brien "L" <x>' in " ".join(text.split())
+    # The date of the footer as it is written, not "2026u002D12u002D04".
+    assert "u002D" not in text
+    assert re.search(r"Generated \d{4}-\d{2}-\d{2} \d{2}:\d{2}", text), text
