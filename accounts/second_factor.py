@@ -36,6 +36,7 @@ OPEN_TO_PENDING = frozenset(
         "accounts:password_reset_confirm",
         "accounts:password_reset_complete",
         "healthz",
+        "readyz",
         "favicon",
     }
 )

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from accounts import selectors, services
+from accounts import health, selectors, services
 from accounts.forms import (
     AddMemberForm,
     AgencyActivePdfForm,
@@ -84,6 +84,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@require_GET
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """200 when the database, its migrations, Redis (when configured) and the
+    file storage are ready, 503 otherwise; each check's state, no detail.
+    No authentication, no data (``accounts.health``)."""
+    checks = health.readiness()
+    ready = health.is_ready(checks)
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks},
+        status=200 if ready else 503,
+    )
 
 
 @never_cache

@@ -22,6 +22,7 @@ class FaviconView(RedirectView):
 
 urlpatterns = [
     path("healthz", accounts_views.healthz, name="healthz"),
+    path("readyz", accounts_views.readyz, name="readyz"),
     path("favicon.ico", FaviconView.as_view(), name="favicon"),
     path("admin/", admin.site.urls),
     path("api/schema/", SchemaView.as_view(), name="api-schema"),

@@ -224,6 +224,42 @@ def test_the_canary_reaches_no_log(log_output, canary, caseworker):
     assert unfiltered == {}
 
 
+@pytest.mark.urls("tests.error_urls")
+def test_json_lines_hold_the_same_and_nothing_a_record_carries_besides(
+    log_output, canary, caseworker
+):
+    """LOG_FORMAT=json: the same paths, one JSON object a line, only the
+    formatter's fields (Django's records carry the request itself)."""
+    import json
+
+    from config.logging import JsonLines
+
+    handlers = _filtered_handlers()
+    formatters = [(handler, handler.formatter) for handler in handlers]
+    for handler in handlers:
+        handler.setFormatter(JsonLines())
+    start = len(log_output.getvalue())  # the fixtures' own lines went before
+    try:
+        _send_the_canary(canary, caseworker)
+    finally:
+        for handler, formatter in formatters:
+            handler.setFormatter(formatter)
+
+    written = log_output.getvalue()[start:].splitlines()
+    not_json = [line for line in written if not line.startswith("{")]
+    assert not not_json, not_json[:5]
+    lines = [json.loads(line) for line in written]
+    assert len(lines) > 10
+    assert all(set(line) <= set(JsonLines.FIELDS) for line in lines), lines[:3]
+    assert all({"time", "level", "logger", "message"} <= set(line) for line in lines)
+    assert not [line for line in lines if canary in json.dumps(line, ensure_ascii=False).lower()]
+    errors = [
+        line for line in lines if line["message"] == "Internal Server Error: /test-only/fail/"
+    ]
+    assert errors and errors[0]["level"] == "ERROR" and errors[0]["status_code"] == 500
+    assert "RuntimeError: (message withheld)" in errors[0]["exc_info"]
+
+
 def test_every_handler_of_the_settings_withholds_personal_data():
     for name, handler in settings.LOGGING["handlers"].items():
         assert "personal_data" in handler.get("filters", []), name

@@ -35,6 +35,8 @@ def test_plain_http_is_redirected_but_the_health_check(https_only):
     assert health.status_code == 200
     assert health.json() == {"status": "ok"}
     assert "Strict-Transport-Security" not in health  # never over plain HTTP
+    ready = http.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ok"
 
 
 def test_behind_the_tls_proxy_pages_answer_with_hsts(https_only):

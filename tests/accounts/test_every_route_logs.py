@@ -288,6 +288,7 @@ NO_PERSONAL_DATA: dict[str, str] = {
     "reports:disclosure_register_download": "the same suppressed counts (logged as an export)",
     "api-reports-disclosure-register": "counts per partner and month, small cells suppressed",
     "healthz": "liveness probe: database up or not",
+    "readyz": "readiness probe: each dependency's state, no detail",
     "favicon": "a redirect to the static icon (static/img/favicon.svg)",
     "api-schema": "the OpenAPI document",
     "api-docs": "the API documentation page",
