@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 # in one process; so does PYTEST_ARGS="-p no:xdist …".
 TEST_WORKERS ?= 2
 
-.PHONY: install run serve migrate demo test fuzz client browser screenshots lint format check static messages clean
+.PHONY: install run serve migrate demo test fuzz client smoke browser screenshots lint format check static messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ fuzz: install
 # partner's journey against the running app; see .ci/client.
 client: install
 	.ci/client
+
+# The production shape on the loopback: two gunicorn servers, a Celery worker,
+# PostgreSQL, Redis and an S3 API (moto), a referral across them (.ci/smoke).
+smoke: install
+	.ci/smoke
 
 # tests/e2e/ in Debian's Chromium (installed when missing) against the demo data:
 # the personas' journeys (also in ar, fa, uk), axe-core accessibility checks in

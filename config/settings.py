@@ -408,6 +408,33 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Documents and report files in an S3-compatible store instead of the folder
+# above: a private bucket (no public ACL, no public URL). Files leave only
+# through the permission-checked views, which read them and stream them; a
+# signed URL is never handed out. Credentials: the standard AWS variables
+# (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY) or the machine's role.
+S3_BUCKET = env_str("S3_BUCKET")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            "location": env_str("S3_PREFIX"),
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            # MinIO, Ceph and other stores on one host name want path-style addresses.
+            "addressing_style": env_str("S3_ADDRESSING_STYLE") or None,
+            "object_parameters": (
+                {"ServerSideEncryption": env_str("S3_SERVER_SIDE_ENCRYPTION")}
+                if env_str("S3_SERVER_SIDE_ENCRYPTION")
+                else {}
+            ),
+        },
+    }
 FILE_UPLOAD_PERMISSIONS = 0o600
 DOCUMENT_MAX_BYTES = env_int("DOCUMENT_MAX_MB", 20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
