@@ -549,6 +549,8 @@ def main(argv=None) -> None:
     os.environ.setdefault("ACCESS_LOG_KEYS", f"bench:{secrets.token_urlsafe(32)}")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("THROTTLE_USER", "1000000/min")
+    # force_login passes no second factor: supervisors would get 401 otp_required.
+    os.environ.setdefault("SECOND_FACTOR_REQUIRED", "0")
     setup_django()
     import django
     from django.conf import settings

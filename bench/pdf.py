@@ -84,6 +84,8 @@ def _environment(workdir: Path) -> None:
     os.environ.setdefault("ACCESS_LOG_KEYS", f"bench:{secrets.token_urlsafe(32)}")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver")
     os.environ.setdefault("THROTTLE_USER", "1000000/min")
+    # force_login passes no second factor: supervisors would get 401 otp_required.
+    os.environ.setdefault("SECOND_FACTOR_REQUIRED", "0")
     os.environ["PRIVATE_MEDIA_ROOT"] = str(workdir / "private")
     os.environ["ACCESS_LOG_CHECKPOINT_PATH"] = str(workdir / "checkpoints.jsonl")
     os.environ["STATIC_ROOT"] = str(workdir / "static")

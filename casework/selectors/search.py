@@ -41,6 +41,9 @@ from casework.selectors.team import (
 
 MAX_QUERY_LENGTH = 100
 MAX_QUERY_WORDS = 6
+# Clients one document number may point to (a number is per document, and a
+# family's papers may repeat one): more is a wrong number, not a search.
+MAX_DOCUMENT_MATCHES = 50
 
 
 def _terms(query: str) -> list[tuple[str, ...]]:
@@ -118,7 +121,12 @@ def search_clients(actor: User, query: str) -> QuerySet[Client]:
         parts.append(names)
     with_document = _clients_with_document(query)
     if with_document is not None:
-        parts.append(Q(pk__in=with_document))
+        # Looked up first (a unique-ish key, an index read): a subquery inside the
+        # OR would keep PostgreSQL from answering the name words from the
+        # trigram index, and a name matching nobody would walk every client.
+        client_ids = list(with_document[:MAX_DOCUMENT_MATCHES])
+        if client_ids:
+            parts.append(Q(pk__in=[row["client_id"] for row in client_ids]))
     condition = any_of(parts)
     clients = clients_visible_to(actor)
     record_access(actor, Action.SEARCH, object_type="casework.client")

@@ -73,6 +73,28 @@ def test_cases_are_found_by_number_name_and_document(caseworker):
     assert list(filter_cases(caseworker, query="nobody-like-this")) == []
 
 
+def test_clients_are_found_by_document_number_or_name_in_one_search(caseworker, outsider):
+    """The document number is looked up first and joins the name words in one
+    condition (casework.selectors.search.search_clients): either finds the
+    client, and a number held in another agency finds nothing there."""
+    client = make_client(
+        caseworker,
+        name="سارا محمدی",
+        name_latin="Sara Mohammadi",
+        documents=[{"type": "passport", "number": "AF-123 456"}],
+    )
+    namesake = make_client(caseworker, name="Af Sara", name_latin="Af Sara")
+    make_client(
+        outsider,
+        name="Other Person",
+        documents=[{"type": "passport", "number": "AF123456"}],
+    )
+    assert list(search_clients(caseworker, "af123456")) == [client]
+    assert set(search_clients(caseworker, "sara")) == {client, namesake}
+    assert list(search_clients(caseworker, "nobody-like-this")) == []
+    assert [c.name for c in search_clients(outsider, "AF 123456")] == ["Other Person"]
+
+
 def test_search_never_reaches_another_agency(caseworker, outsider):
     make_client(caseworker, name="محمد الحسن")
     assert not search_clients(outsider, "Mohammed").exists()
