@@ -15,10 +15,11 @@ left to the API's own authentication.
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Value
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django_otp import devices_for_user
+from django_otp import device_classes
 
 from accounts.models import Membership, User
 from accounts.permissions import Role
@@ -53,8 +54,20 @@ def on_logged_in(sender, request, user, **kwargs):
 
 
 def has_factor(user: User) -> bool:
-    """Has the user enrolled at least one confirmed factor?"""
-    return any(True for _device in devices_for_user(user, confirmed=True))
+    """Has the user enrolled at least one confirmed factor? One statement
+    whatever the number of device kinds (a session that has not passed a
+    second factor asks on every request): django-otp's ``devices_for_user``
+    would send one per kind and load every device."""
+    if user.is_anonymous:
+        return False
+    each_kind = [
+        model.objects.devices_for_user(user, confirmed=True).values(found=Value(1))
+        for model in device_classes()
+    ]
+    if not each_kind:
+        return False
+    first, *others = each_kind
+    return (first.union(*others, all=True) if others else first).exists()
 
 
 def role_requires_factor(user: User) -> bool:

@@ -553,3 +553,16 @@ def test_on_by_default_off_only_in_debug_with_the_variable_unset(tmp_path):
         _second_factor_required(tmp_path, DEBUG="0", SECRET_KEY=key, SECOND_FACTOR_REQUIRED="0")
         == "False"
     )
+
+
+def test_whether_a_user_has_a_factor_is_one_statement(caseworker, django_assert_num_queries):
+    from accounts.second_factor import has_factor
+
+    with django_assert_num_queries(1):
+        assert has_factor(caseworker) is False
+    StaticDevice.objects.create(user=caseworker, name="backup", confirmed=False)
+    with django_assert_num_queries(1):
+        assert has_factor(caseworker) is False  # not confirmed: not a factor yet
+    TOTPDevice.objects.create(user=caseworker, name="phone", confirmed=True)
+    with django_assert_num_queries(1):
+        assert has_factor(caseworker) is True
