@@ -214,7 +214,7 @@ def test_the_production_profile_sets_https_only_and_closes_the_docs(tmp_path):
         "SECURE_HSTS_PRELOAD": False,
         "SESSION_COOKIE_SECURE": True,
         "CSRF_COOKIE_SECURE": True,
-        "SECURE_REDIRECT_EXEMPT": ["^healthz$"],
+        "SECURE_REDIRECT_EXEMPT": ["^healthz$", "^readyz$"],
         "API_DOCS_PUBLIC": False,
         "DEBUG": False,
         "renderers": ["rest_framework.renderers.JSONRenderer"],
