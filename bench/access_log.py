@@ -62,7 +62,6 @@ import gc
 import math
 import os
 import re
-import secrets
 import statistics
 import sys
 import tempfile
@@ -73,7 +72,7 @@ from dataclasses import dataclass, field
 from unittest import mock
 
 from bench.case_list import cpu_counters, percentile, table
-from bench.common import BENCH_DOMAIN, GRANTS_AGENCY_SLUG, setup_django
+from bench.common import BENCH_DOMAIN, GRANTS_AGENCY_SLUG, bench_environment, setup_django
 
 ACCESS_MIDDLEWARE = "accounts.access.AccessLogMiddleware"
 TARGET_MEDIAN_MS = 2.0
@@ -699,13 +698,7 @@ def main(argv=None) -> None:
     parser.add_argument("--no-threads", action="store_true", help="skip the concurrent part")
     options = parser.parse_args(argv)
 
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("ACCESS_LOG_KEYS", f"bench:{secrets.token_urlsafe(32)}")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("THROTTLE_USER", "1000000/min")
-    # force_login passes no second factor: supervisors would get 401 otp_required.
-    os.environ.setdefault("SECOND_FACTOR_REQUIRED", "0")
+    bench_environment()
     # The page's {% static %} needs a manifest with DEBUG off: collect into a
     # throw-away directory rather than the project's var/static.
     static_root = None

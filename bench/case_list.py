@@ -52,13 +52,18 @@ import argparse
 import copy
 import math
 import os
-import secrets
 import statistics
 import sys
 import time
 from dataclasses import dataclass, field
 
-from bench.common import BENCH_DOMAIN, GRANTS_AGENCY_SLUG, is_sqlite, setup_django
+from bench.common import (
+    BENCH_DOMAIN,
+    GRANTS_AGENCY_SLUG,
+    bench_environment,
+    is_sqlite,
+    setup_django,
+)
 
 TARGETS = {"api_median_ms": 12.0, "api_p95_ms": 25.0, "scope_over_raw": 3.0, "queries": 8}
 PAGE = 50
@@ -544,13 +549,7 @@ def main(argv=None) -> None:
     parser.add_argument("--no-api", action="store_true", help="skip the API measurement")
     options = parser.parse_args(argv)
 
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("ACCESS_LOG_KEYS", f"bench:{secrets.token_urlsafe(32)}")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("THROTTLE_USER", "1000000/min")
-    # force_login passes no second factor: supervisors would get 401 otp_required.
-    os.environ.setdefault("SECOND_FACTOR_REQUIRED", "0")
+    bench_environment()
     setup_django()
     import django
     from django.conf import settings

@@ -18,12 +18,11 @@ pools do not hold. Targets (issue 16): median ≤ 25 ms for every term,
 
 import argparse
 import os
-import secrets
 import sys
 import time
 
 from bench.case_list import cpu_counters, percentile, timed
-from bench.common import BENCH_DOMAIN, setup_django
+from bench.common import BENCH_DOMAIN, bench_environment, setup_django
 
 TARGET_MEDIAN_MS = 25.0
 TARGET_STATEMENTS = 8
@@ -94,13 +93,7 @@ def main(argv=None) -> None:
     parser.add_argument("--explain", action="store_true", help="print each search's plan")
     options = parser.parse_args(argv)
 
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("ACCESS_LOG_KEYS", f"bench:{secrets.token_urlsafe(32)}")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("THROTTLE_USER", "1000000/min")
-    # force_login passes no second factor: supervisors would get 401 otp_required.
-    os.environ.setdefault("SECOND_FACTOR_REQUIRED", "0")
+    bench_environment()
     setup_django()
     from django.db import connection
     from django.test import Client

@@ -34,7 +34,6 @@ import argparse
 import json
 import os
 import resource
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -44,6 +43,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from bench.common import bench_environment
 
 TARGETS = {
     "summary": {"median_s": 0.35},
@@ -80,12 +81,7 @@ NOTE_BODIES = [
 
 def _environment(workdir: Path) -> None:
     os.environ["DEBUG"] = os.environ.get("BENCH_DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-    os.environ.setdefault("ACCESS_LOG_KEYS", f"bench:{secrets.token_urlsafe(32)}")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
-    os.environ.setdefault("THROTTLE_USER", "1000000/min")
-    # force_login passes no second factor: supervisors would get 401 otp_required.
-    os.environ.setdefault("SECOND_FACTOR_REQUIRED", "0")
+    bench_environment()
     os.environ["PRIVATE_MEDIA_ROOT"] = str(workdir / "private")
     os.environ["ACCESS_LOG_CHECKPOINT_PATH"] = str(workdir / "checkpoints.jsonl")
     os.environ["STATIC_ROOT"] = str(workdir / "static")
