@@ -33,10 +33,9 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.e2e.support import shrink
+from tests.e2e.support import log_in, shrink
 
 BASE_URL = os.environ.get("SANAD_BROWSER_URL", "").rstrip("/")
-PASSWORD = os.environ.get("SANAD_BROWSER_PASSWORD", "")
 SCREENSHOTS = os.environ.get("SANAD_SCREENSHOTS", "")
 
 pytestmark = pytest.mark.skipif(
@@ -242,15 +241,6 @@ def no_policy_violation():
     assert not POLICY_VIOLATIONS, "Content-Security-Policy violations:\n" + "\n".join(
         POLICY_VIOLATIONS
     )
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", email)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-    assert "/accounts/login/" not in page.url, f"{email} could not log in"
 
 
 def switch_language(page, language: str, start: str = "/accounts/me/") -> None:
