@@ -56,3 +56,45 @@ def test_a_missing_row_is_found(original, client_record):
     with pytest.raises(CommandError) as refused:
         compare(original)
     assert f"{history}: 1 rows, 0 restored" in str(refused.value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_snapshot_while_someone_else_writes():
+    """A session created by another connection after the first table was read
+    is not counted: every table is read from the same snapshot, as pg_dump's."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; the snapshot is PostgreSQL's question")
+    import threading
+
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.db import connections
+
+    from accounts.management.commands import database_fingerprint as command
+
+    real = command.table_fingerprint
+    written = []
+
+    def write_elsewhere():
+        try:
+            SessionStore().create()
+        finally:
+            connections.close_all()
+
+    def read_then_let_another_write(table):
+        result = real(table)
+        if not written:
+            writer = threading.Thread(target=write_elsewhere)
+            writer.start()
+            writer.join()
+            written.append(table)
+        return result
+
+    before = command.database_fingerprint()["django_session"]["rows"]
+    command.table_fingerprint = read_then_let_another_write
+    try:
+        during = command.database_fingerprint()
+    finally:
+        command.table_fingerprint = real
+    assert written and written[0] < "django_session"
+    assert during["django_session"]["rows"] == before
+    assert command.database_fingerprint()["django_session"]["rows"] == before + 1

@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 
 
 def _quoted(table: str) -> str:
@@ -46,9 +46,17 @@ def table_fingerprint(table: str) -> dict:
 
 
 def database_fingerprint() -> dict[str, dict]:
-    """Every table of the database (Django's and every other one), by name."""
-    tables = sorted(connection.introspection.table_names(include_views=False))
-    return {table: table_fingerprint(table) for table in tables}
+    """Every table of the database (Django's and every other one), by name,
+    all read from one snapshot: on a database in use, rows written while the
+    tables are read one after another would otherwise count in some and not
+    in others (pg_dump reads one snapshot too)."""
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        tables = sorted(connection.introspection.table_names(include_views=False))
+        return {table: table_fingerprint(table) for table in tables}
 
 
 def differences(original: dict[str, dict], restored: dict[str, dict]) -> list[str]:
