@@ -23,6 +23,11 @@ OpenAPI, and the fuzzer breaks them with every value it makes up:
   against another date of the body (a consent's expiry after the date it was
   given: ``date_order``): a static schema has no today, and no comparison
   between two fields;
+- a report's period: ``from`` and ``to`` each match the schema's pattern (a
+  month or a real day in the years a report may cover), but the end may not
+  come before the start (``invalid_period``, a ``to`` before the default
+  start too) and the period may not be longer than the report allows
+  (``period_too_long``) — two parameters compared with each other;
 - a rule that depends on the agency (a public authority may not rely on
   legitimate interests: ``public_authority``);
 - an HSDS import item is checked against HSDS 3.0's own ``service.json``
@@ -70,6 +75,8 @@ UNRESOLVABLE = {
     (None, "future"),
     (None, "past"),
     ("expires_at", "date_order"),
+    ("to", "invalid_period"),
+    ("from", "period_too_long"),
     ("lawful_basis", "public_authority"),
     # A report job: which formats a kind offers, and each kind's own parameters
     # (an object whose keys depend on `kind`).

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import re
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +48,30 @@ MIN_YEAR = 2000
 def max_year(today: datetime.date) -> int:
     """The last year a period may reach: next year (a report planned ahead)."""
     return today.year + 1
+
+
+# A month or a day in ASCII digits, and nothing else (``date.fromisoformat``
+# alone would also take ``20260105`` or ``2026-W01-1``, which the schema does
+# not promise).
+_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}(?:-[0-9]{2})?", re.ASCII)
+
+
+def period_bound_pattern(today: datetime.date) -> str:
+    """The ECMA/Python regular expression of exactly the values ``from`` and
+    ``to`` accept (blank for the default, a month, a real day) in the years
+    ``MIN_YEAR`` … ``max_year(today)``: what the OpenAPI schema promises, so
+    that a value matching it is never refused for its own sake (only the
+    rules between the two, an end before the start or a period too long, can
+    still refuse it)."""
+    years = range(MIN_YEAR, max_year(today) + 1)
+    year = "(?:" + "|".join(map(str, years)) + ")"
+    leap = "(?:" + "|".join(str(y) for y in years if calendar.isleap(y)) + ")"
+    day = (
+        "(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+        "|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
+        "|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    )
+    return f"^(?:{year}-(?:0[1-9]|1[0-2])|{year}-{day}|{leap}-02-29)?$"
 
 
 def agency_zone(agency: Agency) -> zoneinfo.ZoneInfo:
@@ -128,6 +153,8 @@ def months_back(today: datetime.date, months: int) -> datetime.date:
 
 def _parse_day(value: str, field: str, *, end: bool, last_year: int) -> datetime.date:
     try:
+        if not _SHAPE.fullmatch(value):
+            raise ValueError(value)
         if len(value) == 7:  # YYYY-MM: the whole month
             year, month = (int(part) for part in value.split("-"))
             last = calendar.monthrange(year, month)[1]

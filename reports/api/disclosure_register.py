@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from reports.api.periods import period_parameter
 from reports.api.statistics import SUPPRESSION_REASONS
 from reports.documents.disclosure_register import DISCLOSURE_REGISTER
 from reports.selectors.disclosure import DisclosureRegister, disclosure_register
@@ -17,15 +18,11 @@ QUERY = [
         description="The agency's short name or id (default: the first agency, by name, "
         "whose register you may read).",
     ),
-    OpenApiParameter(
+    period_parameter(
         "from",
-        str,
-        description="First month (YYYY-MM) or day (YYYY-MM-DD); default the 1st of January "
-        "this year.",
+        "First month (YYYY-MM) or day (YYYY-MM-DD); default the 1st of January this year.",
     ),
-    OpenApiParameter(
-        "to", str, description="Last month (YYYY-MM) or day (YYYY-MM-DD); default today."
-    ),
+    period_parameter("to", "Last month (YYYY-MM) or day (YYYY-MM-DD); default today."),
 ]
 
 

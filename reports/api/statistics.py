@@ -5,6 +5,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from reports.api.periods import period_parameter
 from reports.documents.statistics import STATISTICS
 from reports.selectors.statistics import AgencyStatistics, StatTable, agency_statistics
 
@@ -15,15 +16,12 @@ QUERY = [
         description="The agency's short name or id (default: the first agency, by name, "
         "whose statistics you may see).",
     ),
-    OpenApiParameter(
+    period_parameter(
         "from",
-        str,
-        description="First day (YYYY-MM-DD) or month (YYYY-MM); default the first day of "
-        "the month eleven months ago.",
+        "First day (YYYY-MM-DD) or month (YYYY-MM); default the first day of the month "
+        "eleven months ago.",
     ),
-    OpenApiParameter(
-        "to", str, description="Last day (YYYY-MM-DD) or month (YYYY-MM); default today."
-    ),
+    period_parameter("to", "Last day (YYYY-MM-DD) or month (YYYY-MM); default today."),
 ]
 
 
