@@ -114,7 +114,7 @@ def _head(chain: int) -> tuple[int, str]:
     return (found[0], found[1]) if found else (0, GENESIS)
 
 
-def _insert_after_head(chain: int, fields: dict) -> AccessLog:
+def _insert_after_head(chain: int, fields: dict, *, alone: bool = False) -> AccessLog:
     seq, prev_hash = _head(chain)
     row = AccessLog(
         chain=chain,
@@ -127,8 +127,15 @@ def _insert_after_head(chain: int, fields: dict) -> AccessLog:
     # Store exactly what will be read back (microseconds, UTC).
     row.at = row.at.astimezone(datetime.UTC)
     row.hash = row_hash(row)
-    # One INSERT … RETURNING, without the signals of save(): the log has none.
-    AccessLog.objects.bulk_create([row])
+    if alone:
+        # Outside any transaction: the INSERT … RETURNING is a transaction of
+        # its own (autocommit), without the BEGIN and COMMIT round trips that
+        # bulk_create's atomic block would add. save() of a model without
+        # parents opens no transaction; the log has no signal receivers.
+        row.save(force_insert=True)
+    else:
+        # One INSERT … RETURNING inside the caller's transaction or savepoint.
+        AccessLog.objects.bulk_create([row])
     return row
 
 
@@ -138,9 +145,11 @@ def append(**fields) -> AccessLog:
     Two paths append to a chain, and both handle losing a race on the unique
     (chain, seq), so an append never fails the request it belongs to:
 
-    - On its own (a read request's row), the row is inserted optimistically
-      in a short transaction of its own; the loser of a race tries again
-      under the chain's lock — no lock round trip on the common path.
+    - On its own (a read request's row), the row is inserted optimistically:
+      the head is read and the row inserted in autocommit, two statements
+      and no lock, the INSERT its own transaction; the loser of a race
+      (the unique (chain, seq) refuses its row, which nothing else had
+      written) tries again under the chain's lock in a transaction.
     - Inside the caller's transaction (a write request), the chain is locked
       until that transaction ends, but an optimistic reader that read the
       same head may still win the position; the insert then runs in a
@@ -161,6 +170,8 @@ def _insert_retrying(chain: int, fields: dict, *, lock_after_first_loss: bool) -
     attempts = 50
     for attempt in range(attempts):
         try:
+            if attempt == 0 and lock_after_first_loss and connection.get_autocommit():
+                return _insert_after_head(chain, dict(fields), alone=True)
             with transaction.atomic():
                 if attempt and lock_after_first_loss:
                     _lock_chain(chain)

@@ -10,6 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.utils import DatabaseError
+from django.test.utils import CaptureQueriesContext
 
 from accounts import access_log
 from accounts.models import AccessLog
@@ -116,6 +117,20 @@ def test_postgres_refuses_update_and_delete(rows):
         ):
             cursor.execute(sql, [rows[0].pk])
     assert AccessLog.objects.filter(pk=rows[0].pk, object_id="0").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_on_its_own_is_two_statements_without_a_transaction(settings):
+    """A read request's row: the head, then one INSERT in autocommit (no
+    BEGIN, COMMIT or lock round trips on the common path), and it is kept."""
+    settings.ACCESS_LOG_CHAINS = 1
+    access_log.append(actor_id=uuid.uuid4(), action="view", object_id="first")
+    with CaptureQueriesContext(connection) as queries:
+        row = access_log.append(actor_id=uuid.uuid4(), action="view", object_id="second")
+    statements = [query["sql"].split()[0].upper() for query in queries.captured_queries]
+    assert statements == ["SELECT", "INSERT"], statements
+    assert AccessLog.objects.get(pk=row.pk).seq == 2
+    assert access_log.verify().intact
 
 
 @pytest.mark.django_db(transaction=True)
