@@ -29,8 +29,10 @@ from casework.selectors.case_items import with_client_and_assignee
 from casework.selectors.my_work import with_my_follow_ups_due
 from casework.selectors.scope import (
     any_of,
+    case_scope,
     cases_visible_to,
     clients_visible_to,
+    scope_of,
 )
 from casework.selectors.team import (
     assignee_condition,
@@ -59,16 +61,19 @@ def _spelling_condition(term: tuple[str, ...], prefix: str = "") -> Q:
 def _skeleton_condition(term: tuple[str, ...], prefix: str = "") -> Q | None:
     """A name word has the skeleton of one of the term's spellings, for a
     spelling of three Latin letters or more (ሳባ, "saba", counts four). One
-    whose skeleton is short and ends in a vowel ("Ali" → al, "Rezai" → rz)
-    must match a whole skeleton, so that "Ali" does not find Alexander nor
-    "Rezai" Rezvan; otherwise the skeleton is a prefix ("Moh" → mh finds
+    whose skeleton is a single letter ("Sow" → s), or short and ending in a
+    vowel ("Ali" → al, "Rezai" → rz), must match a whole skeleton, so that
+    "Sow" does not find Samir, "Ali" Alexander nor "Rezai" Rezvan; otherwise
+    the skeleton is a prefix ("Moh" → mh finds
     Muhammad, "Yusuf" → ysf finds Youssef and Yousefi)."""
     parts = []
     for word in term:
         key = skeleton(word)
         if latin_length(word) < 3 or not key:
             continue
-        whole = len(key) < 3 and ends_in_vowel(word)
+        # A one-letter skeleton as a prefix would find every name starting
+        # with that sound ("Sow" → s: a fifth of all names), so it must be whole.
+        whole = len(key) < 2 or (len(key) < 3 and ends_in_vowel(word))
         pattern = f" ~{key} " if whole else f" ~{key}"
         parts.append(Q(**{f"{prefix}search_text__contains": pattern}))
     return any_of(parts)
@@ -111,6 +116,40 @@ def _clients_with_document(query: str):
     if len(key) < 4:
         return None
     return IdentityDocument.objects.filter(number_key=key).values("client_id")
+
+
+def _matching_case_ids(actor: User, query: str, *, number_contains: bool = False) -> QuerySet:
+    """The ids of the cases of ``actor``'s scope whose number is ``query``
+    (or contains it, with ``number_contains`` and a digit in the query), or
+    whose client's name or identity-document number matches it.
+
+    One subquery of UNION ALL branches, so that ``pk IN (…)`` is a plain
+    semi-join. A client subquery inside an OR with the number cannot be
+    joined: PostgreSQL tests it row by row, and when it is too large to hash
+    (a common name over a million clients) it rescans it for every case of
+    the scope — minutes, not milliseconds. Each branch reads only the scope:
+    the number through the (agency, number) index, the name through the
+    trigram index on the clients of the scope's agencies (a case is always
+    in its client's agency) and of the cases granted one by one."""
+    within = case_scope(actor)
+    if within is None:
+        return Case.objects.none().values("pk")
+    scope = scope_of(actor)
+    branches = [Case.objects.filter(within, number=query.upper()).values("pk")]
+    if number_contains and any(ch.isdigit() for ch in query):
+        branches.append(Case.objects.filter(within, number__icontains=query).values("pk"))
+    names = name_condition(query)
+    if names is not None:
+        their_clients = Q(agency_id__in=scope.all_cases | scope.own_cases)
+        if scope.granted_cases:
+            granted = Case.objects.filter(pk__in=scope.granted_cases).values("client_id")
+            their_clients |= Q(pk__in=granted)
+        matched = Client.objects.filter(their_clients, names).values("pk")
+        branches.append(Case.objects.filter(within, client_id__in=matched).values("pk"))
+    with_document = _clients_with_document(query)
+    if with_document is not None:
+        branches.append(Case.objects.filter(within, client_id__in=with_document).values("pk"))
+    return branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
 
 
 def search_clients(actor: User, query: str) -> QuerySet[Client]:
@@ -184,18 +223,7 @@ def filter_cases(
         cases = with_my_follow_ups_due(cases, actor, my_follow_ups, timezone.localdate())
     query = query.strip()[:MAX_QUERY_LENGTH]
     if query:
-        # The client match is a subquery on the client table, evaluated once,
-        # not a join tested row by row against a large agency's cases.
-        parts = [Q(number=query.upper())]
-        if any(ch.isdigit() for ch in query):
-            parts.append(Q(number__icontains=query))
-        names = name_condition(query)
-        if names is not None:
-            parts.append(Q(client_id__in=Client.objects.filter(names).values("pk")))
-        with_document = _clients_with_document(query)
-        if with_document is not None:
-            parts.append(Q(client_id__in=with_document))
-        cases = cases.filter(any_of(parts))
+        cases = cases.filter(pk__in=_matching_case_ids(actor, query, number_contains=True))
     return cases
 
 
@@ -330,18 +358,15 @@ def ranked_cases(actor: User, query: str) -> QuerySet[Case]:
     record_access(actor, Action.SEARCH, object_type="casework.case")
     cases = with_client_and_assignee(cases_visible_to(actor))
     query = query.strip()[:MAX_QUERY_LENGTH]
-    by_number = Q(number=query.upper()) if query else None
+    if not query:
+        return cases.none()
+    by_number = Q(number=query.upper())
     documents = _clients_with_document(query)
     by_document = None if documents is None else Q(client_id__in=documents)
     match = _name_match(query)
-    # As in filter_cases: the name match is a subquery on the client table,
-    # evaluated once; the ranking below reads the joined client of matched rows only.
-    by_name = (
-        None if match is None else Q(client_id__in=Client.objects.filter(match[0]).values("pk"))
-    )
-    condition = any_of([part for part in (by_number, by_document, by_name) if part is not None])
-    if condition is None:
-        return cases.none()
+    # The cases matched (a semi-join, see _matching_case_ids); the ranking
+    # below reads the joined client of the matched rows only.
+    cases = cases.filter(pk__in=_matching_case_ids(actor, query))
     keys = _query_name_keys(query)
     by_key = Q(client__name_key__in=keys) | Q(client__name_latin_key__in=keys) if keys else None
     written = None if match is None else _name_match(query, "client__")[1]
@@ -352,7 +377,7 @@ def ranked_cases(actor: User, query: str) -> QuerySet[Case]:
             (Rank.PREFIX, written),
         ]
     )
-    return cases.filter(condition).annotate(rank=rank).order_by("rank", "-updated_at", "-id")
+    return cases.annotate(rank=rank).order_by("rank", "-updated_at", "-id")
 
 
 def search_everything(

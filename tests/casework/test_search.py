@@ -1,10 +1,11 @@
 """Names in any script: search and duplicate detection."""
 
 import pytest
+from django.db import connection  # noqa: F401 (the skipif conditions read it)
 
 from casework import services
 from casework.names import normalise, skeleton
-from casework.selectors import filter_cases, search_clients
+from casework.selectors import filter_cases, ranked_cases, search_clients
 from tests.factories import make_case, make_client
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +146,45 @@ def test_different_birth_year_is_not_a_duplicate(caseworker, agency):
         actor=caseworker, agency=agency, data={"name": "عمر حسين", "date_of_birth": "1995-06-01"}
     )
     assert client.pk
+
+
+def test_a_one_letter_skeleton_matches_whole_words_only(caseworker):
+    """The skeleton of "Sow" is s: as a prefix it would find every name with a
+    word starting with an s sound; it finds only names whose word is "s"."""
+    sow = make_client(caseworker, name="Aminata Sow", name_latin="Aminata Sow")
+    samir = make_client(caseworker, name="Samir Haddad", name_latin="Samir Haddad")
+    assert set(search_clients(caseworker, "Sow")) == {sow}
+    assert samir in set(search_clients(caseworker, "Samir"))
+
+
+def test_cases_by_number_name_or_document_in_other_scopes(caseworker, supervisor, outsider, agency):
+    """The case search reads each branch within the scope (see
+    casework.selectors.search._matching_case_ids): the supervisor finds a
+    restricted case by its client's name, the unassigned caseworker does not,
+    an outsider finds nothing by number, name or document."""
+    client = make_client(
+        caseworker,
+        name="Oleksandr Bondarenko",
+        name_latin="Oleksandr Bondarenko",
+        documents=[{"type": "passport", "number": "UA-998 877"}],
+    )
+    open_case = make_case(caseworker, client)
+    restricted = make_case(supervisor, client, is_restricted=True)
+    assert set(filter_cases(supervisor, query="Bondarenko")) == {open_case, restricted}
+    assert set(filter_cases(caseworker, query="Bondarenko")) == {open_case}
+    for query in (open_case.number, "Bondarenko", "UA998877"):
+        assert not filter_cases(outsider, query=query).exists()
+        assert list(ranked_cases(outsider, query)) == []
+    assert list(ranked_cases(caseworker, open_case.number)) == [open_case]
+    assert [case.rank for case in ranked_cases(supervisor, "UA998877")] == [0, 0]
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_case_search_is_a_semi_join_not_a_subquery_per_row(caseworker):
+    """The name match is joined, never tested row by row: a subquery inside
+    an OR, too large to hash, once rescanned a million clients for every case
+    of a large agency's scope (minutes for "Sow")."""
+    make_case(caseworker, make_client(caseworker, name="Aminata Sow", name_latin="Aminata Sow"))
+    for queryset in (filter_cases(caseworker, query="Sow"), ranked_cases(caseworker, "Sow")):
+        plan = queryset.explain()
+        assert "SubPlan" not in plan, plan
