@@ -31,6 +31,7 @@ from casework.selectors.scope import (
     any_of,
     case_scope,
     cases_visible_to,
+    client_scope,
     clients_visible_to,
     scope_of,
 )
@@ -337,9 +338,19 @@ def ranked_clients(actor: User, query: str) -> QuerySet[Client]:
     by_document = None if documents is None else Q(pk__in=documents)
     keys = _query_name_keys(query)
     by_key = Q(name_key__in=keys) | Q(name_latin_key__in=keys) if keys else None
-    condition = any_of([part for part in (match and match[0], by_document) if part is not None])
-    if condition is None:
+    within = client_scope(actor)
+    if within is None or (match is None and documents is None):
         return clients.none()
+    # The matched clients as one semi-join (as _matching_case_ids, for the
+    # same reason): a document subquery inside an OR with the name words kept
+    # PostgreSQL from the trigram index, and a name matching nobody walked
+    # every client of a large agency.
+    branches = [
+        Client.objects.filter(within, condition).values("pk")
+        for condition in (match and match[0], by_document)
+        if condition is not None
+    ]
+    matched = branches[0].union(*branches[1:], all=True) if len(branches) > 1 else branches[0]
     rank = _ranked(
         [
             (Rank.NUMBER, by_document),
@@ -347,7 +358,9 @@ def ranked_clients(actor: User, query: str) -> QuerySet[Client]:
             (Rank.PREFIX, match and match[1]),
         ]
     )
-    return clients.filter(condition).annotate(rank=rank).order_by("rank", "name", "-created_at")
+    return (
+        clients.filter(pk__in=matched).annotate(rank=rank).order_by("rank", "name", "-created_at")
+    )
 
 
 def ranked_cases(actor: User, query: str) -> QuerySet[Case]:

@@ -5,7 +5,7 @@ from django.db import connection  # noqa: F401 (the skipif conditions read it)
 
 from casework import services
 from casework.names import normalise, skeleton
-from casework.selectors import filter_cases, ranked_cases, search_clients
+from casework.selectors import filter_cases, ranked_cases, ranked_clients, search_clients
 from tests.factories import make_case, make_client
 
 pytestmark = pytest.mark.django_db
@@ -185,6 +185,10 @@ def test_case_search_is_a_semi_join_not_a_subquery_per_row(caseworker):
     an OR, too large to hash, once rescanned a million clients for every case
     of a large agency's scope (minutes for "Sow")."""
     make_case(caseworker, make_client(caseworker, name="Aminata Sow", name_latin="Aminata Sow"))
-    for queryset in (filter_cases(caseworker, query="Sow"), ranked_cases(caseworker, "Sow")):
+    for queryset in (
+        filter_cases(caseworker, query="Sow"),
+        ranked_cases(caseworker, "Sow"),
+        ranked_clients(caseworker, "Sow"),
+    ):
         plan = queryset.explain()
         assert "SubPlan" not in plan, plan
