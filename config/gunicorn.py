@@ -22,8 +22,8 @@ graceful_timeout = 30
 keepalive = 5
 # A worker is replaced after this many requests (with jitter), so memory a
 # library holds on to is given back.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests_jitter = 2000
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
