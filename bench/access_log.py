@@ -58,13 +58,11 @@ when the median difference exceeds the target for a persona or endpoint.
 """
 
 import argparse
-import gc
 import math
 import os
 import re
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from contextlib import ExitStack, contextmanager
@@ -72,7 +70,16 @@ from dataclasses import dataclass, field
 from unittest import mock
 
 from bench.case_list import cpu_counters, percentile, table
-from bench.common import BENCH_DOMAIN, GRANTS_AGENCY_SLUG, bench_environment, setup_django
+from bench.common import (
+    BENCH_DOMAIN,
+    GRANTS_AGENCY_SLUG,
+    bench_environment,
+    collect_static,
+    settle_garbage,
+    setup_django,
+    throwaway_static,
+    timed_ms,
+)
 
 ACCESS_MIDDLEWARE = "accounts.access.AccessLogMiddleware"
 TARGET_MEDIAN_MS = 2.0
@@ -298,14 +305,7 @@ def measure_serial(persona: Persona, iterations: int, warmup: int) -> None:
 
     def request(variant: str, url: str) -> float:
         with record_access_disabled() if variant != "on" else ExitStack():
-            gc.collect()
-            gc.disable()
-            try:
-                started = time.perf_counter_ns()
-                response = clients[variant].get(url)
-                elapsed = (time.perf_counter_ns() - started) / 1e6
-            finally:
-                gc.enable()
+            elapsed, response = timed_ms(lambda: clients[variant].get(url))
         if response.status_code != 200:
             sys.exit(f"{persona.key} {variant} {url}: answered {response.status_code}.")
         return elapsed
@@ -324,8 +324,7 @@ def measure_serial(persona: Persona, iterations: int, warmup: int) -> None:
             if written != (1 if variant == "on" else 0):
                 sys.exit(f"{persona.key} {endpoint} {variant}: {written} rows written.")
             persona.statements[endpoint, variant] = [q["sql"] for q in captured.captured_queries]
-        gc.collect()
-        gc.freeze()  # what exists now is never garbage: cheaper collections
+        settle_garbage()
         timings = {variant: [] for variant in VARIANTS}
         for iteration in range(iterations):
             shift = iteration % len(VARIANTS)
@@ -699,22 +698,15 @@ def main(argv=None) -> None:
     options = parser.parse_args(argv)
 
     bench_environment()
-    # The page's {% static %} needs a manifest with DEBUG off: collect into a
-    # throw-away directory rather than the project's var/static.
-    static_root = None
-    if "STATIC_ROOT" not in os.environ:
-        static_root = tempfile.TemporaryDirectory(prefix="sanad-bench-static-")
-        os.environ["STATIC_ROOT"] = static_root.name
+    static_root = throwaway_static()
     setup_django()
     import django
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
 
     from casework.models import Case
 
-    if static_root is not None and not settings.DEBUG:
-        call_command("collectstatic", interactive=False, verbosity=0)
+    collect_static(static_root)
     with connection.cursor() as cursor:
         sqlite = connection.vendor == "sqlite"
         cursor.execute("SELECT sqlite_version()" if sqlite else "SELECT version()")

@@ -1,7 +1,12 @@
-"""What both benchmark scripts share: Django start-up and how bench data is marked."""
+"""What the benchmark scripts share: Django start-up, how bench data is
+marked, and how a call is timed and its statements counted."""
 
+import gc
 import os
 import secrets
+import tempfile
+import time
+from collections.abc import Callable
 
 # Every row the generator makes can be found again by these markers, so that
 # ``--reset`` removes exactly what it made and nothing else.
@@ -22,6 +27,26 @@ def bench_environment() -> None:
     os.environ.setdefault("SECOND_FACTOR_REQUIRED", "0")
 
 
+def throwaway_static() -> tempfile.TemporaryDirectory | None:
+    """Before ``setup_django``: a page's ``{% static %}`` needs a manifest when
+    DEBUG is off, collected (``collect_static``) into a throw-away directory
+    rather than the project's var/static. None when STATIC_ROOT is set."""
+    if "STATIC_ROOT" in os.environ:
+        return None
+    folder = tempfile.TemporaryDirectory(prefix="sanad-bench-static-")
+    os.environ["STATIC_ROOT"] = folder.name
+    return folder
+
+
+def collect_static(folder: tempfile.TemporaryDirectory | None) -> None:
+    """After ``setup_django``: collect into ``throwaway_static``'s directory."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    if folder is not None and not settings.DEBUG:
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     import django
@@ -37,3 +62,39 @@ def is_sqlite() -> bool:
     from django.db import connection
 
     return connection.vendor == "sqlite"
+
+
+def settle_garbage() -> None:
+    """Before the timed runs: collect, then freeze what exists (Django's
+    modules, the warmed caches), so that later collections walk only what
+    the measured code allocates."""
+    gc.collect()
+    gc.freeze()
+
+
+def timed_ms(function: Callable[[], object]) -> tuple[float, object]:
+    """One timed call in milliseconds, and its result. Garbage is collected
+    before the call and never inside it: a collection would otherwise land on
+    whichever call the allocation count happens to reach it in. Every
+    benchmark times its calls this way."""
+    gc.collect()
+    gc.disable()
+    try:
+        started = time.perf_counter_ns()
+        result = function()
+        return (time.perf_counter_ns() - started) / 1e6, result
+    finally:
+        gc.enable()
+
+
+TRANSACTION_STATEMENTS = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+
+
+def statement_counts(queries: list[dict]) -> tuple[int, int]:
+    """(statements, transaction statements) of a CaptureQueriesContext's
+    queries: BEGIN, COMMIT, SAVEPOINT … are round trips too, but are
+    counted apart so that a figure says which it includes."""
+    control = sum(
+        1 for query in queries if query["sql"].lstrip().upper().startswith(TRANSACTION_STATEMENTS)
+    )
+    return len(queries) - control, control
