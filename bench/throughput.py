@@ -28,7 +28,9 @@ scope. Tokens are revoked afterwards; the notes written stay (they are bench
 rows like the rest: ``bench.generate --reset`` removes them).
 
 Knobs: ``--workers``, ``--threads``, ``--users``, ``--seconds``, ``--port``
-(8300), ``--redis-url`` (the cache and throttle store, as in production;
+(8300), ``--mix`` (the four weights), ``--no-history`` (the servers write no
+history rows: ``bench.settings_without_history``, to measure what history
+costs), ``--redis-url`` (the cache and throttle store, as in production;
 default database 14 of the local Redis; ``none`` for the in-process cache).
 """
 
@@ -239,6 +241,11 @@ def main(argv=None) -> None:
     parser.add_argument("--port", type=int, default=8300)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument(
+        "--no-history",
+        action="store_true",
+        help="serve with bench.settings_without_history (no history rows: what history costs)",
+    )
+    parser.add_argument(
         "--mix",
         default="50,25,15,10",
         help="weights of the case list, a case, a search and a note (default 50,25,15,10)",
@@ -271,6 +278,8 @@ def main(argv=None) -> None:
         "LOG_LEVEL": "WARNING",
         "SANAD_VAR_DIR": str(work),
     }
+    if args.no_history:
+        server_env["DJANGO_SETTINGS_MODULE"] = "bench.settings_without_history"
     load_env = {
         **os.environ,
         "SANAD_THROUGHPUT_PLAN": str(plan_path),
@@ -349,7 +358,8 @@ def main(argv=None) -> None:
     p95 = float(total["95%"])
     busy = (busy_after[0] - busy_before[0]) / max(1, busy_after[1] - busy_before[1])
     print(
-        f"\nmix {args.mix}; {args.workers} worker(s) × {args.threads} thread(s), "
+        f"\nmix {args.mix}{', no history' if args.no_history else ''}; "
+        f"{args.workers} worker(s) × {args.threads} thread(s), "
         f"{args.users} users, "
         f"{args.seconds} s; {os.cpu_count()} cores, {busy:.0%} busy; load average "
         f"{load_average[0]:.2f} {load_average[1]:.2f} {load_average[2]:.2f}"
