@@ -141,12 +141,15 @@ def _matching_case_ids(actor: User, query: str, *, number_contains: bool = False
         branches.append(Case.objects.filter(within, number__icontains=query).values("pk"))
     names = name_condition(query)
     if names is not None:
-        their_clients = Q(agency_id__in=scope.all_cases | scope.own_cases)
+        agencies = scope.all_cases | scope.own_cases
+        if agencies:
+            matched = Client.objects.filter(names, agency_id__in=agencies).values("pk")
+            branches.append(Case.objects.filter(within, client_id__in=matched).values("pk"))
         if scope.granted_cases:
-            granted = Case.objects.filter(pk__in=scope.granted_cases).values("client_id")
-            their_clients |= Q(pk__in=granted)
-        matched = Client.objects.filter(their_clients, names).values("pk")
-        branches.append(Case.objects.filter(within, client_id__in=matched).values("pk"))
+            # The few cases granted one by one, whatever their client's agency.
+            matched = Client.objects.filter(names).values("pk")
+            granted = Case.objects.filter(pk__in=scope.granted_cases, client_id__in=matched)
+            branches.append(granted.values("pk"))
     with_document = _clients_with_document(query)
     if with_document is not None:
         branches.append(Case.objects.filter(within, client_id__in=with_document).values("pk"))

@@ -9,6 +9,7 @@ import uuid
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.db.models.signals import post_save, pre_save
 from django.db.utils import DatabaseError
 from django.test.utils import CaptureQueriesContext
 
@@ -131,6 +132,10 @@ def test_a_row_on_its_own_is_two_statements_without_a_transaction(settings):
     assert statements == ["SELECT", "INSERT"], statements
     assert AccessLog.objects.get(pk=row.pk).seq == 2
     assert access_log.verify().intact
+    # save() sends pre_save and post_save: nothing may listen to the log's rows
+    # (a receiver would run on every request, and could write inside the insert).
+    assert not pre_save.has_listeners(AccessLog)
+    assert not post_save.has_listeners(AccessLog)
 
 
 @pytest.mark.django_db(transaction=True)

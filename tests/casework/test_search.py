@@ -192,3 +192,14 @@ def test_case_search_is_a_semi_join_not_a_subquery_per_row(caseworker):
     ):
         plan = queryset.explain()
         assert "SubPlan" not in plan, plan
+
+
+def test_a_case_granted_one_by_one_is_found_by_its_clients_name(viewer, case, client_record):
+    """The viewer of another agency holds a grant on the case: the search finds
+    it by the client's name and number (the grants' own branch of
+    _matching_case_ids), and finds nothing else of the agency."""
+    word = client_record.name.split()[0]
+    other = make_case(case.created_by, make_client(case.created_by, name=client_record.name))
+    assert list(filter_cases(viewer, query=word)) == [case]
+    assert list(ranked_cases(viewer, case.number)) == [case]
+    assert other not in set(ranked_cases(viewer, word))
