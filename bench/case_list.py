@@ -128,11 +128,16 @@ def facts_of(user_id) -> dict:
     }
 
 
-def raw_page_sql(user_id, facts: dict) -> tuple[str, list]:
+def view_case_permission_id() -> int:
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.get(content_type__app_label="casework", codename="view_case").pk
+
+
+def raw_page_sql(user_id, facts: dict, view_case: int | None = None) -> tuple[str, list]:
     """A hand-written query for the first page: one ``ORDER BY … LIMIT`` branch
     per agency (each walks the (agency, updated_at, id) index and stops after
     50 rows) and one for the explicit grants; several branches are merged."""
-    from django.contrib.auth.models import Permission
     from django.db import connection
 
     from accounts.models import User
@@ -162,9 +167,8 @@ def raw_page_sql(user_id, facts: dict) -> tuple[str, list]:
                 )
             )
     if facts["user_grants"] or facts["group_grants"]:
-        view_case = Permission.objects.get(
-            content_type__app_label="casework", codename="view_case"
-        ).pk
+        # Looked up by the caller once (a constant of the database), not per page.
+        view_case = view_case if view_case is not None else view_case_permission_id()
         granted = (
             f"SELECT content_object_id FROM {CaseUserObjectPermission._meta.db_table} "
             "WHERE user_id = %s AND permission_id = %s UNION ALL "
@@ -379,6 +383,7 @@ def measure(shape: Shape, iterations: int, warmup: int, with_api: bool) -> None:
 
     shape_sql = raw_shape_sql()
     user_key = Case._meta.pk.get_db_prep_value(shape.user_id, connection)
+    view_case = view_case_permission_id()
 
     def raw_cold():
         # Built the way a request builds its page: read the user's memberships
@@ -391,7 +396,7 @@ def measure(shape: Shape, iterations: int, warmup: int, with_api: bool) -> None:
                 "user_grants": any(row[2] for row in rows),
                 "group_grants": any(row[3] for row in rows),
             }
-            sql, params = raw_page_sql(shape.user_id, facts)
+            sql, params = raw_page_sql(shape.user_id, facts, view_case)
             cursor.execute(sql, params)
             return cursor.fetchall()
 

@@ -17,10 +17,11 @@ unrestricted cases and those assigned to the user), their own open cases
 for the notes, and search terms: names of their agency's clients in their
 own scripts, a common name, and a name nobody has.
 
-After the run: every case and client id any answer named is checked against
-the database in SQL, independently of Sanad's selectors (a caseworker of an
-agency sees its unrestricted cases and those assigned to them; its
-unrestricted clients and the clients of those cases). Prints requests per
+After the run: every case id any answer named, and every client id a search
+answered, is checked against the database in SQL, independently of Sanad's
+selectors (a caseworker of an agency sees its unrestricted cases, those
+assigned to them and those granted to them or their group; its unrestricted
+clients and the clients of their own cases). Prints requests per
 second, the median and p95 of each kind of request and of all, errors, ids
 outside the user's scope, the CPU of the servers, the database and the load
 generator, and the load average; exits 1 on any error or any id outside the
@@ -121,22 +122,38 @@ def make_plan() -> dict:
     from accounts.models import User
 
     rng = random.Random(16)
-    users = []
+    by_agency = []
     with connection.cursor() as cursor:
         for agency_id, slug in pick_agencies(cursor):
             caseworkers = User.objects.filter(
                 email__startswith=f"{slug}.caseworker.", email__endswith=f"@{BENCH_DOMAIN}"
             ).order_by("email")[:USERS_PER_AGENCY]
-            for user in caseworkers:
-                users.append(plan_user(cursor, user, agency_id, rng))
+            by_agency.append([plan_user(cursor, user, agency_id, rng) for user in caseworkers])
+    # One caseworker of each agency first, then the second of each: the first
+    # eight simulated users already cover the eight agencies.
+    users = [user for round_ in zip(*by_agency, strict=False) for user in round_]
     return {"users": users}
 
 
 def out_of_scope(plan: dict, seen: dict) -> tuple[int, int, int, int]:
     """(cases seen, cases outside the user's scope, clients seen, clients
-    outside), checked in SQL against the agency's own rows."""
+    outside), checked in SQL against the agency's own rows and the user's
+    explicit grants. A case answered names its client: that is part of the
+    case (a grant on a case shows its client's name); the clients checked
+    are those the search answered as clients."""
     from django.db import connection
 
+    from accounts.models import User
+    from casework.models import CaseGroupObjectPermission, CaseUserObjectPermission
+
+    view_case = view_case_permission_id()
+    granted = (
+        f"SELECT content_object_id FROM {CaseUserObjectPermission._meta.db_table} "
+        "WHERE user_id = %s AND permission_id = %s UNION ALL "
+        f"SELECT g.content_object_id FROM {CaseGroupObjectPermission._meta.db_table} g "
+        f"JOIN {User.groups.through._meta.db_table} ug ON ug.group_id = g.group_id "
+        "WHERE ug.user_id = %s AND g.permission_id = %s"
+    )
     cases = bad_cases = clients = bad_clients = 0
     with connection.cursor() as cursor:
         for index, kinds in seen.items():
@@ -145,10 +162,12 @@ def out_of_scope(plan: dict, seen: dict) -> tuple[int, int, int, int]:
             cases += len(case_ids)
             clients += len(client_ids)
             if case_ids:
+                me = user["user_id"]
                 cursor.execute(
                     "SELECT count(*) FROM casework_case WHERE id = ANY(%s::uuid[]) "
-                    "AND agency_id = %s AND (NOT is_restricted OR assigned_to_id = %s)",
-                    [case_ids, user["agency_id"], user["user_id"]],
+                    "AND ((agency_id = %s AND (NOT is_restricted OR assigned_to_id = %s)) "
+                    f"OR id IN ({granted}))",
+                    [case_ids, user["agency_id"], me, me, view_case, me, view_case],
                 )
                 bad_cases += len(case_ids) - cursor.fetchone()[0]
             if client_ids:
@@ -161,6 +180,25 @@ def out_of_scope(plan: dict, seen: dict) -> tuple[int, int, int, int]:
                 )
                 bad_clients += len(client_ids) - cursor.fetchone()[0]
     return cases, bad_cases, clients, bad_clients
+
+
+def view_case_permission_id() -> int:
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.get(content_type__app_label="casework", codename="view_case").pk
+
+
+def warm_up(base: str, plan: dict, requests: int) -> None:
+    """Before the clock starts: every worker has imported the API's code,
+    opened its database connection and compiled its templates of answers."""
+    token = plan["users"][0]["token"]
+    for index in range(requests):
+        path = "/api/v1/cases/?page_size=50" if index % 2 else "/api/v1/me/"
+        request = urllib.request.Request(  # noqa: S310 (loopback)
+            base + path, headers={"Authorization": f"Bearer {token}"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (loopback)
+            response.read()
 
 
 def revoke_tokens() -> None:
@@ -297,9 +335,7 @@ def main(argv=None) -> None:
         )
         base = f"http://127.0.0.1:{args.port}"
         wait_for(f"{base}/healthz", server)
-        # Warm every worker's imports and connections before the clock starts.
-        for _ in range(4 * args.workers):
-            wait_for(f"{base}/healthz", server)
+        warm_up(base, plan, 20 * args.workers)
         prefix = str(work / "locust")
         server_pids = [server.pid, *children_of(server.pid)]
         server_before = cpu_seconds(server_pids)
@@ -342,6 +378,8 @@ def main(argv=None) -> None:
         load_average = os.getloadavg()
     finally:
         stop(server)
+        if load is None or load.returncode != 0:
+            revoke_tokens()
     if load is None or load.returncode != 0 or not seen_path.exists():
         print(load.stdout if load else "", load.stderr if load else "", file=sys.stderr)
         raise SystemExit("bench.throughput: locust failed")

@@ -11,8 +11,9 @@ import os
 
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")
-# Two processes a core is gunicorn's rule of thumb; bench/ measured 2 workers
-# fastest on a 2-core machine (CPU-bound requests).
+# One worker a core: Sanad's requests are CPU-bound, and on a 2-core machine
+# 2 workers served the most (4 workers, or threads, were slower: measured
+# when issue 16 was filed; bench.throughput --workers/--threads measures it).
 workers = int(os.environ.get("GUNICORN_WORKERS", "2"))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 # A report or a PDF is built by the worker (Celery) in production; a request
