@@ -134,15 +134,30 @@ def view_case_permission_id() -> int:
     return Permission.objects.get(content_type__app_label="casework", codename="view_case").pk
 
 
+def granted_case_ids_sql() -> str:
+    """The ids of the cases granted to a user (``view_case``) directly or
+    through one of their groups; parameters: user, permission, user,
+    permission."""
+    from accounts.models import User
+    from casework.models import CaseGroupObjectPermission, CaseUserObjectPermission
+
+    return (
+        f"SELECT content_object_id FROM {CaseUserObjectPermission._meta.db_table} "
+        "WHERE user_id = %s AND permission_id = %s UNION ALL "
+        f"SELECT g.content_object_id FROM {CaseGroupObjectPermission._meta.db_table} g "
+        f"JOIN {User.groups.through._meta.db_table} ug ON ug.group_id = g.group_id "
+        "WHERE ug.user_id = %s AND g.permission_id = %s"
+    )
+
+
 def raw_page_sql(user_id, facts: dict, view_case: int | None = None) -> tuple[str, list]:
     """A hand-written query for the first page: one ``ORDER BY … LIMIT`` branch
     per agency (each walks the (agency, updated_at, id) index and stops after
     50 rows) and one for the explicit grants; several branches are merged."""
     from django.db import connection
 
-    from accounts.models import User
     from accounts.permissions import ROLE_PERMISSIONS, Perm
-    from casework.models import Case, CaseGroupObjectPermission, CaseUserObjectPermission
+    from casework.models import Case
 
     def db(value):  # a UUID as the backend stores it (hex text on SQLite)
         return Case._meta.pk.get_db_prep_value(value, connection)
@@ -169,13 +184,7 @@ def raw_page_sql(user_id, facts: dict, view_case: int | None = None) -> tuple[st
     if facts["user_grants"] or facts["group_grants"]:
         # Looked up by the caller once (a constant of the database), not per page.
         view_case = view_case if view_case is not None else view_case_permission_id()
-        granted = (
-            f"SELECT content_object_id FROM {CaseUserObjectPermission._meta.db_table} "
-            "WHERE user_id = %s AND permission_id = %s UNION ALL "
-            f"SELECT g.content_object_id FROM {CaseGroupObjectPermission._meta.db_table} g "
-            f"JOIN {User.groups.through._meta.db_table} ug ON ug.group_id = g.group_id "
-            "WHERE ug.user_id = %s AND g.permission_id = %s"
-        )
+        granted = granted_case_ids_sql()
         branches.append(
             (
                 f"SELECT {columns} FROM {table} WHERE id IN ({granted}) {order}",

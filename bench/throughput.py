@@ -49,6 +49,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench.case_list import cpu_counters, granted_case_ids_sql, view_case_permission_id
 from bench.common import BENCH_DOMAIN, bench_environment, is_sqlite, setup_django
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,17 +144,8 @@ def out_of_scope(plan: dict, seen: dict) -> tuple[int, int, int, int]:
     are those the search answered as clients."""
     from django.db import connection
 
-    from accounts.models import User
-    from casework.models import CaseGroupObjectPermission, CaseUserObjectPermission
-
     view_case = view_case_permission_id()
-    granted = (
-        f"SELECT content_object_id FROM {CaseUserObjectPermission._meta.db_table} "
-        "WHERE user_id = %s AND permission_id = %s UNION ALL "
-        f"SELECT g.content_object_id FROM {CaseGroupObjectPermission._meta.db_table} g "
-        f"JOIN {User.groups.through._meta.db_table} ug ON ug.group_id = g.group_id "
-        "WHERE ug.user_id = %s AND g.permission_id = %s"
-    )
+    granted = granted_case_ids_sql()
     cases = bad_cases = clients = bad_clients = 0
     with connection.cursor() as cursor:
         for index, kinds in seen.items():
@@ -180,12 +172,6 @@ def out_of_scope(plan: dict, seen: dict) -> tuple[int, int, int, int]:
                 )
                 bad_clients += len(client_ids) - cursor.fetchone()[0]
     return cases, bad_cases, clients, bad_clients
-
-
-def view_case_permission_id() -> int:
-    from django.contrib.auth.models import Permission
-
-    return Permission.objects.get(content_type__app_label="casework", codename="view_case").pk
 
 
 def warm_up(base: str, plan: dict, requests: int) -> None:
@@ -232,12 +218,6 @@ def children_cpu() -> float:
     """User + system CPU seconds of this process's finished children (locust)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
-
-
-def busy_share() -> tuple[int, int]:
-    values = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    idle = values[3] + values[4]
-    return sum(values) - idle, sum(values)
 
 
 def wait_for(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
@@ -340,7 +320,7 @@ def main(argv=None) -> None:
         server_pids = [server.pid, *children_of(server.pid)]
         server_before = cpu_seconds(server_pids)
         load_before = children_cpu()
-        busy_before = busy_share()
+        busy_before = cpu_counters()
         started = time.monotonic()
         load = subprocess.run(  # noqa: S603 (our own locust, fixed arguments)
             [
@@ -374,7 +354,7 @@ def main(argv=None) -> None:
         load_cpu = children_cpu() - load_before
         server_pids = [server.pid, *children_of(server.pid)]
         server_cpu = cpu_seconds(server_pids) - server_before
-        busy_after = busy_share()
+        busy_after = cpu_counters()
         load_average = os.getloadavg()
     finally:
         stop(server)
