@@ -18,7 +18,7 @@ from casework.models import (
     Case,
 )
 from casework.selectors import active_user
-from config.http.pagination import KeysetCursorPagination
+from config.http.pagination import OrderedKeysetPagination
 from config.http.preconditions import if_match_version, with_version_headers
 from config.http.query import QuerySerializer
 from config.http.schema import (
@@ -253,8 +253,8 @@ class CaseUpdateInSerializer(ChangeInSerializer):
 class CaseListView(GenericAPIView):
     """Cases you can see, most recently updated first."""
 
-    pagination_class = KeysetCursorPagination
-    cursor_ordering = ("-updated_at", "-id")
+    pagination_class = OrderedKeysetPagination
+    keyset_ordering = ("-updated_at", "-id")
 
     @extend_schema(
         operation_id="cases_list",
@@ -267,21 +267,22 @@ class CaseListView(GenericAPIView):
     def get(self, request):
         params = CaseListQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
-        filters = params.validated_data
-        cases = selectors.filter_cases(
-            request.user,
-            query=filters.get("q", ""),
-            status=filters.get("status", ""),
-            case_type=filters.get("type", ""),
-            risk_level=filters.get("risk", ""),
-            assigned_to_me=filters["assigned_to_me"],
-            overdue_follow_ups=filters["overdue_follow_ups"],
-            updated_since=filters.get("updated_since"),
-            agency=filters.get("agency", ""),
-            assignee=filters.get("assignee", ""),
-            high_risk=filters["high_risk"],
-            inactive=filters["inactive"],
-        )
+        data = params.validated_data
+        filters = {
+            "query": data.get("q", ""),
+            "status": data.get("status", ""),
+            "case_type": data.get("type", ""),
+            "risk_level": data.get("risk", ""),
+            "assigned_to_me": data["assigned_to_me"],
+            "overdue_follow_ups": data["overdue_follow_ups"],
+            "updated_since": data.get("updated_since"),
+            "agency": data.get("agency", ""),
+            "assignee": data.get("assignee", ""),
+            "high_risk": data["high_risk"],
+            "inactive": data["inactive"],
+        }
+        cases = selectors.filter_cases(request.user, **filters)
+        self.keyset_parts = selectors.case_list_parts(request.user, **filters)
         page = self.paginate_queryset(selectors.case_list_rows(cases))
         editable = selectors.editable_case_ids(request.user, page)
         return self.get_paginated_response(

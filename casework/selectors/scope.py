@@ -204,6 +204,22 @@ def case_scope(user: User) -> Q | None:
     return any_of(parts)
 
 
+def case_branches(user: User) -> list[Q]:
+    """The parts of ``case_scope`` for a case list to read one by one
+    (``casework.selectors.search.case_list_parts``): one per agency, along the
+    (agency, updated_at, id) index, and one for the cases granted one by one.
+    Their OR is the scope. Empty for a scope of one part: nothing to split."""
+    scope = scope_of(user)
+    branches = [Q(agency_id=agency_id) for agency_id in sorted(scope.all_cases)]
+    branches += [
+        Q(agency_id=agency_id) & (Q(is_restricted=False) | Q(assigned_to=user))
+        for agency_id in sorted(scope.own_cases)
+    ]
+    if scope.granted_cases:
+        branches.append(Q(pk__in=scope.granted_cases))
+    return branches if len(branches) > 1 else []
+
+
 def cases_visible_to(user: User) -> QuerySet[Case]:
     """Every case ``user`` may see. One SQL query; empty for strangers."""
     condition = case_scope(user)

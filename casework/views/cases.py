@@ -100,12 +100,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request.GET,
         **selectors.case_filter_choices(request.user, request.GET.get("assignee", "")),
     )
-    cases = selectors.with_client_and_assignee(
-        selectors.filter_cases(request.user, **form.filters())
-    )
+    filters = form.filters()
+    cases = selectors.with_client_and_assignee(selectors.filter_cases(request.user, **filters))
     if not form.is_valid():
         cases = cases.none()
-    page = keyset_page(cases, request.GET.get("after", ""), "updated_at")
+    parts = selectors.case_list_parts(request.user, **filters) if form.is_valid() else []
+    page = keyset_page(cases, request.GET.get("after", ""), "updated_at", parts=parts)
     return render(
         request,
         "casework/case_list.html",

@@ -28,6 +28,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.db import connections
 from django.db.models import F, Field, FloatField, Q, QuerySet
 
 
@@ -70,6 +71,32 @@ def keys_of(ordering: Iterable["str | Key"]) -> tuple[Key, ...]:
 
 def ordered(queryset: QuerySet, keys: Sequence[Key]) -> QuerySet:
     return queryset.order_by(*(key.expression(_nullable(queryset, key)) for key in keys))
+
+
+def first_rows(
+    queryset: QuerySet, keys: Sequence[Key], limit: int, parts: Sequence[QuerySet] = ()
+) -> QuerySet:
+    """The first ``limit`` rows of ``queryset`` in the order ``keys``.
+
+    ``parts`` are querysets of the same model whose rows together are the
+    queryset's (a scope split by agency, the rows granted one by one…). A
+    database cannot walk one index in order through an OR of such parts: it
+    reads every row of every part and sorts them. Given the parts, each is
+    read on its own, in order, up to ``limit`` rows (one index walk that stops
+    early), and only their union, at most ``limit`` rows a part, is sorted:
+    ``pk IN (… UNION ALL …)``, still filtered by the queryset's own
+    conditions. Backends that cannot limit the members of a compound query
+    (SQLite) read the plain query."""
+    rows = ordered(queryset, keys)
+    features = connections[queryset.db].features
+    if (
+        len(parts) < 2
+        or queryset.query.is_empty()
+        or not features.supports_slicing_ordering_in_compound
+    ):
+        return rows[:limit]
+    ids = [ordered(part, keys).values("pk")[:limit] for part in parts]
+    return rows.filter(pk__in=ids[0].union(*ids[1:], all=True))[:limit]
 
 
 def _field(queryset: QuerySet, name: str) -> Field:
@@ -119,6 +146,9 @@ def after_position(queryset: QuerySet, keys: Sequence[Key], position: Sequence) 
 
 
 def position_of(row, keys: Sequence[Key]) -> list:
+    """The row's values of the keys: a model object or a ``values()`` dict."""
+    if isinstance(row, dict):
+        return [row[key.name] for key in keys]
     return [getattr(row, key.name) for key in keys]
 
 
@@ -213,22 +243,28 @@ class Window:
 
 
 def read_page(
-    queryset: QuerySet, ordering: Iterable["str | Key"], cursor: str, size: int
+    queryset: QuerySet,
+    ordering: Iterable["str | Key"],
+    cursor: str,
+    size: int,
+    parts: Sequence[QuerySet] = (),
 ) -> Window:
     """``size`` rows of ``queryset`` in ``ordering`` from ``cursor`` (the
     first page for an empty or unreadable one). One query of ``size + 1``
-    rows: the extra one says whether there is more."""
+    rows: the extra one says whether there is more. ``parts``: see
+    ``first_rows``."""
     keys = keys_of(ordering)
     decoded = decode_position(queryset, keys, cursor)
     if decoded is None:
-        rows = list(ordered(queryset, keys)[: size + 1])
+        rows = list(first_rows(queryset, keys, size + 1, parts))
         more = len(rows) > size
         rows = rows[:size]
         return Window(rows, _cursor(rows[-1], keys) if more else None, None)
     position, backwards = decoded
     if backwards:
         back = tuple(key.reversed() for key in keys)
-        rows = list(ordered(after_position(queryset, back, position), back)[: size + 1])
+        parts = [after_position(part, back, position) for part in parts]
+        rows = list(first_rows(after_position(queryset, back, position), back, size + 1, parts))
         more = len(rows) > size
         rows = rows[:size][::-1]
         return Window(
@@ -236,7 +272,8 @@ def read_page(
             _cursor(rows[-1], keys) if rows else None,
             _cursor(rows[0], keys, backwards=True) if more else None,
         )
-    rows = list(ordered(after_position(queryset, keys, position), keys)[: size + 1])
+    parts = [after_position(part, keys, position) for part in parts]
+    rows = list(first_rows(after_position(queryset, keys, position), keys, size + 1, parts))
     more = len(rows) > size
     rows = rows[:size]
     return Window(

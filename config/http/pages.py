@@ -19,7 +19,7 @@ from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
 
 from config.errors import DomainError, Forbidden, NotFound, PreconditionFailed
-from config.http.keyset import Key, read_page
+from config.http.keyset import Key, first_rows, keys_of, read_page
 
 PAGE_SIZE = 50
 
@@ -115,15 +115,23 @@ def _decode_cursor(cursor: str) -> tuple[datetime, UUID] | None:
         return None
 
 
-def keyset_page(queryset: QuerySet, cursor: str, field: str, size: int | None = None) -> Page:
-    """One page of ``queryset`` ordered by ``-field, -id``, after ``cursor``."""
+def keyset_page(
+    queryset: QuerySet,
+    cursor: str,
+    field: str,
+    size: int | None = None,
+    parts: Sequence[QuerySet] = (),
+) -> Page:
+    """One page of ``queryset`` ordered by ``-field, -id``, after ``cursor``
+    (``parts``: see ``config.http.keyset.first_rows``)."""
     size = size or PAGE_SIZE
     position = _decode_cursor(cursor)
-    queryset = queryset.order_by(f"-{field}", "-id")
     if position is not None:
         value, pk = position
-        queryset = queryset.filter(Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk}))
-    rows = list(queryset[: size + 1])
+        after = Q(**{f"{field}__lt": value}) | Q(**{field: value, "pk__lt": pk})
+        queryset = queryset.filter(after)
+        parts = [part.filter(after) for part in parts]
+    rows = list(first_rows(queryset, keys_of((f"-{field}", "-id")), size + 1, parts))
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]

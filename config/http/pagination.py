@@ -182,6 +182,11 @@ class OrderedKeysetPagination(KeysetCursorPagination):
     first, that breaks after a thousand rows of one rank. Here every column is
     part of the position, so any order pages at the same cost. Same links
     (``next``, ``previous``) and the same 400 for a cursor that is not one.
+
+    A view whose queryset is the union of parts that each follow an index (a
+    scope split by agency) may set them as ``keyset_parts`` before paginating:
+    each part is then read on its own up to the page size
+    (``keyset.first_rows``).
     """
 
     def paginate_queryset(self, queryset, request, view=None):
@@ -194,7 +199,8 @@ class OrderedKeysetPagination(KeysetCursorPagination):
             raise ValidationError(
                 {self.cursor_query_param: [_("This cursor is not valid.")]}, code="invalid"
             )
-        window = read_page(queryset, ordering, cursor or "", self.page_size)
+        parts = getattr(view, "keyset_parts", ())
+        window = read_page(queryset, ordering, cursor or "", self.page_size, parts)
         self.next_position = window.next_cursor
         self.previous_position = window.previous_cursor
         return window.rows

@@ -1,0 +1,131 @@
+"""The case list reads a scope of several parts one part at a time
+(``casework.selectors.case_branches``, ``config.http.keyset.first_rows``): a
+user of two agencies with a case granted from a third gets the same pages,
+forwards and backwards, as the plain query ordered by the scope's OR."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from guardian.shortcuts import assign_perm
+
+from accounts.models import User
+from accounts.permissions import Perm, Role
+from accounts.tracking import untracked
+from casework.models import Case
+from casework.selectors import (
+    any_of,
+    case_branches,
+    case_list_parts,
+    case_scope,
+    cases_visible_to,
+    filter_cases,
+)
+from tests.factories import make_case, make_client, make_member
+
+pytestmark = pytest.mark.django_db
+
+ORDER = ("-updated_at", "-id")
+
+
+@pytest.fixture
+def spread(caseworker, second_caseworker, supervisor, partner_agency, outsider):
+    """``caseworker`` also supervises the partner agency and is granted one
+    of the outsider's cases. Returns the user and every case made."""
+    make_member(partner_agency, Role.SUPERVISOR, user=caseworker)
+    partner_head = make_member(partner_agency, Role.SUPERVISOR, display_name="Partner Head")
+    own = make_client(caseworker)
+    cases = [make_case(caseworker, own) for _ in range(4)]
+    # Restricted in the caseworker's own agency: one theirs, two someone else's.
+    cases.append(make_case(supervisor, own, assigned_to=caseworker, is_restricted=True))
+    cases += [
+        make_case(supervisor, own, assigned_to=second_caseworker, is_restricted=True)
+        for _ in range(2)
+    ]
+    partner_client = make_client(partner_head, partner_agency)
+    cases += [make_case(partner_head, partner_client) for _ in range(4)]
+    cases.append(make_case(partner_head, partner_client, is_restricted=True))
+    foreign = make_client(outsider)
+    granted, hidden = make_case(outsider, foreign), make_case(outsider, foreign)
+    assign_perm(Perm.VIEW_CASE.value, caseworker, granted)
+    cases += [granted, hidden]
+    # Interleave the parts in time, with ties that only the id breaks.
+    start = timezone.now() - timedelta(days=30)
+    with untracked():  # test data: times no service would set
+        for index, case in enumerate(cases):
+            moment = start + timedelta(hours=index // 2)
+            Case.objects.filter(pk=case.pk).update(updated_at=moment)
+    return User.objects.get(pk=caseworker.pk), cases
+
+
+def plain_order(user) -> list[str]:
+    """The page order as one query filtered by the scope's OR."""
+    return [str(pk) for pk in cases_visible_to(user).order_by(*ORDER).values_list("pk", flat=True)]
+
+
+def test_the_parts_together_are_the_scope(spread, supervisor, viewer):
+    user, _cases = spread
+    parts = case_branches(user)
+    assert len(parts) == 3  # own agency, supervised agency, the grant
+    assert set(Case.objects.filter(any_of(parts))) == set(Case.objects.filter(case_scope(user)))
+    # A scope of one part is not split; a search is not split either.
+    assert case_branches(User.objects.get(pk=supervisor.pk)) == []
+    assert len(case_branches(User.objects.get(pk=viewer.pk))) == 2
+    # Split by the same filters, the parts together are the filtered list; a
+    # search is not split.
+    filtered = set(filter_cases(user, assigned_to_me=True))
+    assert set().union(*(set(part) for part in case_list_parts(user, assigned_to_me=True))) == (
+        filtered
+    )
+    assert case_list_parts(user, query="Mohammed") == []
+
+
+def test_the_api_pages_the_parts_like_the_plain_query(as_user, spread):
+    user, cases = spread
+    expected = plain_order(user)
+    assert len(expected) == 4 + 1 + 5 + 1  # own, own restricted, partner, granted
+    api = as_user(user)
+    pages, response = [], api.get("/api/v1/cases/", {"page_size": 3})
+    while True:
+        assert response.status_code == 200
+        body = response.json()
+        pages.append([item["id"] for item in body["results"]])
+        if body["next_cursor"] is None:
+            break
+        last_cursor = body["next_cursor"]
+        response = api.get("/api/v1/cases/", {"page_size": 3, "cursor": last_cursor})
+    assert [pk for page in pages for pk in page] == expected
+    # Backwards from the last page, by ``previous_cursor``: the same pages.
+    back = [pages[-1]]
+    body = response.json()
+    while body["previous_cursor"] is not None:
+        body = api.get("/api/v1/cases/", {"page_size": 3, "cursor": body["previous_cursor"]}).json()
+        back.insert(0, [item["id"] for item in body["results"]])
+    assert back == pages
+    # Filters apply in every part.
+    response = api.get("/api/v1/cases/", {"page_size": 3, "assigned_to_me": "true"})
+    mine = [str(case.pk) for case in cases if case.assigned_to_id == user.pk]
+    assert [item["id"] for item in response.json()["results"]] == [
+        pk for pk in expected if pk in mine
+    ][:3]
+
+
+def test_the_case_list_page_shows_the_plain_order(client_as, spread):
+    user, _cases = spread
+    response = client_as(user).get("/cases/")
+    assert response.status_code == 200
+    assert [str(case.pk) for case in response.context["page"].rows] == plain_order(user)
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_each_part_is_read_on_its_own_on_postgresql(as_user, spread):
+    """One limited read per part, in one statement: no sort of every visible case."""
+    user, _cases = spread
+    api = as_user(user)
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get("/api/v1/cases/", {"page_size": 3}).status_code == 200
+    [page_sql] = [q["sql"] for q in captured.captured_queries if "LIMIT 4" in q["sql"]]
+    assert "UNION ALL" in page_sql
+    assert page_sql.count("LIMIT 4") == 4  # each part, and the page
