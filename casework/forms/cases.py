@@ -9,7 +9,7 @@ from casework.models import Case, CaseNote, Document
 from casework.selectors.my_work import FollowUpPeriod
 from casework.selectors.team import UNASSIGNED
 from casework.services.common import CASE_EDIT_FIELDS
-from config.http.forms import AUTO_DIR, DATE_WIDGET
+from config.http.forms import AUTO_DIR, DATE_WIDGET, LongSelect
 
 
 class OpenCaseForm(AssigneeMixin, forms.Form):
@@ -18,7 +18,9 @@ class OpenCaseForm(AssigneeMixin, forms.Form):
         label=_("Risk level"), choices=Case.Risk.choices, initial=Case.Risk.LOW
     )
     summary = long_text(_("Summary"), rows=5)
-    assigned_to = forms.ChoiceField(label=_("Assigned caseworker"), required=False)
+    assigned_to = forms.ChoiceField(
+        label=_("Assigned caseworker"), required=False, widget=LongSelect
+    )
     is_restricted = forms.BooleanField(
         label=_("Restricted case"),
         required=False,
@@ -98,6 +100,8 @@ class FlagField(forms.BooleanField):
 
 class AssigneeFilterField(forms.ChoiceField):
     """Whose cases: a person of the choices (their user id), or "unassigned"."""
+
+    widget = LongSelect
 
     default_error_messages = {
         "invalid_choice": _("Choose a person of your agencies, or “unassigned”."),
@@ -196,7 +200,7 @@ class FollowUpForm(AssigneeMixin, CaseForm):
 
     title = text_field(_("What to do"), 200, required=True)
     due_on = forms.DateField(label=_("Due on"), widget=DATE_WIDGET)
-    assigned_to = forms.ChoiceField(label=_("Assigned to"), required=False)
+    assigned_to = forms.ChoiceField(label=_("Assigned to"), required=False, widget=LongSelect)
 
     def __init__(self, *args, assignees=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -257,7 +261,9 @@ REASSIGN_HELP = _(
 class AssignForm(AssigneeMixin, CaseForm):
     id_prefix = "assign"
 
-    assigned_to = forms.ChoiceField(label=_("Assign to"), help_text=REASSIGN_HELP)
+    assigned_to = forms.ChoiceField(
+        label=_("Assign to"), help_text=REASSIGN_HELP, widget=LongSelect
+    )
     reason = text_field(_("Reason"), 500)
 
     def __init__(self, *args, assignees, **kwargs):
@@ -288,7 +294,9 @@ class BulkAssignForm(AssigneeMixin, forms.Form):
     """Reassign several cases at once (the cases ticked on the case list)."""
 
     cases = CaseIdsField(label=_("Cases"))
-    assigned_to = forms.ChoiceField(label=_("Assign to"), help_text=REASSIGN_HELP)
+    assigned_to = forms.ChoiceField(
+        label=_("Assign to"), help_text=REASSIGN_HELP, widget=LongSelect
+    )
     reason = text_field(_("Reason"), 500, help_text=_("Optional; kept in each case's history."))
 
     def __init__(self, *args, assignees, **kwargs):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.forms import AssigneeMixin, CaseForm
 from casework.models import Case, DataCategory
-from config.http.forms import AUTO_DIR, DATE_WIDGET
+from config.http.forms import AUTO_DIR, DATE_WIDGET, LongSelect
 from referrals.forms.common import blank_choice, text_field
 from referrals.models import Referral, Service
 
@@ -264,7 +264,7 @@ class CompleteForm(CaseForm):
 class OpenCaseForm(AssigneeMixin, CaseForm):
     id_prefix = "open_case"
 
-    assigned_to = forms.ChoiceField(label=_("Caseworker"))
+    assigned_to = forms.ChoiceField(label=_("Caseworker"), widget=LongSelect)
     case_type = forms.ChoiceField(
         label=_("Type of case"),
         choices=blank_choice(Case.Type.choices, _("From the kind of service")),

@@ -129,3 +129,25 @@ def test_each_part_is_read_on_its_own_on_postgresql(as_user, spread):
     [page_sql] = [q["sql"] for q in captured.captured_queries if "LIMIT 4" in q["sql"]]
     assert "UNION ALL" in page_sql
     assert page_sql.count("LIMIT 4") == 4  # each part, and the page
+
+
+def test_a_long_select_writes_what_django_writes():
+    """``LongSelect`` (the staff lists) gives the markup of Django's select:
+    escaped values and labels, the chosen option selected, the field's id."""
+    from django import forms
+
+    from config.http.forms import LongSelect
+
+    choices = [("", "Anyone"), ("a<1", "O'Brien & <b>"), ("b", "يوسف")]
+
+    class Long(forms.Form):
+        who = forms.ChoiceField(choices=choices, widget=LongSelect, required=False)
+
+    class Plain(forms.Form):
+        who = forms.ChoiceField(choices=choices, required=False)
+
+    def options(html: str) -> list[str]:
+        return [line.strip() for line in html.splitlines() if line.strip()]
+
+    assert options(str(Long({"who": "b"})["who"])) == options(str(Plain({"who": "b"})["who"]))
+    assert '<option value="b" selected>يوسف</option>' in str(Long({"who": "b"})["who"])
