@@ -5,8 +5,9 @@ search, count, dashboard, export or API reads cases and clients. Each is one
 SQL query whose shape follows the user's grant shape: agencies where the user
 sees every case, agencies where they see the unrestricted cases plus their
 own, and (only if they have any) the few cases granted to them one by one.
-The grant shape costs two queries per request (``scope_of``, cached on the
-user object); after that each scope is a single statement.
+The grant shape (roles, case and client grants) costs one statement per
+request (``scope_of``, cached on the user object); after that each scope is
+a single statement.
 The same rule, object by object, is ``casework.backends.CaseworkBackend``.
 """
 
@@ -21,7 +22,7 @@ from django.utils import timezone
 from accounts.access import Action, record_access
 from accounts.models import RoleGroup, User
 from accounts.permissions import Perm
-from accounts.selectors import agencies_where, remember_roles, role_group_ids
+from accounts.selectors import agencies_where, remember_roles
 from accounts.validation import is_uuid as is_uuid
 from casework.models import (
     BreakGlass,
@@ -50,6 +51,8 @@ class Scope:
     all_clients: frozenset[UUID] = field(default_factory=frozenset)  # agencies: every client
     own_clients: frozenset[UUID] = field(default_factory=frozenset)  # agencies: unrestricted
     granted_cases: frozenset[UUID] = field(default_factory=frozenset)
+    # Clients granted one by one: read in the same statement, used by client lists.
+    granted_clients: frozenset[UUID] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
@@ -64,27 +67,12 @@ def _as_uuid(value) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
-def _granted(user: User, user_table, group_table, codename: str) -> frozenset[UUID]:
-    """Object ids granted to the user directly or to one of their role groups:
-    one query, without joining the group tables (the ids are already known)."""
-    rows = user_table.objects.filter(user_id=user.pk, permission__codename=codename).values_list(
-        "content_object_id", flat=True
-    )
-    groups = role_group_ids(user)
-    if groups:
-        rows = rows.union(
-            group_table.objects.filter(
-                group_id__in=groups, permission__codename=codename
-            ).values_list("content_object_id", flat=True)
-        )
-    return frozenset(_as_uuid(value) for value in rows)
-
-
-def _roles_and_case_grants(user: User) -> frozenset[UUID]:
+def _roles_and_grants(user: User) -> tuple[frozenset[UUID], frozenset[UUID]]:
     """One statement for the whole grant shape of a request: the user's agency
-    roles (cached for ``agency_permissions``) and the cases granted to them or
+    roles (cached for ``agency_permissions``), the cases granted to them or
     to one of their role groups, or opened to them by break-the-glass until it
-    expires. Returns the granted case ids."""
+    expires, and the clients granted to them or their role groups. Returns
+    the granted case ids and client ids."""
     tables = {
         "user_groups": User.groups.through._meta.db_table,
         "role_group": RoleGroup._meta.db_table,
@@ -92,9 +80,12 @@ def _roles_and_case_grants(user: User) -> frozenset[UUID]:
         "user_grant": CaseUserObjectPermission._meta.db_table,
         "group_grant": CaseGroupObjectPermission._meta.db_table,
         "break_glass": BreakGlass._meta.db_table,
+        "client_user_grant": ClientUserObjectPermission._meta.db_table,
+        "client_group_grant": ClientGroupObjectPermission._meta.db_table,
     }
     user_id = User._meta.pk.get_db_prep_value(user.pk, connection)
     codename = Perm.VIEW_CASE.codename
+    client_codename = Perm.VIEW_CLIENT.codename
     sql = """
         SELECT 'role', rg.agency_id, rg.role, ug.group_id
           FROM {user_groups} ug JOIN {role_group} rg ON rg.group_id = ug.group_id
@@ -112,30 +103,43 @@ def _roles_and_case_grants(user: User) -> frozenset[UUID]:
         SELECT 'case', b.case_id, NULL, NULL
           FROM {break_glass} b
          WHERE b.user_id = %s AND b.expires_at > %s
+        UNION ALL
+        SELECT 'client', g.content_object_id, NULL, NULL
+          FROM {client_user_grant} g JOIN {permission} p ON p.id = g.permission_id
+         WHERE g.user_id = %s AND p.codename = %s
+        UNION ALL
+        SELECT 'client', g.content_object_id, NULL, NULL
+          FROM {client_group_grant} g JOIN {permission} p ON p.id = g.permission_id
+          JOIN {user_groups} ug ON ug.group_id = g.group_id
+         WHERE ug.user_id = %s AND p.codename = %s
     """.format(**tables)  # noqa: S608 - table names from model metadata, values as params  # nosec B608
-    roles, granted = [], set()
+    roles, cases, clients = [], set(), set()
     with connection.cursor() as cursor:
         now = DateTimeField().get_db_prep_value(timezone.now(), connection)
-        cursor.execute(sql, [user_id, user_id, codename, user_id, codename, user_id, now])
+        case_params = [user_id, user_id, codename, user_id, codename, user_id, now]
+        client_params = [user_id, client_codename, user_id, client_codename]
+        cursor.execute(sql, [*case_params, *client_params])
         for kind, object_id, role, group_id in cursor.fetchall():
             if kind == "role":
                 roles.append((group_id, _as_uuid(object_id), role))
+            elif kind == "case":
+                cases.add(_as_uuid(object_id))
             else:
-                granted.add(_as_uuid(object_id))
+                clients.add(_as_uuid(object_id))
     remember_roles(user, roles)
-    return frozenset(granted)
+    return frozenset(cases), frozenset(clients)
 
 
 def scope_of(user: User) -> Scope:
-    """The user's grant shape for cases, loaded once per request (cached on the
-    user): roles and case grants in one statement."""
+    """The user's grant shape, loaded once per request (cached on the user):
+    roles, case grants and client grants in one statement."""
     cached = getattr(user, _SCOPE_ATTR, None)
     if cached is not None:
         return cached
     if not user.is_authenticated or not user.is_active:
         return Scope()
     # Loads the roles too (cached for ``agencies_where``): no query below.
-    granted_cases = _roles_and_case_grants(user)
+    granted_cases, granted_clients = _roles_and_grants(user)
     supervises = agencies_where(user, Perm.VIEW_ALL_CASES)
     sees_clients = agencies_where(user, Perm.VIEW_CLIENT)
     scope = Scope(
@@ -144,6 +148,7 @@ def scope_of(user: User) -> Scope:
         all_clients=sees_clients & supervises,
         own_clients=sees_clients - supervises,
         granted_cases=granted_cases,
+        granted_clients=granted_clients,
     )
     setattr(user, _SCOPE_ATTR, scope)
     return scope
@@ -166,12 +171,7 @@ def client_exceptions_of(user: User) -> ClientExceptions:
             ).values_list("client_id", flat=True)
         )
     exceptions = ClientExceptions(
-        granted_clients=_granted(
-            user,
-            ClientUserObjectPermission,
-            ClientGroupObjectPermission,
-            Perm.VIEW_CLIENT.codename,
-        ),
+        granted_clients=scope_of(user).granted_clients,
         assigned_restricted_clients=assigned,
     )
     setattr(user, _CLIENT_EXCEPTIONS_ATTR, exceptions)

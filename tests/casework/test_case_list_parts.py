@@ -1,7 +1,9 @@
-"""The case list reads a scope of several parts one part at a time
-(``casework.selectors.case_branches``, ``config.http.keyset.first_rows``): a
-user of two agencies with a case granted from a third gets the same pages,
-forwards and backwards, as the plain query ordered by the scope's OR."""
+"""The lists' reads at scale (issue 16). The case list reads a scope of
+several parts one part at a time (``casework.selectors.case_branches``,
+``config.http.keyset.first_rows``): a user of two agencies with a case granted
+from a third gets the same pages, forwards and backwards, as the plain query
+ordered by the scope's OR. Client grants come with the scope's one statement.
+Staff selects are written in Python with Django's markup."""
 
 from datetime import timedelta
 
@@ -151,3 +153,29 @@ def test_a_long_select_writes_what_django_writes():
 
     assert options(str(Long({"who": "b"})["who"])) == options(str(Plain({"who": "b"})["who"]))
     assert '<option value="b" selected>يوسف</option>' in str(Long({"who": "b"})["who"])
+
+
+def test_client_grants_come_with_the_scope_in_one_statement(
+    as_user, supervisor, caseworker, outsider, agency
+):
+    """A client granted to a user, or to one of their role groups, is read in
+    the scope's one statement (``scope_of``): a name search of the clients
+    list sends no statement of its own for the grants."""
+    from accounts.models import RoleGroup
+    from casework.selectors import clients_visible_to
+
+    mine = make_client(caseworker, name="Zbigniew Nowak", name_latin="Zbigniew Nowak")
+    foreign = make_client(outsider, name="Zbigniew Kowalski", name_latin="Zbigniew Kowalski")
+    group = RoleGroup.objects.get(agency=agency, role=Role.SUPERVISOR).group
+    assign_perm(Perm.VIEW_CLIENT.value, group, foreign)
+    fresh = User.objects.get(pk=supervisor.pk)
+    assert set(clients_visible_to(fresh)) >= {mine, foreign}
+
+    api = as_user(supervisor)
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get("/api/v1/clients/", {"q": "Zbigniew"})
+    assert response.status_code == 200
+    assert {item["id"] for item in response.json()["results"]} == {str(mine.pk), str(foreign.pk)}
+    grant_reads = [q for q in queries.captured_queries if "clientuserobjectpermission" in q["sql"]]
+    assert len(grant_reads) == 1  # inside the scope's statement, with the roles
+    assert "rolegroup" in grant_reads[0]["sql"]
