@@ -13,8 +13,12 @@ sessions: a token is issued only after the second factor
 left to the API's own authentication.
 """
 
+from functools import cache
+from uuid import UUID
+
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db import connections
 from django.db.models import Value
 from django.urls import reverse
 from django.utils import timezone
@@ -53,6 +57,32 @@ def on_logged_in(sender, request, user, **kwargs):
         request.session[PASSWORD_AT_SESSION_KEY] = timezone.now().isoformat()
 
 
+# A user id no row holds: the placeholder of the prepared statement below.
+_PROBE = UUID(int=0)
+
+
+@cache
+def _factor_statement(alias: str, kinds: tuple) -> tuple[str, list, list[int]] | None:
+    """The SQL of "any confirmed device of any kind" for the probe user, built
+    once per process and database through django-otp's own ``devices_for_user``
+    (its conditions, not a copy), with the positions of the user's id among
+    its parameters. Compiling the three-way union cost ~1 ms a request."""
+    each_kind = [
+        model.objects.devices_for_user(User(pk=_PROBE), confirmed=True).values(found=Value(1))
+        for model in kinds
+    ]
+    if not each_kind:
+        return None
+    first, *others = each_kind
+    query = (first.union(*others, all=True) if others else first).query
+    sql, params = query.get_compiler(alias).as_sql()
+    probe = User._meta.pk.get_db_prep_value(_PROBE, connections[alias])
+    positions = [index for index, param in enumerate(params) if param == probe]
+    if len(positions) != len(each_kind):  # one user condition a kind, or the SQL is not ours
+        raise RuntimeError("Cannot prepare the second-factor statement: no user condition.")
+    return f"{sql} LIMIT 1", list(params), positions
+
+
 def has_factor(user: User) -> bool:
     """Has the user enrolled at least one confirmed factor? One statement
     whatever the number of device kinds (a session that has not passed a
@@ -60,14 +90,18 @@ def has_factor(user: User) -> bool:
     would send one per kind and load every device."""
     if user.is_anonymous:
         return False
-    each_kind = [
-        model.objects.devices_for_user(user, confirmed=True).values(found=Value(1))
-        for model in device_classes()
-    ]
-    if not each_kind:
+    alias = User.objects.db
+    statement = _factor_statement(alias, tuple(device_classes()))
+    if statement is None:
         return False
-    first, *others = each_kind
-    return (first.union(*others, all=True) if others else first).exists()
+    sql, params, user_positions = statement
+    params = list(params)
+    user_id = User._meta.pk.get_db_prep_value(user.pk, connections[alias])
+    for position in user_positions:
+        params[position] = user_id
+    with connections[alias].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone() is not None
 
 
 def role_requires_factor(user: User) -> bool:
