@@ -109,7 +109,10 @@ class Case(models.Model):
         indexes = [
             # Keyset pagination of the list (whole agency, or all visible cases).
             models.Index(fields=["agency", "-updated_at", "-id"], name="case_agency_updated"),
-            models.Index(fields=["assigned_to", "status"], name="case_assignee_status"),
+            # Whose open cases (the team, a caseload count: index-only with the agency).
+            models.Index(
+                fields=["assigned_to", "status", "agency"], name="case_assignee_status_agency"
+            ),
             models.Index(fields=["-updated_at", "-id"], name="case_updated"),
         ]
         permissions = [
