@@ -47,8 +47,14 @@ from config.http.pages import (
 
 
 def _assignable_memberships(agency) -> list:
-    """Who may take a case of ``agency``, each with their open caseload (one query)."""
-    return selectors.assignees_with_caseload(agency)
+    """Who may take a case of ``agency``, each with their open caseload (one
+    query, read once per agency object: the case page's assign and follow-up
+    forms share it; at the largest agency it counts ~100,000 open cases)."""
+    cached = getattr(agency, "_sanad_assignees", None)
+    if cached is None:
+        cached = selectors.assignees_with_caseload(agency)
+        agency._sanad_assignees = cached
+    return cached
 
 
 @never_cache
