@@ -180,7 +180,8 @@ def search_clients(actor: User, query: str) -> QuerySet[Client]:
 def filter_cases(actor: User, *, query: str = "", **filters) -> QuerySet[Case]:
     """Visible cases narrowed by the list filters (``narrow_cases``) and a
     search ``query`` that matches the case number, the client's name or an
-    identity-document number."""
+    identity-document number. A caller that also reads ``case_list_parts``
+    passes both the same ``now``."""
     cases = cases_visible_to(actor)
     if query:
         record_access(actor, Action.SEARCH, object_type="casework.case")
@@ -196,8 +197,9 @@ def case_list_parts(actor: User, *, query: str = "", **filters) -> list[QuerySet
     (``case_branches``: one per agency, one for the cases granted one by one),
     each narrowed by the same filters, for a case list to read one part at a
     time (``config.http.keyset.first_rows``). Their union is ``filter_cases``'
-    rows. Empty for a scope of one part, and for a search: its matches are few
-    and read first, and each part would repeat it."""
+    rows when both are given the same ``now``. Empty for a scope of one part,
+    and for a search: its matches are few and read first, and each part would
+    repeat it."""
     if query.strip():
         return []
     return [
@@ -221,13 +223,18 @@ def narrow_cases(
     assignee: UUID | str = "",
     high_risk: bool = False,
     inactive: bool = False,
+    now: datetime | None = None,
 ) -> QuerySet[Case]:
-    """``cases`` narrowed by the list filters.
+    """``cases`` narrowed by the list filters, as of ``now`` (the current
+    time unless given: the parts of one list must share it, or a part read a
+    moment later, across midnight, could hold rows the list does not).
     ``my_follow_ups`` (a ``FollowUpPeriod``): cases not closed with an open
     follow-up of the actor's due then, measured against the local date.
     ``agency``: a slug; ``assignee``: a user id or ``"unassigned"``;
     ``high_risk``, ``overdue_follow_ups`` and ``inactive`` are the conditions
     of ``casework.selectors.team`` (the supervisor's home counts with them)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
     if status:
         cases = cases.filter(status=status)
     if case_type:
@@ -246,11 +253,11 @@ def narrow_cases(
         cases = cases.filter(high_risk_condition())
     if overdue_follow_ups:
         # A closed case needs nothing more, whatever its follow-ups say.
-        cases = cases.filter(overdue_condition(timezone.localdate()))
+        cases = cases.filter(overdue_condition(today))
     if inactive:
-        cases = cases.filter(inactive_condition(timezone.now()))
+        cases = cases.filter(inactive_condition(now))
     if my_follow_ups:
-        cases = with_my_follow_ups_due(cases, actor, my_follow_ups, timezone.localdate())
+        cases = with_my_follow_ups_due(cases, actor, my_follow_ups, today)
     return cases
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
@@ -106,7 +107,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request.GET,
         **selectors.case_filter_choices(request.user, request.GET.get("assignee", "")),
     )
-    filters = form.filters()
+    filters = {**form.filters(), "now": timezone.now()}  # one moment for the list and its parts
     cases = selectors.with_client_and_assignee(selectors.filter_cases(request.user, **filters))
     if not form.is_valid():
         cases = cases.none()

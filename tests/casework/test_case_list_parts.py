@@ -179,3 +179,16 @@ def test_client_grants_come_with_the_scope_in_one_statement(
     grant_reads = [q for q in queries.captured_queries if "clientuserobjectpermission" in q["sql"]]
     assert len(grant_reads) == 1  # inside the scope's statement, with the roles
     assert "rolegroup" in grant_reads[0]["sql"]
+
+
+def test_the_list_and_its_parts_share_one_moment(spread):
+    """``now`` reaches every time-dependent filter, so a list and its parts
+    read at two moments (across midnight) still agree."""
+    user, _cases = spread  # every case last changed 30 days ago or less
+    now, earlier = timezone.now(), timezone.now() - timedelta(days=400)
+    stale = set(filter_cases(user, inactive=True, now=now))
+    assert stale  # untouched for weeks: without activity today
+    assert not filter_cases(user, inactive=True, now=earlier).exists()  # not back then
+    for moment, expected in ((now, stale), (earlier, set())):
+        parts = case_list_parts(user, inactive=True, now=moment)
+        assert set().union(*(set(part) for part in parts)) == expected
