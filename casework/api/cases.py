@@ -6,7 +6,6 @@ from datetime import UTC, timedelta
 
 from django.core.validators import RegexValidator
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
@@ -281,10 +280,8 @@ class CaseListView(GenericAPIView):
             "assignee": data.get("assignee", ""),
             "high_risk": data["high_risk"],
             "inactive": data["inactive"],
-            "now": timezone.now(),  # one moment for the list and its parts
         }
-        cases = selectors.filter_cases(request.user, **filters)
-        self.keyset_parts = selectors.case_list_parts(request.user, **filters)
+        cases, self.keyset_parts = selectors.cases_in_parts(request.user, **filters)
         page = self.paginate_queryset(selectors.case_list_rows(cases))
         editable = selectors.editable_case_ids(request.user, page)
         return self.get_paginated_response(

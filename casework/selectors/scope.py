@@ -67,58 +67,49 @@ def _as_uuid(value) -> UUID:
     return value if isinstance(value, UUID) else UUID(str(value))
 
 
+def _grants_sql(kind: str, user_table, group_table) -> str:
+    """The ids of ``kind`` granted to a user or to one of their groups: two
+    UNION ALL branches; parameters user, codename, user, codename."""
+    user_groups = User.groups.through._meta.db_table
+    permission = Permission._meta.db_table
+    return f"""
+        SELECT '{kind}', g.content_object_id, NULL, NULL
+          FROM {user_table._meta.db_table} g JOIN {permission} p ON p.id = g.permission_id
+         WHERE g.user_id = %s AND p.codename = %s
+        UNION ALL
+        SELECT '{kind}', g.content_object_id, NULL, NULL
+          FROM {group_table._meta.db_table} g JOIN {permission} p ON p.id = g.permission_id
+          JOIN {user_groups} ug ON ug.group_id = g.group_id
+         WHERE ug.user_id = %s AND p.codename = %s
+    """  # noqa: S608 - names from model metadata, values as params  # nosec B608
+
+
 def _roles_and_grants(user: User) -> tuple[frozenset[UUID], frozenset[UUID]]:
     """One statement for the whole grant shape of a request: the user's agency
     roles (cached for ``agency_permissions``), the cases granted to them or
     to one of their role groups, or opened to them by break-the-glass until it
     expires, and the clients granted to them or their role groups. Returns
     the granted case ids and client ids."""
-    tables = {
-        "user_groups": User.groups.through._meta.db_table,
-        "role_group": RoleGroup._meta.db_table,
-        "permission": Permission._meta.db_table,
-        "user_grant": CaseUserObjectPermission._meta.db_table,
-        "group_grant": CaseGroupObjectPermission._meta.db_table,
-        "break_glass": BreakGlass._meta.db_table,
-        "client_user_grant": ClientUserObjectPermission._meta.db_table,
-        "client_group_grant": ClientGroupObjectPermission._meta.db_table,
-    }
-    user_id = User._meta.pk.get_db_prep_value(user.pk, connection)
-    codename = Perm.VIEW_CASE.codename
-    client_codename = Perm.VIEW_CLIENT.codename
-    sql = """
+    user_groups = User.groups.through._meta.db_table
+    sql = f"""
         SELECT 'role', rg.agency_id, rg.role, ug.group_id
-          FROM {user_groups} ug JOIN {role_group} rg ON rg.group_id = ug.group_id
+          FROM {user_groups} ug JOIN {RoleGroup._meta.db_table} rg ON rg.group_id = ug.group_id
          WHERE ug.user_id = %s
-        UNION ALL
-        SELECT 'case', g.content_object_id, NULL, NULL
-          FROM {user_grant} g JOIN {permission} p ON p.id = g.permission_id
-         WHERE g.user_id = %s AND p.codename = %s
-        UNION ALL
-        SELECT 'case', g.content_object_id, NULL, NULL
-          FROM {group_grant} g JOIN {permission} p ON p.id = g.permission_id
-          JOIN {user_groups} ug ON ug.group_id = g.group_id
-         WHERE ug.user_id = %s AND p.codename = %s
+        UNION ALL {_grants_sql("case", CaseUserObjectPermission, CaseGroupObjectPermission)}
         UNION ALL
         SELECT 'case', b.case_id, NULL, NULL
-          FROM {break_glass} b
+          FROM {BreakGlass._meta.db_table} b
          WHERE b.user_id = %s AND b.expires_at > %s
-        UNION ALL
-        SELECT 'client', g.content_object_id, NULL, NULL
-          FROM {client_user_grant} g JOIN {permission} p ON p.id = g.permission_id
-         WHERE g.user_id = %s AND p.codename = %s
-        UNION ALL
-        SELECT 'client', g.content_object_id, NULL, NULL
-          FROM {client_group_grant} g JOIN {permission} p ON p.id = g.permission_id
-          JOIN {user_groups} ug ON ug.group_id = g.group_id
-         WHERE ug.user_id = %s AND p.codename = %s
-    """.format(**tables)  # noqa: S608 - table names from model metadata, values as params  # nosec B608
+        UNION ALL {_grants_sql("client", ClientUserObjectPermission, ClientGroupObjectPermission)}
+    """  # noqa: S608 - names from model metadata, values as params  # nosec B608
+    user_id = User._meta.pk.get_db_prep_value(user.pk, connection)
+    now = DateTimeField().get_db_prep_value(timezone.now(), connection)
+    case, client = Perm.VIEW_CASE.codename, Perm.VIEW_CLIENT.codename
+    params = [user_id, user_id, case, user_id, case, user_id, now]
+    params += [user_id, client, user_id, client]
     roles, cases, clients = [], set(), set()
     with connection.cursor() as cursor:
-        now = DateTimeField().get_db_prep_value(timezone.now(), connection)
-        case_params = [user_id, user_id, codename, user_id, codename, user_id, now]
-        client_params = [user_id, client_codename, user_id, client_codename]
-        cursor.execute(sql, [*case_params, *client_params])
+        cursor.execute(sql, params)
         for kind, object_id, role, group_id in cursor.fetchall():
             if kind == "role":
                 roles.append((group_id, _as_uuid(object_id), role))

@@ -180,8 +180,7 @@ def search_clients(actor: User, query: str) -> QuerySet[Client]:
 def filter_cases(actor: User, *, query: str = "", **filters) -> QuerySet[Case]:
     """Visible cases narrowed by the list filters (``narrow_cases``) and a
     search ``query`` that matches the case number, the client's name or an
-    identity-document number. A caller that also reads ``case_list_parts``
-    passes both the same ``now``."""
+    identity-document number. With its parts: ``cases_in_parts``."""
     cases = cases_visible_to(actor)
     if query:
         record_access(actor, Action.SEARCH, object_type="casework.case")
@@ -190,6 +189,13 @@ def filter_cases(actor: User, *, query: str = "", **filters) -> QuerySet[Case]:
     if query:
         cases = cases.filter(pk__in=_matching_case_ids(actor, query, number_contains=True))
     return cases
+
+
+def cases_in_parts(actor: User, **filters) -> tuple[QuerySet[Case], list[QuerySet[Case]]]:
+    """What a case list reads: ``filter_cases`` and its ``case_list_parts``,
+    narrowed as of one moment."""
+    filters.setdefault("now", timezone.now())
+    return filter_cases(actor, **filters), case_list_parts(actor, **filters)
 
 
 def case_list_parts(actor: User, *, query: str = "", **filters) -> list[QuerySet[Case]]:

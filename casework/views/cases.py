@@ -7,7 +7,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
@@ -107,11 +106,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
         request.GET,
         **selectors.case_filter_choices(request.user, request.GET.get("assignee", "")),
     )
-    filters = {**form.filters(), "now": timezone.now()}  # one moment for the list and its parts
-    cases = selectors.with_client_and_assignee(selectors.filter_cases(request.user, **filters))
+    cases, parts = selectors.cases_in_parts(request.user, **form.filters())
+    cases = selectors.with_client_and_assignee(cases)
     if not form.is_valid():
-        cases = cases.none()
-    parts = selectors.case_list_parts(request.user, **filters) if form.is_valid() else []
+        cases, parts = cases.none(), []
     page = keyset_page(cases, request.GET.get("after", ""), "updated_at", parts=parts)
     return render(
         request,
