@@ -36,9 +36,11 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.db.models import Count, Max, Min
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from accounts import access_log
 from accounts.models import AccessLog
+from accounts.permissions import Perm
 from accounts.services import issue_api_token
 from casework.models import Case, CaseNote
 from referrals.models import Referral, ReferralEvent
@@ -356,6 +358,10 @@ def test_a_live_server_answers_concurrent_clients_correctly(
     closing = make_case(supervisor, client_record)
     referred_again = make_case(caseworker, client_record)
     elsewhere = make_case(outsider, make_client(outsider, name="Amina Yusuf", name_latin="Amina"))
+    # The outsider is also granted the case the notes go to: her case list has
+    # two parts (her agency, the grant), read one by one on PostgreSQL while
+    # the notes move the granted case up the list.
+    assign_perm(Perm.VIEW_CASE.value, outsider, case)
     tokens = {
         user: issue_api_token(actor=user, name="live test")[1]
         for user in (caseworker, supervisor, referral_officer, outsider)
@@ -379,6 +385,8 @@ def test_a_live_server_answers_concurrent_clients_correctly(
         read_in_a_loop("read (other agency)", outsider, f"/api/v1/cases/{elsewhere.pk}/"),
         # … and a colleague reads the very case the notes go to.
         read_in_a_loop("read (same case)", supervisor, f"/api/v1/cases/{case.pk}/"),
+        # … and her case list of two parts, one of them the case being written.
+        read_in_a_loop("list (two parts)", outsider, "/api/v1/cases/"),
     ]
     started_at = time.monotonic()
     for reader in readers:
@@ -482,8 +490,14 @@ def test_a_live_server_answers_concurrent_clients_correctly(
     assert not tally.server_errors(), f"{summary}\nserver log:\n{server.log_tail()}"
 
     # Reads and notes all succeed.
-    for kind in ("read (other agency)", "read (same case)"):
+    for kind in ("read (other agency)", "read (same case)", "list (two parts)"):
         assert set(tally.of(kind)) == {200}, summary
+    # Every list answer holds exactly her two cases, newest first.
+    for _status, body in tally.bodies["list (two parts)"]:
+        listed = [item["id"] for item in body["results"]]
+        assert sorted(listed) == sorted([str(case.pk), str(elsewhere.pk)]), body
+        moments = [item["updated_at"] for item in body["results"]]
+        assert moments == sorted(moments, reverse=True), body
     assert tally.of("note") == Counter({201: size.notes}), summary
     assert CaseNote.objects.filter(case=case).count() == size.notes
 
