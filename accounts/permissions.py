@@ -58,6 +58,8 @@ class Perm(StrEnum):
     VIEW_DO_NOT_DISCLOSE = "casework.view_donotdisclose"
     ADD_DO_NOT_DISCLOSE = "casework.add_donotdisclose"
     VIEW_DOCUMENT = "casework.view_document"
+    VIEW_PLAN = "casework.view_integrationplan"
+    CHANGE_PLAN = "casework.change_plan"
     ADD_DOCUMENT = "casework.add_document"
 
     # data protection
@@ -111,6 +113,8 @@ _CASEWORK = frozenset(
         Perm.COMPLETE_FOLLOW_UP,
         Perm.VIEW_DOCUMENT,
         Perm.ADD_DOCUMENT,
+        Perm.VIEW_PLAN,
+        Perm.CHANGE_PLAN,
         Perm.VIEW_CONSENT,
         Perm.RECORD_CONSENT,
         Perm.WITHDRAW_CONSENT,
@@ -144,6 +148,7 @@ BREAK_GLASS_PERMISSIONS = frozenset(
         Perm.VIEW_NOTES,
         Perm.VIEW_FOLLOW_UPS,
         Perm.VIEW_DOCUMENT,
+        Perm.VIEW_PLAN,
         Perm.VIEW_SENSITIVE,
         Perm.VIEW_CONSENT,
         Perm.VIEW_DO_NOT_DISCLOSE,

@@ -19,6 +19,7 @@ from casework.models import (
     DataCategory,
     Document,
     IdentityDocument,
+    PlanAction,
 )
 
 IDENTITY_FIELDS = (
@@ -52,6 +53,9 @@ EDUCATION_EMPLOYMENT_FIELDS = ("education", "employment")
 CASE_NOTES_FIELDS = ("notes",)
 CASE_NOTE_FIELDS = ("kind", "body", "created_at")
 DOCUMENTS_FIELDS = ("documents",)
+INTEGRATION_PLAN_FIELDS = ("actions",)
+# A referred action as the partner reads it: never the rest of the plan.
+PLAN_ACTION_FIELDS = ("id", "goal_domain", "description", "due_on", "status")
 DOCUMENT_FIELDS = (
     "id",
     "category",
@@ -88,6 +92,7 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     DataCategory.EDUCATION_EMPLOYMENT: EDUCATION_EMPLOYMENT_FIELDS,
     DataCategory.CASE_NOTES: CASE_NOTES_FIELDS,
     DataCategory.DOCUMENTS: DOCUMENTS_FIELDS,
+    DataCategory.INTEGRATION_PLAN: INTEGRATION_PLAN_FIELDS,
 }
 
 
@@ -103,7 +108,7 @@ def _fields(instance, names) -> dict[str, Any]:
     return {name: _json(getattr(instance, name)) for name in names}
 
 
-def _identity(client: Client, case: Case, categories: frozenset[str]) -> dict[str, Any]:
+def _identity(client: Client, case: Case, categories: frozenset[str], referred) -> dict[str, Any]:
     section = _fields(client, CLIENT_SECTION_FIELDS[DataCategory.IDENTITY])
     section["identity_documents"] = [
         _fields(document, IDENTITY_DOCUMENT_FIELDS)
@@ -112,20 +117,20 @@ def _identity(client: Client, case: Case, categories: frozenset[str]) -> dict[st
     return section
 
 
-def _health(client: Client, case: Case, categories: frozenset[str]) -> dict[str, Any]:
+def _health(client: Client, case: Case, categories: frozenset[str], referred) -> dict[str, Any]:
     sensitive = ClientSensitive.objects.filter(client=client).first()
     if sensitive is None:
         return {name: [] if name == "vulnerabilities" else "" for name in HEALTH_FIELDS}
     return _fields(sensitive, HEALTH_FIELDS)
 
 
-def _case_notes(client: Client, case: Case, categories: frozenset[str]) -> dict[str, Any]:
+def _case_notes(client: Client, case: Case, categories: frozenset[str], referred) -> dict[str, Any]:
     # Confidential notes stay with their author and supervisors: never shared.
     notes = CaseNote.objects.filter(case=case, is_confidential=False).order_by("created_at", "pk")
     return {"notes": [_fields(note, CASE_NOTE_FIELDS) for note in notes]}
 
 
-def _documents(client: Client, case: Case, categories: frozenset[str]) -> dict[str, Any]:
+def _documents(client: Client, case: Case, categories: frozenset[str], referred) -> dict[str, Any]:
     # Medical and other sensitive documents go only with the health section.
     shares_health = bool(categories & SPECIAL_CATEGORIES)
     rows = []
@@ -148,8 +153,31 @@ def _documents(client: Client, case: Case, categories: frozenset[str]) -> dict[s
     return {"documents": rows}
 
 
-def _plain(names: tuple[str, ...]) -> Callable[[Client, Case, frozenset[str]], dict[str, Any]]:
-    def build(client: Client, case: Case, categories: frozenset[str]) -> dict[str, Any]:
+def _integration_plan(
+    client: Client, case: Case, categories: frozenset[str], referred
+) -> dict[str, Any]:
+    # Only the actions this referral carries out; a goal about health goes
+    # only with the health section.
+    shares_health = bool(categories & SPECIAL_CATEGORIES)
+    rows = []
+    actions = PlanAction.objects.filter(case=case, pk__in=list(referred)).select_related("goal")
+    for action in actions.order_by("created_at", "pk"):
+        if action.goal.is_special_category and not shares_health:
+            continue
+        rows.append(
+            {
+                "id": str(action.pk),
+                "goal_domain": action.goal.domain,
+                "description": action.description,
+                "due_on": _json(action.due_on),
+                "status": action.status,
+            }
+        )
+    return {"actions": rows}
+
+
+def _plain(names: tuple[str, ...]) -> Callable[..., dict[str, Any]]:
+    def build(client: Client, case: Case, categories: frozenset[str], referred) -> dict[str, Any]:
         return _fields(client, names)
 
     return build
@@ -164,20 +192,22 @@ _BUILDERS = {
     DataCategory.EDUCATION_EMPLOYMENT: _plain(EDUCATION_EMPLOYMENT_FIELDS),
     DataCategory.CASE_NOTES: _case_notes,
     DataCategory.DOCUMENTS: _documents,
+    DataCategory.INTEGRATION_PLAN: _integration_plan,
 }
 
 
-def sections_of(case: Case, categories) -> dict[str, dict[str, Any]]:
+def sections_of(case: Case, categories, *, plan_actions=()) -> dict[str, dict[str, Any]]:
     """{category: {field: value}} for exactly ``categories`` of the case's
-    client (and, for notes and documents, of the case). A system read: the
-    caller has already checked what the actor may disclose."""
+    client (and, for notes and documents, of the case; for the integration
+    plan, of the ``plan_actions`` ids a referral carries out). A system read:
+    the caller has already checked what the actor may disclose."""
     chosen = frozenset(str(category) for category in categories)
     unknown = chosen - set(DataCategory.values)
     if unknown:
         raise ValueError(f"Unknown data categories: {sorted(unknown)}")
     client = case.client
     return {
-        category: _BUILDERS[category](client, case, chosen)
+        category: _BUILDERS[category](client, case, chosen, plan_actions)
         for category in DataCategory.values
         if category in chosen
     }

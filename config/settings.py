@@ -539,6 +539,9 @@ BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 3)
 # A sent referral past its respond-by date is overdue; this many days later,
 # still unanswered, it expires and the partner loses access.
 REFERRAL_EXPIRY_GRACE_DAYS = env_int("REFERRAL_EXPIRY_GRACE_DAYS", 7)
+# An integration plan with an open action nobody moved on for this many days
+# is "stalled" on its agency supervisors' home page.
+PLAN_STALLED_DAYS = env_int("PLAN_STALLED_DAYS", 30)
 # Report jobs' files are deleted this many days after they are ready.
 REPORT_FILE_DAYS = env_int("REPORT_FILE_DAYS", 7)
 # A report job still running after this many minutes is taken to have lost its
@@ -666,6 +669,12 @@ SPECTACULAR_SETTINGS = {
         "ConsentMethod": "casework.models.Consent.Method",
         "ConsentStatus": "casework.models.Consent.Status",
         "ConsentGapCode": "casework.api.consent.GAP_CODES",
+        "PlanDomain": "casework.models.PlanDomain",
+        "PlanGoalPriority": "casework.models.PlanGoal.Priority",
+        "PlanGoalStatus": "casework.models.PlanGoal.Status",
+        "PlanActionResponsible": "casework.models.PlanAction.Responsible",
+        "PlanActionStatus": "casework.models.PlanAction.Status",
+        "PlanAgreementMethod": "casework.models.PlanAgreement.Method",
         # referrals
         "ServiceStatus": "referrals.models.Service.Status",
         "ReferralState": "referrals.models.Referral.State",

@@ -329,3 +329,241 @@ def seed_referrals(agencies: dict[str, Agency]) -> None:
         consent_id=consent.pk,
         reason="The client does not want Casa Comune to hold her data.",
     )
+
+
+# --- Integration plans -----------------------------------------------------------------
+
+# A goal in the client's words, by the client's first language (else English).
+_CLIENT_WORDS = {
+    "language": {
+        "ar": "أريد أن أتكلم الإيطالية لأعمل وأتحدث مع معلمي أولادي.",
+        "fa": "می‌خواهم ایتالیایی یاد بگیرم تا بتوانم کار کنم.",
+        "uk": "Хочу вивчити італійську, щоб працювати за фахом.",
+        "ti": "ጣልያንኛ ክመሃር እደሊ።",
+        "en": "I want to speak Italian to work and to talk to my children's teachers.",
+    },
+    "housing": {
+        "ar": "أريد بيتاً لعائلتي، ليس مركز استقبال.",
+        "fa": "یک خانه برای خانواده‌ام می‌خواهم.",
+        "uk": "Хочу власне житло для родини.",
+        "en": "A home for my family, not a reception centre.",
+    },
+    "legal_status": {
+        "ar": "أريد أن تكون أوراقي سليمة.",
+        "fa": "می‌خواهم مدارکم درست باشد.",
+        "uk": "Хочу, щоб мої документи були в порядку.",
+        "en": "I want my papers in order.",
+    },
+    "employment_training": {
+        "ar": "أريد أن أعمل ممرضة كما في بلدي.",
+        "fa": "می‌خواهم دوباره پرستار باشم.",
+        "uk": "Хочу знову працювати медсестрою.",
+        "en": "I want to work as a nurse again, as I did at home.",
+    },
+}
+
+
+def _words(case: Case, domain: str) -> str:
+    languages = case.client.languages or []
+    words = _CLIENT_WORDS[domain]
+    for language in languages:
+        if language in words:
+            return words[language]
+    return words["en"]
+
+
+def _goal(actor, case, domain, statement, days, priority="medium"):
+    return casework.add_goal(
+        actor=actor,
+        case_id=case.pk,
+        domain=domain,
+        statement=statement,
+        statement_client=_words(case, domain),
+        target_date=timezone.now().date() + timedelta(days=days),
+        priority=priority,
+    )
+
+
+def _action(actor, case, goal, description, responsible="client", days=None, **extra):
+    return casework.add_action(
+        actor=actor,
+        case_id=case.pk,
+        goal_id=goal.pk,
+        description=description,
+        responsible=responsible,
+        due_on=timezone.now().date() + timedelta(days=days) if days else None,
+        **extra,
+    )
+
+
+def _progress(actor, case, action, status, reason=""):
+    action.refresh_from_db()
+    return casework.update_action(
+        actor=actor,
+        case_id=case.pk,
+        action_id=action.pk,
+        expected_version=action.version,
+        changes={"status": status},
+        reason=reason,
+    )
+
+
+def _agree(actor, case, method, **extra):
+    from casework.models import IntegrationPlan
+
+    plan = IntegrationPlan.objects.get(case=case)
+    return casework.record_plan_agreement(
+        actor=actor,
+        case_id=case.pk,
+        plan_version=plan.version,
+        method=method,
+        agreed_at=extra.pop("agreed_at", None)
+        or (timezone.now() if method != "not_obtained" else None),
+        **extra,
+    )
+
+
+def _stall(action, *, days: int) -> None:
+    """Demo only: nobody moved the action on for ``days`` and its due date
+    passed (the services date both now)."""
+    from casework.models import PlanAction
+
+    action = PlanAction.objects.get(pk=action.pk)
+    action.progressed_at = timezone.now() - timedelta(days=days)
+    action.due_on = timezone.now().date() - timedelta(days=days // 2)
+    save_with_history(
+        action,
+        actor=action.created_by,
+        reason="demo data: no progress for weeks",
+        update_fields=["progressed_at", "due_on"],
+    )
+
+
+def _unplanned_cases(agency: Agency) -> list[Case]:
+    """Open, unrestricted, assigned cases of ``agency`` without a plan, newest first."""
+    return list(
+        Case.objects.filter(agency=agency, status="open", is_restricted=False)
+        .exclude(plan__isnull=False)
+        .exclude(assigned_to__isnull=True)
+        .select_related("client", "agency", "assigned_to")
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def seed_plans(agencies: dict[str, Agency]) -> None:
+    """Integration plans at different stages in each demo agency (skipped if
+    present): Amal's full plan with actions referred to Casa Comune (accepted,
+    progress reported) and to the City office (sent), agreed through an
+    interpreter; a stalled, overdue one; Casa's first draft awaiting the
+    client's agreement; the City office's plan with a goal achieved and its
+    agreement not obtained, with the reason."""
+    from casework.models import IntegrationPlan
+
+    if IntegrationPlan.objects.filter(case__agency__in=agencies.values()).exists():
+        return
+    amal, casa, city = agencies["amal"], agencies["casa"], agencies["city"]
+    amal_cases = _unplanned_cases(amal)
+    casa_officer = _member(casa, "referral_officer")
+
+    # Amal: the full plan, shared with both partners.
+    case = amal_cases[0]
+    worker = case.assigned_to
+    language = _goal(worker, case, "language", "Reach A2 in Italian by the summer", 150, "high")
+    course = _action(worker, case, language, "Enrol in the evening Italian course", days=14)
+    interpreter = _action(
+        worker,
+        case,
+        language,
+        "Book an interpreter for the course's placement test",
+        responsible="staff",
+        responsible_user=worker.pk,
+        days=7,
+    )
+    housing = _goal(worker, case, "housing", "Move from the reception centre to a flat", 240)
+    housing_action = _action(
+        worker,
+        case,
+        housing,
+        "Apply for social housing with the City office",
+        responsible="partner",
+        responsible_agency=city.pk,
+        days=30,
+    )
+    legal = _goal(worker, case, "legal_status", "Renew the residence permit in time", 90, "high")
+    legal_action = _action(
+        worker,
+        case,
+        legal,
+        "Legal advice on the residence permit renewal",
+        responsible="partner",
+        responsible_agency=casa.pk,
+        days=21,
+    )
+    work = _goal(
+        worker, case, "employment_training", "Have the nursing diploma recognised", 365, "low"
+    )
+    _action(worker, case, work, "Gather the diploma and transcripts for translation", days=60)
+    _agree(
+        worker,
+        case,
+        "verbal_interpreter",
+        reason="Explained in Arabic with the agency's interpreter.",
+    )
+    _progress(worker, case, course, "in_progress")
+    _progress(worker, case, interpreter, "done")
+    categories = ["identity", "contact", "legal_status", "integration_plan"]
+    _consent(worker, case, casa, categories)
+    _consent(worker, case, city, categories)
+    to_casa = services.create_and_send_referral(
+        actor=worker,
+        case_id=case.pk,
+        service_id=_service(casa, "Legal counselling on asylum and residence").pk,
+        purpose="Legal advice on the residence permit renewal",
+        respond_by=timezone.now().date() + timedelta(days=10),
+        data_categories=categories,
+        plan_action_id=legal_action.pk,
+    )
+    services.accept_referral(actor=casa_officer, referral_id=to_casa.pk)
+    services.report_referral_progress(
+        actor=casa_officer,
+        referral_id=to_casa.pk,
+        note="First appointment held; documents for the renewal listed.",
+    )
+    services.create_and_send_referral(
+        actor=worker,
+        case_id=case.pk,
+        service_id=_service(city, "Social housing applications").pk,
+        purpose="Apply for social housing",
+        respond_by=timezone.now().date() + timedelta(days=14),
+        data_categories=categories,
+        plan_action_id=housing_action.pk,
+    )
+
+    # Amal: a plan nobody has moved on for weeks (the supervisor's home shows it).
+    case = amal_cases[1]
+    worker = case.assigned_to
+    goal = _goal(worker, case, "language", "Attend Italian classes every week", 60)
+    stalled = _action(worker, case, goal, "Go to the Tuesday conversation group", days=7)
+    _agree(worker, case, "signed_form")
+    _stall(stalled, days=45)
+
+    # Casa Comune: a first draft, waiting for the client to agree.
+    case = _unplanned_cases(casa)[0]
+    worker = case.assigned_to
+    goal = _goal(worker, case, "legal_status", "Prepare the asylum interview", 45, "high")
+    _action(worker, case, goal, "Write down the journey with the legal adviser", days=14)
+
+    # City office: a goal achieved; the agreement to the new version not obtained.
+    case = _unplanned_cases(city)[0]
+    worker = case.assigned_to
+    goal = _goal(worker, case, "housing", "Register the address at the registry office", 30)
+    done = _action(worker, case, goal, "Bring the rental contract to the registry office", days=5)
+    _agree(worker, case, "legal_guardian", reason="Signed by the guardian of the minor.")
+    _progress(worker, case, done, "done")
+    _goal(worker, case, "language", "Start Italian lessons at the community school", 90)
+    _agree(
+        worker,
+        case,
+        "not_obtained",
+        reason="The client was unwell at the visit; to be asked at the next appointment.",
+    )

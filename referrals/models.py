@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import Agency
 from accounts.tracking import TrackedManager, TrackedQuerySet
-from casework.models import Case, Consent, ServiceCategory
+from casework.models import Case, Consent, PlanAction, ServiceCategory
 
 
 class Service(models.Model):
@@ -216,6 +216,17 @@ class Referral(models.Model):
         blank=True,
         related_name="+",
         editable=False,
+    )
+    # The action of the case's integration plan this referral carries out: its
+    # answer, progress and completion move the action on.
+    plan_action = models.ForeignKey(
+        PlanAction,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referrals",
+        editable=False,
+        verbose_name=_("integration plan action"),
     )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)

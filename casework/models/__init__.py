@@ -30,9 +30,18 @@ from casework.models.grants import (
     ClientGroupObjectPermission,
     ClientUserObjectPermission,
 )
+from casework.models.plans import (
+    SPECIAL_DOMAINS,
+    IntegrationPlan,
+    PlanAction,
+    PlanAgreement,
+    PlanDomain,
+    PlanGoal,
+)
 
 __all__ = [
     "SPECIAL_CATEGORIES",
+    "SPECIAL_DOMAINS",
     "BreakGlass",
     "Case",
     "CaseCounter",
@@ -50,7 +59,12 @@ __all__ = [
     "Document",
     "FollowUp",
     "IdentityDocument",
+    "IntegrationPlan",
     "LegalStatus",
+    "PlanAction",
+    "PlanAgreement",
+    "PlanDomain",
+    "PlanGoal",
     "ServiceCategory",
     "Sex",
     "document_path",

@@ -29,6 +29,7 @@ class DataCategory(models.TextChoices):
     EDUCATION_EMPLOYMENT = "education_employment", _("Education and employment")
     CASE_NOTES = "case_notes", _("Case notes")
     DOCUMENTS = "documents", _("Documents")
+    INTEGRATION_PLAN = "integration_plan", _("Integration plan: the actions referred")
 
 
 # GDPR Art. 9: these categories need a lawful basis *and* an Art. 9(2) condition.

@@ -33,6 +33,9 @@ from casework.models import (
     DoNotDisclose,
     FollowUp,
     IdentityDocument,
+    PlanAction,
+    PlanAgreement,
+    PlanGoal,
 )
 from casework.names import name_key, search_text
 from casework.services.common import require_text
@@ -122,6 +125,22 @@ def _erase_cases(case_ids: list) -> dict[str, int]:
     holds = list(LegalHold.objects.filter(case_id__in=case_ids).values_list("pk", flat=True))
     scrub(LegalHold, holds, {"reason": ERASED})
     BreakGlass.objects.filter(case_id__in=case_ids).update(reason=ERASED)
+    # The integration plan: the goals in the client's words and the agency's,
+    # what each action was and why it moved; domains, dates and statuses stay.
+    goals = list(PlanGoal.objects.filter(case_id__in=case_ids).values_list("pk", flat=True))
+    counts["plan_goals"] = scrub(
+        PlanGoal, goals, {"statement": ERASED, "statement_client": "", "status_reason": ""}
+    )
+    actions = list(PlanAction.objects.filter(case_id__in=case_ids).values_list("pk", flat=True))
+    counts["plan_actions"] = scrub(
+        PlanAction, actions, {"description": ERASED, "status_reason": ""}
+    )
+    agreements = (
+        PlanAgreement.objects.filter(case_id__in=case_ids)
+        .exclude(reason="")
+        .values_list("pk", flat=True)
+    )
+    scrub(PlanAgreement, list(agreements), {"reason": ERASED})
     return counts
 
 

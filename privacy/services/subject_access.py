@@ -28,6 +28,10 @@ from casework.models import (
     DoNotDisclose,
     FollowUp,
     IdentityDocument,
+    IntegrationPlan,
+    PlanAction,
+    PlanAgreement,
+    PlanGoal,
 )
 from privacy.models import Erasure, LegalHold
 from privacy.selectors.records import get_client_for_protection
@@ -62,6 +66,10 @@ SUBJECT_ACCESS_SECTIONS: dict[str, str] = {
     _label(Document): "cases.documents",
     _label(DoNotDisclose): "cases.do_not_disclose",
     _label(BreakGlass): "cases.break_glass",
+    _label(IntegrationPlan): "cases.plan",
+    _label(PlanGoal): "cases.plan.goals",
+    _label(PlanAction): "cases.plan.actions",
+    _label(PlanAgreement): "cases.plan.agreements",
     _label(Consent): "consents",
     _label(Consent.recipient_agencies.through): "consents.recipient_agencies",
     _label(LegalHold): "legal_holds",
@@ -75,6 +83,10 @@ SUBJECT_ACCESS_SECTIONS: dict[str, str] = {
     _history_label(Consent): "history.consents",
     _history_label(DoNotDisclose): "history.do_not_disclose",
     _history_label(LegalHold): "history.legal_holds",
+    _history_label(IntegrationPlan): "history.plans",
+    _history_label(PlanGoal): "history.plan_goals",
+    _history_label(PlanAction): "history.plan_actions",
+    _history_label(PlanAgreement): "history.plan_agreements",
     _label(Referral): "referrals",
     _label(ReferralPacket): "referrals.packet",
     _label(ReferralMessage): "referrals.messages",
@@ -185,6 +197,22 @@ def _referral_sections(case_ids: list) -> dict[str, Any]:
     }
 
 
+def _plan_section(case: Case) -> dict[str, Any] | None:
+    """The case's integration plan: goals (in the client's words too), actions
+    and every record of the client's agreement."""
+    plan = IntegrationPlan.objects.filter(case=case).first()
+    if plan is None:
+        return None
+    return {
+        **row(plan),
+        "goals": [row(g) for g in PlanGoal.objects.filter(plan=plan).order_by("created_at")],
+        "actions": [row(a) for a in PlanAction.objects.filter(case=case).order_by("created_at")],
+        "agreements": [
+            row(a) for a in PlanAgreement.objects.filter(plan=plan).order_by("recorded_at")
+        ],
+    }
+
+
 def subject_access_export(actor: User, client_id: UUID | str) -> dict[str, Any]:
     """Everything Sanad holds about one client, as JSON-ready data: the client
     and special-category section, identity documents, cases with notes,
@@ -218,6 +246,7 @@ def subject_access_export(actor: User, client_id: UUID | str) -> dict[str, Any]:
                 "documents": [row(d) for d in Document.objects.filter(case=case)],
                 "do_not_disclose": [row(d) for d in DoNotDisclose.objects.filter(case=case)],
                 "break_glass": [row(b) for b in BreakGlass.objects.filter(case=case)],
+                "plan": _plan_section(case),
             }
         )
     for consent in Consent.objects.filter(client=client).prefetch_related("recipient_agencies"):
@@ -249,6 +278,14 @@ def subject_access_export(actor: User, client_id: UUID | str) -> dict[str, Any]:
             DoNotDisclose, DoNotDisclose.objects.filter(case_id__in=case_ids)
         ),
         "legal_holds": history_rows(LegalHold, LegalHold.objects.filter(client=client)),
+        "plans": history_rows(
+            IntegrationPlan, IntegrationPlan.objects.filter(case_id__in=case_ids)
+        ),
+        "plan_goals": history_rows(PlanGoal, PlanGoal.objects.filter(case_id__in=case_ids)),
+        "plan_actions": history_rows(PlanAction, PlanAction.objects.filter(case_id__in=case_ids)),
+        "plan_agreements": history_rows(
+            PlanAgreement, PlanAgreement.objects.filter(case_id__in=case_ids)
+        ),
     }
     export["access_log"] = [
         row(entry, exclude=("prev_hash", "hash", "chain", "seq"))

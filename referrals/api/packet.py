@@ -16,6 +16,8 @@ from casework.models import (
     Document,
     IdentityDocument,
     LegalStatus,
+    PlanAction,
+    PlanDomain,
     Sex,
 )
 from config.http.pagination import KeysetCursorPagination
@@ -113,6 +115,24 @@ class PacketDocumentsSerializer(serializers.Serializer):
     )
 
 
+class PacketPlanActionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    goal_domain = serializers.ChoiceField(choices=PlanDomain.choices)
+    description = serializers.CharField()
+    due_on = serializers.DateField(allow_null=True)
+    status = serializers.ChoiceField(
+        choices=PlanAction.Status.choices, help_text="When the packet was sent."
+    )
+
+
+class PacketIntegrationPlanSerializer(serializers.Serializer):
+    actions = PacketPlanActionSerializer(
+        many=True,
+        help_text="Only the actions of the client's integration plan this referral carries "
+        "out; a goal about health only when health is shared too.",
+    )
+
+
 class PacketDataSerializer(serializers.Serializer):
     """Exactly the shared sections: a section not shared is absent."""
 
@@ -124,6 +144,7 @@ class PacketDataSerializer(serializers.Serializer):
     education_employment = PacketEducationEmploymentSerializer(required=False)
     case_notes = PacketCaseNotesSerializer(required=False)
     documents = PacketDocumentsSerializer(required=False)
+    integration_plan = PacketIntegrationPlanSerializer(required=False)
 
 
 class PacketOutSerializer(serializers.Serializer):

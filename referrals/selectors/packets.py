@@ -14,6 +14,8 @@ from casework.models import (
     DataCategory,
     Document,
     IdentityDocument,
+    PlanAction,
+    PlanDomain,
 )
 from casework.models.clients import LegalStatus, Sex
 from casework.sections import SECTION_FIELDS
@@ -29,6 +31,7 @@ _LIST_FIELDS = {
     "identity_documents": IdentityDocument,
     "notes": CaseNote,
     "documents": Document,
+    "actions": PlanAction,
 }
 _CHOICES = {
     "sex": dict(Sex.choices),
@@ -102,10 +105,25 @@ def _documents(rows) -> list[dict]:
     ]
 
 
+def _plan_actions(rows) -> list[dict]:
+    domains = dict(PlanDomain.choices)
+    statuses = dict(PlanAction.Status.choices)
+    return [
+        {
+            "goal_domain": domains.get(row.get("goal_domain"), row.get("goal_domain")),
+            "description": row.get("description", ""),
+            "due_on": row.get("due_on") or "",
+            "status": statuses.get(row.get("status"), row.get("status")),
+        }
+        for row in rows
+    ]
+
+
 _LIST_BUILDERS = {
     "identity_documents": _identity_documents,
     "notes": _notes,
     "documents": _documents,
+    "actions": _plan_actions,
 }
 
 

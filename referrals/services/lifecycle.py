@@ -22,6 +22,7 @@ from accounts.audit import save_with_history
 from accounts.models import User
 from accounts.permissions import Perm
 from casework.models import Case, Consent
+from casework.services import follow_referral
 from referrals.models import Referral, ReferralEvent
 from referrals.selectors import (
     expirable_referrals,
@@ -45,6 +46,12 @@ _HISTORY_REASONS = {
     Referral.Action.EXPIRE: gettext_noop("referral expired"),
     Referral.Action.CANCEL: gettext_noop("referral cancelled"),
 }
+
+
+# Transitions whose note is a person's words, copied to the plan's action.
+_TOLD_TO_ACTION = frozenset(
+    {Referral.Action.DECLINE, Referral.Action.COMPLETE, Referral.Action.WITHDRAW}
+)
 
 
 def apply_transition(
@@ -71,6 +78,17 @@ def apply_transition(
         reason=_HISTORY_REASONS[action],
         update_fields=["state", "version", *fields],
     )
+    if referral.plan_action_id:
+        # The action it carries out: the partner's own words (a decline's
+        # reason, the outcome, the sender's reason) go with it, Sanad's not.
+        told = note if action in _TOLD_TO_ACTION else ""
+        follow_referral(
+            actor=actor,
+            action_id=referral.plan_action_id,
+            event=target,
+            referral_state=target,
+            note=told,
+        )
     return add_event(referral, kind, actor, actor_agency_id, note, from_state, target)
 
 
@@ -155,6 +173,14 @@ def report_referral_progress(*, actor: User, referral_id: UUID | str, note: str)
     if refusal is not None:
         raise refusal
     event = add_event(referral, ReferralEvent.Kind.PROGRESS, actor, referral.to_agency_id, note)
+    if referral.plan_action_id:
+        follow_referral(
+            actor=actor,
+            action_id=referral.plan_action_id,
+            event="progress",
+            referral_state=referral.state,
+            note=note,
+        )
     notify(referral, ReferralEvent.Kind.PROGRESS, sending_side=senders(referral))
     return event
 

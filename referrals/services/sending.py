@@ -16,9 +16,10 @@ from accounts.audit import save_with_history
 from accounts.models import Agency, User
 from accounts.permissions import Perm
 from accounts.selectors import holds_in
-from casework.models import SPECIAL_CATEGORIES, Case, Consent
+from casework.models import SPECIAL_CATEGORIES, Case, Consent, DataCategory
 from casework.sections import sections_of
 from casework.selectors import get_case_for
+from casework.services import check_action_referable, follow_referral
 from casework.services.common import ExpectedVersion, check_version, unknown_fields
 from config.errors import Forbidden, InvalidInput, NotFound
 from referrals.models import Referral, ReferralEvent, ReferralPacket, Service
@@ -66,12 +67,18 @@ def create_referral(
     respond_by: datetime.date | str,
     message: str = "",
     data_categories: Iterable[str] | None = None,
+    plan_action_id: UUID | str | None = None,
 ) -> Referral:
     """Draft a referral from a case the actor sees (SEND_REFERRAL in the case's
     agency) to a service, or to an agency. Without ``data_categories`` the
     draft shares what the service needs and the consent covers. Nothing is
     disclosed until ``send_referral``. Writes the history and the timeline's
-    first event."""
+    first event.
+
+    With ``plan_action_id`` the referral carries out that action of the case's
+    integration plan (an open action for the receiving agency, not already
+    referred: ``casework.services.check_action_referable``); the packet then
+    holds that action in its integration-plan section, when shared."""
     case = get_case_for(actor, case_id, lock=True)
     if not holds_in(actor, Perm.SEND_REFERRAL, case.agency_id):
         raise Forbidden()
@@ -106,8 +113,18 @@ def create_referral(
     urgency = parse_choice(urgency, Referral.Urgency.values, "urgency")
     respond_by = parse_respond_by(respond_by)
     message = parse_text(message, "message", required=False, max_length=MESSAGE_MAX_LENGTH)
+    plan_action = None
+    if plan_action_id:
+        plan_action = check_action_referable(actor, case, plan_action_id, to_agency.pk)
     if data_categories is None:
-        data_categories = list(referral_check(case, to_agency, service).proposed)
+        check = referral_check(case, to_agency, service)
+        data_categories = list(check.proposed)
+        if plan_action is not None and DataCategory.INTEGRATION_PLAN in check.covered:
+            data_categories = [
+                c
+                for c in DataCategory.values
+                if c in {*data_categories, DataCategory.INTEGRATION_PLAN}
+            ]
         if not actor.has_perm(Perm.VIEW_SENSITIVE, case):
             data_categories = [c for c in data_categories if c not in SPECIAL_CATEGORIES]
     else:
@@ -128,9 +145,17 @@ def create_referral(
         respond_by=respond_by,
         message=message,
         data_categories=data_categories,
+        plan_action=plan_action,
     )
     save_with_history(referral, actor=actor, reason=gettext_noop("referral drafted"))
     add_event(referral, ReferralEvent.Kind.CREATED, actor, case.agency_id, to_state=referral.state)
+    if plan_action is not None:
+        follow_referral(
+            actor=actor,
+            action_id=plan_action.pk,
+            event=referral.state,
+            referral_state=referral.state,
+        )
     return referral
 
 
@@ -176,7 +201,11 @@ def update_referral_draft(
 def build_packet(referral: Referral) -> ReferralPacket:
     """Freeze exactly the referral's shared sections (``casework.sections``)."""
     case = Case.objects.select_related("client").get(pk=referral.case_id)
-    data = sections_of(case, referral.data_categories)
+    data = sections_of(
+        case,
+        referral.data_categories,
+        plan_actions=[referral.plan_action_id] if referral.plan_action_id else (),
+    )
     packet = ReferralPacket(
         referral=referral, data_categories=list(referral.data_categories), data=data
     )
@@ -278,6 +307,7 @@ def create_and_send_referral(
     message: str = "",
     data_categories: Iterable[str] | None = None,
     override_reason: str = "",
+    plan_action_id: UUID | str | None = None,
 ) -> Referral:
     """Draft (``create_referral``) and send (``send_referral``) in one
     transaction: a refused send leaves no draft behind. Needs what both need
@@ -294,5 +324,6 @@ def create_and_send_referral(
         respond_by=respond_by,
         message=message,
         data_categories=data_categories,
+        plan_action_id=plan_action_id,
     )
     return send_referral(actor=actor, referral_id=referral.pk, override_reason=override_reason)

@@ -42,6 +42,10 @@ from casework.models import (
     DoNotDisclose,
     FollowUp,
     IdentityDocument,
+    IntegrationPlan,
+    PlanAction,
+    PlanAgreement,
+    PlanGoal,
     ServiceCategory,
 )
 from config.errors import InvalidInput
@@ -165,6 +169,10 @@ _HISTORY_MODELS: dict[str, tuple[type[models.Model], Any]] = {
     "consents": (Consent, gettext_lazy("Consent")),
     "do_not_disclose": (DoNotDisclose, gettext_lazy("Do not disclose")),
     "legal_holds": (LegalHold, gettext_lazy("Legal hold")),
+    "plans": (IntegrationPlan, gettext_lazy("Integration plan")),
+    "plan_goals": (PlanGoal, gettext_lazy("Goal")),
+    "plan_actions": (PlanAction, gettext_lazy("Action")),
+    "plan_agreements": (PlanAgreement, gettext_lazy("Agreement to the plan")),
     "referrals": (Referral, gettext_lazy("Referral or message")),
 }
 
@@ -418,11 +426,22 @@ def subject_access_context(export: dict, agencies: dict[str, str], agency: Agenc
                     "documents",
                     "do_not_disclose",
                     "break_glass",
+                    "plan",
                 ),
             ),
         }
         for case in export["cases"]
     ]
+
+    def of_plans(key: str, model: type[models.Model]) -> list[dict]:
+        return [
+            {
+                "case": case.get("number", ""),
+                "facts": p.facts(model, item, skip=("case_id", "plan_id", "goal_id")),
+            }
+            for case in export["cases"]
+            for item in (case.get("plan") or {}).get(key, [])
+        ]
 
     def of_cases(key: str, model: type[models.Model], skip: tuple[str, ...] = ()) -> list[dict]:
         return [
@@ -482,6 +501,9 @@ def subject_access_context(export: dict, agencies: dict[str, str], agency: Agenc
         "documents": of_cases("documents", Document),
         "do_not_disclose": of_cases("do_not_disclose", DoNotDisclose),
         "break_glass": of_cases("break_glass", BreakGlass),
+        "plan_goals": of_plans("goals", PlanGoal),
+        "plan_actions": of_plans("actions", PlanAction),
+        "plan_agreements": of_plans("agreements", PlanAgreement),
         "consents": [
             {
                 "purpose": str(

@@ -93,6 +93,35 @@ def test_erasure_leaves_no_trace_of_the_person(
         actor=caseworker, client_id=client.pk, changes={"health": f"{canary} health"}
     )
     casework.add_note(actor=caseworker, case_id=case.pk, kind="note", body=f"{canary} note")
+    goal = casework.add_goal(
+        actor=caseworker,
+        case_id=case.pk,
+        domain="housing",
+        statement=f"{canary} goal",
+        statement_client=f"{canary} in her words",
+    )
+    action = casework.add_action(
+        actor=caseworker,
+        case_id=case.pk,
+        goal_id=goal.pk,
+        description=f"{canary} action",
+        responsible="client",
+    )
+    casework.update_action(
+        actor=caseworker,
+        case_id=case.pk,
+        action_id=action.pk,
+        expected_version=action.version,
+        changes={"status": "blocked"},
+        reason=f"{canary} blocked",
+    )
+    casework.record_plan_agreement(
+        actor=caseworker,
+        case_id=case.pk,
+        plan_version=2,
+        method="not_obtained",
+        reason=f"{canary} away",
+    )
     casework.schedule_follow_up(
         actor=caseworker, case_id=case.pk, title=f"{canary} call", due_on=timezone.now().date()
     )
@@ -229,7 +258,12 @@ def test_subject_access_export_holds_everything(
 ):
     make_consent(caseworker, case.client, recipient_agencies=[partner_agency])
     referral = make_referral(caseworker, case, partner_agency)
+    goal = casework.add_goal(
+        actor=caseworker, case_id=case.pk, domain="language", statement="Reach A2"
+    )
     export = protection.subject_access_export(supervisor, case.client_id)
+    assert export["cases"][0]["plan"]["goals"][0]["statement"] == goal.statement
+    assert export["history"]["plan_goals"][0]["statement"] == goal.statement
     assert export["client"]["name"] == case.client.name
     assert [c["id"] for c in export["cases"]] == [str(case.pk)]
     assert export["disclosures"][0]["to_agency"] == partner_agency.name

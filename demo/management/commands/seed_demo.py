@@ -16,7 +16,7 @@ from accounts import services
 from accounts.models import Agency, EmergencyAccessAgreement, Membership, User
 from accounts.permissions import Role
 from casework.demo import seed_casework, seed_consents
-from referrals.demo import seed_referrals, seed_services
+from referrals.demo import seed_plans, seed_referrals, seed_services
 
 DEFAULT_DEMO_PASSWORD = "sanad-demo-2026"  # noqa: S105 - demo data only, refused without DEBUG
 
@@ -148,6 +148,7 @@ class Command(BaseCommand):
         seed_consents(agencies)
         seed_services(agencies)
         seed_referrals(agencies)
+        seed_plans(agencies)
 
     def _operator(self, password: str) -> User:
         operator = User.objects.filter(email=OPERATOR_EMAIL).first()
