@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -177,14 +178,25 @@ def supervisor_context(request: HttpRequest, memberships: Sequence[Membership]) 
     high or critical risk, with overdue follow-ups (before the reader's local
     today) and without activity for the agency's ``inactivity_days``; the
     cases assigned to no one; the totals. A fixed number of queries whatever
-    the size of the team."""
+    the size of the team. Then the integration plans that are overdue or
+    stalled (``selectors.plans_needing_attention``, PLAN_STALLED_DAYS)."""
     agencies = {membership.agency_id: membership.agency for membership in memberships}
     teams = selectors.team_overview(
         request.user, agencies.values(), today=timezone.localdate(), now=timezone.now()
     )
     if not teams:
         return None
-    return {"teams": [_team_table(request.user, team) for team in teams]}
+    stalled_days = settings.PLAN_STALLED_DAYS
+    return {
+        "teams": [_team_table(request.user, team) for team in teams],
+        "plans": selectors.plans_needing_attention(request.user, stalled_days=stalled_days),
+        "plans_help": ngettext(
+            "“Stalled”: an open action of the plan nobody moved on for %(days)s day.",
+            "“Stalled”: an open action of the plan nobody moved on for %(days)s days.",
+            stalled_days,
+        )
+        % {"days": stalled_days},
+    }
 
 
 SUPERVISOR = HomeSection(

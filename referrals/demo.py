@@ -352,6 +352,7 @@ _CLIENT_WORDS = {
         "ar": "أريد أن تكون أوراقي سليمة.",
         "fa": "می‌خواهم مدارکم درست باشد.",
         "uk": "Хочу, щоб мої документи були в порядку.",
+        "ti": "ወረቐተይ ብግቡእ ክስራዕ እደሊ።",
         "en": "I want my papers in order.",
     },
     "employment_training": {
@@ -439,14 +440,13 @@ def _stall(action, *, days: int) -> None:
     )
 
 
-def _unplanned_cases(agency: Agency) -> list[Case]:
-    """Open, unrestricted, assigned cases of ``agency`` without a plan, newest first."""
-    return list(
-        Case.objects.filter(agency=agency, status="open", is_restricted=False)
-        .exclude(plan__isnull=False)
-        .exclude(assigned_to__isnull=True)
+def _case_of(agency: Agency, name_latin: str) -> Case:
+    """The demo's open case of ``agency`` for the client named ``name_latin``."""
+    return (
+        Case.objects.filter(agency=agency, status="open", client__name_latin=name_latin)
         .select_related("client", "agency", "assigned_to")
-        .order_by("-opened_at", "-pk")
+        .order_by("opened_at", "pk")
+        .first()
     )
 
 
@@ -462,11 +462,10 @@ def seed_plans(agencies: dict[str, Agency]) -> None:
     if IntegrationPlan.objects.filter(case__agency__in=agencies.values()).exists():
         return
     amal, casa, city = agencies["amal"], agencies["casa"], agencies["city"]
-    amal_cases = _unplanned_cases(amal)
     casa_officer = _member(casa, "referral_officer")
 
     # Amal: the full plan, shared with both partners.
-    case = amal_cases[0]
+    case = _case_of(amal, "Fereshteh Karimi")
     worker = case.assigned_to
     language = _goal(worker, case, "language", "Reach A2 in Italian by the summer", 150, "high")
     course = _action(worker, case, language, "Enrol in the evening Italian course", days=14)
@@ -507,7 +506,7 @@ def seed_plans(agencies: dict[str, Agency]) -> None:
         worker,
         case,
         "verbal_interpreter",
-        reason="Explained in Arabic with the agency's interpreter.",
+        reason="Explained in Farsi with the agency's interpreter.",
     )
     _progress(worker, case, course, "in_progress")
     _progress(worker, case, interpreter, "done")
@@ -540,7 +539,7 @@ def seed_plans(agencies: dict[str, Agency]) -> None:
     )
 
     # Amal: a plan nobody has moved on for weeks (the supervisor's home shows it).
-    case = amal_cases[1]
+    case = _case_of(amal, "Ali Rezaei")
     worker = case.assigned_to
     goal = _goal(worker, case, "language", "Attend Italian classes every week", 60)
     stalled = _action(worker, case, goal, "Go to the Tuesday conversation group", days=7)
@@ -548,13 +547,13 @@ def seed_plans(agencies: dict[str, Agency]) -> None:
     _stall(stalled, days=45)
 
     # Casa Comune: a first draft, waiting for the client to agree.
-    case = _unplanned_cases(casa)[0]
+    case = _case_of(casa, "Selam Tesfay")
     worker = case.assigned_to
     goal = _goal(worker, case, "legal_status", "Prepare the asylum interview", 45, "high")
     _action(worker, case, goal, "Write down the journey with the legal adviser", days=14)
 
     # City office: a goal achieved; the agreement to the new version not obtained.
-    case = _unplanned_cases(city)[0]
+    case = _case_of(city, "Yusuf Abdullah")
     worker = case.assigned_to
     goal = _goal(worker, case, "housing", "Register the address at the registry office", 30)
     done = _action(worker, case, goal, "Bring the rental contract to the registry office", days=5)

@@ -78,7 +78,12 @@ class PlanAgreement(models.Model):
         NOT_OBTAINED = "not_obtained", _("Not obtained")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    plan = models.ForeignKey(IntegrationPlan, on_delete=models.PROTECT, related_name="agreements")
+    plan = models.ForeignKey(
+        IntegrationPlan,
+        on_delete=models.PROTECT,
+        related_name="agreements",
+        verbose_name=_("integration plan"),
+    )
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
     plan_version = models.PositiveIntegerField(_("plan version"))
     method = models.CharField(_("how"), max_length=20, choices=Method.choices)
@@ -140,7 +145,12 @@ class PlanGoal(models.Model):
         DROPPED = "dropped", _("Dropped")
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    plan = models.ForeignKey(IntegrationPlan, on_delete=models.PROTECT, related_name="goals")
+    plan = models.ForeignKey(
+        IntegrationPlan,
+        on_delete=models.PROTECT,
+        related_name="goals",
+        verbose_name=_("integration plan"),
+    )
     # The case again: scope, erasure and retention find a goal from its case.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="plan_goals")
     domain = models.CharField(_("domain"), max_length=24, choices=PlanDomain.choices)
@@ -208,7 +218,9 @@ class PlanAction(models.Model):
     OPEN_STATUSES = frozenset({Status.PLANNED, Status.IN_PROGRESS, Status.BLOCKED})
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    goal = models.ForeignKey(PlanGoal, on_delete=models.PROTECT, related_name="actions")
+    goal = models.ForeignKey(
+        PlanGoal, on_delete=models.PROTECT, related_name="actions", verbose_name=_("goal")
+    )
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="plan_actions")
     description = models.TextField(_("what"))
     responsible = models.CharField(
@@ -255,9 +267,11 @@ class PlanAction(models.Model):
     # The state of the referral that carries the action out, as the referrals
     # app last reported it (blank: never referred). Written only by
     # ``casework.services.follow_referral``.
-    referral_state = models.CharField(max_length=10, blank=True, editable=False)
+    referral_state = models.CharField(
+        _("state of its referral"), max_length=10, blank=True, editable=False
+    )
     # The last time someone moved it on: what "stalled" is measured from.
-    progressed_at = models.DateTimeField(default=timezone.now, editable=False)
+    progressed_at = models.DateTimeField(_("last moved on"), default=timezone.now, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False

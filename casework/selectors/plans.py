@@ -23,6 +23,7 @@ from casework.models import (
     IntegrationPlan,
     PlanAction,
     PlanAgreement,
+    PlanDomain,
     PlanGoal,
 )
 from casework.selectors.scope import cases_visible_to, get_case_for, is_uuid
@@ -151,6 +152,20 @@ class PlanView:
     @property
     def actions(self) -> list[PlanAction]:
         return [action for goal in self.goals for action in goal.visible_actions]
+
+    @property
+    def goals_by_domain(self) -> list[tuple[PlanDomain, list[PlanGoal]]]:
+        """(domain, its goals) for each domain with goals, in the domains'
+        order; goals oldest first within a domain (the page and the printed
+        plan group them so)."""
+        grouped: dict[str, list[PlanGoal]] = {}
+        for goal in self.goals:
+            grouped.setdefault(goal.domain, []).append(goal)
+        return [
+            (PlanDomain(domain), grouped[domain])
+            for domain in PlanDomain.values
+            if domain in grouped
+        ]
 
 
 def plan_view_for(actor: User, case: Case) -> PlanView | None:

@@ -60,8 +60,12 @@ ACTION_FIELDS = (
 )
 # Changes of these make a new version of the plan; the rest is progress.
 _GOAL_CONTENT = frozenset({"domain", "statement", "statement_client", "target_date", "priority"})
-_ACTION_CONTENT = frozenset(
-    {"description", "responsible", "responsible_user", "responsible_agency", "due_on"}
+_ACTION_CONTENT_COLUMNS = (
+    "description",
+    "responsible",
+    "responsible_user_id",
+    "responsible_agency_id",
+    "due_on",
 )
 TEXT_MAX_LENGTH = 2000
 
@@ -189,6 +193,7 @@ def update_goal(
     check_version(goal, expected_version)
     _require_changeable(case)
     reason = _text(reason, "reason", required=False)
+    before = {name: getattr(goal, name) for name in _GOAL_CONTENT}
     if "domain" in changes:
         goal.domain = _choice(changes["domain"], PlanDomain, "domain")
         _require_domain_allowed(actor, case, goal.domain)
@@ -202,7 +207,8 @@ def update_goal(
         goal.target_date = _date(changes["target_date"], "target_date")
     if "priority" in changes:
         goal.priority = _choice(changes["priority"], PlanGoal.Priority, "priority")
-    content = bool(_GOAL_CONTENT & set(changes))
+    # Only a value that differs is a change (a form or PATCH may send them all).
+    content = any(getattr(goal, name) != value for name, value in before.items())
     if "status" in changes:
         status = _choice(changes["status"], PlanGoal.Status, "status")
         if status == PlanGoal.Status.DROPPED and not reason:
@@ -210,7 +216,11 @@ def update_goal(
                 _("Say why the goal is dropped."), code="reason_required", field="reason"
             )
         # Dropping a goal, or taking it up again, changes what the plan says.
-        content = content or PlanGoal.Status.DROPPED in (status, goal.status)
+        content = content or (
+            status != goal.status and PlanGoal.Status.DROPPED in (status, goal.status)
+        )
+        if status == PlanGoal.Status.DROPPED and goal.status != status:
+            _drop_open_actions(goal, actor, reason)
         goal.status = status
         goal.status_reason = reason if status != PlanGoal.Status.ACTIVE else ""
     goal.version += 1
@@ -218,6 +228,32 @@ def update_goal(
         _new_version(_locked_plan(case), actor, gettext_noop("goal changed"))
     save_with_history(goal, actor=actor, reason=reason or gettext_noop("goal changed"))
     return goal
+
+
+def _drop_open_actions(goal: PlanGoal, actor: User, reason: str) -> None:
+    """A dropped goal drops its open actions with it, unless a referral is
+    carrying one out (409 ``action_referred``: withdraw it first)."""
+    actions = list(
+        PlanAction.objects.select_for_update()
+        .filter(goal=goal, status__in=PlanAction.OPEN_STATUSES)
+        .order_by("created_at", "id")
+    )
+    if any(action.is_referred for action in actions):
+        raise Conflict(
+            _("A referral is carrying out an action of this goal; withdraw it first."),
+            code="action_referred",
+        )
+    for action in actions:
+        action.status = PlanAction.Status.DROPPED
+        action.status_reason = reason
+        action.progressed_at = timezone.now()
+        action.version += 1
+        save_with_history(
+            action,
+            actor=actor,
+            reason=gettext_noop("goal dropped"),
+            update_fields=["status", "status_reason", "progressed_at", "version"],
+        )
 
 
 # --- Actions ---------------------------------------------------------------------------
@@ -304,6 +340,23 @@ def _achieve_goal_when_done(goal: PlanGoal, actor: User | None) -> None:
         )
 
 
+def _reopen_goal(goal: PlanGoal, actor: User) -> None:
+    """A goal achieved because its actions were done is active again when one
+    of them is no longer done."""
+    goal = PlanGoal.objects.select_for_update().get(pk=goal.pk)
+    if goal.status != PlanGoal.Status.ACHIEVED:
+        return
+    goal.status = PlanGoal.Status.ACTIVE
+    goal.status_reason = ""
+    goal.version += 1
+    save_with_history(
+        goal,
+        actor=actor,
+        reason=gettext_noop("an action is no longer done"),
+        update_fields=["status", "status_reason", "version"],
+    )
+
+
 @transaction.atomic
 def add_action(
     *,
@@ -363,20 +416,26 @@ def update_action(
     check_version(action, expected_version)
     _require_changeable(case)
     reason = _text(reason, "reason", required=False)
+    before = {name: getattr(action, name) for name in _ACTION_CONTENT_COLUMNS}
     if "description" in changes:
         action.description = _text(changes["description"], "description", required=True)
     if {"responsible", "responsible_user", "responsible_agency"} & set(changes):
-        if action.is_referred:
-            raise Conflict(
-                _("A referral is carrying this action out; withdraw it first."),
-                code="action_referred",
-            )
         kind, user, agency = _responsible(
             case,
             changes.get("responsible", action.responsible),
             changes.get("responsible_user", action.responsible_user_id),
             changes.get("responsible_agency", action.responsible_agency_id),
         )
+        handed_over = (kind, user and user.pk, agency and agency.pk) != (
+            action.responsible,
+            action.responsible_user_id,
+            action.responsible_agency_id,
+        )
+        if handed_over and action.is_referred:
+            raise Conflict(
+                _("A referral is carrying this action out; withdraw it first."),
+                code="action_referred",
+            )
         action.responsible, action.responsible_user, action.responsible_agency = kind, user, agency
     if "due_on" in changes:
         action.due_on = _date(changes["due_on"], "due_on")
@@ -384,7 +443,7 @@ def update_action(
         action.evidence_document = _evidence_document(actor, case, changes["evidence_document"])
     if "evidence_note" in changes:
         action.evidence_note = _evidence_note(actor, case, changes["evidence_note"])
-    content = bool(_ACTION_CONTENT & set(changes))
+    content = any(getattr(action, name) != value for name, value in before.items())
     if "status" in changes:
         status = _choice(changes["status"], PlanAction.Status, "status")
         if status in (PlanAction.Status.DROPPED, PlanAction.Status.BLOCKED) and not reason:
@@ -393,9 +452,18 @@ def update_action(
                 code="reason_required",
                 field="reason",
             )
-        content = content or PlanAction.Status.DROPPED in (status, action.status)
+        if status == PlanAction.Status.DROPPED != action.status and action.is_referred:
+            raise Conflict(
+                _("A referral is carrying this action out; withdraw it first."),
+                code="action_referred",
+            )
+        content = content or (
+            status != action.status and PlanAction.Status.DROPPED in (status, action.status)
+        )
         if status != action.status:
             action.progressed_at = timezone.now()
+        if action.status == PlanAction.Status.DONE and status != PlanAction.Status.DONE:
+            _reopen_goal(action.goal, actor)
         action.status = status
         action.status_reason = reason if status != PlanAction.Status.PLANNED else ""
     action.version += 1
@@ -424,10 +492,12 @@ def record_plan_agreement(
     """Record that the client agreed to this version of the plan — when and
     how (a signed form, verbally, with an interpreter, through a legal
     guardian) — or, with ``not_obtained``, why not (``reason``, 400
-    without). Needs CHANGE_PLAN. ``plan_version`` is the version shown to
-    the client: if the plan changed since, 409 ``plan_changed``. The date may
-    not be in the future. Writes the history."""
+    without). Needs CHANGE_PLAN on an open case (409 ``case_closed``).
+    ``plan_version`` is the version shown to the client: if the plan changed
+    since, 409 ``plan_changed``. The date may not be in the future. Writes
+    the history."""
     case = get_case_for(actor, case_id, Perm.CHANGE_PLAN, lock=True)
+    _require_changeable(case)
     plan = _locked_plan(case)
     if plan is None:
         raise Conflict(_("This case has no plan yet."), code="no_plan")

@@ -493,3 +493,57 @@ def test_the_home_page_costs_the_same_whatever_the_size_of_the_team(
         content = page(browser.get(HOME))
     assert content.count('data-row="person"') == 7
     assert len(large) == len(small)
+
+
+# --- Integration plans that need attention ----------------------------------------------
+
+
+def _plan_with_action(actor, case, *, due_in_days=10):
+    goal = services.add_goal(
+        actor=actor, case_id=case.pk, domain="housing", statement="Find a flat"
+    )
+    return services.add_action(
+        actor=actor,
+        case_id=case.pk,
+        goal_id=goal.pk,
+        description="Visit the housing office",
+        responsible="client",
+        due_on=timezone.localdate() + timedelta(days=due_in_days),
+    )
+
+
+def _stall(action, days: int) -> None:
+    from casework.models import PlanAction
+
+    action = PlanAction.objects.get(pk=action.pk)
+    action.progressed_at = timezone.now() - timedelta(days=days)
+    with transaction.atomic():
+        save_with_history(action, actor=None, reason="test", update_fields=["progressed_at"])
+
+
+def test_stalled_and_overdue_plans_are_on_the_supervisors_home(
+    agency, supervisor, caseworker, client_record, client_as, settings
+):
+    settings.PLAN_STALLED_DAYS = 30
+    fresh = make_case(caseworker, client_record)
+    _plan_with_action(caseworker, fresh)
+    stalled_case = make_case(caseworker, client_record)
+    _stall(_plan_with_action(caseworker, stalled_case), days=31)
+    content = page(client_as(supervisor).get(HOME))
+    section = content.split('aria-labelledby="plans-attention-heading"')[1].split("</section>")[0]
+    plan_url = reverse("casework:case_plan", args=[stalled_case.pk])
+    assert f'href="{plan_url}"' in section
+    assert stalled_case.number in section and fresh.number not in section
+    assert "nobody moved on for 30 days" in section
+    # Caseworkers have no team section, so no such list.
+    assert "plans-attention-heading" not in page(client_as(caseworker).get(HOME))
+
+
+def test_the_plans_section_costs_the_same_whatever_the_number_of_plans(
+    agency, supervisor, caseworker, client_record
+):
+    _stall(_plan_with_action(caseworker, make_case(caseworker, client_record)), days=40)
+    small = _section_queries(supervisor)
+    for _n in range(4):
+        _stall(_plan_with_action(caseworker, make_case(caseworker, client_record)), days=40)
+    assert _section_queries(supervisor) == small

@@ -113,9 +113,10 @@ def test_agreement_is_recorded_on_each_version(caseworker, case):
     )
     view = selectors.plan_view_for(caseworker, case)
     assert not view.awaits_agreement and not view.is_agreed
-    assert list(
-        PlanAgreement.objects.filter(case=case).values_list("plan_version", "method")
-    ) == [(2, "not_obtained"), (1, "verbal_interpreter")]
+    assert list(PlanAgreement.objects.filter(case=case).values_list("plan_version", "method")) == [
+        (2, "not_obtained"),
+        (1, "verbal_interpreter"),
+    ]
 
 
 def test_a_health_goal_is_hidden_from_who_may_not_see_special_category_data(
@@ -343,7 +344,7 @@ def test_the_partner_sees_exactly_the_action_referred_to_it(
 def test_a_declined_referral_blocks_the_action_with_the_reason(
     caseworker, referral_officer, case, partner_agency, plan_consent
 ):
-    _goal_, _other, action = _partner_action(caseworker, case, partner_agency)
+    _, _, action = _partner_action(caseworker, case, partner_agency)
     referral = make_referral(
         caseworker, case, partner_agency, data_categories=["identity"], plan_action_id=action.pk
     )
@@ -369,7 +370,7 @@ def test_a_declined_referral_blocks_the_action_with_the_reason(
 def test_a_referral_to_another_agency_than_the_actions_is_refused(
     caseworker, case, partner_agency, other_agency, plan_consent
 ):
-    _goal_, other, action = _partner_action(caseworker, case, partner_agency)
+    _, other, action = _partner_action(caseworker, case, partner_agency)
     for wrong, agency in ((other, partner_agency), (action, other_agency)):
         with pytest.raises(InvalidInput) as refused:
             make_referral(
@@ -386,7 +387,7 @@ def test_a_referral_to_another_agency_than_the_actions_is_refused(
 def test_withdrawing_the_consent_blocks_the_referred_action(
     caseworker, case, partner_agency, plan_consent
 ):
-    _goal_, _other, action = _partner_action(caseworker, case, partner_agency)
+    _, _, action = _partner_action(caseworker, case, partner_agency)
     referral = make_referral(
         caseworker, case, partner_agency, data_categories=["identity"], plan_action_id=action.pk
     )
@@ -414,3 +415,117 @@ def test_supervisors_see_overdue_and_stalled_plans(caseworker, supervisor, case,
     assert selectors.plans_needing_attention(supervisor, stalled_days=30, now=later) == []
     # Caseworkers have no such list.
     assert selectors.plans_needing_attention(caseworker, stalled_days=30, now=later) == []
+
+
+def test_dropping_a_goal_drops_its_open_actions(caseworker, case):
+    goal = _goal(caseworker, case)
+    done = _action(caseworker, case, goal, description="Placement test")
+    open_action = _action(caseworker, case, goal)
+    casework.update_action(
+        actor=caseworker,
+        case_id=case.pk,
+        action_id=done.pk,
+        expected_version=done.version,
+        changes={"status": "done"},
+    )
+    goal.refresh_from_db()
+    goal = casework.update_goal(
+        actor=caseworker,
+        case_id=case.pk,
+        goal_id=goal.pk,
+        expected_version=goal.version,
+        changes={"status": "dropped"},
+        reason="Moved to another city",
+    )
+    assert goal.status == "dropped"
+    statuses = dict(PlanAction.objects.filter(goal=goal).values_list("pk", "status"))
+    assert statuses == {done.pk: "done", open_action.pk: "dropped"}
+    assert PlanAction.objects.get(pk=open_action.pk).status_reason == "Moved to another city"
+
+
+def test_a_referred_action_and_its_goal_are_not_dropped_under_the_referral(
+    caseworker, case, partner_agency, plan_consent
+):
+    goal, _other, action = _partner_action(caseworker, case, partner_agency)
+    make_referral(
+        caseworker, case, partner_agency, data_categories=["identity"], plan_action_id=action.pk
+    )
+    action.refresh_from_db()
+    with pytest.raises(Conflict) as refused:
+        casework.update_action(
+            actor=caseworker,
+            case_id=case.pk,
+            action_id=action.pk,
+            expected_version=action.version,
+            changes={"status": "dropped"},
+            reason="No longer needed",
+        )
+    assert refused.value.code == "action_referred"
+    goal.refresh_from_db()
+    with pytest.raises(Conflict) as refused:
+        casework.update_goal(
+            actor=caseworker,
+            case_id=case.pk,
+            goal_id=goal.pk,
+            expected_version=goal.version,
+            changes={"status": "dropped"},
+            reason="No longer needed",
+        )
+    assert refused.value.code == "action_referred"
+    assert PlanGoal.objects.get(pk=goal.pk).status == "active"
+
+
+def test_an_action_no_longer_done_makes_its_goal_active_again(caseworker, case):
+    goal = _goal(caseworker, case)
+    action = _action(caseworker, case, goal)
+    action = casework.update_action(
+        actor=caseworker,
+        case_id=case.pk,
+        action_id=action.pk,
+        expected_version=action.version,
+        changes={"status": "done"},
+    )
+    assert PlanGoal.objects.get(pk=goal.pk).status == "achieved"
+    casework.update_action(
+        actor=caseworker,
+        case_id=case.pk,
+        action_id=action.pk,
+        expected_version=action.version,
+        changes={"status": "in_progress"},
+    )
+    assert PlanGoal.objects.get(pk=goal.pk).status == "active"
+
+
+def test_sending_unchanged_values_is_no_new_version_and_no_handover(
+    caseworker, case, partner_agency, plan_consent
+):
+    goal, _, action = _partner_action(caseworker, case, partner_agency)
+    make_referral(
+        caseworker, case, partner_agency, data_categories=["identity"], plan_action_id=action.pk
+    )
+    plan = IntegrationPlan.objects.get(case=case)
+    version = plan.version
+    action.refresh_from_db()
+    goal.refresh_from_db()
+    # A form or PATCH that sends every field as it is: no new version, no 409.
+    casework.update_action(
+        actor=caseworker,
+        case_id=case.pk,
+        action_id=action.pk,
+        expected_version=action.version,
+        changes={
+            "description": action.description,
+            "responsible": "partner",
+            "responsible_agency": partner_agency.pk,
+            "due_on": action.due_on,
+        },
+    )
+    casework.update_goal(
+        actor=caseworker,
+        case_id=case.pk,
+        goal_id=goal.pk,
+        expected_version=goal.version,
+        changes={"statement": goal.statement, "priority": goal.priority, "status": "active"},
+    )
+    plan.refresh_from_db()
+    assert plan.version == version
