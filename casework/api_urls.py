@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.api import case_items, cases, clients, consent, search
+from casework.api import case_items, cases, clients, consent, plans, search
 
 urlpatterns = [
     path("search/", search.SearchView.as_view(), name="api-search"),
@@ -78,5 +78,31 @@ urlpatterns = [
         "cases/<uuid:case_id>/do-not-disclose/",
         consent.CaseDoNotDiscloseView.as_view(),
         name="api-case-do-not-disclose",
+    ),
+    path("cases/<uuid:case_id>/plan/", plans.CasePlanView.as_view(), name="api-case-plan"),
+    path(
+        "cases/<uuid:case_id>/plan/goals/",
+        plans.CasePlanGoalsView.as_view(),
+        name="api-case-plan-goals",
+    ),
+    path(
+        "cases/<uuid:case_id>/plan/goals/<uuid:goal_id>/",
+        plans.CasePlanGoalView.as_view(),
+        name="api-case-plan-goal",
+    ),
+    path(
+        "cases/<uuid:case_id>/plan/actions/",
+        plans.CasePlanActionsView.as_view(),
+        name="api-case-plan-actions",
+    ),
+    path(
+        "cases/<uuid:case_id>/plan/actions/<uuid:action_id>/",
+        plans.CasePlanActionView.as_view(),
+        name="api-case-plan-action",
+    ),
+    path(
+        "cases/<uuid:case_id>/plan/agreements/",
+        plans.CasePlanAgreementsView.as_view(),
+        name="api-case-plan-agreements",
     ),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.views import cases, clients, consent, search
+from casework.views import cases, clients, consent, plans, search
 
 app_name = "casework"
 
@@ -46,6 +46,21 @@ urlpatterns = [
         cases.document_download,
         name="document_download",
     ),
+    # The integration plan: its page, and one address per form on it.
+    path("cases/<uuid:case_id>/plan/", plans.case_plan, name="case_plan"),
+    path("cases/<uuid:case_id>/plan/goals/add/", plans.plan_goal_add, name="plan_goal_add"),
+    path(
+        "cases/<uuid:case_id>/plan/goals/<uuid:goal_id>/edit/",
+        plans.plan_goal_edit,
+        name="plan_goal_edit",
+    ),
+    path("cases/<uuid:case_id>/plan/actions/add/", plans.plan_action_add, name="plan_action_add"),
+    path(
+        "cases/<uuid:case_id>/plan/actions/<uuid:action_id>/edit/",
+        plans.plan_action_edit,
+        name="plan_action_edit",
+    ),
+    path("cases/<uuid:case_id>/plan/agreement/", plans.plan_agreement, name="plan_agreement"),
     path("cases/<uuid:case_id>/hold/", cases.case_hold, name="case_hold"),
     path("cases/<uuid:case_id>/close/", cases.case_close, name="case_close"),
     path("cases/<uuid:case_id>/reopen/", cases.case_reopen, name="case_reopen"),

@@ -4,6 +4,7 @@ from reports.api import case_summary as case_summary_api
 from reports.api import consent_form as consent_form_api
 from reports.api import disclosure_register as disclosure_register_api
 from reports.api import jobs as jobs_api
+from reports.api import plan as plan_api
 from reports.api import referral_letter as referral_letter_api
 from reports.api import statistics as statistics_api
 from reports.api import subject_access as subject_access_api
@@ -18,6 +19,11 @@ urlpatterns: list = [
         "clients/<uuid:client_id>/consent-form.pdf",
         consent_form_api.ConsentFormPdfView.as_view(),
         name="api-client-consent-form-pdf",
+    ),
+    path(
+        "cases/<uuid:case_id>/plan.pdf",
+        plan_api.PlanPdfView.as_view(),
+        name="api-case-plan-pdf",
     ),
     path(
         "referrals/<uuid:referral_id>/letter.pdf",

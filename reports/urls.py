@@ -5,6 +5,7 @@ from reports.views import consent_form as consent_form_views
 from reports.views import disclosure_register as disclosure_register_views
 from reports.views import index as index_views
 from reports.views import jobs as jobs_views
+from reports.views import plan as plan_views
 from reports.views import referral_letter as referral_letter_views
 from reports.views import statistics as statistics_views
 from reports.views import subject_access as subject_access_views
@@ -32,6 +33,12 @@ urlpatterns: list = [
         "clients/<uuid:client_id>/consent-form.pdf",
         consent_form_views.consent_form_pdf,
         name="consent_form_pdf",
+    ),
+    path("cases/<uuid:case_id>/plan/print/", plan_views.plan_print, name="plan_print"),
+    path(
+        "cases/<uuid:case_id>/plan/print.pdf",
+        plan_views.plan_pdf_download,
+        name="plan_pdf",
     ),
     path(
         "referrals/<uuid:referral_id>/letter.pdf",

@@ -30,6 +30,7 @@ from casework.forms import (
     RestrictForm,
 )
 from casework.models import Case
+from casework.selectors.plan_summary import plan_summary_for
 from casework.views.consent import do_not_disclose_section
 from config.errors import Forbidden
 from config.http.pages import (
@@ -218,6 +219,8 @@ def _case_page(request: HttpRequest, case: Case, **forms) -> HttpResponse:
     context.update(
         {
             "documents": selectors.documents_visible_to(user, case),
+            # The integration plan at a glance (two statements; None without VIEW_PLAN).
+            "plan_summary": plan_summary_for(user, case),
             "section": "cases",
             "done_message": "",
             # The side column of forms and actions, for who may do anything here.

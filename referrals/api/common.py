@@ -142,6 +142,11 @@ class ReferralDetailSerializer(ReferralListItemSerializer):
     override = OverrideSerializer(
         allow_null=True, help_text="Set when a supervisor sent it without a covering consent."
     )
+    plan_action = serializers.UUIDField(
+        allow_null=True,
+        help_text="The action of the case's integration plan it carries out: only for the "
+        "sending side, null for the recipient and for a referral that carries none out.",
+    )
     decided_at = serializers.DateTimeField(allow_null=True)
     decided_by = UserRefSerializer(allow_null=True)
     decline_reason = serializers.CharField()
@@ -270,6 +275,7 @@ def referral_body(actor: User, referral: Referral) -> dict:
         "message": referral.message,
         "consent": referral.consent_id if sender else None,
         "override": override,
+        "plan_action": referral.plan_action_id if sender else None,
         "decided_at": referral.decided_at,
         "decided_by": _user_ref(referral.decided_by),
         "decline_reason": referral.decline_reason,

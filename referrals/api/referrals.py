@@ -107,6 +107,14 @@ class ReferralCreateInSerializer(InputSerializer):
         default="",
         help_text="Supervisors only: why it goes without a covering consent.",
     )
+    plan_action = serializers.UUIDField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The action of the case's integration plan this referral carries out: an "
+        "open action for the receiving agency (400 otherwise), not already referred (409 "
+        "`action_referred`). Its answer, progress and completion move the action on.",
+    )
 
     # The schema says the rule of validate(): a reason only with a send.
     schema_rules = [
@@ -230,6 +238,7 @@ class ReferralListView(GenericAPIView):
                 "respond_by": fields["respond_by"],
                 "message": fields["message"],
                 "data_categories": fields.get("data_categories"),
+                "plan_action_id": fields["plan_action"],
             }
             if send:
                 referral = services.create_and_send_referral(

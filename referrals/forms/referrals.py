@@ -127,6 +127,9 @@ class ReferralForm(RecipientMixin, forms.Form):
     )
     override_reason = _override_reason()
     proposed_for = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The action of the case's integration plan the referral carries out
+    # ("Refer this action" on the plan page); the service checks it.
+    plan_action = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, services, agencies, own_agency_id, check_url="", **kwargs):
         initial = {
@@ -161,6 +164,7 @@ class ReferralForm(RecipientMixin, forms.Form):
             "respond_by": data["respond_by"],
             "message": data["message"],
             "data_categories": data["data_categories"],
+            "plan_action_id": data.get("plan_action"),
         }
 
     def category_options(self, check=None) -> list[dict]:
@@ -201,7 +205,7 @@ class DraftForm(ReferralForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("service", "to_agency", "override_reason", "proposed_for"):
+        for name in ("service", "to_agency", "override_reason", "proposed_for", "plan_action"):
             del self.fields[name]
 
     def draft_changes(self) -> dict:

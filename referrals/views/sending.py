@@ -14,8 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from accounts.permissions import Perm
-from casework.models import Case
-from casework.selectors import get_case_for
+from casework.models import Case, PlanAction
+from casework.selectors import get_action_for, get_case_for
 from config.errors import DomainError, Forbidden, NotFound
 from config.http.pages import error_status, show_error
 from referrals import selectors, services
@@ -63,13 +63,29 @@ def _posted_check(user, case: Case, data, choices: dict, *, chosen: bool):
     return selectors.referral_check_for(user, case.pk, **arguments), key
 
 
-def _send_page(request, case, form, check, *, can_override, status=200) -> HttpResponse:
+def _plan_action_named(user, case: Case, action_id) -> PlanAction | None:
+    """The plan action the form carries out, for the page to name (None when
+    there is none, or none the user sees: the service says why on sending)."""
+    if not action_id:
+        return None
+    try:
+        return get_action_for(user, case.pk, action_id)[1]
+    except (NotFound, Forbidden):
+        return None
+
+
+def _send_page(
+    request, case, form, check, *, can_override, status=200, plan_action=None
+) -> HttpResponse:
+    if plan_action is None:
+        plan_action = _plan_action_named(request.user, case, form["plan_action"].value())
     return render(
         request,
         "referrals/referral_new.html",
         {
             "case": case,
             "form": form,
+            "plan_action": plan_action,
             "options": form.category_options(check),
             "closed": selectors.referral_from_case_refusal(case) is not None,
             "section": "cases",
@@ -81,12 +97,25 @@ def _send_page(request, case, form, check, *, can_override, status=200) -> HttpR
 
 def _initial_from(data) -> dict:
     """What the user typed, to show again without errors (the "Check" button)."""
-    names = ("service", "to_agency", "purpose", "urgency", "respond_by", "message")
+    names = ("service", "to_agency", "purpose", "urgency", "respond_by", "message", "plan_action")
     initial = {name: data.get(name, "") for name in names}
     initial["data_categories"] = data.getlist("data_categories")
     initial["override_reason"] = data.get("override_reason", "")
     initial["proposed_for"] = data.get("proposed_for", "")
     return {name: value for name, value in initial.items() if value not in ("", None)}
+
+
+def _for_plan_action(data, action: PlanAction):
+    """``data`` (the link's query) with what "Refer this action" on the plan
+    page proposes: the action's partner agency as the recipient (unless a
+    service of the directory was chosen) and its description as the purpose."""
+    data = data.copy()
+    if not data.get("service") and not data.get("to_agency") and action.responsible_agency_id:
+        data["to_agency"] = str(action.responsible_agency_id)
+    if not data.get("purpose"):
+        data["purpose"] = action.description[:300]
+    data["plan_action"] = str(action.pk)
+    return data
 
 
 def _create_and_send(form, user, case: Case) -> Referral | None:
@@ -129,12 +158,19 @@ def referral_new(request: HttpRequest, case_id: UUID) -> HttpResponse:
     can_override = user.has_perm(Perm.OVERRIDE_CONSENT, case.agency)
     if request.method != "POST":
         # A recipient may come in the link (?service=…): tick what Sanad proposes.
-        check, key = _posted_check(user, case, request.GET, choices, chosen=False)
-        initial = _initial_from(request.GET)
+        query, plan_action = request.GET, None
+        if request.GET.get("plan_action"):
+            # "Refer this action" (404 for an action the user does not see).
+            plan_action = get_action_for(user, case.pk, request.GET["plan_action"])[1]
+            query = _for_plan_action(request.GET, plan_action)
+        check, key = _posted_check(user, case, query, choices, chosen=False)
+        initial = _initial_from(query)
         if check is not None:
             initial.update(data_categories=list(check.proposed), proposed_for=key)
         form = _referral_form(case, choices, initial=initial)
-        return _send_page(request, case, form, check, can_override=can_override)
+        return _send_page(
+            request, case, form, check, can_override=can_override, plan_action=plan_action
+        )
 
     action = request.POST.get("action", "")
     if action == "check":

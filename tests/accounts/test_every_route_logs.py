@@ -133,6 +133,29 @@ def _case_list_job(world: World, name: str) -> str:
     return reverse(name, kwargs={"job_id": job.pk})
 
 
+def _plan_item(world: World, name: str) -> str:
+    """A goal of the case's integration plan with one action, added by the
+    caseworker, and the address ``name`` of the plan, or of the goal or the
+    action when the route names one."""
+    from casework import services as casework
+
+    goal = casework.add_goal(
+        actor=world.caseworker, case_id=world.case.pk, domain="language", statement="Learn Italian"
+    )
+    action = casework.add_action(
+        actor=world.caseworker,
+        case_id=world.case.pk,
+        goal_id=goal.pk,
+        description="Enrol in a course",
+        responsible="client",
+    )
+    route = every_route()[name]
+    arguments = {"case_id": world.case.pk, "goal_id": goal.pk, "action_id": action.pk}
+    return reverse(
+        name, kwargs={key: value for key, value in arguments.items() if f":{key}>" in route}
+    )
+
+
 READS_PERSONAL_DATA: dict[str, Reads] = {
     # casework pages
     "accounts:home": Reads("caseworker", _to("accounts:home"), about_client=False),
@@ -166,6 +189,13 @@ READS_PERSONAL_DATA: dict[str, Reads] = {
     "casework:do_not_disclose_add": Reads(
         "caseworker", _to("casework:do_not_disclose_add", "case")
     ),
+    "casework:case_plan": Reads("caseworker", _to("casework:case_plan", "case")),
+    "casework:plan_goal_edit": Reads(
+        "caseworker", lambda world: _plan_item(world, "casework:plan_goal_edit")
+    ),
+    "casework:plan_action_edit": Reads(
+        "caseworker", lambda world: _plan_item(world, "casework:plan_action_edit")
+    ),
     # reports
     "reports:case_summary": Reads("caseworker", _to("reports:case_summary", "case")),
     # statistics: aggregates, but read from the case and referral lists (one row each)
@@ -179,6 +209,10 @@ READS_PERSONAL_DATA: dict[str, Reads] = {
         "supervisor", _to("api-reports-statistics"), about_client=False
     ),
     "reports:consent_form_pdf": Reads("caseworker", _to("reports:consent_form_pdf", "client")),
+    "reports:plan_print": Reads(
+        "caseworker", lambda world: _plan_item(world, "reports:plan_print")
+    ),
+    "reports:plan_pdf": Reads("caseworker", lambda world: _plan_item(world, "reports:plan_pdf")),
     "reports:referral_letter": Reads(
         "referral_officer", _to("reports:referral_letter", "referral")
     ),
@@ -243,10 +277,27 @@ READS_PERSONAL_DATA: dict[str, Reads] = {
     ),
     "api-case-history": Reads("supervisor", _to("api-case-history", "case")),
     "api-case-do-not-disclose": Reads("caseworker", _to("api-case-do-not-disclose", "case")),
+    "api-case-plan": Reads("caseworker", lambda world: _plan_item(world, "api-case-plan")),
+    "api-case-plan-goals": Reads(
+        "caseworker", lambda world: _plan_item(world, "api-case-plan-goals")
+    ),
+    "api-case-plan-goal": Reads(
+        "caseworker", lambda world: _plan_item(world, "api-case-plan-goal")
+    ),
+    "api-case-plan-actions": Reads(
+        "caseworker", lambda world: _plan_item(world, "api-case-plan-actions")
+    ),
+    "api-case-plan-action": Reads(
+        "caseworker", lambda world: _plan_item(world, "api-case-plan-action")
+    ),
+    "api-case-plan-agreements": Reads(
+        "caseworker", lambda world: _plan_item(world, "api-case-plan-agreements")
+    ),
     "api-case-summary-pdf": Reads("caseworker", _to("api-case-summary-pdf", "case")),
     "api-client-consent-form-pdf": Reads(
         "caseworker", _to("api-client-consent-form-pdf", "client")
     ),
+    "api-case-plan-pdf": Reads("caseworker", lambda world: _plan_item(world, "api-case-plan-pdf")),
     "api-referral-letter-pdf": Reads(
         "referral_officer", _to("api-referral-letter-pdf", "referral")
     ),
@@ -393,6 +444,9 @@ NO_GET: dict[str, str] = {
     "casework:case_reopen": "reopen a case",
     "casework:case_assign": "reassign a case",
     "casework:case_restrict": "restrict a case",
+    "casework:plan_goal_add": "add a goal to a case's integration plan",
+    "casework:plan_action_add": "add an action to a case's integration plan",
+    "casework:plan_agreement": "record the client's agreement to a version of the plan",
     "casework:consent_withdraw": "withdraw a consent",
     "casework:consent_withdraw_all": "withdraw every consent of a client",
     "privacy:legal_hold_place": "place a legal hold",

@@ -3,10 +3,11 @@ catalogue left, the document's language and direction, its text in the
 fonts the print style sheet names, and dates in the reader's calendar and
 digits (Solar Hijri and Persian digits for a reader who chose them).
 
-Fourteen PDFs are rendered in the whole module (0.2–1 s each).
+Sixteen PDFs are rendered in the whole module (0.2–1 s each).
 Set DOCS_DUMP=/tmp/folder to keep them and look.
 """
 
+import datetime
 import io
 import os
 import re
@@ -182,6 +183,76 @@ def test_the_consent_form(language, file, caseworker):
     content, _name = consent_forms_pdf(actor=caseworker, client_ids=[file["client"].pk])
     text = check_document("consent-form", content, language, persian_dates=language == "fa")
     assert PEOPLE[language]["name"] in text
+
+
+def test_the_integration_plan(language, file, caseworker):
+    from casework import services as casework_services
+    from reports.documents.plan import plan_pdf
+
+    case = file["case"]
+    goal = casework_services.add_goal(
+        actor=caseworker,
+        case_id=case.pk,
+        domain="housing",
+        statement=PEOPLE[language]["note"],
+        statement_client=PEOPLE[language]["note"],
+    )
+    casework_services.add_action(
+        actor=caseworker,
+        case_id=case.pk,
+        goal_id=goal.pk,
+        description=PEOPLE[language]["note"],
+        responsible="client",
+        due_on=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    casework_services.record_plan_agreement(
+        actor=caseworker,
+        case_id=case.pk,
+        plan_version=2,
+        method="verbal",
+        agreed_at=timezone.now(),
+    )
+    content, _name = plan_pdf(actor=caseworker, case_id=case.pk)
+    text = check_document("plan", content, language, persian_dates=language == "fa")
+    assert PEOPLE[language]["name"] in text
+    assert PEOPLE[language]["note"].replace("\u200c", "") in text
+
+
+# The printed plan's own labels and the plan's vocabulary it shows. They are
+# new and not in the catalogues yet, so ``untranslated_in`` cannot see them in
+# the PDF above (it knows translated phrases only).
+PLAN_PHRASES = (
+    "Integration plan",
+    "Client's agreement",
+    "Agreed on %(when)s for version %(version)s: %(how)s.",
+    "Version %(version)s awaits the client's agreement.",
+    "Not obtained for version %(version)s:",
+    "Goals",
+    "No goals you can see.",
+    "In the client's words",
+    "Priority",
+    "Target date",
+    "No actions yet.",
+    "I have gone through this plan (version %(version)s) with the caseworker and I agree to it.",
+    "Planned",
+    "In progress",
+    "Blocked",
+    "Dropped",
+    "Achieved",
+    "Signed form",
+    "Verbal, in a language the client speaks",
+    "Verbal, with an interpreter",
+    "Through a legal guardian",
+    "Employment and training",
+    "Legal status and documents",
+    "Social and family",
+)
+
+
+def test_the_integration_plan_s_phrases_are_translated(language):
+    with translation.override(language):
+        untranslated = [phrase for phrase in PLAN_PHRASES if translation.gettext(phrase) == phrase]
+    assert untranslated == []
 
 
 def test_the_referral_letter(language, file, caseworker):

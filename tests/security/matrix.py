@@ -45,6 +45,8 @@ BUNDLE_ARGUMENTS = {
     "follow_up_id": "follow_up",
     "referral_id": "referral",
     "hold_id": "legal_hold",
+    "goal_id": "goal",
+    "action_id": "plan_action",
 }
 # URL arguments that point to one object of the world.
 SINGLE_ARGUMENTS = {
@@ -410,6 +412,7 @@ def placeholders(world: World, relation: str) -> dict[str, str]:
         "case": str(bundle.case.pk),
         "client": str(bundle.client.pk),
         "referral": str(bundle.referral.pk),
+        "goal": str(bundle.goal.pk),
         "agency": world.agency.slug,
         "agency_id": str(world.agency.pk),
         "partner_id": str(world.partner_agency.pk),

@@ -65,6 +65,8 @@ class Bundle:
     confidential_note: object = None
     referral: object = None
     legal_hold: object = None
+    goal: object = None
+    plan_action: object = None
 
 
 @dataclass
@@ -135,8 +137,9 @@ def _bundle(
 ) -> Bundle:
     """One client of the owning agency with one case assigned to the caseworker,
     and in it a note, a confidential note (by the supervisor), a follow-up, a
-    document, a do-not-disclose entry, a consent to share with the partner, a
-    legal hold and a referral to the partner (a draft, sent from here on)."""
+    document, a do-not-disclose entry, a consent to share with the partner, an
+    integration plan (a goal, its action for the partner), a legal hold and a
+    referral to the partner (a draft, sent from here on)."""
     from casework import services as casework
     from privacy.services import place_legal_hold
     from referrals import services as referrals
@@ -210,6 +213,22 @@ def _bundle(
         notice_version="2026-01",
         explanation_language="ar",
         recipient_agencies=[world.partner_agency],
+    )
+    # The integration plan: a goal (not about health) with one action.
+    bundle.goal = casework.add_goal(
+        actor=caseworker,
+        case_id=case_id,
+        domain="language",
+        statement=canaries.new(f"{relation}.plan"),
+        statement_client=canaries.new(f"{relation}.plan"),
+    )
+    bundle.plan_action = casework.add_action(
+        actor=caseworker,
+        case_id=case_id,
+        goal_id=bundle.goal.pk,
+        description=canaries.new(f"{relation}.plan"),
+        responsible="partner",
+        responsible_agency=world.partner_agency.pk,
     )
     bundle.legal_hold = place_legal_hold(
         actor=world.fresh("dpo"),
