@@ -274,7 +274,7 @@ class DocumentDownloadView(APIView):
 
 
 # What a case's history tells of (casework.selectors.history), and how.
-HISTORY_OBJECTS = ("case", "note", "follow_up", "document")
+HISTORY_OBJECTS = ("case", "note", "follow_up", "document", "plan", "goal", "action", "agreement")
 HISTORY_ACTIONS = ("created", "changed")
 
 

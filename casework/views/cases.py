@@ -578,6 +578,10 @@ HISTORY_OBJECTS = {
     "note": gettext_lazy("Note"),
     "follow_up": gettext_lazy("Follow-up"),
     "document": gettext_lazy("Document"),
+    "plan": gettext_lazy("Integration plan"),
+    "goal": gettext_lazy("Goal"),
+    "action": gettext_lazy("Action"),
+    "agreement": gettext_lazy("Agreement to the plan"),
 }
 HISTORY_ACTIONS = {"created": gettext_lazy("Created"), "changed": gettext_lazy("Changed")}
 

@@ -38,6 +38,10 @@ HISTORY_OBJECTS = {
     "note": _("Note"),
     "follow_up": _("Follow-up"),
     "document": _("Document"),
+    "plan": _("Integration plan"),
+    "goal": _("Goal"),
+    "action": _("Action"),
+    "agreement": _("Agreement to the plan"),
 }
 HISTORY_ACTIONS = {"created": _("Created"), "changed": _("Changed")}
 

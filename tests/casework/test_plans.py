@@ -529,3 +529,45 @@ def test_sending_unchanged_values_is_no_new_version_and_no_handover(
     )
     plan.refresh_from_db()
     assert plan.version == version
+
+
+def test_the_case_history_tells_who_changed_what_in_the_plan(
+    caseworker, second_caseworker, supervisor, case
+):
+    goal = _goal(caseworker, case)
+    health = _goal(caseworker, case, domain="health", statement="Register with a GP")
+    action = _action(caseworker, case, goal)
+    casework.update_action(
+        actor=caseworker,
+        case_id=case.pk,
+        action_id=action.pk,
+        expected_version=action.version,
+        changes={"due_on": SOON},
+    )
+    casework.record_plan_agreement(
+        actor=caseworker,
+        case_id=case.pk,
+        plan_version=4,
+        method="signed_form",
+        agreed_at=timezone.now(),
+    )
+    entries = selectors.case_history(supervisor, case.pk)
+    kinds = [(e["object"], e["action"]) for e in entries if e["object"] != "case"]
+    assert ("agreement", "created") in kinds
+    assert ("action", "changed") in kinds and ("goal", "created") in kinds
+    assert [e["changes"][0]["new"] for e in entries if e["object"] == "plan"] == [
+        "4",
+        "3",
+        "2",
+        "1",
+    ]
+    changed = next(e for e in entries if e["object"] == "action" and e["action"] == "changed")
+    assert [c["field"] for c in changed["changes"]] == ["due_on"]
+    assert changed["actor_id"] == caseworker.pk
+    assert {e["object_id"] for e in entries if e["object"] == "goal"} == {goal.pk, health.pk}
+    # The plan's part of the history is read with the reader's own scope: a
+    # goal about health is not there for who may not see it.
+    from casework.selectors.history import _plan_history
+
+    ids = {e["object_id"] for e in _plan_history(second_caseworker, case)}
+    assert health.pk not in ids and goal.pk in ids
