@@ -77,6 +77,9 @@ CLIENT = Follow("/clients/", rf"^/clients/{UUID}/$")
 OPEN_CASE = Follow("/cases/?status=open", rf"^/cases/{UUID}/$")
 INCOMING = Follow("/referrals/", rf"^/referrals/{UUID}/$")
 PROTECTED_CLIENT = Follow("/data-protection/", rf"^/clients/{UUID}/data-protection/$")
+# The demo's full integration plan (Fereshteh Karimi's case at Amal).
+KARIMI = Follow("/search/?q=Karimi", rf"^/clients/{UUID}/$")
+PLAN = Follow(Follow(KARIMI, rf"^/cases/{UUID}/$"), rf"^/cases/{UUID}/plan/$")
 
 PAGES = [
     Checked("login", ANONYMOUS, "/accounts/login/"),
@@ -98,6 +101,8 @@ PAGES = [
         Follow(PROTECTED_CLIENT, rf"^/clients/{UUID}/accesses/$"),
     ),
     Checked("statistics", SUPERVISOR, "/reports/statistics/"),
+    Checked("integration plan", CASEWORKER, PLAN),
+    Checked("printable plan", CASEWORKER, Follow(PLAN, rf"^/cases/{UUID}/plan/print/$")),
 ]
 
 # axe's findings, trimmed to what a report needs.
