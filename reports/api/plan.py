@@ -5,6 +5,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 
+from config.http.api import PROBLEM_CONTENT_TYPE
+from config.http.schema import ProblemSerializer
 from reports.documents.plan import plan_pdf
 from reports.http import PDF, FileDownloadAPIView, file_response
 
@@ -38,6 +40,9 @@ class PlanPdfView(FileDownloadAPIView):
         parameters=[PlanPdfQuerySerializer],
         responses={
             (200, PDF): OpenApiResponse(OpenApiTypes.BINARY, description="The PDF."),
+            (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+                ProblemSerializer, description="`no_plan`: the case has no plan yet."
+            ),
         },
     )
     def get(self, request, case_id):
