@@ -154,7 +154,7 @@ def _follow_up_form(user, case, data):
     return FollowUpForm(data, assignees=assignees)
 
 
-def _focus_first_error(form) -> None:
+def focus_first_error(form) -> None:
     """After a refused POST the page is drawn anew at its top: the first field
     with an error gets ``autofocus`` (its errors are already its
     ``aria-describedby``), or, when only the form as a whole was refused, the
@@ -188,7 +188,7 @@ def _case_page(request: HttpRequest, case: Case, **forms) -> HttpResponse:
     can = selectors.case_actions_for(user, case)
     for form in forms.values():
         if form is not None and form.errors:
-            _focus_first_error(form)
+            focus_first_error(form)
     assignees = _assignable_memberships(case.agency) if can.assign else None
     defaults = {
         "follow_up_form": lambda: _follow_up_form(user, case, None) if can.follow_up else None,
@@ -276,7 +276,7 @@ def note_add(request: HttpRequest, case_id: UUID) -> HttpResponse:
         # band, the notes it adds to.
         can = selectors.case_actions_for(request.user, case)
         if note is None:
-            _focus_first_error(form)
+            focus_first_error(form)
         context = _notes_context(
             request.user,
             case,

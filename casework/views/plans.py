@@ -21,7 +21,7 @@ from accounts.selectors import partner_choices
 from casework import selectors, services
 from casework.forms.plans import ActionEditForm, ActionForm, AgreementForm, GoalEditForm, GoalForm
 from casework.models import Case, PlanAction, PlanGoal
-from casework.views.cases import _focus_first_error
+from casework.views.cases import focus_first_error
 from config.errors import Forbidden
 from config.http.pages import attempt, error_status, today, versioned_edit
 
@@ -70,7 +70,7 @@ def _plan_page(request: HttpRequest, case: Case, **forms) -> HttpResponse:
         raise Forbidden()
     for form in forms.values():
         if form is not None and form.errors:
-            _focus_first_error(form)
+            focus_first_error(form)
     documents = list(selectors.documents_visible_to(user, case))
     agreements = list(selectors.agreements_of(view.plan)) if view.plan is not None else []
     _show_evidence(view.actions, agreements, user, case, documents)
