@@ -30,6 +30,10 @@ OpenAPI, and the fuzzer breaks them with every value it makes up:
   (``period_too_long``) — two parameters compared with each other;
 - a rule that depends on the agency (a public authority may not rely on
   legitimate interests: ``public_authority``);
+- a rule that depends on the client's consents: a supervisor sending a
+  referral that no consent covers must give ``override_reason``
+  (``override_reason_required``); with a covering consent the same body,
+  without it, is valid;
 - an HSDS import item is checked against HSDS 3.0's own ``service.json``
   (2.3 MB, every nested object of the standard): the schema spells out the
   fields Sanad reads and the objects of their lists, not what lies inside
@@ -78,6 +82,7 @@ UNRESOLVABLE = {
     ("to", "invalid_period"),
     ("from", "period_too_long"),
     ("lawful_basis", "public_authority"),
+    ("override_reason", "override_reason_required"),
     # A report job: which formats a kind offers, and each kind's own parameters
     # (an object whose keys depend on `kind`).
     ("format", "format_not_offered"),
