@@ -1,4 +1,4 @@
-"""What every check shares: the types, refusing, the name, browser markup."""
+"""What every check shares: the types, refusing, the name, browser markup, text."""
 
 import io
 import os
@@ -16,6 +16,10 @@ JPEG = "image/jpeg"
 PNG = "image/png"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ODT = "application/vnd.oasis.opendocument.text"
+# Spreadsheets are imported, never accepted as documents (not in NAME_EXTENSIONS).
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ODS = "application/vnd.oasis.opendocument.spreadsheet"
+CSV = "text/csv"
 
 # The extensions a file's name may end in, by the type its bytes show.
 NAME_EXTENSIONS = {
@@ -38,6 +42,9 @@ TYPE_NAMES = {
     "image/heic": gettext_lazy("a HEIC image"),
     DOCX: gettext_lazy("a Word document"),
     ODT: gettext_lazy("an OpenDocument text"),
+    XLSX: gettext_lazy("an Excel workbook (XLSX)"),
+    ODS: gettext_lazy("an OpenDocument spreadsheet (ODS)"),
+    CSV: gettext_lazy("a text file (CSV)"),
 }
 
 # Every file: markup is looked for in its first and last bytes.
@@ -58,12 +65,19 @@ def kind(content_type: str) -> str:
 # --- The name ---------------------------------------------------------------------------
 
 
-def check_name_extension(name: str, content_type: str) -> None:
-    """The name must end in an extension of the type the bytes show: a PNG
-    named ``.pdf``, or a name with no extension, is refused
-    (``extension_mismatch``)."""
-    extension = os.path.splitext(os.path.basename(name or ""))[1].lstrip(".").lower()
-    allowed = NAME_EXTENSIONS[content_type]
+def name_extension(name: str) -> str:
+    """The extension of an uploaded file's name, lower case, without the dot."""
+    return os.path.splitext(os.path.basename(name or ""))[1].lstrip(".").lower()
+
+
+def check_name_extension(
+    name: str, content_type: str, allowed: tuple[str, ...] | None = None
+) -> None:
+    """The name must end in an extension of the type the bytes show
+    (``allowed``, by default that type's ``NAME_EXTENSIONS``): a PNG named
+    ``.pdf``, or a name with no extension, is refused (``extension_mismatch``)."""
+    extension = name_extension(name)
+    allowed = allowed or NAME_EXTENSIONS[content_type]
     if extension in allowed:
         return
     expected = ", ".join(f".{each}" for each in allowed)
@@ -181,3 +195,46 @@ def refuse_pdf_header_inside(data: bytes, content_type: str) -> None:
             % {"kind": kind(content_type)},
             "polyglot_file",
         )
+
+
+# --- Text --------------------------------------------------------------------------------
+
+_UTF8_MARK = b"\xef\xbb\xbf"
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def text_of(data: bytes) -> str | None:
+    """``data`` as text, or None when it is not text: UTF-8, with or without
+    its byte-order mark, or UTF-16 with its mark or, without one, in the byte
+    order its zero bytes show (ASCII letters in UTF-16 have a zero byte on one
+    side). Text holding a NUL character is not text."""
+    try:
+        if data.startswith(_UTF8_MARK):
+            text = data[len(_UTF8_MARK) :].decode("utf-8")
+        elif data.startswith(_UTF16_MARKS):
+            text = data.decode("utf-16")
+        elif b"\x00" not in data:
+            text = data.decode("utf-8")
+        elif len(data) % 2 == 0:
+            sample = data[:WINDOW_BYTES]
+            little_endian = sample[1::2].count(0) >= sample[0::2].count(0)
+            text = data.decode("utf-16-le" if little_endian else "utf-16-be")
+        else:
+            return None
+    except UnicodeDecodeError:
+        return None
+    return None if "\x00" in text else text
+
+
+def decode_text(data: bytes) -> str:
+    """``data`` as text (see ``text_of``); refused (``encoding``) when it is not."""
+    text = text_of(data)
+    if text is None:
+        refuse(
+            _(
+                "This file's text cannot be read. Save the file as UTF-8 or UTF-16 text "
+                "(in Excel: “CSV UTF-8”) and upload it again."
+            ),
+            "encoding",
+        )
+    return text
