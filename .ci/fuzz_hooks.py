@@ -39,6 +39,15 @@ OpenAPI, and the fuzzer breaks them with every value it makes up:
   fields Sanad reads and the objects of their lists, not what lies inside
   those objects — an ``hsds_invalid`` error deeper than that
   (``services.N.<list>.M.<field>…``);
+- a spreadsheet import judges the uploaded file by its content (``file``:
+  ``empty_file``, ``encoding``, ``spreadsheet_too_large``,
+  ``too_many_columns`` besides the document codes above) and its mapping
+  against that file: ``mapping`` is JSON inside a form field (``invalid``),
+  naming the file's sheets and headers (``unknown_sheet``,
+  ``unknown_column``, ``mapped_twice``, ``name_column_required``,
+  ``reference_column_required``, ``unknown_field``); a duplicate decision
+  names a row that is a possible duplicate and one of its candidates
+  (``not_a_duplicate``, ``not_a_candidate``, ``client`` ``required``);
 - ``GET /referrals/check/`` needs a ``service`` or a ``to_agency``: one of
   two query parameters, which OpenAPI 3.0 cannot require (a body can, with
   ``anyOf``, and the bodies do) — ``service_or_agency``.
@@ -83,6 +92,23 @@ UNRESOLVABLE = {
     ("from", "period_too_long"),
     ("lawful_basis", "public_authority"),
     ("override_reason", "override_reason_required"),
+    # Spreadsheet imports: the file's content, the mapping against the file, the rows.
+    ("file", "empty_file"),
+    ("file", "encoding"),
+    ("file", "spreadsheet_too_large"),
+    ("file", "too_many_columns"),
+    ("mapping", "invalid"),
+    ("sheet", "unknown_sheet"),
+    ("case_sheet", "unknown_sheet"),
+    ("document_sheet", "unknown_sheet"),
+    ("case_sheet", "invalid"),
+    ("document_sheet", "invalid"),
+    ("mapping.columns", "unknown_sheet"),
+    ("mapping.columns", "name_column_required"),
+    ("mapping.columns", "reference_column_required"),
+    ("row", "not_a_duplicate"),
+    ("client", "not_a_candidate"),
+    ("client", "required"),
     # A report job: which formats a kind offers, and each kind's own parameters
     # (an object whose keys depend on `kind`).
     ("format", "format_not_offered"),
@@ -106,6 +132,14 @@ def _is_unresolvable(error: dict) -> bool:
     code = error.get("code")
     field = str(error.get("field") or "")
     if field.startswith("parameters."):
+        return True
+    # A column of the uploaded file: mapping.columns.<sheet>.<header>.
+    if field.startswith("mapping.") and code in (
+        "unknown_column",
+        "mapped_twice",
+        "unknown_field",
+        "invalid",
+    ):
         return True
     nested = HSDS_NESTED.match(field) if code == "hsds_invalid" else None
     if nested and (nested.group(1), nested.group(2)) not in HSDS_SPELLED_OUT:

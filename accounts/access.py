@@ -50,10 +50,26 @@ _SPECIFIC = {"referrals.referralpacket": 1}
 # Reads outside a request (commands, tasks, the demo seeder) act for nobody
 # in particular; only these are still written there.
 _WRITTEN_OUTSIDE_REQUESTS = frozenset(
-    {Action.DOWNLOAD, Action.EXPORT, Action.CONSENT_OVERRIDE, Action.BREAK_GLASS, Action.ERASURE}
+    {
+        Action.DOWNLOAD,
+        Action.EXPORT,
+        Action.CONSENT_OVERRIDE,
+        Action.BREAK_GLASS,
+        Action.ERASURE,
+        Action.IMPORT,
+        Action.UNDO_IMPORT,
+    }
 )
 # Written at once; they are the request's row.
-_EVENTS = frozenset({Action.CONSENT_OVERRIDE, Action.BREAK_GLASS, Action.ERASURE})
+_EVENTS = frozenset(
+    {
+        Action.CONSENT_OVERRIDE,
+        Action.BREAK_GLASS,
+        Action.ERASURE,
+        Action.IMPORT,
+        Action.UNDO_IMPORT,
+    }
+)
 # Written at once, besides whatever else the request reads.
 _AUTHENTICATION = frozenset({Action.LOGIN, Action.LOGIN_FAILED, Action.LOGOUT})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

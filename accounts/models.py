@@ -478,6 +478,8 @@ class AccessLog(models.Model):
         CONSENT_OVERRIDE = "consent_override", _("Consent override")
         BREAK_GLASS = "break_glass", _("Break the glass")
         ERASURE = "erasure", _("Erasure")
+        IMPORT = "import", _("Import")
+        UNDO_IMPORT = "undo_import", _("Import undone")
 
     class Outcome(models.TextChoices):
         OK = "ok", _("Allowed")

@@ -61,6 +61,7 @@ class Perm(StrEnum):
     VIEW_PLAN = "casework.view_integrationplan"
     CHANGE_PLAN = "casework.change_plan"
     ADD_DOCUMENT = "casework.add_document"
+    IMPORT_CLIENTS = "casework.import_clients"  # spreadsheet import into the agency
 
     # data protection
     VIEW_ACCESS_LOG = "accounts.view_accesslog"  # the agency's whole access log (DPO)
@@ -178,6 +179,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
         Perm.BREAK_GLASS,
         Perm.VIEW_STATISTICS,
         Perm.VIEW_DISCLOSURE_REGISTER,
+        Perm.IMPORT_CLIENTS,
     },
     Role.REFERRAL_OFFICER: frozenset(),
     # The DPO sees audit data and answers the data subject, not case content.
@@ -200,6 +202,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.MANAGE_AGENCY,
             Perm.MANAGE_SERVICES,
             Perm.MANAGE_RETENTION,
+            Perm.IMPORT_CLIENTS,
         }
     ),
 }

@@ -1,8 +1,22 @@
 from django.urls import path
 
-from casework.api import case_items, cases, clients, consent, plans, search
+from casework.api import case_items, cases, clients, consent, imports, plans, search
 
 urlpatterns = [
+    path("imports/", imports.ImportListView.as_view(), name="api-imports"),
+    path("imports/<uuid:import_id>/", imports.ImportDetailView.as_view(), name="api-import-detail"),
+    path(
+        "imports/<uuid:import_id>/rows/", imports.ImportRowsView.as_view(), name="api-import-rows"
+    ),
+    path(
+        "imports/<uuid:import_id>/decisions/",
+        imports.ImportDecisionView.as_view(),
+        name="api-import-decide",
+    ),
+    path("imports/<uuid:import_id>/run/", imports.ImportRunView.as_view(), name="api-import-run"),
+    path(
+        "imports/<uuid:import_id>/undo/", imports.ImportUndoView.as_view(), name="api-import-undo"
+    ),
     path("search/", search.SearchView.as_view(), name="api-search"),
     path("clients/", clients.ClientListView.as_view(), name="api-clients"),
     path("clients/<uuid:client_id>/", clients.ClientDetailView.as_view(), name="api-client-detail"),

@@ -542,6 +542,12 @@ REFERRAL_EXPIRY_GRACE_DAYS = env_int("REFERRAL_EXPIRY_GRACE_DAYS", 7)
 # An integration plan with an open action nobody moved on for this many days
 # is "stalled" on its agency supervisors' home page.
 PLAN_STALLED_DAYS = env_int("PLAN_STALLED_DAYS", 30)
+# Spreadsheet imports: the largest file accepted, how many rows one
+# transaction writes (a larger file is written batch by batch, resumably), and
+# for how many days an import can be undone while nothing it made has changed.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 20) * 1024 * 1024
+IMPORT_BATCH_ROWS = env_int("IMPORT_BATCH_ROWS", 1000)
+IMPORT_UNDO_DAYS = env_int("IMPORT_UNDO_DAYS", 7)
 # Report jobs' files are deleted this many days after they are ready.
 REPORT_FILE_DAYS = env_int("REPORT_FILE_DAYS", 7)
 # A report job still running after this many minutes is taken to have lost its
@@ -647,6 +653,13 @@ SPECTACULAR_SETTINGS = {
         "Digits": "accounts.models.Digits",
         # casework
         "Country": "casework.api.clients.COUNTRY_CODES",
+        "ImportFormat": "casework.models.ClientImport.Format",
+        "ImportState": "casework.models.ClientImport.State",
+        "ImportMode": "casework.models.ClientImport.Mode",
+        "ImportErrorCode": "casework.models.ClientImport.ErrorCode",
+        "ImportRowOutcome": "casework.models.ImportRow.Outcome",
+        "ImportRowDecision": "casework.models.imports.DECISIONS",
+        "ImportRowResult": "casework.models.imports.RESULTS",
         "CountryAnyCase": "casework.api.clients.COUNTRY_CODES_ANY_CASE",
         "Sex": "casework.models.Sex",
         "LegalStatus": "casework.models.LegalStatus",

@@ -3,6 +3,7 @@ from django.urls import path
 from reports.api import case_summary as case_summary_api
 from reports.api import consent_form as consent_form_api
 from reports.api import disclosure_register as disclosure_register_api
+from reports.api import imports as imports_api
 from reports.api import jobs as jobs_api
 from reports.api import plan as plan_api
 from reports.api import referral_letter as referral_letter_api
@@ -10,6 +11,11 @@ from reports.api import statistics as statistics_api
 from reports.api import subject_access as subject_access_api
 
 urlpatterns: list = [
+    path(
+        "imports/<uuid:import_id>/report.csv",
+        imports_api.ImportReportCsvView.as_view(),
+        name="api-import-report",
+    ),
     path(
         "cases/<uuid:case_id>/summary.pdf",
         case_summary_api.CaseSummaryPdfView.as_view(),

@@ -384,7 +384,8 @@ def test_an_uploaded_file_may_not_be_empty(client):
 
 def test_request_bodies_are_json_but_the_upload(client, api_client, caseworker, case):
     """A form cannot say null, a list or an object: every body is JSON, but the
-    document upload's (multipart), and the schema says exactly that."""
+    uploads' (multipart: a case's document, a spreadsheet to import), and the
+    schema says exactly that."""
     schema = _schema(client)
     bodies = {
         (path, method): list(operation["requestBody"]["content"])
@@ -395,6 +396,7 @@ def test_request_bodies_are_json_but_the_upload(client, api_client, caseworker, 
     assert len(bodies) > 30
     upload = ("/api/v1/cases/{case_id}/documents/", "post")
     assert bodies.pop(upload) == ["multipart/form-data"]
+    assert bodies.pop(("/api/v1/imports/", "post")) == ["multipart/form-data"]
     assert {tuple(types) for types in bodies.values()} == {("application/json",)}
     api_client.force_login(caseworker)
     for body, content_type in (

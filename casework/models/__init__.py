@@ -30,6 +30,7 @@ from casework.models.grants import (
     ClientGroupObjectPermission,
     ClientUserObjectPermission,
 )
+from casework.models.imports import ClientImport, ImportRow
 from casework.models.plans import (
     SPECIAL_DOMAINS,
     IntegrationPlan,
@@ -50,6 +51,7 @@ __all__ = [
     "CaseUserObjectPermission",
     "Client",
     "ClientGroupObjectPermission",
+    "ClientImport",
     "ClientSensitive",
     "ClientUserObjectPermission",
     "Consent",
@@ -59,6 +61,7 @@ __all__ = [
     "Document",
     "FollowUp",
     "IdentityDocument",
+    "ImportRow",
     "IntegrationPlan",
     "LegalStatus",
     "PlanAction",

@@ -193,6 +193,12 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
     recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Transcribed from the agency's paper record by a spreadsheet import (the
+    # importing user is ``recorded_by``): the file gave its date, how it was
+    # given and its purpose, not a signed form.
+    from_paper_record = models.BooleanField(
+        _("transcribed from a paper record"), default=False, editable=False
+    )
 
     history = HistoricalRecords()
     objects = models.Manager.from_queryset(ConsentQuerySet)()
@@ -213,6 +219,10 @@ class Consent(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
+        # The one exception: undoing the import that transcribed it takes back
+        # a transcription, not a client's decision (casework.services.imports).
+        if self.from_paper_record and getattr(self, "_undoing_import", False):
+            return super().delete(*args, **kwargs)
         raise ConsentIsAppendOnly()
 
     def status_at(self, at=None) -> str:

@@ -5,6 +5,7 @@ The state rules (which status allows which change) are properties of ``Case``
 ``casework.selectors.case_actions_for`` reads the same ones for the pages."""
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -32,6 +33,7 @@ from casework.selectors import (
 )
 from casework.services.common import (
     CASE_EDIT_FIELDS,
+    TRUSTED_LINKS,
     ExpectedVersion,
     check_version,
     require_bool,
@@ -129,6 +131,7 @@ def save_new_case(
     risk_level: str = Case.Risk.LOW,
     summary: str = "",
     is_restricted: bool = False,
+    opened_at: datetime | None = None,
 ) -> Case:
     """Write a new case of ``client`` in the client's agency, validated, with
     the next number ``<AGENCY>-<YEAR>-<SEQ>`` (the agency's counter is
@@ -138,8 +141,41 @@ def save_new_case(
     RESPOND_REFERRAL on the referral). Call inside its transaction."""
     require_caller_transaction()
     agency = client.agency
+    case = validate_new_case(
+        actor=actor,
+        client=client,
+        case_type=case_type,
+        risk_level=risk_level,
+        summary=summary,
+        assigned_to=assigned_to,
+        is_restricted=is_restricted,
+    )
+    if opened_at is not None:
+        case.opened_at = opened_at
+    case.number = _next_case_number(agency, timezone.now().year)
+    save_with_history(case, actor=actor, reason=reason)
+    _refresh_client_restriction(actor, client)
+    return case
+
+
+def validate_new_case(
+    *,
+    actor: User,
+    client: Client,
+    case_type: str,
+    assigned_to: User | None,
+    risk_level: str = Case.Risk.LOW,
+    summary: str = "",
+    is_restricted: bool = False,
+    trusted_links: bool = False,
+) -> Case:
+    """The case ``save_new_case`` would write, validated, unsaved and without
+    its number: a ValidationError naming every wrong field. The client may be
+    unsaved (the spreadsheet import's dry run checks a new client's case).
+    ``trusted_links``: see ``common.TRUSTED_LINKS``; the assignee too, which
+    the caller checked among the agency's assignable members."""
     case = Case(
-        agency=agency,
+        agency=client.agency,
         client=client,
         case_type=case_type,
         risk_level=risk_level,
@@ -148,10 +184,14 @@ def save_new_case(
         is_restricted=is_restricted,
         created_by=actor,
     )
-    case.full_clean(exclude=["number"])
-    case.number = _next_case_number(agency, timezone.now().year)
-    save_with_history(case, actor=actor, reason=reason)
-    _refresh_client_restriction(actor, client)
+    exclude = ["number", "client"] if client._state.adding else ["number"]
+    if trusted_links:
+        exclude += [*TRUSTED_LINKS, "assigned_to"]
+    # A new case is open: its one constraint (a closed case has a reason) holds;
+    # checking it costs a query, which the import would pay on every row.
+    case.full_clean(
+        exclude=exclude, validate_unique=not trusted_links, validate_constraints=not trusted_links
+    )
     return case
 
 

@@ -101,6 +101,24 @@ def save_new_client(
     return client
 
 
+def validate_new_client(
+    *,
+    actor: User,
+    agency: Agency,
+    data: dict[str, Any],
+    documents: list[dict[str, Any]],
+    trusted_links: bool = False,
+) -> tuple[Client, list[IdentityDocument]]:
+    """The client and identity documents ``register_client`` would write,
+    validated exactly as it validates them, unsaved: a ValidationError naming
+    every field that is wrong (the spreadsheet import's dry run). No
+    permission and no duplicate check; ``trusted_links``: see
+    ``common.TRUSTED_LINKS``."""
+    return _validated_new_client(
+        actor, agency, data, _checked_input(data, documents), trusted_links=trusted_links
+    )
+
+
 def _checked_input(data, documents) -> list:
     """The shape of a registration: known client fields, a list of documents."""
     unknown_fields(require_mapping(data, "data"), CLIENT_FIELDS)
@@ -111,12 +129,16 @@ def _checked_input(data, documents) -> list:
 
 
 def _validated_new_client(
-    actor: User, agency: Agency, data: dict[str, Any], documents: list
+    actor: User, agency: Agency, data: dict[str, Any], documents: list, *, trusted_links=False
 ) -> tuple[Client, list[IdentityDocument]]:
-    client = validated_client(Client(agency=agency, registered_by=actor, **data))
+    client = validated_client(
+        Client(agency=agency, registered_by=actor, **data), trusted_links=trusted_links
+    )
     # Validate every document before anything is written or compared.
     identity_documents = [
-        _identity_document(client, document, prefix=f"documents.{index}.")
+        _identity_document(
+            client, document, prefix=f"documents.{index}.", trusted_links=trusted_links
+        )
         for index, document in enumerate(documents)
     ]
     return client, identity_documents
@@ -175,7 +197,9 @@ def update_client_sensitive(
     )
 
 
-def _identity_document(client: Client, data, prefix: str = "") -> IdentityDocument:
+def _identity_document(
+    client: Client, data, prefix: str = "", *, trusted_links: bool = False
+) -> IdentityDocument:
     """A validated, unsaved identity document (errors name ``prefix`` + field)."""
     if not isinstance(data, dict):
         raise InvalidInput(
@@ -186,7 +210,7 @@ def _identity_document(client: Client, data, prefix: str = "") -> IdentityDocume
     unknown_fields(data, ("type", "number", "issuing_country", "expires_on"), prefix)
     document = IdentityDocument(client=client, **data)
     try:
-        document.full_clean(exclude=["client", "number_key"])
+        document.full_clean(exclude=["client", "number_key"], validate_unique=not trusted_links)
     except ValidationError as error:
         raise prefixed(error, prefix) from error
     document.number = document.number.strip()
@@ -196,6 +220,19 @@ def _identity_document(client: Client, data, prefix: str = "") -> IdentityDocume
     document.issuing_country = document.issuing_country.upper()
     if document.issuing_country and document.issuing_country not in dict(countries):
         raise ValidationError({f"{prefix}issuing_country": [_("Use a country code such as SY.")]})
+    return document
+
+
+def add_identity_document_of(
+    *, actor: User, client: Client, data: dict[str, Any], reason: str
+) -> IdentityDocument:
+    """Write an identity document of ``client``, validated as
+    ``add_identity_document`` validates one, under ``reason``. No permission
+    check: for a use case that checked (the spreadsheet import). Call inside
+    its transaction."""
+    require_caller_transaction()
+    document = _identity_document(client, data)
+    save_with_history(document, actor=actor, reason=reason)
     return document
 
 

@@ -88,10 +88,21 @@ def require_bool(value: Any, field: str) -> bool:
     return value
 
 
-def validated_client(client: Client) -> Client:
+# What ``trusted_links`` leaves out of a new record's validation: the links the
+# caller set itself and checked once (agency, registering or creating user,
+# the client of a case), and the uniqueness of a fresh random id. The fields
+# that come from the input are validated all the same.
+TRUSTED_LINKS = ("agency", "registered_by", "created_by", "client")
+
+
+def validated_client(client: Client, *, trusted_links: bool = False) -> Client:
     """Validate first (full_clean turns form input into typed values), then
-    derive the search keys from the cleaned names."""
-    client.full_clean(exclude=["search_text", "name_key", "name_latin_key"])
+    derive the search keys from the cleaned names. ``trusted_links``: see
+    TRUSTED_LINKS (the spreadsheet import validates thousands of rows)."""
+    exclude = ["search_text", "name_key", "name_latin_key"]
+    if trusted_links:
+        exclude += TRUSTED_LINKS
+    client.full_clean(exclude=exclude, validate_unique=not trusted_links)
     client.search_text = search_text(client.name, client.name_latin, client.preferred_name)
     client.name_key = name_key(client.name)
     client.name_latin_key = name_key(client.name_latin)

@@ -28,6 +28,7 @@ from casework.models import (
     DoNotDisclose,
     FollowUp,
     IdentityDocument,
+    ImportRow,
     IntegrationPlan,
     PlanAction,
     PlanAgreement,
@@ -73,6 +74,9 @@ SUBJECT_ACCESS_SECTIONS: dict[str, str] = {
     _label(Consent): "consents",
     _label(Consent.recipient_agencies.through): "consents.recipient_agencies",
     _label(LegalHold): "legal_holds",
+    _label(ImportRow): "imports",
+    _label(ImportRow.cases.through): "imports",
+    _label(ImportRow.documents.through): "imports",
     _history_label(Client): "history.client",
     _history_label(ClientSensitive): "history.special_category",
     _history_label(IdentityDocument): "history.identity_documents",
@@ -236,6 +240,19 @@ def subject_access_export(actor: User, client_id: UUID | str) -> dict[str, Any]:
         "consents": [],
         "legal_holds": [row(h) for h in LegalHold.objects.filter(client=client)],
         "erasures": [row(e) for e in Erasure.objects.filter(client_id=client.pk)],
+        # The spreadsheet rows the client was brought in (or added to) from.
+        "imports": [
+            {
+                **row(import_row),
+                "file_name": import_row.client_import.file_name,
+                "imported_at": _plain(import_row.client_import.imported_at),
+                "cases": [str(pk) for pk in import_row.cases.values_list("pk", flat=True)],
+                "documents": [str(pk) for pk in import_row.documents.values_list("pk", flat=True)],
+            }
+            for import_row in ImportRow.objects.filter(client=client).select_related(
+                "client_import"
+            )
+        ],
     }
     for case in cases:
         export["cases"].append(

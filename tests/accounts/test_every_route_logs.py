@@ -156,7 +156,32 @@ def _plan_item(world: World, name: str) -> str:
     )
 
 
+def _import(world: World, name: str) -> str:
+    """A spreadsheet import of the supervisor's (checked, one row), and the
+    address ``name`` of it."""
+    from casework.services.imports import upload_import
+    from tests.casework.test_imports import GOOD, clients_file
+
+    client_import = upload_import(
+        actor=world.supervisor,
+        agency=world.case.agency,
+        data=clients_file(GOOD),
+        file_name="clients.xlsx",
+    )
+    return reverse(name, kwargs={"import_id": client_import.pk})
+
+
 READS_PERSONAL_DATA: dict[str, Reads] = {
+    # spreadsheet imports: the rows of a file of people (errors, duplicates' names)
+    "api-import-detail": Reads(
+        "supervisor", lambda world: _import(world, "api-import-detail"), about_client=False
+    ),
+    "api-import-rows": Reads(
+        "supervisor", lambda world: _import(world, "api-import-rows"), about_client=False
+    ),
+    "api-import-report": Reads(
+        "supervisor", lambda world: _import(world, "api-import-report"), about_client=False
+    ),
     # casework pages
     "accounts:home": Reads("caseworker", _to("accounts:home"), about_client=False),
     "casework:client_list": Reads("caseworker", _to("casework:client_list"), about_client=False),
@@ -330,6 +355,7 @@ READS_PERSONAL_DATA: dict[str, Reads] = {
 }
 
 NO_PERSONAL_DATA: dict[str, str] = {
+    "api-imports": "the spreadsheet imports of one's agencies: file names, states, counts",
     "reports:index": "links to reports and the user's own report jobs: kinds, states, dates",
     "reports:jobs": "the user's own report jobs: kinds, states, dates",
     "reports:job": "one of the user's own report jobs: kind, state, progress, dates",
@@ -476,6 +502,9 @@ NO_GET: dict[str, str] = {
     "api-case-reopen": "reopen a case",
     "api-case-follow-up-complete": "complete a follow-up",
     "api-services-import": "import services",
+    "api-import-decide": "decide what a possible duplicate row of an import is",
+    "api-import-run": "run a spreadsheet import",
+    "api-import-undo": "undo a spreadsheet import",
     "api-referral-send": "send a referral",
     "api-referral-withdraw": "withdraw a referral",
     "api-referral-accept": "accept a referral",

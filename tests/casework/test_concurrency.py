@@ -78,3 +78,38 @@ def test_concurrent_reassignments_lose_no_follow_up(
         open_follow_ups = FollowUp.objects.filter(case=case, done_at__isnull=True)
         assert {f.assigned_to_id for f in open_follow_ups} == {case.assigned_to_id}
         assert case.assigned_to_id in {second_caseworker.pk, third.pk}
+
+
+def test_an_edit_racing_an_import_undo(supervisor, caseworker, agency):
+    """A caseworker edits an imported client while the supervisor undoes the
+    import: either the edit lands first and blocks the undo (409, nothing
+    removed), or the undo wins and the edit finds no client (404). Never an
+    undo that removes an edited client, never a 500."""
+    from casework.models import Client
+    from casework.services.imports import ImportBlocked, start_import, undo_import, upload_import
+    from config.errors import NotFound
+    from tests.casework.test_imports import GOOD, clients_file
+
+    client_import = upload_import(
+        actor=supervisor, agency=agency, data=clients_file(GOOD), file_name="clients.xlsx"
+    )
+    # Real transactions here: the run starts when start_import commits.
+    start_import(actor=supervisor, import_id=client_import.pk)
+    client = Client.objects.get(name=GOOD[1])
+
+    def undo():
+        return undo_import(actor=supervisor, import_id=client_import.pk)
+
+    def edit():
+        return services.update_client(
+            actor=supervisor, client_id=client.pk, expected_version=1, changes={"city": "Torino"}
+        )
+
+    undone, edited = run_together(undo, edit)
+    if isinstance(undone, ImportBlocked):
+        assert isinstance(edited, Client), edited
+        assert Client.objects.get(pk=client.pk).city == "Torino"
+    else:
+        assert undone.state == "undone", undone
+        assert isinstance(edited, NotFound), edited
+        assert not Client.objects.filter(pk=client.pk).exists()

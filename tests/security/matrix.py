@@ -27,7 +27,7 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 
 from tests.factories import PASSWORD, PDF
-from tests.security.world import CANARY_PATTERN, RELATIONS, World
+from tests.security.world import CANARY_PATTERN, RELATIONS, World, clients_xlsx
 from tests.urlconf import walk_routes
 
 MATRIX_PATH = Path(__file__).with_name("permission_matrix.toml")
@@ -55,6 +55,7 @@ SINGLE_ARGUMENTS = {
     "token_id": "token",
     "notice_id": "notice",
     "service_id": "service",
+    "import_id": "client_import",
 }
 # The relations of a route about a record: the bundles, and ids that exist nowhere.
 BUNDLE_RELATIONS = (*RELATIONS, "missing")
@@ -430,6 +431,8 @@ def fill(value, values: dict[str, str]):
     if isinstance(value, str):
         if value == "{pdf}":
             return SimpleUploadedFile("scan.pdf", PDF, content_type="application/pdf")
+        if value == "{xlsx}":
+            return SimpleUploadedFile("clients.xlsx", clients_xlsx(), content_type="text/plain")
         return value.format(**values)
     if isinstance(value, list):
         return [fill(item, values) for item in value]

@@ -263,6 +263,7 @@ def _send(world: World, bundle: Bundle) -> None:
 def build_world() -> World:
     """Agencies, personas, bundles and the single objects, through the services."""
     from casework import services as casework
+    from casework.services.imports import upload_import
     from referrals import services as referrals
     from reports.services import request_report, run_report_job
 
@@ -381,6 +382,10 @@ def build_world() -> World:
         run_report_job(job.pk)
         world.objects[f"job_{format}"] = job
 
+    world.objects["client_import"] = upload_import(
+        actor=users["sup"], agency=agency, data=clients_xlsx(), file_name="clients.xlsx"
+    )
+
     # Deactivated last: its membership and token exist, and are ended.
     deactivated = users["off"]
     deactivate_member(
@@ -390,3 +395,18 @@ def build_world() -> World:
     )
     users["off"] = User.objects.get(pk=deactivated.pk)
     return world
+
+
+def clients_xlsx() -> bytes:
+    """A spreadsheet of one client, made up (no canary: an import's rows hold
+    no record's text)."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["Name", "Date of birth", "Case type"])
+    book.active.append(["Tesfay Gebremariam", "1988-02-11", "housing"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,142 @@
+"""The spreadsheet import through the API: upload and dry run, rows,
+decisions, run, report, undo — and every error names its field."""
+
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
+
+from casework.models import Client, ClientImport
+from tests.casework.test_imports import CYRILLIC, GOOD, clients_file
+from tests.factories import make_client
+
+pytestmark = pytest.mark.django_db
+
+
+def xlsx_upload(data: bytes, name: str = "clients.xlsx") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def test_an_import_from_upload_to_undo(as_user, supervisor, caseworker, agency):
+    existing = make_client(caseworker, agency, name="سلمى الحسن", date_of_birth=date(1990, 5, 1))
+    api = as_user(supervisor)
+    bad = ["C-4", "Ahmad Karimi", "", "31/02/1990", "M", "AF", "Housing"]
+    response = api.post(
+        "/api/v1/imports/",
+        {"file": xlsx_upload(clients_file(GOOD, CYRILLIC, bad))},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert response["Location"].endswith(f"/api/v1/imports/{body['id']}/")
+    assert body["state"] == "checked"
+    assert body["counts"]["duplicate"] == 1 and body["counts"]["error"] == 1
+    assert body["sheets"][0]["name"] == "Clients"
+
+    rows = api.get(f"/api/v1/imports/{body['id']}/rows/").json()["results"]
+    duplicate = next(row for row in rows if row["outcome"] == "duplicate")
+    assert [c["id"] for c in duplicate["candidates"]] == [str(existing.pk)]
+    error = next(row for row in rows if row["outcome"] == "error")
+    assert (error["errors"][0]["column"], error["errors"][0]["code"]) == (
+        "Date of birth",
+        "invalid_date",
+    )
+
+    refused = api.post(f"/api/v1/imports/{body['id']}/run/", {}, format="json")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "rows_have_errors"
+    assert refused.json()["reasons"] == [{"row": 4, "code": "error"}]
+
+    decided = api.post(
+        f"/api/v1/imports/{body['id']}/decisions/",
+        {"row": duplicate["row"], "decision": "link", "client": str(existing.pk)},
+        format="json",
+    )
+    assert decided.status_code == 200 and decided.json()["decision"] == "link"
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        started = api.post(
+            f"/api/v1/imports/{body['id']}/run/", {"mode": "valid_only"}, format="json"
+        )
+    assert started.status_code == 202
+    done = api.get(f"/api/v1/imports/{body['id']}/").json()
+    assert done["state"] == "imported" and done["progress"] == 100
+    assert done["counts"]["created"] == 1 and done["counts"]["updated"] == 1
+    assert done["undo_blockers"] == []
+    assert Client.objects.filter(name="Олена Коваль").exists()
+
+    report = api.get(f"/api/v1/imports/{body['id']}/report.csv")
+    assert report.status_code == 200
+    lines = list(csv.DictReader(io.StringIO(report.content.decode("utf-8-sig"))))
+    assert {(line["row"], line["result"], line["code"]) for line in lines} == {
+        ("2", "updated", ""),
+        ("3", "created", ""),
+        ("4", "skipped", "invalid_date"),
+    }
+
+    undone = api.post(f"/api/v1/imports/{body['id']}/undo/")
+    assert undone.status_code == 200 and undone.json()["state"] == "undone"
+    assert not Client.objects.filter(name="Олена Коваль").exists()
+    assert existing.cases.count() == 0
+
+
+def test_bad_input_names_the_field(as_user, supervisor):
+    api = as_user(supervisor)
+    not_a_sheet = api.post(
+        "/api/v1/imports/",
+        {"file": xlsx_upload(b"%PDF-1.7\n", "clients.xlsx")},
+        format="multipart",
+    )
+    assert not_a_sheet.status_code == 400
+    assert not_a_sheet.json()["errors"][0]["field"] == "file"
+    bad_json = api.post(
+        "/api/v1/imports/",
+        {"file": xlsx_upload(clients_file(GOOD)), "mapping": "{not json"},
+        format="multipart",
+    )
+    assert (bad_json.status_code, bad_json.json()["errors"][0]["field"]) == (400, "mapping")
+    unknown_column = api.post(
+        "/api/v1/imports/",
+        {
+            "file": xlsx_upload(clients_file(GOOD)),
+            "mapping": json.dumps({"columns": {"Clients": {"Nope": "name"}}}),
+        },
+        format="multipart",
+    )
+    assert unknown_column.status_code == 400
+    assert unknown_column.json()["errors"][0]["code"] == "unknown_column"
+    assert not ClientImport.objects.exists()
+
+
+def test_the_mapping_changes_with_if_match(as_user, supervisor):
+    api = as_user(supervisor)
+    created = api.post(
+        "/api/v1/imports/", {"file": xlsx_upload(clients_file(GOOD))}, format="multipart"
+    ).json()
+    url = f"/api/v1/imports/{created['id']}/"
+    assert api.patch(url, {"mode": "valid_only"}, format="json").status_code == 428
+    etag = api.get(url)["ETag"]
+    changed = api.patch(url, {"mode": "valid_only"}, format="json", HTTP_IF_MATCH=etag)
+    assert changed.status_code == 200 and changed.json()["mode"] == "valid_only"
+    stale = api.patch(url, {"mode": "all"}, format="json", HTTP_IF_MATCH=etag)
+    assert stale.status_code == 412
+
+
+def test_only_the_agencys_importers(as_user, supervisor, caseworker, outsider, agency_admin):
+    created = (
+        as_user(supervisor)
+        .post("/api/v1/imports/", {"file": xlsx_upload(clients_file(GOOD))}, format="multipart")
+        .json()
+    )
+    url = f"/api/v1/imports/{created['id']}/"
+    assert as_user(caseworker).get(url).status_code == 404
+    assert as_user(outsider).get(url).status_code == 404
+    assert as_user(agency_admin).get(url).status_code == 200
+    refused = as_user(caseworker).post(
+        "/api/v1/imports/", {"file": xlsx_upload(clients_file(GOOD))}, format="multipart"
+    )
+    assert refused.status_code == 403

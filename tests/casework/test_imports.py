@@ -1,0 +1,496 @@
+"""Spreadsheet import (issue 18): the dry run reports each row as
+registration would judge it, nothing is half-imported, duplicates wait for a
+decision, and an undo takes back exactly what the import made."""
+
+import io
+from datetime import date
+
+import openpyxl
+import pytest
+from django.db import transaction
+from django.test import TestCase, override_settings
+
+from accounts.models import AccessLog
+from casework import services
+from casework.models import Case, Client, ClientImport, Consent, IdentityDocument, ImportRow
+from casework.services.imports import (
+    ImportBlocked,
+    change_mapping,
+    decide_duplicate,
+    start_import,
+    undo_import,
+    upload_import,
+)
+from config.errors import Conflict, Forbidden, InvalidInput, NotFound
+from tests.factories import make_client
+
+pytestmark = pytest.mark.django_db
+
+HEADERS = ["Ref", "Name", "Nom (latin)", "Date of birth", "Sexe", "Nationalité", "Case type"]
+
+
+def xlsx(*sheets: tuple[str, list[list]]) -> bytes:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def clients_file(*rows: list, headers=HEADERS) -> bytes:
+    return xlsx(("Clients", [headers, *rows]))
+
+
+def upload(actor, agency, data, **options):
+    return upload_import(actor=actor, agency=agency, data=data, file_name="clients.xlsx", **options)
+
+
+def outcomes(client_import) -> dict[int, str]:
+    return dict(client_import.rows.values_list("row_number", "outcome"))
+
+
+def run(actor, client_import, **options):
+    # The run is queued after commit (eager without a broker).
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        start_import(actor=actor, import_id=client_import.pk, **options)
+    client_import.refresh_from_db()
+    return client_import
+
+
+NAMES = [
+    "Amina Yusuf",
+    "Dawit Haile",
+    "Farid Nazari",
+    "Olena Koval",
+    "Tesfay Gebru",
+    "Marwa Saleh",
+    "Idris Musa",
+]
+GOOD = ["C-1", "سلمى الحسن", "Salma Al-Hassan", date(1990, 4, 2), "F", "Syrie", "Housing"]
+CYRILLIC = ["C-2", "Олена Коваль", "", "12/05/1985", "жінка", "Ukraine", "legal"]
+GEEZ = ["C-3", "ሰላም ተስፋይ", "Selam Tesfay", "1999", "female", "ER", "Health"]
+
+
+def test_the_dry_run_reports_each_row_and_writes_nothing(supervisor, agency):
+    before = (Client.objects.count(), Case.objects.count())
+    data = clients_file(
+        GOOD,
+        CYRILLIC,
+        GEEZ,
+        ["C-4", "Ahmad Karimi", "", "31/02/1990", "M", "AF", "Housing"],
+        ["C-5", "Yusuf Ali", "", "1980-01-01", "zz", "SY", "Housing"],
+        ["C-6", "", "", "1980-01-01", "M", "SY", "Housing"],
+    )
+    client_import = upload(supervisor, agency, data)
+    assert client_import.state == ClientImport.State.CHECKED
+    assert (Client.objects.count(), Case.objects.count()) == before
+    assert outcomes(client_import) == {
+        2: "create",
+        3: "create",
+        4: "create",
+        5: "error",
+        6: "error",
+        7: "error",
+    }
+    errors = {row.row_number: row.errors for row in client_import.rows.filter(outcome="error")}
+    assert [(e["column"], e["code"]) for e in errors[5]] == [("Date of birth", "invalid_date")]
+    assert [(e["column"], e["code"]) for e in errors[6]] == [("Sexe", "unknown_value")]
+    assert [(e["column"], e["code"]) for e in errors[7]] == [("Name", "blank")]
+    # No error message repeats what the cell held.
+    assert all("31/02" not in e["message"] for e in errors[5])
+    assert client_import.counts["create"] == 3 and client_import.counts["error"] == 3
+
+
+def test_the_mapping_is_guessed_from_english_french_and_arabic_headers(supervisor, agency):
+    data = clients_file(
+        ["A-1", "ليلى", "Layla", "02.03.2001", "أنثى", "سوريا", "سكن"],
+        headers=[
+            "رقم الملف",
+            "الاسم",
+            "Name in Latin letters",
+            "تاريخ الميلاد",
+            "الجنس",
+            "الجنسية",
+            "نوع الحالة",
+        ],
+    )
+    client_import = upload(supervisor, agency, data)
+    columns = client_import.mapping["columns"]["Clients"]
+    assert columns == {
+        "رقم الملف": "reference",
+        "الاسم": "name",
+        "Name in Latin letters": "name_latin",
+        "تاريخ الميلاد": "date_of_birth",
+        "الجنس": "sex",
+        "الجنسية": "nationalities",
+        "نوع الحالة": "case_type",
+    }
+    assert outcomes(client_import) == {2: "create"}
+    run(supervisor, client_import)
+    client = Client.objects.get(name="ليلى")
+    assert (client.sex, client.nationalities, client.date_of_birth) == (
+        "female",
+        ["SY"],
+        date(2001, 3, 2),
+    )
+    assert client.cases.get().case_type == "housing"
+
+
+def test_values_the_guess_does_not_know_are_mapped_by_the_user(supervisor, agency):
+    data = clients_file(["C-5", "Yusuf Ali", "", "1980-01-01", "zz", "SY", "Wohnung"])
+    client_import = upload(supervisor, agency, data)
+    assert outcomes(client_import) == {2: "error"}
+    change_mapping(
+        actor=supervisor,
+        import_id=client_import.pk,
+        expected_version=client_import.version,
+        mapping={"values": {"sex": {"zz": "unknown"}, "case_type": {"Wohnung": "housing"}}},
+    )
+    client_import.refresh_from_db()
+    assert outcomes(client_import) == {2: "create"}
+
+
+def test_one_bad_row_imports_nothing_by_default(supervisor, agency):
+    data = clients_file(GOOD, ["C-4", "Ahmad Karimi", "", "31/02/1990", "M", "AF", "Housing"])
+    client_import = upload(supervisor, agency, data)
+    with pytest.raises(ImportBlocked) as refused:
+        start_import(actor=supervisor, import_id=client_import.pk)
+    assert refused.value.code == "rows_have_errors"
+    assert refused.value.reasons == [{"row": 3, "code": "error"}]
+    assert not Client.objects.filter(name="سلمى الحسن").exists()
+    client_import.refresh_from_db()
+    assert client_import.state == ClientImport.State.CHECKED
+
+
+def test_the_valid_rows_only_choice_imports_exactly_the_valid_ones(supervisor, agency):
+    data = clients_file(
+        GOOD, CYRILLIC, ["C-4", "Ahmad Karimi", "", "31/02/1990", "M", "AF", "Housing"], GEEZ
+    )
+    client_import = run(supervisor, upload(supervisor, agency, data), mode="valid_only")
+    assert client_import.state == ClientImport.State.IMPORTED
+    imported = set(Client.objects.filter(agency=agency).values_list("name", flat=True))
+    assert imported == {"سلمى الحسن", "Олена Коваль", "ሰላም ተስፋይ"}
+    results = dict(client_import.rows.values_list("row_number", "result"))
+    assert results == {2: "created", 3: "created", 4: "skipped", 5: "created"}
+    geez = Client.objects.get(name="ሰላም ተስፋይ")
+    assert (geez.date_of_birth, geez.date_of_birth_estimated) == (date(1999, 1, 1), True)
+    # History names the importing user and the import as the reason; the
+    # import is one row of the access log.
+    record = geez.history.get()
+    assert (record.history_user, record.history_change_reason) == (
+        supervisor,
+        "imported from a spreadsheet",
+    )
+    assert geez.cases.get().history.get().history_change_reason == "imported from a spreadsheet"
+    logged = AccessLog.objects.filter(action="import")
+    assert list(logged.values_list("object_id", "actor_id")) == [
+        (str(client_import.pk), supervisor.pk)
+    ]
+
+
+def test_a_duplicate_waits_for_a_decision(supervisor, caseworker, agency):
+    existing = make_client(caseworker, agency, name="سلمى الحسن", date_of_birth=date(1990, 5, 1))
+    data = clients_file(
+        ["C-1", "Salma Al-Hassan", "", date(1990, 4, 2), "F", "SY", "Housing"],
+        ["C-9", "Salma Al Hassan", "", date(1990, 4, 2), "F", "SY", "Health"],
+        CYRILLIC,
+    )
+    client_import = upload(supervisor, agency, data)
+    rows = {row.row_number: row for row in client_import.rows.all()}
+    assert rows[2].outcome == "duplicate" and rows[2].candidates == [str(existing.pk)]
+    # The second row repeats the first (and the existing client).
+    assert rows[3].outcome == "duplicate" and rows[3].duplicate_of_row == 2
+    with pytest.raises(ImportBlocked) as refused:
+        start_import(actor=supervisor, import_id=client_import.pk)
+    assert refused.value.code == "decisions_needed"
+    assert {reason["row"] for reason in refused.value.reasons} == {2, 3}
+    with pytest.raises(InvalidInput) as wrong:
+        decide_duplicate(
+            actor=supervisor,
+            import_id=client_import.pk,
+            row_number=2,
+            decision="link",
+            client_id=str(make_client(caseworker, agency, name="Someone Else").pk),
+        )
+    assert wrong.value.field == "client"
+    decide_duplicate(
+        actor=supervisor,
+        import_id=client_import.pk,
+        row_number=2,
+        decision="link",
+        client_id=str(existing.pk),
+    )
+    decide_duplicate(actor=supervisor, import_id=client_import.pk, row_number=3, decision="skip")
+    client_import = run(supervisor, client_import)
+    assert client_import.state == ClientImport.State.IMPORTED
+    # Linked: the existing client got the row's case, no new person.
+    assert Client.objects.filter(name__in=["Salma Al-Hassan", "Salma Al Hassan"]).count() == 0
+    assert existing.cases.get().case_type == "housing"
+    assert dict(client_import.rows.values_list("row_number", "result")) == {
+        2: "updated",
+        3: "skipped",
+        4: "created",
+    }
+
+
+def test_import_as_a_new_person(supervisor, caseworker, agency):
+    make_client(caseworker, agency, name="Salma Al-Hassan")
+    client_import = upload(
+        supervisor, agency, clients_file(["C-1", "Salma Al-Hassan", "", "", "F", "SY", ""])
+    )
+    decide_duplicate(actor=supervisor, import_id=client_import.pk, row_number=2, decision="new")
+    run(supervisor, client_import)
+    assert Client.objects.filter(name="Salma Al-Hassan").count() == 2
+
+
+def test_undo_removes_exactly_what_was_imported(supervisor, caseworker, agency):
+    existing = make_client(caseworker, agency, name="Old Client")
+    other_case = services.open_case(actor=caseworker, client_id=existing.pk, case_type="health")
+    counts = (Client.objects.count(), Case.objects.count(), IdentityDocument.objects.count())
+    data = xlsx(
+        (
+            "Clients",
+            [
+                [
+                    "Ref",
+                    "Name",
+                    "Case type",
+                    "Document type",
+                    "Document number",
+                    "Consent date",
+                    "Consent method",
+                    "Consent purpose",
+                ],
+                [
+                    "C-1",
+                    "سلمى الحسن",
+                    "housing",
+                    "passport",
+                    "N123456",
+                    "2024-01-05",
+                    "verbal",
+                    "case_management",
+                ],
+                ["C-2", "Олена Коваль", "legal", "", "", "", "", ""],
+            ],
+        )
+    )
+    client_import = run(supervisor, upload(supervisor, agency, data))
+    assert client_import.state == ClientImport.State.IMPORTED
+    consent = Consent.objects.get(client__name="سلمى الحسن")
+    assert consent.from_paper_record and consent.recorded_by == supervisor
+    assert consent.data_categories == ["identity", "contact"]
+    assert Client.objects.count() == counts[0] + 2
+    undo_import(actor=supervisor, import_id=client_import.pk)
+    client_import.refresh_from_db()
+    assert client_import.state == ClientImport.State.UNDONE
+    assert (
+        Client.objects.count(),
+        Case.objects.count(),
+        IdentityDocument.objects.count(),
+    ) == counts
+    assert Case.objects.filter(pk=other_case.pk).exists()
+    assert not Consent.objects.filter(from_paper_record=True).exists()
+    assert AccessLog.objects.filter(action="undo_import", outcome="ok").count() == 1
+    with pytest.raises(Conflict):
+        undo_import(actor=supervisor, import_id=client_import.pk)
+
+
+def test_a_change_since_the_import_blocks_the_undo(supervisor, caseworker, agency):
+    client_import = run(supervisor, upload(supervisor, agency, clients_file(GOOD, CYRILLIC)))
+    changed = Client.objects.get(name="Олена Коваль")
+    services.update_client(
+        actor=supervisor, client_id=changed.pk, expected_version=1, changes={"city": "Torino"}
+    )
+    case = Client.objects.get(name="سلمى الحسن").cases.get()
+    services.add_note(actor=supervisor, case_id=case.pk, body="Called the client.")
+    with pytest.raises(ImportBlocked) as blocked:
+        undo_import(actor=supervisor, import_id=client_import.pk)
+    assert blocked.value.code == "undo_blocked"
+    assert {(reason["record"], reason["id"]) for reason in blocked.value.reasons} >= {
+        ("client", str(changed.pk))
+    }
+    assert Client.objects.filter(name__in=["Олена Коваль", "سلمى الحسن"]).count() == 2
+    client_import.refresh_from_db()
+    assert client_import.state == ClientImport.State.IMPORTED
+
+
+def test_a_note_added_since_blocks_the_undo(supervisor, agency):
+    client_import = run(supervisor, upload(supervisor, agency, clients_file(GOOD)))
+    case = Client.objects.get(name="سلمى الحسن").cases.get()
+    services.add_note(actor=supervisor, case_id=case.pk, body="Called the client.")
+    with pytest.raises(ImportBlocked) as blocked:
+        undo_import(actor=supervisor, import_id=client_import.pk)
+    assert [reason["record"] for reason in blocked.value.reasons] == ["casenote"]
+    assert Case.objects.filter(pk=case.pk).exists()
+
+
+def test_a_later_file_with_the_same_reference_adds_to_the_client(supervisor, agency):
+    run(supervisor, upload(supervisor, agency, clients_file(GOOD)))
+    again = clients_file(["C-1", "سلمى الحسن", "", "", "F", "SY", "Education"])
+    client_import = upload(supervisor, agency, again)
+    assert outcomes(client_import) == {2: "update"}
+    run(supervisor, client_import)
+    client = Client.objects.get(name="سلمى الحسن")
+    assert sorted(client.cases.values_list("case_type", flat=True)) == ["education", "housing"]
+
+
+def test_cases_and_documents_on_their_own_sheets(supervisor, agency):
+    data = xlsx(
+        ("Clients", [["ID", "Name"], ["K1", "Amina Yusuf"], ["K2", "Dawit Haile"]]),
+        (
+            "Cases",
+            [
+                ["Client ID", "Case type", "Summary"],
+                ["K1", "housing", "Needs a flat"],
+                ["K1", "health", ""],
+                ["K2", "legal", ""],
+                ["K9", "legal", ""],
+            ],
+        ),
+        (
+            "Documents",
+            [
+                ["Client ref", "Document type", "Document number", "Expiry"],
+                ["K2", "passport", "ER998877", "2031-01-01"],
+            ],
+        ),
+    )
+    mapping = {
+        "columns": {
+            "Clients": {"ID": "reference", "Name": "name"},
+            "Cases": {
+                "Client ID": "reference",
+                "Case type": "case_type",
+                "Summary": "case_summary",
+            },
+            "Documents": {
+                "Client ref": "reference",
+                "Document type": "document_type",
+                "Document number": "document_number",
+                "Expiry": "document_expires_on",
+            },
+        }
+    }
+    client_import = upload(
+        supervisor,
+        agency,
+        data,
+        sheet="Clients",
+        case_sheet="Cases",
+        document_sheet="Documents",
+        mapping=mapping,
+    )
+    assert outcomes(client_import) == {2: "create", 3: "create"}
+    # The case row naming no client is an error of its own.
+    assert [(e["sheet"], e["row"], e["code"]) for e in client_import.other_errors] == [
+        ("Cases", 5, "unknown_reference")
+    ]
+    with pytest.raises(ImportBlocked):
+        start_import(actor=supervisor, import_id=client_import.pk)
+    run(supervisor, client_import, mode="valid_only")
+    amina = Client.objects.get(name="Amina Yusuf")
+    assert sorted(amina.cases.values_list("case_type", flat=True)) == ["health", "housing"]
+    dawit = Client.objects.get(name="Dawit Haile")
+    assert dawit.identity_documents.get().number == "ER998877"
+
+
+def test_a_consent_needs_its_date_method_and_purpose(supervisor, agency):
+    data = xlsx(
+        (
+            "Clients",
+            [
+                ["Name", "Consent date", "Consent method", "Consent purpose"],
+                ["Amina Yusuf", "2024-01-05", "", ""],
+                ["Dawit Haile", "2024-01-05", "verbal", "referral"],
+            ],
+        )
+    )
+    client_import = upload(supervisor, agency, data)
+    errors = {row.row_number: row.errors for row in client_import.rows.all()}
+    assert {(e["column"], e["code"]) for e in errors[2]} == {
+        ("Consent method", "consent_incomplete"),
+        ("Consent purpose", "consent_incomplete"),
+    }
+    assert [e["code"] for e in errors[3]] == ["consent_purpose_not_importable"]
+
+
+def test_only_importers_of_the_agency(caseworker, agency_admin, outsider, supervisor, agency):
+    with pytest.raises(Forbidden):
+        upload(caseworker, agency, clients_file(GOOD))
+    client_import = upload(agency_admin, agency, clients_file(GOOD))
+    with pytest.raises(NotFound):
+        start_import(actor=outsider, import_id=client_import.pk)
+    with pytest.raises(NotFound):
+        start_import(actor=caseworker, import_id=client_import.pk)
+    run(agency_admin, client_import)
+    assert Client.objects.get(name="سلمى الحسن").registered_by == agency_admin
+
+
+def test_a_formula_looking_text_is_kept_as_text(supervisor, agency):
+    data = clients_file(["C-1", "Amina Yusuf", "", "", "F", "SY", "Housing"], headers=HEADERS)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    book["Clients"].cell(row=1, column=8, value="City")
+    book["Clients"].cell(row=2, column=8, value='=HYPERLINK("http://x")').data_type = "s"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    client_import = run(supervisor, upload(supervisor, agency, buffer.getvalue()))
+    assert client_import.state == ClientImport.State.IMPORTED
+    client = Client.objects.get(name="Amina Yusuf")
+    assert client.city == '=HYPERLINK("http://x")'
+
+
+@override_settings(IMPORT_BATCH_ROWS=2)
+def test_a_large_file_is_written_in_batches_and_resumes(supervisor, agency):
+    rows = [[f"R-{n}", name, "", "", "F", "SY", "Housing"] for n, name in enumerate(NAMES)]
+    client_import = upload(supervisor, agency, clients_file(*rows))
+    # A run that stopped after two batches: the next delivery writes the rest once.
+    from casework.services.imports.running import run_import
+
+    with transaction.atomic():
+        ClientImport.objects.filter(pk=client_import.pk).update(
+            state=ClientImport.State.RUNNING, run_by=supervisor
+        )
+    run_import(client_import.pk)
+    run_import(client_import.pk)
+    client_import.refresh_from_db()
+    assert client_import.state == ClientImport.State.IMPORTED and client_import.progress == 100
+    assert Client.objects.filter(name__in=NAMES).count() == 7
+    assert client_import.rows.filter(result="created").count() == 7
+
+
+@override_settings(IMPORT_BATCH_ROWS=1)
+def test_a_row_no_longer_valid_fails_the_whole_import_and_leaves_nothing(
+    supervisor, caseworker, agency
+):
+    rows = [[f"R-{n}", name, "", "", "F", "SY", "Housing"] for n, name in enumerate(NAMES[:3])]
+    client_import = upload(supervisor, agency, clients_file(*rows))
+    # Registered between the dry run and the run: the third row is now a possible duplicate.
+    make_client(caseworker, agency, name=NAMES[2], date_of_birth=None)
+    client_import = run(supervisor, client_import)
+    assert client_import.state == ClientImport.State.FAILED
+    assert client_import.error_code == "row_changed"
+    assert Client.objects.filter(name__in=NAMES).count() == 1  # the one registered
+
+
+def test_a_file_that_is_not_a_spreadsheet_is_refused_naming_the_file(supervisor, agency):
+    with pytest.raises(InvalidInput) as refused:
+        upload_import(actor=supervisor, agency=agency, data=b"%PDF-1.4\n", file_name="clients.xlsx")
+    assert refused.value.field == "file"
+    assert not ClientImport.objects.exists()
+
+
+def test_a_mapping_without_the_name_column_is_refused(supervisor, agency):
+    with pytest.raises(InvalidInput) as refused:
+        upload(
+            supervisor,
+            agency,
+            clients_file(GOOD),
+            mapping={"columns": {"Clients": {"Ref": "reference"}}},
+        )
+    assert (refused.value.field, refused.value.code) == ("mapping.columns", "name_column_required")
+    assert not ImportRow.objects.exists()
