@@ -209,7 +209,7 @@ class ImportChangeSerializer(ChangeInSerializer):
     sheet = serializers.CharField(required=False, max_length=100)
     case_sheet = serializers.CharField(required=False, max_length=100, allow_blank=True)
     document_sheet = serializers.CharField(required=False, max_length=100, allow_blank=True)
-    mapping = serializers.JSONField(required=False, help_text=_MAPPING_HELP)
+    mapping = serializers.DictField(required=False, help_text=_MAPPING_HELP)
     mode = serializers.ChoiceField(choices=ClientImport.Mode.choices, required=False)
 
 
