@@ -139,6 +139,7 @@ def _is_unresolvable(error: dict) -> bool:
         "mapped_twice",
         "unknown_field",
         "invalid",
+        "invalid_choice",
     ):
         return True
     nested = HSDS_NESTED.match(field) if code == "hsds_invalid" else None

@@ -22,7 +22,8 @@ from accounts import selectors as accounts_selectors
 from accounts.access import Action, record_access
 from accounts.models import Agency, User
 from accounts.permissions import Perm
-from casework.models import Client, ClientImport, ImportRow
+from casework import selectors
+from casework.models import ClientImport, ImportRow
 from casework.models.imports import DECISIONS
 from casework.services import imports as services
 from config.errors import Forbidden, InvalidInput
@@ -109,8 +110,9 @@ class ImportOutSerializer(serializers.Serializer):
     report_url = serializers.SerializerMethodField()
 
     def get_undo_blockers(self, client_import) -> list[dict]:
-        """Imported: what stops the undo now (empty: it can be undone)."""
-        if client_import.state != ClientImport.State.IMPORTED:
+        """Imported: what stops the undo now (empty: it can be undone; not
+        computed in a list)."""
+        if client_import.state != ClientImport.State.IMPORTED or self.context.get("listing"):
             return []
         return services.undo_blockers(client_import)
 
@@ -134,6 +136,12 @@ class ImportRowOutSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=ImportRow.Outcome.choices)
     errors = ImportErrorSerializer(many=True)
     candidates = serializers.SerializerMethodField()
+    candidate_ids = serializers.ListField(
+        source="candidates",
+        child=serializers.UUIDField(),
+        help_text="Every existing client this row may be; `candidates` describes those you "
+        "may see (an agency admin sees the ids only).",
+    )
     duplicate_of_row = serializers.IntegerField(
         allow_null=True, help_text="The earlier row of the same file this one may repeat."
     )
@@ -171,7 +179,7 @@ def _mapping(text: str):
         return None
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InvalidInput(
             _("Give the mapping as JSON."), code="invalid", field="mapping"
         ) from None
@@ -268,7 +276,9 @@ class ImportListView(GenericAPIView):
     def get(self, request):
         queryset = services.imports_visible_to(request.user).select_related("agency", "created_by")
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(ImportOutSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            ImportOutSerializer(page, many=True, context={"listing": True}).data
+        )
 
     @extend_schema(
         operation_id="imports_create",
@@ -373,7 +383,9 @@ class ImportRowsView(GenericAPIView):
         wanted = {pk for row in page for pk in row.candidates}
         candidates = {
             str(client.pk): client
-            for client in Client.objects.filter(agency=client_import.agency, pk__in=wanted)
+            for client in selectors.clients_visible_to(request.user).filter(
+                agency=client_import.agency, pk__in=wanted
+            )
         }
         record_access(request.user, Action.LIST, client_import)
         return self.get_paginated_response(

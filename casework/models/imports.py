@@ -42,6 +42,11 @@ class ClientImport(models.Model):
 
     class ErrorCode(models.TextChoices):
         ROW_CHANGED = "row_changed", _("A row stopped being valid during the run")
+        RUN_ERROR = "run_error", _("The run stopped on an unexpected error")
+        PARTIALLY_WRITTEN = (
+            "partially_written",
+            _("The run stopped, and some records it wrote are already in use"),
+        )
 
     class Mode(models.TextChoices):
         ALL_OR_NOTHING = "all", _("All rows or nothing")

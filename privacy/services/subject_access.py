@@ -243,7 +243,8 @@ def subject_access_export(actor: User, client_id: UUID | str) -> dict[str, Any]:
         # The spreadsheet rows the client was brought in (or added to) from.
         "imports": [
             {
-                **row(import_row),
+                # Not its candidates: other people's ids.
+                **row(import_row, exclude=("candidates",)),
                 "file_name": import_row.client_import.file_name,
                 "imported_at": _plain(import_row.client_import.imported_at),
                 "cases": [str(pk) for pk in import_row.cases.values_list("pk", flat=True)],

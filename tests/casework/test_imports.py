@@ -494,3 +494,66 @@ def test_a_mapping_without_the_name_column_is_refused(supervisor, agency):
         )
     assert (refused.value.field, refused.value.code) == ("mapping.columns", "name_column_required")
     assert not ImportRow.objects.exists()
+
+
+def test_a_reference_of_another_person_is_a_duplicate_to_decide(supervisor, agency):
+    run(supervisor, upload(supervisor, agency, clients_file(GOOD)))
+    # Another file numbers its people the same way: C-1 is someone else here.
+    other = clients_file(["C-1", "Dawit Haile", "", "", "M", "ER", "Health"])
+    client_import = upload(supervisor, agency, other)
+    [row] = client_import.rows.all()
+    earlier = Client.objects.get(name=GOOD[1])
+    assert (row.outcome, row.candidates) == ("duplicate", [str(earlier.pk)])
+
+
+def test_a_value_mapping_names_a_known_code(supervisor, agency):
+    with pytest.raises(InvalidInput) as refused:
+        upload(
+            supervisor,
+            agency,
+            clients_file(GOOD),
+            mapping={"values": {"sex": {"zz": "bogus"}}},
+        )
+    assert (refused.value.field, refused.value.code) == ("mapping.values.sex", "invalid_choice")
+
+
+def test_a_cases_sheet_needs_its_reference_column(supervisor, agency):
+    data = xlsx(("Clients", [["ID", "Name"], ["K1", "Amina Yusuf"]]), ("Cases", [["X"], ["K1"]]))
+    client_import = upload(supervisor, agency, data)
+    with pytest.raises(InvalidInput) as refused:
+        change_mapping(
+            actor=supervisor,
+            import_id=client_import.pk,
+            expected_version=client_import.version,
+            case_sheet="Cases",
+        )
+    assert refused.value.code == "reference_column_required"
+
+
+def test_a_number_that_is_no_whole_number_is_a_cell_error():
+    from casework.services.imports.fields import CellError, as_int
+
+    for text in ("inf", "NaN", "sNaN", "1e999999999", "2.5"):
+        with pytest.raises(CellError):
+            as_int(text)
+    assert as_int("٣") == 3
+
+
+def test_an_unexpected_error_fails_the_run_and_leaves_nothing(supervisor, agency, monkeypatch):
+    from casework.services.imports import running
+
+    client_import = upload(supervisor, agency, clients_file(GOOD, CYRILLIC))
+    calls = []
+
+    real_write_row = running._write_row
+
+    def write_row(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("boom")
+        return real_write_row(*args, **kwargs)
+
+    monkeypatch.setattr(running, "_write_row", write_row)
+    client_import = run(supervisor, client_import)
+    assert (client_import.state, client_import.error_code) == ("failed", "run_error")
+    assert not Client.objects.filter(name__in=[GOOD[1], CYRILLIC[1]]).exists()

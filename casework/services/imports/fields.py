@@ -802,9 +802,13 @@ def as_int(value: object) -> int:
         return int(value)
     try:
         number = Decimal(as_text(value).translate(_DIGITS))
-    except InvalidOperation:
+        # Finite and of a sensible size ("1e999999999" would be a huge integer).
+        if not number.is_finite() or number.adjusted() > 9:
+            raise InvalidOperation
+        whole = number == number.to_integral_value()
+    except ArithmeticError:
         raise CellError("invalid_number", _("Write a whole number.")) from None
-    if number != number.to_integral_value():
+    if not whole:
         raise CellError("invalid_number", _("Write a whole number."))
     return int(number)
 

@@ -26,6 +26,7 @@ from casework.services.cases import validate_new_case
 from casework.services.clients import validate_new_client
 from casework.services.imports.fields import (
     CASE,
+    CHOICE_KINDS,
     CLIENT,
     CONSENT,
     DOCUMENT,
@@ -39,6 +40,7 @@ from casework.services.imports.fields import (
     choice_list,
     choice_value,
     is_blank,
+    value_options,
 )
 from casework.services.imports.reading import Sheet, Workbook
 from config.errors import InvalidInput
@@ -176,6 +178,30 @@ def check_mapping(workbook: Workbook, mapping: Mapping) -> None:
                 code="reference_column_required",
                 field="mapping.columns",
             )
+    for name in (mapping.case_sheet, mapping.document_sheet):
+        if name and not mapping.column_of(name, "reference"):
+            raise InvalidInput(
+                _(
+                    "Choose the column of this sheet that holds the client reference, to "
+                    "join its rows to the clients."
+                ),
+                code="reference_column_required",
+                field="mapping.columns",
+            )
+    for field_name, chosen in mapping.values.items():
+        spec = FIELDS_BY_NAME.get(field_name)
+        if spec is None or spec.kind not in CHOICE_KINDS:
+            raise InvalidInput(
+                _("Unknown field."), code="unknown_field", field=f"mapping.values.{field_name}"
+            )
+        allowed = {code for code, _label in value_options(field_name)}
+        for code in chosen.values():
+            if code not in allowed:
+                raise InvalidInput(
+                    _("Choose one of the values Sanad knows for this field."),
+                    code="invalid_choice",
+                    field=f"mapping.values.{field_name}",
+                )
     if (mapping.case_sheet or mapping.document_sheet) and not mapping.column_of(
         mapping.sheet, "reference"
     ):

@@ -11,6 +11,7 @@ reason "imported from a spreadsheet" and the importing user as actor.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -36,6 +37,7 @@ from casework.models import (
     DataCategory,
     ImportRow,
 )
+from casework.names import name_key
 from casework.selectors import DuplicateIndex
 from casework.services.cases import save_new_case
 from casework.services.clients import add_identity_document_of, save_new_client
@@ -51,6 +53,8 @@ from casework.services.imports.rows import (
     unjoined_rows,
 )
 from config.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+logger = logging.getLogger(__name__)
 
 IMPORT_REASON = gettext_noop("imported from a spreadsheet")
 UNDO_REASON = gettext_noop("import undone")
@@ -267,10 +271,11 @@ def _require_state(client_import: ClientImport, *states: str) -> None:
 # --- The dry run -------------------------------------------------------------------------
 
 
-def _previous_clients(agency: Agency, references: set[str]) -> dict[str, UUID]:
-    """{reference: client id} of the rows of earlier, not undone imports of
-    the agency that wrote a client under that reference."""
-    found: dict[str, UUID] = {}
+def _previous_clients(agency: Agency, references: set[str]) -> dict[str, tuple]:
+    """{reference: (client id, its name keys)} of the rows of earlier, not
+    undone imports of the agency that wrote a client (not erased since) under
+    that reference."""
+    found: dict[str, tuple] = {}
     if not references:
         return found
     rows = (
@@ -278,26 +283,45 @@ def _previous_clients(agency: Agency, references: set[str]) -> dict[str, UUID]:
             client_import__agency=agency,
             reference__in=references,
             client__isnull=False,
+            client__anonymised_at__isnull=True,
             result__in=[ImportRow.Result.CREATED, ImportRow.Result.UPDATED],
         )
         .exclude(client_import__state=ClientImport.State.UNDONE)
         .order_by("client_import__created_at")
-        .values_list("reference", "client_id")
+        .values_list("reference", "client_id", "client__name_key", "client__name_latin_key")
     )
-    for reference, client_id in rows:
-        found[reference] = client_id
+    for reference, client_id, key, latin_key in rows:
+        found[reference] = (client_id, {key, latin_key} - {""})
     return found
 
 
 def _outcome(
-    plan: RowPlan, index: DuplicateIndex, previous: dict[str, UUID]
+    plan: RowPlan, index: DuplicateIndex, previous: dict[str, tuple]
 ) -> tuple[str, list, int | None, UUID | None]:
-    """(outcome, candidates, duplicate_of_row, client it adds to)."""
+    """(outcome, candidates, duplicate_of_row, client it adds to). A reference
+    an earlier import wrote adds to that client only when the name agrees too
+    (two files may both number their people 1, 2, 3…); otherwise the client
+    is a candidate the user decides about."""
     if plan.errors:
         return ImportRow.Outcome.ERROR, [], None, None
-    if plan.reference and plan.reference in previous:
-        return ImportRow.Outcome.UPDATE, [], None, previous[plan.reference]
     numbers = [document.get("number", "") for document in plan.documents]
+    earlier = previous.get(plan.reference) if plan.reference else None
+    if earlier is not None:
+        client_id, keys = earlier
+        index.add(
+            ("row", plan.row_number),
+            name=plan.client.get("name", ""),
+            name_latin=plan.client.get("name_latin", ""),
+            date_of_birth=plan.client.get("date_of_birth"),
+            document_numbers=numbers,
+        )
+        row_keys = {
+            name_key(plan.client.get("name", "")),
+            name_key(plan.client.get("name_latin", "")),
+        } - {""}
+        if keys & row_keys:
+            return ImportRow.Outcome.UPDATE, [], None, client_id
+        return ImportRow.Outcome.DUPLICATE, [str(client_id)], None, None
     found = index.candidates(
         name=plan.client.get("name", ""),
         name_latin=plan.client.get("name_latin", ""),
@@ -424,7 +448,15 @@ def decide_duplicate(
                     code="not_a_candidate",
                     field="client",
                 )
-            row.linked_client = Client.objects.get(pk=client_id)
+            row.linked_client = Client.objects.filter(
+                pk=client_id, agency=client_import.agency, anonymised_at__isnull=True
+            ).first()
+            if row.linked_client is None:
+                raise InvalidInput(
+                    _("Choose one of the clients this row may be."),
+                    code="not_a_candidate",
+                    field="client",
+                )
         elif row.duplicate_of_row is None:
             raise InvalidInput(
                 _("Choose the existing client this row is."), code="required", field="client"
@@ -542,6 +574,13 @@ def run_import(import_id: UUID | str) -> ClientImport | None:
             client_import = _write_batch(client_import.pk, actor, pending, stored, position, total)
     except _RowChanged as changed:
         return _fail_and_remove(client_import.pk, actor, changed.row_number)
+    except Exception:
+        # Whatever else stops a run must not leave the import "running" for
+        # good: it fails, and an all-or-nothing one removes what it wrote.
+        logger.exception("import %s: the run stopped", import_id)
+        return _fail_and_remove(
+            client_import.pk, actor, None, code=ClientImport.ErrorCode.RUN_ERROR
+        )
     with transaction.atomic():
         client_import = ClientImport.objects.select_for_update().get(pk=import_id)
         if client_import.state == ClientImport.State.RUNNING:
@@ -573,8 +612,15 @@ def _write_batch(
         client_import = (
             ClientImport.objects.select_for_update().select_related("agency").get(pk=import_pk)
         )
-        if client_import.state != ClientImport.State.RUNNING:
-            return client_import
+        if client_import.state != ClientImport.State.RUNNING or client_import.rows_done >= position:
+            return client_import  # another delivery wrote this batch meanwhile
+        # The rows as they are now, under the lock (another delivery may have written some).
+        stored = {
+            row.row_number: row
+            for row in client_import.rows.filter(
+                row_number__in=[plan.row_number for plan in plans]
+            ).select_related("linked_client")
+        }
         index = None
         created_by_row: dict[int, Client] = {
             row.row_number: row.client
@@ -683,6 +729,9 @@ def _write_row(
             risk_level=record.get("risk_level", Case.Risk.LOW),
             summary=record.get("summary", ""),
             assigned_to=record.get("assigned_to"),
+            # Added to a restricted client, the case is restricted too: adding it
+            # must not open the client to the whole agency.
+            is_restricted=client.is_restricted,
             reason=IMPORT_REASON,
             opened_at=(
                 timezone.make_aware(datetime.combine(opened_on, time(12))) if opened_on else None
@@ -726,17 +775,30 @@ def _record_imported_consent(actor: User, client: Client, consent: dict) -> Cons
     return record
 
 
-def _fail_and_remove(import_pk, actor: User, row_number: int) -> ClientImport:
-    """An all-or-nothing run met a row that is no longer valid: remove what
-    the earlier batches wrote and leave the import failed, with the row named."""
+def _fail_and_remove(
+    import_pk, actor: User, row_number: int | None, *, code: str = "row_changed"
+) -> ClientImport:
+    """A run that cannot finish (a row no longer valid, an unexpected error):
+    the import fails, naming the row; an all-or-nothing one first removes what
+    its earlier batches wrote (what is already referred to elsewhere stays, and
+    the import says so: ``partially_written``)."""
     with transaction.atomic():
         client_import = ClientImport.objects.select_for_update().get(pk=import_pk)
-        _remove_written(actor, client_import)
-        client_import.rows.update(result="", client=None, created_client=False, consent=None)
+        if client_import.state != ClientImport.State.RUNNING:
+            return client_import
+        if client_import.mode == ClientImport.Mode.ALL_OR_NOTHING:
+            try:
+                with transaction.atomic():
+                    _remove_written(actor, client_import)
+                    client_import.rows.update(
+                        result="", client=None, created_client=False, consent=None
+                    )
+                    client_import.rows_done = 0
+            except ProtectedError:
+                code = ClientImport.ErrorCode.PARTIALLY_WRITTEN
         client_import.state = ClientImport.State.FAILED
-        client_import.error_code = "row_changed"
-        client_import.counts = {**client_import.counts, "changed_row": row_number}
-        client_import.rows_done = 0
+        client_import.error_code = code
+        client_import.counts = {**client_import.counts, "stopped_at_row": row_number}
         client_import.progress = 0
         client_import.save()
     return client_import
@@ -749,7 +811,8 @@ def undo_blockers(client_import: ClientImport) -> list[dict]:
     """Why the import cannot be undone: each record it made that has been
     changed since, or that something else now refers to."""
     blockers = []
-    for row in client_import.rows.filter(client__isnull=False).select_related("client"):
+    rows = client_import.rows.filter(client__isnull=False).select_related("client")
+    for row in rows.prefetch_related("cases"):
         if row.created_client and row.client.version != 1:
             blockers.append(_blocker(row, "client", row.client.pk, "changed"))
         for case in row.cases.all():
