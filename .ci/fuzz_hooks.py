@@ -39,6 +39,8 @@ OpenAPI, and the fuzzer breaks them with every value it makes up:
   fields Sanad reads and the objects of their lists, not what lies inside
   those objects — an ``hsds_invalid`` error deeper than that
   (``services.N.<list>.M.<field>…``);
+- a plan agreement needs ``agreed_at`` unless its ``method`` is
+  ``not_obtained``: one field required by another's value (``required``);
 - a spreadsheet import judges the uploaded file by its content (``file``:
   ``empty_file``, ``encoding``, ``spreadsheet_too_large``,
   ``too_many_columns`` besides the document codes above) and its mapping
@@ -92,6 +94,7 @@ UNRESOLVABLE = {
     ("from", "period_too_long"),
     ("lawful_basis", "public_authority"),
     ("override_reason", "override_reason_required"),
+    ("agreed_at", "required"),
     # Spreadsheet imports: the file's content, the mapping against the file, the rows.
     ("file", "empty_file"),
     ("file", "encoding"),
