@@ -290,12 +290,12 @@ def _document_of(read: dict[str, Any]) -> dict[str, Any] | None:
 
 def _group_by_reference(
     workbook: Workbook, sheet_name: str, mapping: Mapping, assignees: _Assignees, kind: str
-) -> tuple[dict[str, list], list[dict]]:
-    """{reference: [(row, record, errors)]} of a cases or documents sheet, and
-    the errors of rows whose reference names no client."""
+) -> dict[str, list]:
+    """{reference: [(row, record, errors)]} of a cases or documents sheet
+    (``unjoined_rows`` reports the rows whose reference names no client)."""
     grouped: dict[str, list] = {}
     if not sheet_name:
-        return grouped, []
+        return grouped
     sheet = workbook.sheet(sheet_name)
     for row, values in sheet.rows():
         scratch = RowPlan(sheet=sheet.name, row_number=row)
@@ -303,7 +303,7 @@ def _group_by_reference(
         reference = read.get("reference", "")
         record = _case_of(read) if kind == CASE else _document_of(read)
         grouped.setdefault(reference, []).append((row, record or {}, scratch.errors))
-    return grouped, []
+    return grouped
 
 
 def _columns_for(mapping: Mapping, sheet: str, prefix_fields: dict[str, str]) -> dict[str, str]:
@@ -384,10 +384,10 @@ def plan_rows(
 ) -> Iterator[RowPlan]:
     """One validated ``RowPlan`` per row of the clients sheet, in file order."""
     assignees = _Assignees(agency)
-    cases_by_reference, _unused = _group_by_reference(
+    cases_by_reference = _group_by_reference(
         workbook, mapping.case_sheet, mapping, assignees, CASE
     )
-    documents_by_reference, _unused = _group_by_reference(
+    documents_by_reference = _group_by_reference(
         workbook, mapping.document_sheet, mapping, assignees, DOCUMENT
     )
     sheet = workbook.sheet(mapping.sheet)
