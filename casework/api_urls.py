@@ -4,6 +4,12 @@ from casework.api import case_items, cases, clients, consent, imports, plans, se
 
 urlpatterns = [
     path("imports/", imports.ImportListView.as_view(), name="api-imports"),
+    path("import-mappings/", imports.SavedMappingListView.as_view(), name="api-import-mappings"),
+    path(
+        "imports/<uuid:import_id>/save-mapping/",
+        imports.ImportSaveMappingView.as_view(),
+        name="api-import-save-mapping",
+    ),
     path("imports/<uuid:import_id>/", imports.ImportDetailView.as_view(), name="api-import-detail"),
     path(
         "imports/<uuid:import_id>/rows/", imports.ImportRowsView.as_view(), name="api-import-rows"

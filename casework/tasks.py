@@ -1,4 +1,5 @@
-"""Background work of casework: reminders of follow-ups coming due, spreadsheet imports."""
+"""Background work of casework: reminders of follow-ups coming due, spreadsheet
+imports and the deletion of their files."""
 
 from celery import shared_task
 
@@ -22,3 +23,12 @@ def run_import_task(import_id: str) -> str:
 
     client_import = run_import(import_id)
     return client_import.state if client_import is not None else "not_found"
+
+
+@shared_task
+def delete_expired_import_files_task() -> int:
+    """Hourly (see CELERY_BEAT_SCHEDULE): delete the uploaded files imports no
+    longer need, and fail the runs whose worker died."""
+    from casework.services.imports import delete_expired_import_files
+
+    return delete_expired_import_files()

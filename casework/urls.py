@@ -1,6 +1,6 @@
 from django.urls import path
 
-from casework.views import cases, clients, consent, plans, search
+from casework.views import cases, clients, consent, imports, plans, search
 
 app_name = "casework"
 
@@ -66,6 +66,23 @@ urlpatterns = [
     path("cases/<uuid:case_id>/reopen/", cases.case_reopen, name="case_reopen"),
     path("cases/<uuid:case_id>/assign/", cases.case_assign, name="case_assign"),
     path("cases/<uuid:case_id>/restrict/", cases.case_restrict, name="case_restrict"),
+    # Spreadsheet imports: the list with the upload form, an import's page
+    # (report, decisions, run, undo) and its mapping page.
+    path("imports/", imports.import_list, name="import_list"),
+    path("imports/<uuid:import_id>/", imports.import_detail, name="import_detail"),
+    path("imports/<uuid:import_id>/mapping/", imports.import_mapping, name="import_mapping"),
+    path(
+        "imports/<uuid:import_id>/rows/<int:row_number>/decision/",
+        imports.import_decide,
+        name="import_decide",
+    ),
+    path("imports/<uuid:import_id>/run/", imports.import_run, name="import_run"),
+    path("imports/<uuid:import_id>/undo/", imports.import_undo, name="import_undo"),
+    path(
+        "imports/mappings/<uuid:mapping_id>/delete/",
+        imports.import_mapping_delete,
+        name="import_mapping_delete",
+    ),
     path(
         "cases/<uuid:case_id>/do-not-disclose/",
         consent.do_not_disclose_add,

@@ -548,6 +548,13 @@ PLAN_STALLED_DAYS = env_int("PLAN_STALLED_DAYS", 30)
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_MB", 20) * 1024 * 1024
 IMPORT_BATCH_ROWS = env_int("IMPORT_BATCH_ROWS", 1000)
 IMPORT_UNDO_DAYS = env_int("IMPORT_UNDO_DAYS", 7)
+# The uploaded file holds many people's data: the hourly sweep deletes it once
+# the undo window is over, and that of a checked (or failed) import nobody ran
+# for this many days, which closes the import.
+IMPORT_STALE_DAYS = env_int("IMPORT_STALE_DAYS", 7)
+# An import still running after this many minutes has lost its worker: the
+# hourly sweep fails it (an all-or-nothing one first removes what it wrote).
+IMPORT_RUN_TIMEOUT_MINUTES = env_int("IMPORT_RUN_TIMEOUT_MINUTES", 60)
 # Report jobs' files are deleted this many days after they are ready.
 REPORT_FILE_DAYS = env_int("REPORT_FILE_DAYS", 7)
 # A report job still running after this many minutes is taken to have lost its
@@ -573,6 +580,11 @@ CELERY_BEAT_SCHEDULE = {
     # Without a broker: `manage.py delete_expired_reports` from cron.
     "delete-expired-report-files": {
         "task": "reports.tasks.delete_expired_report_files_task",
+        "schedule": 60 * 60,
+    },
+    # Without a broker: `manage.py delete_expired_imports` from cron.
+    "delete-expired-import-files": {
+        "task": "casework.tasks.delete_expired_import_files_task",
         "schedule": 60 * 60,
     },
     # Without a broker: `manage.py checkpoint_access_log` from cron.

@@ -44,6 +44,13 @@ class PdfRenderer(BaseRenderer):
         return data if isinstance(data, bytes) else b""
 
 
+class CsvRenderer(PdfRenderer):
+    """Lets an API view answer ``Accept: text/csv``, as ``PdfRenderer`` does a PDF."""
+
+    media_type = "text/csv"
+    format = "csv"
+
+
 class FileDownloadAPIView(APIView):
     """An API view answering with a file (``file_response``/``stream_response``)
     for ``Accept: application/pdf`` or any type; its errors go out as problem

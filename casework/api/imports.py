@@ -81,6 +81,11 @@ class ImportOutSerializer(serializers.Serializer):
     case_sheet = serializers.CharField(help_text="The sheet of their cases, or empty.")
     document_sheet = serializers.CharField(help_text="The sheet of identity documents, or empty.")
     mapping = serializers.JSONField(help_text=_MAPPING_HELP)
+    saved_mapping = serializers.UUIDField(
+        source="saved_mapping_id",
+        allow_null=True,
+        help_text="The saved mapping the import started from, if any.",
+    )
     mode = serializers.ChoiceField(choices=ClientImport.Mode.choices)
     state = serializers.ChoiceField(
         choices=ClientImport.State.choices,
@@ -105,6 +110,14 @@ class ImportOutSerializer(serializers.Serializer):
     started_at = serializers.DateTimeField(allow_null=True)
     imported_at = serializers.DateTimeField(allow_null=True)
     undone_at = serializers.DateTimeField(allow_null=True)
+    file_deleted_at = serializers.DateTimeField(
+        allow_null=True,
+        read_only=True,
+        help_text="When the uploaded file was deleted (undone, past the undo window, checked "
+        "and not run for `IMPORT_STALE_DAYS`, or a person in it erased); null while it is "
+        "kept. Once set, the import can no longer be run or remapped (`409` `file_deleted`); "
+        "its rows' report stays.",
+    )
     undo_blockers = serializers.SerializerMethodField()
     rows_url = serializers.SerializerMethodField()
     report_url = serializers.SerializerMethodField()
@@ -158,11 +171,11 @@ class ImportRowOutSerializer(serializers.Serializer):
 def _importing_agency(actor: User, slug: str) -> Agency:
     if slug:
         return accounts_selectors.get_agency_for(actor, slug, Perm.IMPORT_CLIENTS)
-    agencies = [
-        agency
-        for agency in accounts_selectors.agencies_of(actor)
-        if actor.has_perm(Perm.IMPORT_CLIENTS, agency)
-    ]
+    agencies = list(
+        Agency.objects.filter(
+            pk__in=accounts_selectors.agencies_where(actor, Perm.IMPORT_CLIENTS)
+        ).order_by("name", "pk")[:2]
+    )
     if not agencies:
         raise Forbidden()
     if len(agencies) > 1:
@@ -211,6 +224,14 @@ class ImportInSerializer(InputSerializer):
     mode = serializers.ChoiceField(
         choices=ClientImport.Mode.choices, required=False, default=ClientImport.Mode.ALL_OR_NOTHING
     )
+    saved_mapping = serializers.UUIDField(
+        required=False,
+        default=None,
+        allow_null=True,
+        help_text="A saved mapping of the agency to start from (400 `mapping_does_not_fit` when "
+        "the file lacks its sheets or columns). Left out with no `mapping`, the newest saved "
+        "mapping the file fits is used, else the columns are guessed.",
+    )
 
 
 class ImportChangeSerializer(ChangeInSerializer):
@@ -223,8 +244,15 @@ class ImportChangeSerializer(ChangeInSerializer):
 
 class BlockedReasonSerializer(serializers.Serializer):
     row = serializers.IntegerField(allow_null=True, required=False)
-    code = serializers.CharField()
-    record = serializers.CharField(required=False, help_text="client, case, casenote…")
+    code = serializers.CharField(
+        help_text="A run: `error`, `duplicate`. An undo: `changed`, `consent_changed` (an "
+        "imported consent withdrawn since), `document_changed` (an imported identity "
+        "document edited since), `shared` (shared with a user or group since), "
+        "`referred_to` (something recorded since refers to it)."
+    )
+    record = serializers.CharField(
+        required=False, help_text="client, case, consent, identitydocument, casenote…"
+    )
     id = serializers.CharField(required=False)
     label = serializers.CharField(required=False)
 
@@ -296,9 +324,10 @@ class ImportListView(GenericAPIView):
         data.is_valid(raise_exception=True)
         fields = data.validated_data
         upload = fields["file"]
+        agency = _importing_agency(request.user, fields["agency"])
         client_import = services.upload_import(
             actor=request.user,
-            agency=_importing_agency(request.user, fields["agency"]),
+            agency=agency,
             data=upload.read(),
             file_name=upload.name or "",
             sheet=fields["sheet"],
@@ -306,6 +335,11 @@ class ImportListView(GenericAPIView):
             document_sheet=fields["document_sheet"],
             mapping=_mapping(fields["mapping"]),
             mode=fields["mode"],
+            saved_mapping=(
+                services.get_mapping_for(agency, fields["saved_mapping"])
+                if fields["saved_mapping"]
+                else None
+            ),
         )
         return with_version_headers(
             Response(ImportOutSerializer(client_import).data, status=status.HTTP_201_CREATED),
@@ -331,8 +365,9 @@ class ImportDetailView(APIView):
     @extend_schema(
         operation_id="imports_partial_update",
         summary="Change the mapping, the sheets or the mode, and check again",
-        description="Only before the run (or after a failed run). Every row is checked again. "
-        + _UPLOAD_ERRORS,
+        description="Only before the run (or after a failed run). A new mapping or sheet "
+        "checks every row again (and forgets the duplicate decisions); `mode` alone keeps "
+        "the report and the decisions. The version changes either way. " + _UPLOAD_ERRORS,
         request=ImportChangeSerializer,
         parameters=[IF_MATCH_REQUIRED, ETAG_HEADER],
         responses={200: ImportOutSerializer, **PROBLEM_428, **_BLOCKED},
@@ -482,3 +517,58 @@ class ImportUndoView(APIView):
         return with_version_headers(
             Response(ImportOutSerializer(client_import).data), client_import
         )
+
+
+class SavedMappingOutSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    agency = AgencyRefSerializer()
+    name = serializers.CharField()
+    sheet = serializers.CharField()
+    case_sheet = serializers.CharField()
+    document_sheet = serializers.CharField()
+    mapping = serializers.JSONField(help_text=_MAPPING_HELP)
+    shape = serializers.JSONField(
+        help_text="{sheet: [header, …]} of the file it was saved from; a file fits the "
+        "mapping when it has its sheets and the headers it maps."
+    )
+    updated_at = serializers.DateTimeField()
+
+
+class SavedMappingListView(GenericAPIView):
+    pagination_class = KeysetCursorPagination
+    cursor_ordering = ("name", "id")
+
+    @extend_schema(
+        operation_id="import_mappings_list",
+        summary="Saved import mappings",
+        description="Of the agencies where you may import, by name. Name one as "
+        "`saved_mapping` when uploading.",
+        responses={200: SavedMappingOutSerializer(many=True)},
+    )
+    def get(self, request):
+        page = self.paginate_queryset(services.mappings_visible_to(request.user))
+        return self.get_paginated_response(SavedMappingOutSerializer(page, many=True).data)
+
+
+class SaveMappingInSerializer(InputSerializer):
+    name = serializers.CharField(
+        max_length=100, help_text="A mapping of the agency with this name is replaced."
+    )
+
+
+class ImportSaveMappingView(APIView):
+    @extend_schema(
+        operation_id="imports_save_mapping",
+        summary="Save an import's mapping under a name",
+        description="The columns, value mappings, day-first and sheets, to reuse for the next "
+        "file of the same shape.",
+        request=SaveMappingInSerializer,
+        responses={200: SavedMappingOutSerializer},
+    )
+    def post(self, request, import_id):
+        data = SaveMappingInSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        saved = services.save_mapping(
+            actor=request.user, import_id=import_id, name=data.validated_data["name"]
+        )
+        return Response(SavedMappingOutSerializer(saved).data)

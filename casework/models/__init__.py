@@ -30,7 +30,7 @@ from casework.models.grants import (
     ClientGroupObjectPermission,
     ClientUserObjectPermission,
 )
-from casework.models.imports import ClientImport, ImportRow
+from casework.models.imports import ClientImport, ImportMapping, ImportRow
 from casework.models.plans import (
     SPECIAL_DOMAINS,
     IntegrationPlan,
@@ -61,6 +61,7 @@ __all__ = [
     "Document",
     "FollowUp",
     "IdentityDocument",
+    "ImportMapping",
     "ImportRow",
     "IntegrationPlan",
     "LegalStatus",

@@ -26,6 +26,41 @@ def import_path(instance: "ClientImport", filename: str) -> str:
     return f"imports/{instance.agency_id}/{uuid.uuid4().hex}"
 
 
+class ImportMapping(models.Model):
+    """A mapping saved under a name, to reuse for the next file of the same
+    shape (the same sheets with the same headers): the columns' fields, the
+    value mappings and the sheets' roles. An agency's own; it holds no cell
+    of any file other than the texts chosen in value mappings."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="import_mappings"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # {"<sheet>": ["<header>", …]} of the sheets the mapping uses: the shape a
+    # file must have for it to apply.
+    shape = models.JSONField(default=dict)
+    sheet = models.CharField(max_length=100)
+    case_sheet = models.CharField(max_length=100, blank=True)
+    document_sheet = models.CharField(max_length=100, blank=True)
+    mapping = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("saved mapping")
+        verbose_name_plural = _("saved mappings")
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "name"], name="import_mapping_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ClientImport(models.Model):
     class Format(models.TextChoices):
         XLSX = "xlsx", "XLSX"
@@ -60,7 +95,10 @@ class ClientImport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
-    file = models.FileField(upload_to=import_path, max_length=200)
+    # Emptied once the file is no longer needed (undone, past the undo window,
+    # or a dry run left unused): the report stays, the people's data goes.
+    file = models.FileField(upload_to=import_path, max_length=200, blank=True)
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(_("file name"), max_length=200)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
@@ -74,6 +112,10 @@ class ClientImport(models.Model):
     document_sheet = models.CharField(_("documents sheet"), max_length=100, blank=True)
     # {"columns": {"<sheet>": {"<header>": "<field>"}}, "values": {"<field>": {"<text>": "<code>"}}}
     mapping = models.JSONField(default=dict, blank=True)
+    # The saved mapping this import started from, if any.
+    saved_mapping = models.ForeignKey(
+        ImportMapping, on_delete=models.SET_NULL, null=True, blank=True, related_name="imports"
+    )
     mode = models.CharField(
         _("what to import"), max_length=12, choices=Mode.choices, default=Mode.ALL_OR_NOTHING
     )

@@ -1,6 +1,7 @@
 """Erasure: replace a client's personal data with placeholders everywhere
 Sanad holds it — the live rows, their history rows (values and change
-reasons), files, and what referrals hold about the client's cases (texts,
+reasons), files (the uploaded spreadsheets of imports that held the client
+included), and what referrals hold about the client's cases (texts,
 packets, messages, timelines) — and keep what statistics need (case type,
 status, dates, closure reason, risk, nationality, sex, legal status). At the
 client's request (``erase_client``) or when a retention period is over
@@ -39,6 +40,7 @@ from casework.models import (
 )
 from casework.names import name_key, search_text
 from casework.services.common import require_text
+from casework.services.imports import forget_client_in_imports
 from config.errors import Conflict
 from privacy.models import Erasure, LegalHold
 from privacy.selectors.data_protection import active_legal_holds
@@ -211,6 +213,8 @@ def erase_personal_data(client: Client, *, actor: User | None, cause: str, reaso
     scrub(Consent, consents, {"given_by_name": "", "withdrawal_reason": ""})
     holds = list(LegalHold.objects.filter(client=client).values_list("pk", flat=True))
     scrub(LegalHold, holds, {"reason": ERASED})
+    # The spreadsheets that held the person: their files go, the rows forget them.
+    counts["import_files"] = forget_client_in_imports(client)
     notified = {str(agency_id) for agency_id in _erase_referrals(case_ids, whole_client=True)}
     erasure = Erasure(
         client_id=client.pk,

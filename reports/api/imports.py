@@ -12,13 +12,8 @@ from reports.tabular import to_csv
 REPORT_COLUMNS = ("sheet", "row", "outcome", "decision", "result", "column", "code", "message")
 
 
-class _CsvRenderer(http.PdfRenderer):
-    media_type = "text/csv"
-    format = "csv"
-
-
 class ImportReportCsvView(http.FileDownloadAPIView):
-    renderer_classes = [JSONRenderer, _CsvRenderer]
+    renderer_classes = [JSONRenderer, http.CsvRenderer]
 
     @extend_schema(
         operation_id="imports_report_csv",

@@ -176,18 +176,13 @@ class _FileRenderer(http.PdfRenderer):
     """Lets the download answer an ``Accept`` of its file's type."""
 
 
-class _CsvRenderer(_FileRenderer):
-    media_type = "text/csv"
-    format = "csv"
-
-
 class _XlsxRenderer(_FileRenderer):
     media_type = http.XLSX
     format = "xlsx"
 
 
 class ReportJobDownloadView(http.FileDownloadAPIView):
-    renderer_classes = [JSONRenderer, http.PdfRenderer, _CsvRenderer, _XlsxRenderer]
+    renderer_classes = [JSONRenderer, http.PdfRenderer, http.CsvRenderer, _XlsxRenderer]
 
     @extend_schema(
         operation_id="reports_jobs_download",

@@ -182,6 +182,13 @@ READS_PERSONAL_DATA: dict[str, Reads] = {
     "api-import-report": Reads(
         "supervisor", lambda world: _import(world, "api-import-report"), about_client=False
     ),
+    "casework:import_detail": Reads(
+        "supervisor", lambda world: _import(world, "casework:import_detail"), about_client=False
+    ),
+    # the mapping page shows the first rows of the file as they will be read
+    "casework:import_mapping": Reads(
+        "supervisor", lambda world: _import(world, "casework:import_mapping"), about_client=False
+    ),
     # casework pages
     "accounts:home": Reads("caseworker", _to("accounts:home"), about_client=False),
     "casework:client_list": Reads("caseworker", _to("casework:client_list"), about_client=False),
@@ -356,6 +363,10 @@ READS_PERSONAL_DATA: dict[str, Reads] = {
 
 NO_PERSONAL_DATA: dict[str, str] = {
     "api-imports": "the spreadsheet imports of one's agencies: file names, states, counts",
+    "api-import-mappings": "saved import mappings: sheet names, headers, the codes chosen for "
+    "choice texts",
+    "casework:import_list": "the imports of one's agencies (file names, states, counts) and "
+    "the upload form",
     "reports:index": "links to reports and the user's own report jobs: kinds, states, dates",
     "reports:jobs": "the user's own report jobs: kinds, states, dates",
     "reports:job": "one of the user's own report jobs: kind, state, progress, dates",
@@ -505,6 +516,11 @@ NO_GET: dict[str, str] = {
     "api-import-decide": "decide what a possible duplicate row of an import is",
     "api-import-run": "run a spreadsheet import",
     "api-import-undo": "undo a spreadsheet import",
+    "api-import-save-mapping": "save an import's mapping under a name",
+    "casework:import_decide": "decide what a possible duplicate row of an import is",
+    "casework:import_run": "run a spreadsheet import",
+    "casework:import_undo": "undo a spreadsheet import",
+    "casework:import_mapping_delete": "forget a saved import mapping",
     "api-referral-send": "send a referral",
     "api-referral-withdraw": "withdraw a referral",
     "api-referral-accept": "accept a referral",
@@ -569,7 +585,10 @@ def _any_url(name: str) -> str:
     parameters = re.findall(r"<(?:(\w+):)?(\w+)>", route)
     return reverse(
         name,
-        kwargs={key: uuid.uuid4() if kind == "uuid" else "x" for kind, key in parameters},
+        kwargs={
+            key: uuid.uuid4() if kind == "uuid" else 1 if kind == "int" else "x"
+            for kind, key in parameters
+        },
     )
 
 

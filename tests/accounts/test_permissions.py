@@ -57,3 +57,24 @@ def test_every_migrate_gives_the_role_groups_the_role_map(agency):
         for p in supervisors.permissions.select_related("content_type")
     }
     assert granted == {str(p) for p in ROLE_PERMISSIONS[Role.SUPERVISOR]}
+
+
+def test_agencies_where_names_the_active_memberships_whose_role_holds_the_permission(
+    supervisor, agency, other_agency, agency_admin
+):
+    from accounts import services
+    from accounts.models import Membership, User
+    from accounts.selectors import agencies_where
+    from tests.factories import make_member
+
+    # A caseworker elsewhere: a member there, without the permission.
+    make_member(other_agency, Role.CASEWORKER, user=supervisor)
+    user = User.objects.get(pk=supervisor.pk)
+    assert agencies_where(user, Perm.IMPORT_CLIENTS) == {agency.pk}
+    assert agencies_where(user, Perm.VIEW_CLIENT) == {agency.pk, other_agency.pk}
+    assert agencies_where(user, Perm.MANAGE_MEMBERS) == frozenset()
+    membership = Membership.objects.get(user=user, agency=agency)
+    services.deactivate_member(actor=agency_admin, agency=agency, membership_id=membership.pk)
+    user = User.objects.get(pk=supervisor.pk)
+    assert agencies_where(user, Perm.IMPORT_CLIENTS) == frozenset()
+    assert agencies_where(user, Perm.VIEW_CLIENT) == {other_agency.pk}

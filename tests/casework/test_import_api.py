@@ -140,3 +140,51 @@ def test_only_the_agencys_importers(as_user, supervisor, caseworker, outsider, a
         "/api/v1/imports/", {"file": xlsx_upload(clients_file(GOOD))}, format="multipart"
     )
     assert refused.status_code == 403
+
+
+def test_patching_only_the_mode_keeps_the_decisions(as_user, supervisor, caseworker, agency):
+    existing = make_client(caseworker, agency, name="Salma Al-Hassan")
+    api = as_user(supervisor)
+    created = api.post(
+        "/api/v1/imports/",
+        {"file": xlsx_upload(clients_file(["C-1", "Salma Al-Hassan", "", "", "F", "SY", ""]))},
+        format="multipart",
+    ).json()
+    url = f"/api/v1/imports/{created['id']}/"
+    decided = api.post(
+        f"{url}decisions/",
+        {"row": 2, "decision": "link", "client": str(existing.pk)},
+        format="json",
+    )
+    assert decided.status_code == 200
+    etag = api.get(url)["ETag"]
+    changed = api.patch(url, {"mode": "valid_only"}, format="json", HTTP_IF_MATCH=etag)
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["mode"] == "valid_only"
+    assert changed["ETag"] != etag
+    rows = api.get(f"{url}rows/").json()["results"]
+    assert [(row["row"], row["decision"], row["linked_client"]) for row in rows] == [
+        (2, "link", str(existing.pk))
+    ]
+
+
+def test_an_undo_blocked_by_a_share_names_the_record(as_user, supervisor, outsider, agency):
+    from guardian.shortcuts import assign_perm
+
+    api = as_user(supervisor)
+    created = api.post(
+        "/api/v1/imports/", {"file": xlsx_upload(clients_file(GOOD))}, format="multipart"
+    ).json()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        started = api.post(f"/api/v1/imports/{created['id']}/run/", {}, format="json")
+    assert started.status_code == 202
+    client = Client.objects.get(name=GOOD[1])
+    assign_perm("view_client", outsider, client)
+    url = f"/api/v1/imports/{created['id']}/"
+    expected = {"row": 2, "record": "client", "id": str(client.pk), "label": "", "code": "shared"}
+    assert api.get(url).json()["undo_blockers"] == [expected]
+    refused = api.post(f"{url}undo/")
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "undo_blocked"
+    assert refused.json()["reasons"] == [expected]
+    assert Client.objects.filter(pk=client.pk).exists()

@@ -7,22 +7,37 @@ from datetime import date
 
 import openpyxl
 import pytest
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import TestCase, override_settings
+from guardian.models import GroupObjectPermission
+from guardian.shortcuts import assign_perm
 
+from accounts.audit import save_with_history
 from accounts.models import AccessLog
+from accounts.permissions import Perm
 from casework import services
-from casework.models import Case, Client, ClientImport, Consent, IdentityDocument, ImportRow
+from casework.models import (
+    Case,
+    Client,
+    ClientImport,
+    ClientUserObjectPermission,
+    Consent,
+    IdentityDocument,
+    ImportRow,
+)
 from casework.services.imports import (
     ImportBlocked,
     change_mapping,
     decide_duplicate,
     start_import,
+    undo_blockers,
     undo_import,
     upload_import,
 )
 from config.errors import Conflict, Forbidden, InvalidInput, NotFound
-from tests.factories import make_client
+from tests.factories import make_client, make_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -251,34 +266,7 @@ def test_undo_removes_exactly_what_was_imported(supervisor, caseworker, agency):
     existing = make_client(caseworker, agency, name="Old Client")
     other_case = services.open_case(actor=caseworker, client_id=existing.pk, case_type="health")
     counts = (Client.objects.count(), Case.objects.count(), IdentityDocument.objects.count())
-    data = xlsx(
-        (
-            "Clients",
-            [
-                [
-                    "Ref",
-                    "Name",
-                    "Case type",
-                    "Document type",
-                    "Document number",
-                    "Consent date",
-                    "Consent method",
-                    "Consent purpose",
-                ],
-                [
-                    "C-1",
-                    "سلمى الحسن",
-                    "housing",
-                    "passport",
-                    "N123456",
-                    "2024-01-05",
-                    "verbal",
-                    "case_management",
-                ],
-                ["C-2", "Олена Коваль", "legal", "", "", "", "", ""],
-            ],
-        )
-    )
+    data = CONSENT_AND_DOCUMENT  # (defined below, with the undo-blocker tests)
     client_import = run(supervisor, upload(supervisor, agency, data))
     assert client_import.state == ClientImport.State.IMPORTED
     consent = Consent.objects.get(client__name="سلمى الحسن")
@@ -557,3 +545,190 @@ def test_an_unexpected_error_fails_the_run_and_leaves_nothing(supervisor, agency
     client_import = run(supervisor, client_import)
     assert (client_import.state, client_import.error_code) == ("failed", "run_error")
     assert not Client.objects.filter(name__in=[GOOD[1], CYRILLIC[1]]).exists()
+
+
+# --- What changed since the import blocks the undo -------------------------------------
+
+CONSENT_AND_DOCUMENT = xlsx(
+    (
+        "Clients",
+        [
+            [
+                "Ref",
+                "Name",
+                "Case type",
+                "Document type",
+                "Document number",
+                "Consent date",
+                "Consent method",
+                "Consent purpose",
+            ],
+            [
+                "C-1",
+                "سلمى الحسن",
+                "housing",
+                "passport",
+                "N123456",
+                "2024-01-05",
+                "verbal",
+                "case_management",
+            ],
+            ["C-2", "Олена Коваль", "legal", "", "", "", "", ""],
+        ],
+    )
+)
+
+
+def imported_with_consent_and_document(supervisor, agency) -> ClientImport:
+    client_import = run(supervisor, upload(supervisor, agency, CONSENT_AND_DOCUMENT))
+    assert client_import.state == ClientImport.State.IMPORTED
+    assert undo_blockers(client_import) == []
+    return client_import
+
+
+def assert_undo_blocked(supervisor, client_import, expected: tuple) -> list[dict]:
+    """The undo refuses, naming ``expected`` (record, id, code), shows it
+    beforehand too, and removes nothing."""
+    counts = (
+        Client.objects.count(),
+        Case.objects.count(),
+        IdentityDocument.objects.count(),
+        Consent.objects.count(),
+    )
+    shown = {(r["record"], r["id"], r["code"]) for r in undo_blockers(client_import)}
+    assert expected in shown
+    with pytest.raises(ImportBlocked) as blocked:
+        undo_import(actor=supervisor, import_id=client_import.pk)
+    assert blocked.value.code == "undo_blocked"
+    reasons = blocked.value.reasons
+    assert expected in {(r["record"], r["id"], r["code"]) for r in reasons}
+    # A record, never a person's data.
+    assert all(set(reason) == {"row", "record", "id", "label", "code"} for reason in reasons)
+    assert (
+        Client.objects.count(),
+        Case.objects.count(),
+        IdentityDocument.objects.count(),
+        Consent.objects.count(),
+    ) == counts
+    client_import.refresh_from_db()
+    assert client_import.state == ClientImport.State.IMPORTED
+    return reasons
+
+
+def test_a_withdrawn_imported_consent_blocks_the_undo(supervisor, agency):
+    client_import = imported_with_consent_and_document(supervisor, agency)
+    consent = Consent.objects.get(from_paper_record=True)
+    services.withdraw_consent(actor=supervisor, consent_id=consent.pk, reason="Asked to.")
+    reasons = assert_undo_blocked(
+        supervisor, client_import, ("consent", str(consent.pk), "consent_changed")
+    )
+    assert [reason["row"] for reason in reasons] == [2]
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is not None
+
+
+def test_an_edited_imported_document_blocks_the_undo(supervisor, agency):
+    client_import = imported_with_consent_and_document(supervisor, agency)
+    document = IdentityDocument.objects.get(number="N123456")
+    document.expires_on = date(2031, 1, 1)
+    save_with_history(document, actor=supervisor, reason="expiry corrected")
+    reasons = assert_undo_blocked(
+        supervisor, client_import, ("identitydocument", str(document.pk), "document_changed")
+    )
+    assert "N123456" not in str(reasons)
+    assert IdentityDocument.objects.get(pk=document.pk).expires_on == date(2031, 1, 1)
+
+
+def test_a_share_since_the_import_blocks_the_undo(supervisor, outsider, agency):
+    client_import = run(supervisor, upload(supervisor, agency, clients_file(GOOD, CYRILLIC)))
+    shared_client = Client.objects.get(name="سلمى الحسن")
+    assign_perm(Perm.VIEW_CLIENT.codename, outsider, shared_client)
+    assert ClientUserObjectPermission.objects.filter(content_object=shared_client).exists()
+    assert_undo_blocked(supervisor, client_import, ("client", str(shared_client.pk), "shared"))
+    # The share is still there (deleting the client would have cascaded to it).
+    assert ClientUserObjectPermission.objects.filter(content_object=shared_client).count() == 1
+
+
+def test_a_share_in_guardians_generic_table_blocks_the_undo(supervisor, outsider, agency):
+    client_import = run(supervisor, upload(supervisor, agency, clients_file(GOOD, CYRILLIC)))
+    case = Client.objects.get(name="Олена Коваль").cases.get()
+    GroupObjectPermission.objects.create(
+        group=outsider.groups.first(),
+        permission=Permission.objects.get(
+            content_type__app_label="casework", codename=Perm.VIEW_CASE.codename
+        ),
+        content_type=ContentType.objects.get_for_model(Case),
+        object_pk=str(case.pk),
+    )
+    reasons = assert_undo_blocked(supervisor, client_import, ("case", str(case.pk), "shared"))
+    assert [reason["label"] for reason in reasons] == [case.number]
+
+
+def test_a_consent_recorded_since_on_an_imported_client_blocks_the_undo(
+    supervisor, caseworker, agency
+):
+    client_import = imported_with_consent_and_document(supervisor, agency)
+    client = Client.objects.get(name="Олена Коваль")
+    later = make_consent(caseworker, client, purpose="statistics")
+    counts = (Client.objects.count(), Consent.objects.count())
+    with pytest.raises(ImportBlocked) as blocked:
+        undo_import(actor=supervisor, import_id=client_import.pk)
+    assert blocked.value.code == "undo_blocked"
+    assert ("consent", str(later.pk), "referred_to") in {
+        (r["record"], r["id"], r["code"]) for r in blocked.value.reasons
+    }
+    assert (Client.objects.count(), Consent.objects.count()) == counts
+    # The import's own consent was not taken back either (the undo is all or nothing).
+    assert Consent.objects.filter(from_paper_record=True).exists()
+    client_import.refresh_from_db()
+    assert client_import.state == ClientImport.State.IMPORTED
+
+
+# --- Changing the mode alone --------------------------------------------------------------
+
+
+def test_changing_only_the_mode_keeps_the_report_and_the_decisions(supervisor, caseworker, agency):
+    existing = make_client(caseworker, agency, name="Salma Al-Hassan")
+    client_import = upload(
+        supervisor, agency, clients_file(["C-1", "Salma Al-Hassan", "", "", "F", "SY", ""], GEEZ)
+    )
+    decide_duplicate(
+        actor=supervisor,
+        import_id=client_import.pk,
+        row_number=2,
+        decision="link",
+        client_id=str(existing.pk),
+    )
+    client_import.refresh_from_db()
+    version = client_import.version
+    rows = dict(client_import.rows.values_list("row_number", "pk"))
+    changed = change_mapping(
+        actor=supervisor,
+        import_id=client_import.pk,
+        expected_version=version,
+        mode="valid_only",
+    )
+    assert (changed.mode, changed.version) == ("valid_only", version + 1)
+    assert dict(changed.rows.values_list("row_number", "pk")) == rows
+    row = changed.rows.get(row_number=2)
+    assert (row.decision, row.linked_client_id) == ("link", existing.pk)
+    # The same mapping sent again with the mode changes nothing else either.
+    changed = change_mapping(
+        actor=supervisor,
+        import_id=client_import.pk,
+        expected_version=version + 1,
+        mapping={"columns": changed.mapping["columns"]},
+        mode="all",
+    )
+    assert (changed.mode, changed.version) == ("all", version + 2)
+    assert changed.rows.get(row_number=2).decision == "link"
+    # A new mapping checks every row again: the decision goes with the old rows.
+    changed = change_mapping(
+        actor=supervisor,
+        import_id=client_import.pk,
+        expected_version=version + 2,
+        mapping={"day_first": False},
+    )
+    assert changed.version == version + 3
+    assert changed.rows.get(row_number=2).decision == ""
+    assert dict(changed.rows.values_list("row_number", "pk")) != rows

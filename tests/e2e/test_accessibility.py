@@ -73,6 +73,17 @@ class Checked:
     target: "str | Follow"
 
 
+@dataclass(frozen=True)
+class Uploaded:
+    """A page of the import of ``file`` (uploaded once per persona through
+    the imports page): its page, or the page ``suffix`` below it."""
+
+    file: str
+    suffix: str = ""
+
+
+SAMPLE_IMPORT = str(Path(__file__).resolve().parents[2] / "demo/sample-import/amal-caseload.xlsx")
+
 CLIENT = Follow("/clients/", rf"^/clients/{UUID}/$")
 OPEN_CASE = Follow("/cases/?status=open", rf"^/cases/{UUID}/$")
 INCOMING = Follow("/referrals/", rf"^/referrals/{UUID}/$")
@@ -103,6 +114,9 @@ PAGES = [
     Checked("statistics", SUPERVISOR, "/reports/statistics/"),
     Checked("integration plan", CASEWORKER, PLAN),
     Checked("printable plan", CASEWORKER, Follow(PLAN, rf"^/cases/{UUID}/plan/print/$")),
+    Checked("imports", SUPERVISOR, "/imports/"),
+    Checked("import report", SUPERVISOR, Uploaded(SAMPLE_IMPORT)),
+    Checked("import mapping", SUPERVISOR, Uploaded(SAMPLE_IMPORT, "mapping/")),
 ]
 
 # axe's findings, trimmed to what a report needs.
@@ -149,9 +163,19 @@ class Personas:
             self.pages[persona] = page
         return self.pages[persona]
 
-    def path(self, persona: str, target: "str | Follow") -> str:
+    def path(self, persona: str, target: "str | Follow | Uploaded") -> str:
         if isinstance(target, str):
             return target
+        if isinstance(target, Uploaded):
+            key = (persona, target.file)
+            if key not in self.resolved:
+                page = self.page(persona)
+                page.goto("/imports/")
+                page.set_input_files("main input[type=file]", target.file)
+                page.locator("main form button[type=submit]").first.click()
+                page.wait_for_url(re.compile(rf"/imports/{UUID}/$"))
+                self.resolved[key] = urlparse(page.url).path
+            return self.resolved[key] + target.suffix
         key = (persona, target)
         if key not in self.resolved:
             page = self.page(persona)

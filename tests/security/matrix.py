@@ -56,6 +56,7 @@ SINGLE_ARGUMENTS = {
     "notice_id": "notice",
     "service_id": "service",
     "import_id": "client_import",
+    "mapping_id": "import_mapping",
 }
 # The relations of a route about a record: the bundles, and ids that exist nowhere.
 BUNDLE_RELATIONS = (*RELATIONS, "missing")
@@ -122,6 +123,9 @@ def address(world: World, name: str, route: str, relation: str, query: str = "")
             kwargs[argument] = getattr(bundle, BUNDLE_ARGUMENTS[argument]).pk
         elif argument in SINGLE_ARGUMENTS:
             kwargs[argument] = world.objects[SINGLE_ARGUMENTS[argument]].pk
+        elif argument == "row_number":
+            # The world's import's one row.
+            kwargs[argument] = 2
         elif argument == "slug":
             kwargs[argument] = world.agency.slug
         elif argument == "job_id":

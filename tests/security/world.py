@@ -263,7 +263,7 @@ def _send(world: World, bundle: Bundle) -> None:
 def build_world() -> World:
     """Agencies, personas, bundles and the single objects, through the services."""
     from casework import services as casework
-    from casework.services.imports import upload_import
+    from casework.services.imports import save_mapping, upload_import
     from referrals import services as referrals
     from reports.services import request_report, run_report_job
 
@@ -384,6 +384,9 @@ def build_world() -> World:
 
     world.objects["client_import"] = upload_import(
         actor=users["sup"], agency=agency, data=clients_xlsx(), file_name="clients.xlsx"
+    )
+    world.objects["import_mapping"] = save_mapping(
+        actor=users["sup"], import_id=world.objects["client_import"].pk, name="Clients"
     )
 
     # Deactivated last: its membership and token exist, and are ended.

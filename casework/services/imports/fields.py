@@ -845,3 +845,19 @@ def choice_list(field_name: str, value: object, chosen: dict[str, str]) -> list[
             if code not in codes:
                 codes.append(code)
     return codes
+
+
+def chosen_code(text: str, chosen: dict[str, str]) -> str:
+    """The code the user chose for a cell's text ("" when none)."""
+    return chosen.get(text) or chosen.get(_fold(text)) or ""
+
+
+def texts_of(field_name: str, value: object, chosen: dict[str, str]) -> list[str]:
+    """The texts a choice cell is read as: the whole cell, or for a list field
+    whose whole text is not known, each of its parts (as ``choice_list``)."""
+    text = as_text(value)
+    if FIELDS_BY_NAME[field_name].kind not in ("countries", "languages"):
+        return [text]
+    if chosen_code(text, chosen) or guess_value(field_name, text):
+        return [text]
+    return [part.strip() for part in _LIST_SEPARATORS.split(text) if part and part.strip()]

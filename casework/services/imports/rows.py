@@ -384,9 +384,7 @@ def plan_rows(
 ) -> Iterator[RowPlan]:
     """One validated ``RowPlan`` per row of the clients sheet, in file order."""
     assignees = _Assignees(agency)
-    cases_by_reference = _group_by_reference(
-        workbook, mapping.case_sheet, mapping, assignees, CASE
-    )
+    cases_by_reference = _group_by_reference(workbook, mapping.case_sheet, mapping, assignees, CASE)
     documents_by_reference = _group_by_reference(
         workbook, mapping.document_sheet, mapping, assignees, DOCUMENT
     )

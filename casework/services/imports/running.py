@@ -18,23 +18,32 @@ from typing import Any
 from uuid import UUID
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from accounts.access import Action, record_access
 from accounts.audit import save_with_history
 from accounts.models import Agency, User
 from accounts.permissions import Perm
+from accounts.selectors import agencies_where
 from casework.models import (
     Case,
+    CaseGroupObjectPermission,
+    CaseUserObjectPermission,
     Client,
+    ClientGroupObjectPermission,
     ClientImport,
+    ClientUserObjectPermission,
     Consent,
     DataCategory,
+    IdentityDocument,
+    ImportMapping,
     ImportRow,
 )
 from casework.names import name_key
@@ -44,6 +53,7 @@ from casework.services.clients import add_identity_document_of, save_new_client
 from casework.services.common import ExpectedVersion, check_version
 from casework.services.file_checks import check_spreadsheet
 from casework.services.imports.fields import guess_columns
+from casework.services.imports.mappings import fits, matching_mapping
 from casework.services.imports.reading import Workbook, read_workbook
 from casework.services.imports.rows import (
     Mapping,
@@ -84,14 +94,7 @@ def _require_importer(actor: User, agency: Agency) -> None:
 
 def imports_visible_to(actor: User):
     """The imports of the agencies where ``actor`` may import."""
-    agency_ids = [
-        agency_id
-        for agency_id in actor.memberships.filter(is_active=True).values_list(
-            "agency_id", flat=True
-        )
-        if actor.has_perm(Perm.IMPORT_CLIENTS, Agency(pk=agency_id))
-    ]
-    return ClientImport.objects.filter(agency_id__in=agency_ids)
+    return ClientImport.objects.filter(agency_id__in=agencies_where(actor, Perm.IMPORT_CLIENTS))
 
 
 def get_import_for(actor: User, import_id: UUID | str, *, lock: bool = False) -> ClientImport:
@@ -167,10 +170,17 @@ def upload_import(
     document_sheet: str = "",
     mapping: Any = None,
     mode: str = ClientImport.Mode.ALL_OR_NOTHING,
+    saved_mapping: ImportMapping | None = None,
+    keep_unusable_mapping: bool = False,
 ) -> ClientImport:
-    """Check and keep an uploaded spreadsheet, guess the mapping where none is
-    given (the first sheet; the headers recognised in English, French and
-    Arabic) and run the dry run. Needs IMPORT_CLIENTS in ``agency``."""
+    """Check and keep an uploaded spreadsheet and run the dry run. Where no
+    mapping is given, ``saved_mapping`` is used (refused if the file does not
+    have its shape), else the agency's newest saved mapping the file fits,
+    else the columns are guessed (the first sheet; the headers recognised in
+    English, French and Arabic). A guessed mapping that cannot be used is
+    refused, or with ``keep_unusable_mapping`` (the pages) kept as the
+    import's one error, to correct on the mapping page. Needs IMPORT_CLIENTS
+    in ``agency``."""
     _require_importer(actor, agency)
     if mode not in ClientImport.Mode.values:
         raise InvalidInput(_("Choose what to import."), code="invalid_choice", field="mode")
@@ -179,6 +189,32 @@ def upload_import(
     if not workbook.sheets:
         raise InvalidInput(_("This file has no rows."), code="empty_file", field="file")
     cleaned = _clean_mapping(mapping)
+    sheets = [{"name": each.name, "headers": list(each.headers)} for each in workbook.sheets]
+    if not cleaned.get("columns"):
+        if saved_mapping is not None and saved_mapping.agency_id != agency.pk:
+            raise InvalidInput(
+                _("Choose one of the agency's saved mappings."),
+                code="does_not_exist",
+                field="saved_mapping",
+            )
+        if saved_mapping is not None and not fits(saved_mapping, sheets):
+            raise InvalidInput(
+                _(
+                    "This file does not have the sheets and columns of the saved mapping: "
+                    "choose another, or none."
+                ),
+                code="mapping_does_not_fit",
+                field="saved_mapping",
+            )
+        saved_mapping = saved_mapping or matching_mapping(agency, sheets)
+        if saved_mapping is not None:
+            given = mapping if isinstance(mapping, dict) else {}
+            cleaned = {**saved_mapping.mapping, **{k: cleaned[k] for k in cleaned if k in given}}
+            sheet = sheet or saved_mapping.sheet
+            case_sheet = case_sheet or saved_mapping.case_sheet
+            document_sheet = document_sheet or saved_mapping.document_sheet
+    else:
+        saved_mapping = None
     sheet = sheet or workbook.sheets[0].name
     if not cleaned.get("columns") and sheet in {each.name for each in workbook.sheets}:
         cleaned["columns"] = {
@@ -189,7 +225,8 @@ def upload_import(
     cleaned.setdefault("values", {})
     cleaned.setdefault("day_first", True)
     client_import = ClientImport(
-        sheets=[{"name": each.name, "headers": list(each.headers)} for each in workbook.sheets],
+        sheets=sheets,
+        saved_mapping=saved_mapping,
         agency=agency,
         created_by=actor,
         file_name=(file_name or "import")[-200:],
@@ -202,13 +239,24 @@ def upload_import(
         mapping=cleaned,
         mode=mode,
     )
-    check_mapping(workbook, mapping_of(client_import))
+    unusable = None
+    try:
+        check_mapping(workbook, mapping_of(client_import))
+    except InvalidInput as error:
+        # A guessed mapping that cannot be used (no column recognised as the
+        # name) is kept, to be corrected on the mapping page, if asked.
+        if not keep_unusable_mapping or mapping is not None:
+            raise
+        unusable = error
     client_import.file.save("import", ContentFile(data), save=False)
     try:
         with transaction.atomic():
             client_import.full_clean(exclude=["file"])
             client_import.save()
-            _dry_run(actor, client_import, workbook)
+            if unusable is None:
+                _dry_run(actor, client_import, workbook)
+            else:
+                _mapping_to_correct(client_import, unusable)
     except BaseException:
         client_import.file.delete(save=False)
         raise
@@ -227,12 +275,17 @@ def change_mapping(
     document_sheet: str | None = None,
     mode: str | None = None,
 ) -> ClientImport:
-    """Change the mapping (or the sheets, or the mode) of an import not yet run,
-    and check every row again."""
+    """Change the mapping (or the sheets, or the mode) of an import not yet run.
+    A new mapping or sheet checks every row again (the duplicate decisions
+    go with the old rows); the mode alone keeps the report and the
+    decisions, except after a failed run, which only a new dry run makes
+    runnable again."""
     client_import = get_import_for(actor, import_id, lock=True)
     _require_importer(actor, client_import.agency)
     _require_state(client_import, ClientImport.State.CHECKED, ClientImport.State.FAILED)
+    _require_file(client_import)
     check_version(client_import, expected_version)
+    before = mapping_of(client_import)
     if mapping is not None:
         cleaned = _clean_mapping(mapping)
         client_import.mapping = {
@@ -250,6 +303,10 @@ def change_mapping(
         if mode not in ClientImport.Mode.values:
             raise InvalidInput(_("Choose what to import."), code="invalid_choice", field="mode")
         client_import.mode = mode
+    if mapping_of(client_import) == before and client_import.state == ClientImport.State.CHECKED:
+        client_import.version += 1
+        client_import.save(update_fields=["mode", "version"])
+        return client_import
     workbook = workbook_of(client_import)
     check_mapping(workbook, mapping_of(client_import))
     client_import.rows.all().delete()
@@ -257,6 +314,45 @@ def change_mapping(
     client_import.save()
     _dry_run(actor, client_import, workbook)
     return client_import
+
+
+def _require_file(client_import: ClientImport) -> None:
+    """409 ``file_deleted`` once the uploaded file is gone (or its deletion
+    decided, see ``discard_file``): the import is closed, its report stays."""
+    if not client_import.file or client_import.file_deleted_at is not None:
+        raise Conflict(
+            _(
+                "The uploaded file of this import was deleted: it can no longer be run or "
+                "changed. Upload the file again."
+            ),
+            code="file_deleted",
+        )
+
+
+def discard_file(client_import: ClientImport) -> None:
+    """Forget the uploaded file, which holds many people's personal data: the
+    import is saved without it (``file_deleted_at`` set) and the stored file
+    is deleted once the transaction commits, so a rollback keeps both. The
+    report (the rows) stays. The caller holds the import's lock; never for a
+    running import, whose worker reads the file."""
+    name = client_import.file.name
+    storage = client_import.file.storage
+    client_import.file = ""
+    if client_import.file_deleted_at is None:
+        client_import.file_deleted_at = timezone.now()
+    client_import.save(update_fields=["file", "file_deleted_at"])
+    if name:
+        import_pk = client_import.pk
+
+        def delete_stored() -> None:
+            try:
+                storage.delete(name)
+            except Exception:
+                # The row already says the file is gone; the name says nothing
+                # of anyone, so the leftover can be found and removed by hand.
+                logger.exception("import %s: its stored file %s was not deleted", import_pk, name)
+
+        transaction.on_commit(delete_stored)
 
 
 def _require_state(client_import: ClientImport, *states: str) -> None:
@@ -395,6 +491,28 @@ def _dry_run(actor: User, client_import: ClientImport, workbook: Workbook) -> No
     client_import.save()
 
 
+def _mapping_to_correct(client_import: ClientImport, error: InvalidInput) -> None:
+    """A checked import with no row read: its one error is the mapping's."""
+    client_import.counts = {
+        **{outcome: 0 for outcome in ImportRow.Outcome.values},
+        "rows": 0,
+        "other_errors": 1,
+    }
+    client_import.other_errors = [
+        {
+            "sheet": client_import.sheet,
+            "row": 1,
+            "column": "",
+            "field": error.field or "mapping",
+            "code": error.code,
+            "message": str(error.message),
+        }
+    ]
+    client_import.state = ClientImport.State.CHECKED
+    client_import.checked_at = timezone.now()
+    client_import.save()
+
+
 def _light(plans: Iterable[RowPlan]) -> Iterable[RowPlan]:
     """The plans without what the dry run does not keep (the user objects of
     assignees), so a 50,000-row file's plans stay small."""
@@ -422,6 +540,7 @@ def decide_duplicate(
     client_import = get_import_for(actor, import_id, lock=True)
     _require_importer(actor, client_import.agency)
     _require_state(client_import, ClientImport.State.CHECKED, ClientImport.State.FAILED)
+    _require_file(client_import)
     if decision not in (
         ImportRow.Decision.LINK,
         ImportRow.Decision.SKIP,
@@ -481,6 +600,7 @@ def start_import(*, actor: User, import_id: UUID | str, mode: str | None = None)
         client_import = get_import_for(actor, import_id, lock=True)
         _require_importer(actor, client_import.agency)
         _require_state(client_import, ClientImport.State.CHECKED)
+        _require_file(client_import)
         if mode is not None:
             if mode not in ClientImport.Mode.values:
                 raise InvalidInput(_("Choose what to import."), code="invalid_choice", field="mode")
@@ -809,16 +929,86 @@ def _fail_and_remove(
 
 def undo_blockers(client_import: ClientImport) -> list[dict]:
     """Why the import cannot be undone: each record it made that has been
-    changed since, or that something else now refers to."""
+    changed since (``changed``; a consent withdrawn, ``consent_changed``; an
+    identity document edited, ``document_changed``), or shared since with a
+    user or a group (``shared``: the undo would take the share away
+    unseen). What something else now refers to shows when the undo is
+    tried (``referred_to``)."""
     blockers = []
-    rows = client_import.rows.filter(client__isnull=False).select_related("client")
-    for row in rows.prefetch_related("cases"):
+    rows = list(
+        client_import.rows.filter(client__isnull=False)
+        .select_related("client", "consent")
+        .prefetch_related("cases", "documents")
+    )
+    documents = {document.pk for row in rows for document in row.documents.all()}
+    consents = {row.consent_id for row in rows if row.consent_id is not None}
+    edited_documents = _edited_since_created(IdentityDocument, documents)
+    edited_consents = _edited_since_created(Consent, consents)
+    shared_clients, shared_cases = _shared(
+        {row.client_id for row in rows if row.created_client},
+        {case.pk for row in rows for case in row.cases.all()},
+    )
+    for row in rows:
         if row.created_client and row.client.version != 1:
             blockers.append(_blocker(row, "client", row.client.pk, "changed"))
+        if row.created_client and row.client_id in shared_clients:
+            blockers.append(_blocker(row, "client", row.client.pk, "shared"))
         for case in row.cases.all():
             if case.version != 1:
                 blockers.append(_blocker(row, "case", case.pk, "changed", case.number))
+            if case.pk in shared_cases:
+                blockers.append(_blocker(row, "case", case.pk, "shared", case.number))
+        for document in row.documents.all():
+            if document.pk in edited_documents:
+                blockers.append(_blocker(row, "identitydocument", document.pk, "document_changed"))
+        consent = row.consent
+        if consent is not None and (
+            consent.withdrawn_at is not None or consent.pk in edited_consents
+        ):
+            blockers.append(_blocker(row, "consent", consent.pk, "consent_changed"))
     return blockers
+
+
+def _edited_since_created(model, ids: set) -> set:
+    """Those of ``ids`` whose history has more than their creation: saved again since."""
+    if not ids:
+        return set()
+    return set(
+        model.history.filter(id__in=ids)
+        .exclude(history_type="+")
+        .values_list("id", flat=True)
+        .distinct()
+    )
+
+
+def _shared(client_ids: set, case_ids: set) -> tuple[set, set]:
+    """(client ids, case ids) granted to a user or a group: the import grants
+    nothing, so any grant came since. Guardian's direct tables and, should a
+    grant have gone there, its generic ones."""
+    clients: set = set()
+    cases: set = set()
+    for ids, found, model, tables in (
+        (client_ids, clients, Client, (ClientUserObjectPermission, ClientGroupObjectPermission)),
+        (case_ids, cases, Case, (CaseUserObjectPermission, CaseGroupObjectPermission)),
+    ):
+        if not ids:
+            continue
+        for table in tables:
+            found.update(
+                table.objects.filter(content_object_id__in=ids).values_list(
+                    "content_object_id", flat=True
+                )
+            )
+        content_type = ContentType.objects.get_for_model(model)
+        by_text = {str(pk): pk for pk in ids}
+        for table in (UserObjectPermission, GroupObjectPermission):
+            found.update(
+                by_text[object_pk]
+                for object_pk in table.objects.filter(
+                    content_type=content_type, object_pk__in=list(by_text)
+                ).values_list("object_pk", flat=True)
+            )
+    return clients, cases
 
 
 def _blocker(row: ImportRow, kind: str, pk, code: str, label: str = "") -> dict:
@@ -827,9 +1017,10 @@ def _blocker(row: ImportRow, kind: str, pk, code: str, label: str = "") -> dict:
 
 def undo_import(*, actor: User, import_id: UUID | str) -> ClientImport:
     """Remove what an import wrote, within IMPORT_UNDO_DAYS and while nothing
-    of it has changed; the clients and cases are locked first, so an edit
-    racing the undo either lands before it (and blocks it) or after it (and
-    finds nothing). 409 ``undo_blocked`` names what blocks it."""
+    of it has changed or been shared (``undo_blockers``); the clients, cases,
+    consents and identity documents are locked first, so an edit racing the
+    undo either lands before it (and blocks it) or after it (and finds
+    nothing). 409 ``undo_blocked`` names what blocks it."""
     with transaction.atomic():
         client_import = get_import_for(actor, import_id, lock=True)
         _require_importer(actor, client_import.agency)
@@ -858,6 +1049,8 @@ def undo_import(*, actor: User, import_id: UUID | str) -> ClientImport:
             client_import.undone_at = timezone.now()
             client_import.undone_by = actor
             client_import.save()
+            # Nothing of it is kept: neither is the file (deleted after commit).
+            discard_file(client_import)
             record_access(actor, Action.UNDO_IMPORT, client_import)
     if blockers:
         raise ImportBlocked(
@@ -882,6 +1075,28 @@ def _lock_written(client_import: ClientImport) -> None:
         .values_list("pk")
     )
     list(Case.objects.select_for_update().filter(pk__in=case_ids).order_by("pk").values_list("pk"))
+    # A withdrawal locks its consent (not the client): locked here, it lands
+    # before the undo (and blocks it) or after (and finds nothing).
+    consent_ids = list(
+        client_import.rows.filter(consent__isnull=False).values_list("consent_id", flat=True)
+    )
+    document_ids = list(
+        IdentityDocument.objects.filter(import_rows__client_import=client_import).values_list(
+            "pk", flat=True
+        )
+    )
+    list(
+        Consent.objects.select_for_update()
+        .filter(pk__in=consent_ids)
+        .order_by("pk")
+        .values_list("pk")
+    )
+    list(
+        IdentityDocument.objects.select_for_update()
+        .filter(pk__in=document_ids)
+        .order_by("pk")
+        .values_list("pk")
+    )
 
 
 def _protected_blockers(error: ProtectedError) -> list[dict]:
