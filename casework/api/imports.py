@@ -226,8 +226,6 @@ class ImportInSerializer(InputSerializer):
     )
     saved_mapping = serializers.UUIDField(
         required=False,
-        default=None,
-        allow_null=True,
         help_text="A saved mapping of the agency to start from (400 `mapping_does_not_fit` when "
         "the file lacks its sheets or columns). Left out with no `mapping`, the newest saved "
         "mapping the file fits is used, else the columns are guessed.",
@@ -337,7 +335,7 @@ class ImportListView(GenericAPIView):
             mode=fields["mode"],
             saved_mapping=(
                 services.get_mapping_for(agency, fields["saved_mapping"])
-                if fields["saved_mapping"]
+                if fields.get("saved_mapping")
                 else None
             ),
         )

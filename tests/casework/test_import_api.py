@@ -188,3 +188,51 @@ def test_an_undo_blocked_by_a_share_names_the_record(as_user, supervisor, outsid
     assert refused.json()["code"] == "undo_blocked"
     assert refused.json()["reasons"] == [expected]
     assert Client.objects.filter(pk=client.pk).exists()
+
+
+def test_a_mapping_saved_through_the_api_reads_the_next_file(as_user, supervisor, caseworker):
+    api = as_user(supervisor)
+    headers = ["Who", "Kind"]
+    mapping = {"columns": {"Clients": {"Who": "name", "Kind": "case_type"}}}
+    first = api.post(
+        "/api/v1/imports/",
+        {
+            "file": xlsx_upload(clients_file(["Amira Haddad", "housing"], headers=headers)),
+            "mapping": json.dumps(mapping),
+        },
+        format="multipart",
+    ).json()
+    saved = api.post(
+        f"/api/v1/imports/{first['id']}/save-mapping/", {"name": "Monthly"}, format="json"
+    )
+    assert saved.status_code == 200 and saved.json()["shape"] == {"Clients": headers}
+    listed = api.get("/api/v1/import-mappings/").json()["results"]
+    assert [each["name"] for each in listed] == ["Monthly"]
+    # Someone who may not import sees none, and cannot save one.
+    assert as_user(caseworker).get("/api/v1/import-mappings/").json()["results"] == []
+    refused = as_user(caseworker).post(
+        f"/api/v1/imports/{first['id']}/save-mapping/", {"name": "Mine"}, format="json"
+    )
+    assert refused.status_code == 404
+
+    api = as_user(supervisor)
+    second = api.post(
+        "/api/v1/imports/",
+        {"file": xlsx_upload(clients_file(["Omar Haddad", "legal"], headers=headers))},
+        format="multipart",
+    )
+    assert second.status_code == 201
+    assert second.json()["saved_mapping"] == saved.json()["id"]
+    assert second.json()["counts"]["create"] == 1
+
+    other = api.post(
+        "/api/v1/imports/",
+        {
+            "file": xlsx_upload(clients_file(["Lina"], headers=["Name"])),
+            "saved_mapping": saved.json()["id"],
+        },
+        format="multipart",
+    )
+    assert other.status_code == 400
+    assert other.json()["errors"][0]["field"] == "saved_mapping"
+    assert other.json()["errors"][0]["code"] == "mapping_does_not_fit"
