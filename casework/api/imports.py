@@ -8,6 +8,7 @@ agency admins); an import of another agency answers 404. Writes go through
 
 import json
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -22,7 +23,6 @@ from accounts import selectors as accounts_selectors
 from accounts.access import Action, record_access
 from accounts.models import Agency, User
 from accounts.permissions import Perm
-from casework import selectors
 from casework.models import ClientImport, ImportRow
 from casework.models.imports import DECISIONS
 from casework.services import imports as services
@@ -231,6 +231,16 @@ class ImportInSerializer(InputSerializer):
         "mapping the file fits is used, else the columns are guessed.",
     )
 
+    def validate_file(self, upload):
+        # Refused before it is read (the service checks the bytes again).
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise serializers.ValidationError(
+                _("The file is larger than %(mb)s MB.")
+                % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)},
+                code="file_too_large",
+            )
+        return upload
+
 
 class ImportChangeSerializer(ChangeInSerializer):
     sheet = serializers.CharField(required=False, max_length=100)
@@ -413,13 +423,9 @@ class ImportRowsView(GenericAPIView):
         if query.get("outcome"):
             rows = rows.filter(outcome=query["outcome"])
         page = self.paginate_queryset(rows)
-        wanted = {pk for row in page for pk in row.candidates}
-        candidates = {
-            str(client.pk): client
-            for client in selectors.clients_visible_to(request.user).filter(
-                agency=client_import.agency, pk__in=wanted
-            )
-        }
+        candidates = services.visible_candidates(
+            request.user, client_import, {pk for row in page for pk in row.candidates}
+        )
         record_access(request.user, Action.LIST, client_import)
         return self.get_paginated_response(
             ImportRowOutSerializer(page, many=True, context={"candidates": candidates}).data

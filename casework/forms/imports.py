@@ -5,6 +5,7 @@ They parse the shape of the input only; the import's services check the
 mapping, the decisions and the states."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from casework.models import ClientImport, ImportRow
@@ -41,6 +42,17 @@ class UploadForm(forms.Form):
         ]
         if not saved_mappings:
             self.fields["saved_mapping"].widget = forms.HiddenInput()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        # Refused before it is read (the service checks the bytes again).
+        if upload.size > settings.IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(mb)s MB.")
+                % {"mb": settings.IMPORT_MAX_BYTES // (1024 * 1024)},
+                code="file_too_large",
+            )
+        return upload
 
     def chosen_agency(self):
         return self.only_agency or self.cleaned_data["agency"]
@@ -126,20 +138,26 @@ class MappingForm(forms.Form):
         for label, field_name, rows, more in self.values:
             yield label, field_name, [(text, self[key]) for text, key in rows], more
 
-    def mapping(self) -> dict:
+    def mapping(self, client_import: ClientImport) -> dict:
         """The mapping sent: every shown sheet's columns, and the codes chosen
-        where they differ from the guess."""
+        where they differ from the guess; the codes of texts not shown (past
+        the page's limit) are kept as they were."""
         data = self.cleaned_data
         columns = {
             sheet.name: {column.header: data.get(key) or "" for column, key in rows}
             for sheet, rows in self.columns
         }
-        values: dict[str, dict[str, str]] = {}
+        stored = (client_import.mapping or {}).get("values", {})
+        values = {field_name: dict(codes) for field_name, codes in stored.items()}
         for _label, field_name, rows, _more in self.values:
+            chosen = values.setdefault(field_name, {})
             for text, key in rows:
                 code = data.get(key) or ""
                 if code and code != text.guessed:
-                    values.setdefault(field_name, {})[text.text] = code
+                    chosen[text.text] = code
+                else:
+                    chosen.pop(text.text, None)
+        values = {field_name: codes for field_name, codes in values.items() if codes}
         return {"columns": columns, "values": values, "day_first": bool(data.get("day_first"))}
 
 
@@ -148,12 +166,16 @@ class DecisionForm(forms.Form):
     row it repeats), to be skipped, or a new person."""
 
     choice = forms.ChoiceField(label=_("This row is"), widget=forms.RadioSelect)
+    # The import's version the page showed: a remap since changes which person
+    # each row is.
+    version = forms.IntegerField(widget=forms.HiddenInput())
 
     def __init__(self, *args, row: ImportRow, candidates: dict, **kwargs):
         kwargs.setdefault("auto_id", f"row{row.row_number}_%s")
         kwargs.setdefault("prefix", f"row{row.row_number}")
         super().__init__(*args, **kwargs)
         self.row = row
+        self.fields["version"].initial = row.client_import.version
         options = []
         for pk in row.candidates:
             client = candidates.get(pk)
@@ -185,3 +207,5 @@ class DecisionForm(forms.Form):
 
 class RunForm(forms.Form):
     mode = forms.ChoiceField(choices=ClientImport.Mode.choices)
+    # The version of the report the page showed.
+    version = forms.IntegerField(widget=forms.HiddenInput())

@@ -26,13 +26,19 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.access import Action, record_access
 from accounts.permissions import Perm
 from accounts.selectors import agencies_of, agencies_where
-from casework import selectors
 from casework.forms.imports import DecisionForm, MappingForm, RunForm, UploadForm
 from casework.models import ClientImport, ImportRow
 from casework.services import imports as services
 from casework.services.imports.preview import columns_with_guesses, mapping_view
 from config.errors import DomainError, Forbidden, NotFound
-from config.http.pages import attempt, error_status, ordered_keyset_page, post_data, show_error
+from config.http.pages import (
+    STALE_MESSAGE,
+    attempt,
+    error_status,
+    ordered_keyset_page,
+    post_data,
+    show_error,
+)
 
 require_get_or_post = require_http_methods(["GET", "HEAD", "POST"])
 
@@ -51,9 +57,26 @@ REASON_TEXTS = {
 }
 
 
+# The kinds of record a reason names.
+RECORD_LABELS = {
+    "client": gettext_lazy("client"),
+    "case": gettext_lazy("case"),
+    "consent": gettext_lazy("consent"),
+    "identitydocument": gettext_lazy("identity document"),
+    "casenote": gettext_lazy("note"),
+    "document": gettext_lazy("document"),
+    "followup": gettext_lazy("follow-up"),
+    "referral": gettext_lazy("referral"),
+}
+
+
 def _explained(reasons):
     return [
-        {**reason, "text": REASON_TEXTS.get(reason.get("code", ""), reason.get("code", ""))}
+        {
+            **reason,
+            "text": REASON_TEXTS.get(reason.get("code", ""), reason.get("code", "")),
+            "record_label": RECORD_LABELS.get(reason.get("record", ""), reason.get("record", "")),
+        }
         for reason in reasons or []
     ]
 
@@ -134,13 +157,9 @@ def _rows_page(request: HttpRequest, client_import: ClientImport, outcome: str):
     if outcome:
         rows = rows.filter(outcome=outcome)
     page = ordered_keyset_page(rows, request.GET.get("after", ""), ("row_number", "id"))
-    wanted = {pk for row in page.rows for pk in row.candidates}
-    visible = {
-        str(client.pk): client
-        for client in selectors.clients_visible_to(request.user).filter(
-            agency=client_import.agency, pk__in=wanted
-        )
-    }
+    visible = services.visible_candidates(
+        request.user, client_import, {pk for row in page.rows for pk in row.candidates}
+    )
     for row in page.rows:
         row.shown_candidates = [visible[pk] for pk in row.candidates if pk in visible]
         row.hidden_candidates = len([pk for pk in row.candidates if pk not in visible])
@@ -153,6 +172,7 @@ def _import_page(
     *,
     decision_form: DecisionForm | None = None,
     blocked: list[dict] | None = None,
+    outcome: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
     state = client_import.state
@@ -165,17 +185,17 @@ def _import_page(
     if request.htmx and request.headers.get("X-Sanad-Poll"):
         # The polled part only: it stops polling once the run is over, with a
         # link to the whole page (its report and undo).
+        # State and counts only, no one's data: not an access to log.
         context["running_done"] = not context["running"]
-        record_access(request.user, Action.VIEW, client_import)
         return render(request, "casework/_import_state.html", context)
-    outcome = request.GET.get("outcome", "")
+    if outcome is None:
+        outcome = request.GET.get("outcome", "")
     if outcome not in ImportRow.Outcome.values:
         outcome = ""
     page, visible = _rows_page(request, client_import, outcome)
-    decidable = (
-        state in (ClientImport.State.CHECKED, ClientImport.State.FAILED)
-        and client_import.file_deleted_at is None
-    )
+    # A failed import is checked again (its decisions start over) before it
+    # can run: decisions are taken on a checked one only.
+    decidable = state == ClientImport.State.CHECKED and client_import.file_deleted_at is None
     for row in page.rows:
         if decidable and row.outcome == ImportRow.Outcome.DUPLICATE:
             if decision_form is not None and decision_form.row.pk == row.pk:
@@ -190,6 +210,11 @@ def _import_page(
         if client_import.imported_at
         else None
     )
+    undo_open = (
+        state == ClientImport.State.IMPORTED
+        and undo_until is not None
+        and undo_until > timezone.now()
+    )
     context.update(
         {
             "page": page,
@@ -200,17 +225,10 @@ def _import_page(
             ],
             "decidable": decidable,
             "blocked": _explained(blocked),
-            "undo_blockers": _explained(
-                services.undo_blockers(client_import)
-                if state == ClientImport.State.IMPORTED
-                else []
-            ),
+            # Computed only while an undo is possible (it reads every record made).
+            "undo_blockers": _explained(services.undo_blockers(client_import) if undo_open else []),
             "undo_until": undo_until,
-            "undo_open": (
-                state == ClientImport.State.IMPORTED
-                and undo_until is not None
-                and undo_until > timezone.now()
-            ),
+            "undo_open": undo_open,
         }
     )
     record_access(request.user, Action.VIEW, client_import)
@@ -238,52 +256,59 @@ def import_mapping(request: HttpRequest, import_id: UUID) -> HttpResponse:
     ):
         messages.error(request, _("This import's mapping can no longer be changed."))
         return redirect(_import_url(client_import))
-    view = mapping_view(client_import)
+    try:
+        view = mapping_view(client_import)
+    except OSError:
+        # Deleted from storage meanwhile (the retention sweep, an erasure).
+        messages.error(request, _("This import's uploaded file was deleted."))
+        return redirect(_import_url(client_import))
     form = MappingForm(post_data(request), client_import=client_import, view=view)
+    status = error_status(form) if request.method == "POST" else 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         sheets = {name: data[name] for name in ("sheet", "case_sheet", "document_sheet")}
-        if sheets != {name: getattr(client_import, name) for name in sheets}:
-            # Other sheets: their columns are guessed, then shown here to check.
-            changed = attempt(
-                form,
-                services.change_mapping,
-                actor=request.user,
-                import_id=client_import.pk,
-                expected_version=data["version"],
-                mapping={"columns": columns_with_guesses(client_import, sheets.values())},
+        other_sheets = sheets != {name: getattr(client_import, name) for name in sheets}
+        if other_sheets:
+            # Their columns are guessed, then shown here to check (even if the
+            # guess cannot be used yet: the error says what to map).
+            changes = {
+                "mapping": {
+                    "columns": columns_with_guesses(client_import, sheets.values()),
+                    "day_first": data["day_first"],
+                },
+                "keep_unusable_mapping": True,
                 **sheets,
-            )
-            if changed is not None:
-                messages.info(request, _("The sheets changed: check their columns below."))
-                return redirect(reverse("casework:import_mapping", args=[changed.pk]))
+            }
         else:
-            changed = attempt(
-                form,
-                services.change_mapping,
-                actor=request.user,
-                import_id=client_import.pk,
-                expected_version=data["version"],
-                mapping=form.mapping(),
-            )
-            if changed is not None and data["save_as"]:
-                attempt(
-                    form,
-                    services.save_mapping,
-                    actor=request.user,
-                    import_id=changed.pk,
-                    name=data["save_as"],
-                )
-            if changed is not None and not form.errors:
-                messages.success(request, _("The mapping was changed and every row checked again."))
-                return redirect(_import_url(changed))
-        client_import = services.get_import_for(request.user, import_id)
+            changes = {"mapping": form.mapping(client_import), "save_as": data["save_as"]}
+        changed = attempt(
+            form,
+            services.change_mapping,
+            actor=request.user,
+            import_id=client_import.pk,
+            expected_version=data["version"],
+            **changes,
+        )
+        if changed is not None and other_sheets:
+            messages.info(request, _("The sheets changed: check their columns below."))
+            return redirect(reverse("casework:import_mapping", args=[changed.pk]))
+        if changed is not None:
+            messages.success(request, _("The mapping was changed and every row checked again."))
+            return redirect(_import_url(changed))
+        status = error_status(form)
+        if status == 412:
+            # Changed by someone else meanwhile: the page shows the mapping as
+            # it is now, to apply the changes again.
+            messages.error(request, str(STALE_MESSAGE))
+            client_import = services.get_import_for(request.user, import_id)
+            view = mapping_view(client_import)
+            form = MappingForm(client_import=client_import, view=view)
     record_access(request.user, Action.VIEW, client_import)
     return render(
         request,
         "casework/import_mapping.html",
         {"import": client_import, "form": form, "view": view, "section": "imports"},
-        status=error_status(form),
+        status=status,
     )
 
 
@@ -291,17 +316,14 @@ def import_mapping(request: HttpRequest, import_id: UUID) -> HttpResponse:
 @login_required
 def import_decide(request: HttpRequest, import_id: UUID, row_number: int) -> HttpResponse:
     """Say what a possible duplicate row is."""
-    client_import = services.get_import_for(request.user, import_id)
-    row = client_import.rows.filter(row_number=row_number).first()
-    if row is None:
-        raise NotFound()
-    visible = {
-        str(client.pk): client.display_name
-        for client in selectors.clients_visible_to(request.user).filter(
-            agency=client_import.agency, pk__in=row.candidates
-        )
-    }
-    form = DecisionForm(request.POST, row=row, candidates=visible)
+    row = services.get_row_for(request.user, import_id, row_number)
+    client_import = row.client_import
+    visible = services.visible_candidates(request.user, client_import, row.candidates)
+    form = DecisionForm(
+        request.POST,
+        row=row,
+        candidates={pk: client.display_name for pk, client in visible.items()},
+    )
     if form.is_valid():
         decision, client_id = form.decision()
         if attempt(
@@ -312,13 +334,25 @@ def import_decide(request: HttpRequest, import_id: UUID, row_number: int) -> Htt
             row_number=row.row_number,
             decision=decision,
             client_id=client_id,
+            expected_version=form.cleaned_data["version"],
         ):
             messages.success(request, _("Row %(row)s: decided.") % {"row": row.row_number})
-            return redirect(_import_url(client_import, f"row-{row.row_number}"))
+            return redirect(f"{_import_url(client_import)}?outcome=duplicate#row-{row.row_number}")
+    # The possible duplicates again, this row's form with its error (and the
+    # error said at the top, should the row be on a later page).
+    messages.error(
+        request,
+        _("Row %(row)s was not decided: %(errors)s")
+        % {
+            "row": row.row_number,
+            "errors": " ".join(str(error) for errors in form.errors.values() for error in errors),
+        },
+    )
     return _import_page(
         request,
         services.get_import_for(request.user, import_id),
         decision_form=form,
+        outcome=ImportRow.Outcome.DUPLICATE,
         status=error_status(form),
     )
 
@@ -346,7 +380,10 @@ def import_run(request: HttpRequest, import_id: UUID) -> HttpResponse:
         return _import_page(request, client_import, status=400)
     try:
         client_import = services.start_import(
-            actor=request.user, import_id=client_import.pk, mode=form.cleaned_data["mode"]
+            actor=request.user,
+            import_id=client_import.pk,
+            mode=form.cleaned_data["mode"],
+            expected_version=form.cleaned_data["version"],
         )
     except (NotFound, Forbidden):
         raise

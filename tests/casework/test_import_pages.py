@@ -77,7 +77,10 @@ def test_an_agency_admin_brings_the_sample_in_through_the_pages(amal, client):
     assert "Karimi" not in duplicates.text and "1 client you cannot see" in duplicates.text
 
     # Running all rows is refused while rows have errors: nothing is written.
-    refused = client.post(reverse("casework:import_run", args=[client_import.pk]), {"mode": "all"})
+    refused = client.post(
+        reverse("casework:import_run", args=[client_import.pk]),
+        {"mode": "all", "version": client_import.version},
+    )
     assert refused.status_code == 409
     assert "Row 5" in refused.text
     assert Client.objects.filter(agency=agency).count() == before
@@ -108,16 +111,18 @@ def test_an_agency_admin_brings_the_sample_in_through_the_pages(amal, client):
     # The duplicate: it is Karimi (the one candidate).
     decided = client.post(
         reverse("casework:import_decide", args=[client_import.pk, 12]),
-        {"row12-choice": f"link:{karimi.pk}"},
+        {"row12-choice": f"link:{karimi.pk}", "row12-version": client_import.version},
     )
     assert decided.status_code == 302
     row = client_import.rows.get(row_number=12)
     assert (row.decision, row.linked_client_id) == ("link", karimi.pk)
 
     # Only the valid rows (5 and 10 stay wrong): 8 people are created.
+    client_import.refresh_from_db()
     with TestCase.captureOnCommitCallbacks(execute=True):
         ran = client.post(
-            reverse("casework:import_run", args=[client_import.pk]), {"mode": "valid_only"}
+            reverse("casework:import_run", args=[client_import.pk]),
+            {"mode": "valid_only", "version": client_import.version},
         )
     assert ran.status_code == 302
     client_import.refresh_from_db()
@@ -142,7 +147,10 @@ def test_an_undo_blocked_by_an_edit_names_the_record(amal, client):
     answer = _upload(client, PATH.read_bytes(), PATH.name)
     client_import = ClientImport.objects.get(agency=agency)
     with TestCase.captureOnCommitCallbacks(execute=True):
-        client.post(reverse("casework:import_run", args=[client_import.pk]), {"mode": "valid_only"})
+        client.post(
+            reverse("casework:import_run", args=[client_import.pk]),
+            {"mode": "valid_only", "version": client_import.version},
+        )
     row = client_import.rows.filter(created_client=True).first()
     services.update_client(
         actor=supervisor, client_id=row.client_id, expected_version=1, changes={"city": "Torino"}
@@ -234,12 +242,8 @@ def test_the_pages_are_for_importers_only(agency, supervisor, caseworker, outsid
     assert reverse("casework:import_list") not in client.get(reverse("accounts:home")).text
     client.force_login(outsider_admin)
     assert client.get(detail).status_code == 404
-    assert (
-        client.post(
-            reverse("casework:import_run", args=[client_import.pk]), {"mode": "all"}
-        ).status_code
-        == 404
-    )
+    run_url = reverse("casework:import_run", args=[client_import.pk])
+    assert client.post(run_url, {"mode": "all", "version": 1}).status_code == 404
     client_import.refresh_from_db()
     assert client_import.state == ClientImport.State.CHECKED
 
@@ -291,3 +295,98 @@ def test_a_mapping_saved_by_someone_else_meanwhile_is_not_overwritten(
     assert stale.status_code == 412
     client_import.refresh_from_db()
     assert client_import.mapping["values"] == {"sex": {"W": "female"}}
+
+
+def test_a_run_from_a_page_showing_an_older_report_is_refused(supervisor, agency_admin, client):
+    client.force_login(supervisor)
+    _upload(client, _xlsx(["Name", "Sexe"], [["Amira Haddad", "F"]]), "one.xlsx")
+    client_import = ClientImport.objects.get()
+    shown = client_import.version
+    # The agency admin remaps meanwhile (the sex column left out).
+    client.force_login(agency_admin)
+    mapping_url = reverse("casework:import_mapping", args=[client_import.pk])
+    form = client.get(mapping_url).context["form"]
+    data = _form_data(form)
+    [sex_key] = [key for _sheet, rows in form.columns for c, key in rows if c.header == "Sexe"]
+    data[sex_key] = ""
+    assert client.post(mapping_url, data).status_code == 302
+    client.force_login(supervisor)
+    refused = client.post(
+        reverse("casework:import_run", args=[client_import.pk]),
+        {"mode": "all", "version": shown},
+    )
+    assert refused.status_code == 412
+    client_import.refresh_from_db()
+    assert client_import.state == ClientImport.State.CHECKED
+    assert not Client.objects.filter(name="Amira Haddad").exists()
+
+
+def test_codes_of_texts_the_page_does_not_show_are_kept(supervisor, client, monkeypatch):
+    from casework.services.imports import change_mapping, preview
+
+    monkeypatch.setattr(preview, "MAX_TEXTS", 1)
+    client.force_login(supervisor)
+    rows = [["Amira Haddad", "Wohnen"], ["Lina Saleh", "Arbeit"]]
+    _upload(client, _xlsx(["Name", "Case type"], rows), "two.xlsx")
+    client_import = ClientImport.objects.get()
+    change_mapping(
+        actor=supervisor,
+        import_id=client_import.pk,
+        expected_version=client_import.version,
+        mapping={"values": {"case_type": {"Arbeit": "employment"}}},
+    )
+    mapping_url = reverse("casework:import_mapping", args=[client_import.pk])
+    page = client.get(mapping_url)
+    form = page.context["form"]
+    [(_label, _name, [(text, key)], more)] = form.values
+    # "Wohnen" is the one not known, shown first; "Arbeit" is past the limit.
+    assert (text.text, more) == ("Wohnen", 1)
+    data = _form_data(form)
+    data[key] = "housing"
+    assert client.post(mapping_url, data).status_code == 302
+    client_import.refresh_from_db()
+    assert client_import.mapping["values"] == {
+        "case_type": {"Arbeit": "employment", "Wohnen": "housing"}
+    }
+    assert client_import.counts["create"] == 2
+
+
+def test_a_new_sheet_whose_columns_are_not_recognised_can_be_mapped_next(supervisor, client):
+    from tests.casework.test_imports import xlsx
+
+    client.force_login(supervisor)
+    data = xlsx(
+        ("Clients", [["ID", "Name"], ["K1", "Amina Yusuf"]]),
+        ("Dossiers", [["Qui", "Quoi"], ["K1", "housing"]]),
+    )
+    _upload(client, data, "two-sheets.xlsx")
+    client_import = ClientImport.objects.get()
+    mapping_url = reverse("casework:import_mapping", args=[client_import.pk])
+    data = _form_data(client.get(mapping_url).context["form"])
+    data["case_sheet"] = "Dossiers"
+    assert client.post(mapping_url, data)["Location"] == mapping_url
+    client_import.refresh_from_db()
+    assert client_import.case_sheet == "Dossiers"
+    assert client_import.other_errors[0]["code"] == "reference_column_required"
+    form = client.get(mapping_url).context["form"]
+    data = _form_data(form)
+    keys = {(sheet.name, c.header): key for sheet, rows in form.columns for c, key in rows}
+    data[keys[("Dossiers", "Qui")]] = "reference"
+    data[keys[("Dossiers", "Quoi")]] = "case_type"
+    assert client.post(mapping_url, data).status_code == 302
+    client_import.refresh_from_db()
+    assert client_import.counts["create"] == 1 and client_import.counts["other_errors"] == 0
+
+
+def test_following_the_progress_writes_no_access_log_row(supervisor, client):
+    client.force_login(supervisor)
+    _upload(client, _xlsx(["Name"], [["Amira Haddad"]]), "one.xlsx")
+    client_import = ClientImport.objects.get()
+    detail = reverse("casework:import_detail", args=[client_import.pk])
+    before = AccessLog.objects.count()
+    polled = client.get(detail, headers={"HX-Request": "true", "X-Sanad-Poll": "1"})
+    assert polled.status_code == 200 and 'id="import-state"' in polled.text
+    assert "<table" not in polled.text
+    assert AccessLog.objects.count() == before
+    client.get(detail)
+    assert AccessLog.objects.count() == before + 1

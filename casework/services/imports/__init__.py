@@ -24,6 +24,7 @@ from casework.services.imports.running import (
     change_mapping,
     decide_duplicate,
     get_import_for,
+    get_row_for,
     imports_visible_to,
     row_report,
     run_import,
@@ -31,6 +32,7 @@ from casework.services.imports.running import (
     undo_blockers,
     undo_import,
     upload_import,
+    visible_candidates,
     workbook_of,
 )
 
@@ -45,6 +47,7 @@ __all__ = [
     "forget_client_in_imports",
     "get_import_for",
     "get_mapping_for",
+    "get_row_for",
     "imports_visible_to",
     "mappings_visible_to",
     "row_report",
@@ -54,5 +57,6 @@ __all__ = [
     "undo_blockers",
     "undo_import",
     "upload_import",
+    "visible_candidates",
     "workbook_of",
 ]

@@ -135,9 +135,15 @@ def save_mapping(*, actor: User, import_id: UUID | str, name: Any) -> ImportMapp
     return saved
 
 
+@transaction.atomic
 def delete_mapping(*, actor: User, mapping_id: UUID | str) -> None:
     """Forget a saved mapping (imports made with it keep their own copy)."""
-    saved = ImportMapping.objects.select_related("agency").filter(pk=mapping_id).first()
+    saved = (
+        ImportMapping.objects.select_for_update(of=("self",))
+        .select_related("agency")
+        .filter(pk=mapping_id)
+        .first()
+    )
     if saved is None or not actor.has_perm(Perm.IMPORT_CLIENTS, saved.agency):
         raise NotFound()
     saved.delete()

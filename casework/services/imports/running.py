@@ -47,7 +47,7 @@ from casework.models import (
     ImportRow,
 )
 from casework.names import name_key
-from casework.selectors import DuplicateIndex
+from casework.selectors import DuplicateIndex, clients_visible_to
 from casework.services.cases import save_new_case
 from casework.services.clients import add_identity_document_of, save_new_client
 from casework.services.common import ExpectedVersion, check_version
@@ -106,6 +106,27 @@ def get_import_for(actor: User, import_id: UUID | str, *, lock: bool = False) ->
         return queryset.get(pk=import_id)
     except (ClientImport.DoesNotExist, ValueError, TypeError):
         raise NotFound() from None
+
+
+def visible_candidates(actor: User, client_import: ClientImport, ids) -> dict[str, Client]:
+    """{id: client} of the candidates ``ids`` that ``actor`` may see (the
+    others are shown as ids, or as "a client you cannot see")."""
+    return {
+        str(client.pk): client
+        for client in clients_visible_to(actor).filter(agency=client_import.agency, pk__in=ids)
+    }
+
+
+def get_row_for(actor: User, import_id: UUID | str, row_number: int) -> ImportRow:
+    """A row of an import ``actor`` may see, else NotFound."""
+    row = (
+        ImportRow.objects.select_related("client_import")
+        .filter(client_import=get_import_for(actor, import_id), row_number=row_number)
+        .first()
+    )
+    if row is None:
+        raise NotFound()
+    return row
 
 
 # --- Reading the stored file -------------------------------------------------------------
@@ -274,8 +295,14 @@ def change_mapping(
     case_sheet: str | None = None,
     document_sheet: str | None = None,
     mode: str | None = None,
+    keep_unusable_mapping: bool = False,
+    save_as: str = "",
 ) -> ClientImport:
     """Change the mapping (or the sheets, or the mode) of an import not yet run.
+    With ``keep_unusable_mapping`` (the mapping page, choosing other sheets
+    whose columns are guessed) a mapping that cannot be used is kept as the
+    import's one error, to correct next. ``save_as`` also keeps the new
+    mapping under that name (``save_mapping``), in the same transaction.
     A new mapping or sheet checks every row again (the duplicate decisions
     go with the old rows); the mode alone keeps the report and the
     decisions, except after a failed run, which only a new dry run makes
@@ -308,11 +335,24 @@ def change_mapping(
         client_import.save(update_fields=["mode", "version"])
         return client_import
     workbook = workbook_of(client_import)
-    check_mapping(workbook, mapping_of(client_import))
+    try:
+        check_mapping(workbook, mapping_of(client_import))
+    except InvalidInput as error:
+        if not keep_unusable_mapping:
+            raise
+        client_import.rows.all().delete()
+        client_import.version += 1
+        _mapping_to_correct(client_import, error)
+        return client_import
     client_import.rows.all().delete()
     client_import.version += 1
     client_import.save()
     _dry_run(actor, client_import, workbook)
+    if save_as:
+        from casework.services.imports.mappings import save_mapping
+
+        save_mapping(actor=actor, import_id=client_import.pk, name=save_as)
+        client_import.refresh_from_db()
     return client_import
 
 
@@ -533,6 +573,7 @@ def decide_duplicate(
     row_number: Any,
     decision: str,
     client_id: UUID | str | None = None,
+    expected_version: ExpectedVersion = None,
 ) -> ImportRow:
     """Say what a possible duplicate row is: the existing client it adds to
     (``link``, naming one of the candidates, or the earlier row of the file),
@@ -541,6 +582,10 @@ def decide_duplicate(
     _require_importer(actor, client_import.agency)
     _require_state(client_import, ClientImport.State.CHECKED, ClientImport.State.FAILED)
     _require_file(client_import)
+    if expected_version is not None:
+        # From a page showing the report of that version: a remap since
+        # changed which person each row is.
+        check_version(client_import, expected_version)
     if decision not in (
         ImportRow.Decision.LINK,
         ImportRow.Decision.SKIP,
@@ -590,7 +635,13 @@ def decide_duplicate(
 # --- The run -----------------------------------------------------------------------------
 
 
-def start_import(*, actor: User, import_id: UUID | str, mode: str | None = None) -> ClientImport:
+def start_import(
+    *,
+    actor: User,
+    import_id: UUID | str,
+    mode: str | None = None,
+    expected_version: ExpectedVersion = None,
+) -> ClientImport:
     """Queue the run of a checked import (eager without a broker). All rows or
     nothing (the default) needs every row valid and every possible duplicate
     decided; "only the valid rows" skips errors and undecided duplicates."""
@@ -601,6 +652,8 @@ def start_import(*, actor: User, import_id: UUID | str, mode: str | None = None)
         _require_importer(actor, client_import.agency)
         _require_state(client_import, ClientImport.State.CHECKED)
         _require_file(client_import)
+        if expected_version is not None:
+            check_version(client_import, expected_version)
         if mode is not None:
             if mode not in ClientImport.Mode.values:
                 raise InvalidInput(_("Choose what to import."), code="invalid_choice", field="mode")
