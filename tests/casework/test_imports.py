@@ -732,3 +732,18 @@ def test_changing_only_the_mode_keeps_the_report_and_the_decisions(supervisor, c
     assert changed.version == version + 3
     assert changed.rows.get(row_number=2).decision == ""
     assert dict(changed.rows.values_list("row_number", "pk")) != rows
+
+
+@override_settings(IMPORT_BATCH_ROWS=1)
+def test_a_row_repeating_a_row_of_an_earlier_batch_adds_to_its_client(supervisor, agency):
+    data = clients_file(
+        ["C-1", "Salma Al-Hassan", "", date(1990, 4, 2), "F", "SY", "Housing"],
+        ["C-9", "Salma Al Hassan", "", date(1990, 4, 2), "F", "SY", "Health"],
+    )
+    client_import = upload(supervisor, agency, data)
+    assert client_import.rows.get(row_number=3).duplicate_of_row == 2
+    decide_duplicate(actor=supervisor, import_id=client_import.pk, row_number=3, decision="link")
+    client_import = run(supervisor, client_import)
+    assert client_import.state == ClientImport.State.IMPORTED
+    [client] = Client.objects.filter(name__startswith="Salma")
+    assert sorted(client.cases.values_list("case_type", flat=True)) == ["health", "housing"]

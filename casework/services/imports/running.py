@@ -724,8 +724,8 @@ def run_import(import_id: UUID | str) -> ClientImport | None:
     workbook = workbook_of(client_import)
     mapping = mapping_of(client_import)
     agency = client_import.agency
-    stored = {row.row_number: row for row in client_import.rows.all()}
-    total = max(len(stored), 1)
+    # The rows are read batch by batch (``_write_batch``), never all at once.
+    total = max(client_import.rows.count(), 1)
     batch_size = max(1, settings.IMPORT_BATCH_ROWS)
     plans = plan_rows(actor=actor, agency=agency, workbook=workbook, mapping=mapping)
     pending: list[RowPlan] = []
@@ -737,14 +737,12 @@ def run_import(import_id: UUID | str) -> ClientImport | None:
                 continue
             pending.append(plan)
             if len(pending) >= batch_size:
-                client_import = _write_batch(
-                    client_import.pk, actor, pending, stored, position, total
-                )
+                client_import = _write_batch(client_import.pk, actor, pending, position, total)
                 pending = []
                 if client_import.state != ClientImport.State.RUNNING:
                     return client_import
         if pending:
-            client_import = _write_batch(client_import.pk, actor, pending, stored, position, total)
+            client_import = _write_batch(client_import.pk, actor, pending, position, total)
     except _RowChanged as changed:
         return _fail_and_remove(client_import.pk, actor, changed.row_number)
     except Exception:
@@ -777,7 +775,6 @@ def _write_batch(
     import_pk,
     actor: User,
     plans: list[RowPlan],
-    stored: dict[int, ImportRow],
     position: int,
     total: int,
 ) -> ClientImport:
@@ -795,9 +792,14 @@ def _write_batch(
             ).select_related("linked_client")
         }
         index = None
+        # The clients of the earlier rows that rows of this batch repeat (the
+        # batch's own are added as they are written).
+        repeated = {row.duplicate_of_row for row in stored.values() if row.duplicate_of_row}
         created_by_row: dict[int, Client] = {
             row.row_number: row.client
-            for row in client_import.rows.filter(client__isnull=False).select_related("client")
+            for row in client_import.rows.filter(
+                client__isnull=False, row_number__in=repeated
+            ).select_related("client")
         }
         for plan in plans:
             row = stored[plan.row_number]
