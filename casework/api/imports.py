@@ -171,11 +171,7 @@ class ImportRowOutSerializer(serializers.Serializer):
 def _importing_agency(actor: User, slug: str) -> Agency:
     if slug:
         return accounts_selectors.get_agency_for(actor, slug, Perm.IMPORT_CLIENTS)
-    agencies = list(
-        Agency.objects.filter(
-            pk__in=accounts_selectors.agencies_where(actor, Perm.IMPORT_CLIENTS)
-        ).order_by("name", "pk")[:2]
-    )
+    agencies = list(services.importing_agencies(actor)[:2])
     if not agencies:
         raise Forbidden()
     if len(agencies) > 1:

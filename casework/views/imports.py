@@ -24,8 +24,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.access import Action, record_access
-from accounts.permissions import Perm
-from accounts.selectors import agencies_of, agencies_where
 from casework.forms.imports import DecisionForm, MappingForm, RunForm, UploadForm
 from casework.models import ClientImport, ImportRow
 from casework.services import imports as services
@@ -81,12 +79,6 @@ def _explained(reasons):
     ]
 
 
-def _importing_agencies(user):
-    return (
-        agencies_of(user).filter(pk__in=agencies_where(user, Perm.IMPORT_CLIENTS)).order_by("name")
-    )
-
-
 def _import_url(client_import: ClientImport, anchor: str = "") -> str:
     url = reverse("casework:import_detail", args=[client_import.pk])
     return f"{url}#{anchor}" if anchor else url
@@ -98,7 +90,7 @@ def _import_url(client_import: ClientImport, anchor: str = "") -> str:
 def import_list(request: HttpRequest) -> HttpResponse:
     """The imports of the agencies where the user may import, newest first,
     and the form that uploads a file and runs its dry run."""
-    agencies = _importing_agencies(request.user)
+    agencies = services.importing_agencies(request.user)
     if not agencies.exists():
         raise Forbidden()
     saved = list(services.mappings_visible_to(request.user))
@@ -369,6 +361,19 @@ def _refused(request: HttpRequest, import_id: UUID, error: DomainError) -> HttpR
     )
 
 
+def _act(request: HttpRequest, import_id: UUID, action, success: str) -> HttpResponse:
+    """Run ``action()`` (a service acting on the import); on success back to
+    the import's page with ``success``, on refusal the page with why."""
+    try:
+        client_import = action()
+    except (NotFound, Forbidden):
+        raise
+    except DomainError as error:
+        return _refused(request, import_id, error)
+    messages.success(request, success)
+    return redirect(_import_url(client_import))
+
+
 @require_POST
 @login_required
 def import_run(request: HttpRequest, import_id: UUID) -> HttpResponse:
@@ -378,19 +383,17 @@ def import_run(request: HttpRequest, import_id: UUID) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose what to import."))
         return _import_page(request, client_import, status=400)
-    try:
-        client_import = services.start_import(
+    return _act(
+        request,
+        import_id,
+        lambda: services.start_import(
             actor=request.user,
             import_id=client_import.pk,
             mode=form.cleaned_data["mode"],
             expected_version=form.cleaned_data["version"],
-        )
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
-        return _refused(request, import_id, error)
-    messages.success(request, _("The import has started."))
-    return redirect(_import_url(client_import))
+        ),
+        _("The import has started."),
+    )
 
 
 @require_POST
@@ -398,14 +401,12 @@ def import_run(request: HttpRequest, import_id: UUID) -> HttpResponse:
 def import_undo(request: HttpRequest, import_id: UUID) -> HttpResponse:
     """Undo an import, unless something it made has changed since."""
     client_import = services.get_import_for(request.user, import_id)
-    try:
-        client_import = services.undo_import(actor=request.user, import_id=client_import.pk)
-    except (NotFound, Forbidden):
-        raise
-    except DomainError as error:
-        return _refused(request, import_id, error)
-    messages.success(request, _("The import was undone: what it wrote is removed."))
-    return redirect(_import_url(client_import))
+    return _act(
+        request,
+        import_id,
+        lambda: services.undo_import(actor=request.user, import_id=client_import.pk),
+        _("The import was undone: what it wrote is removed."),
+    )
 
 
 @require_POST

@@ -113,3 +113,43 @@ def test_an_edit_racing_an_import_undo(supervisor, caseworker, agency):
         assert undone.state == "undone", undone
         assert isinstance(edited, NotFound), edited
         assert not Client.objects.filter(pk=client.pk).exists()
+
+
+def test_a_remap_racing_the_run_of_the_same_report(supervisor, agency_admin, agency):
+    """The supervisor runs the import from a page showing version v while the
+    agency admin saves a new mapping over version v: exactly one of them goes
+    ahead. Either the run wins (the remap is refused: the import is no
+    longer checked) or the remap wins (the run, of a report that no longer
+    exists, gets 412). Never a run of rows the page did not show, never a 500."""
+    from casework.models import ClientImport
+    from casework.services.imports import change_mapping, start_import, upload_import
+    from config.errors import Conflict
+    from tests.casework.test_imports import GOOD, clients_file
+
+    client_import = upload_import(
+        actor=supervisor, agency=agency, data=clients_file(GOOD), file_name="clients.xlsx"
+    )
+    shown = client_import.version
+
+    def run():
+        return start_import(actor=supervisor, import_id=client_import.pk, expected_version=shown)
+
+    def remap():
+        return change_mapping(
+            actor=agency_admin,
+            import_id=client_import.pk,
+            expected_version=shown,
+            mapping={"day_first": False},
+        )
+
+    ran, remapped = run_together(run, remap)
+    client_import.refresh_from_db()
+    if isinstance(ran, ClientImport):
+        assert isinstance(remapped, Conflict), remapped
+        assert client_import.state == ClientImport.State.IMPORTED
+        assert client_import.mapping["day_first"] is True
+    else:
+        assert isinstance(ran, PreconditionFailed), ran
+        assert isinstance(remapped, ClientImport), remapped
+        assert client_import.state == ClientImport.State.CHECKED
+        assert client_import.mapping["day_first"] is False

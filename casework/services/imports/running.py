@@ -92,6 +92,13 @@ def _require_importer(actor: User, agency: Agency) -> None:
         raise Forbidden(_("Only a supervisor or an agency admin may import clients."))
 
 
+def importing_agencies(actor: User):
+    """The agencies where ``actor`` may import, by name."""
+    return Agency.objects.filter(pk__in=agencies_where(actor, Perm.IMPORT_CLIENTS)).order_by(
+        "name", "pk"
+    )
+
+
 def imports_visible_to(actor: User):
     """The imports of the agencies where ``actor`` may import."""
     return ClientImport.objects.filter(agency_id__in=agencies_where(actor, Perm.IMPORT_CLIENTS))
